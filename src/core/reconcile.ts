@@ -126,7 +126,7 @@ export function reconcile(input: ReconcileInput): Decision {
     if (blocker) {
       const cause = rootCause.get(blocker) ?? blocker;
       rootCause.set(id, cause);
-      decision.skip.push({ id, reason: skipReason({ blocker, cause, status: next.get(blocker), tasks }) });
+      decision.skip.push({ id, reason: skipReason({ blocker, cause, causeStatus: next.get(cause) }) });
       next.set(id, "skipped");
       continue;
     }
@@ -167,15 +167,15 @@ function blockingDependency(
   return null;
 }
 
-function skipReason(args: {
-  blocker: string;
-  cause: string;
-  status: TaskStatus | undefined;
-  tasks: TaskObservations;
-}): string {
-  const causeStatus = observationOf(args.tasks, args.cause).status;
+function skipReason(args: { blocker: string; cause: string; causeStatus: TaskStatus | undefined }): string {
+  // The cause's status as decided now, not as observed: a task skipped in this very decision
+  // (the budget was reached) was still "pending" in the observation and did not fail.
   const what =
-    causeStatus === "cancelled" ? "was cancelled" : causeStatus === "skipped" ? "was skipped" : "failed";
+    args.causeStatus === "cancelled"
+      ? "was cancelled"
+      : args.causeStatus === "skipped"
+        ? "was skipped"
+        : "failed";
   if (args.blocker === args.cause) return `dependency "${args.cause}" ${what}`;
   return `dependency "${args.blocker}" was skipped because "${args.cause}" ${what}`;
 }
