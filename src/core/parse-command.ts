@@ -1,0 +1,176 @@
+/**
+ * Parses `/orchestrate …` commands from issue comments. Written for phones too: the command may
+ * sit anywhere in the comment on its own line, keyboards that turn `--` into a dash are
+ * understood, and the keyword is case-insensitive.
+ */
+
+export type OrchestrateCommand =
+  | {
+      kind: "start";
+      file?: string;
+      ref?: string;
+      parallel?: number;
+      only?: string[];
+      budgetUsd?: number;
+    }
+  | { kind: "status"; sessionId?: string }
+  | { kind: "retry"; target: "failed" | string[]; sessionId?: string }
+  | { kind: "cancel"; sessionId?: string }
+  | { kind: "help" };
+
+export type ParsedCommand = { ok: true; command: OrchestrateCommand } | { ok: false; error: string };
+
+export const COMMAND_KEYWORD = "/orchestrate";
+
+export const COMMAND_HELP = [
+  "`/orchestrate` — start a session from `tasks/tasks.json` on the default branch. Options:",
+  "  `--file PATH` tasks file · `--ref REF` branch, tag or commit to read it at · `--parallel N` agents at once ·",
+  "  `--only a,b` run only these tasks (and what they need) · `--budget USD` stop dispatching past this spend",
+  "`/orchestrate status` — show the latest session of this issue",
+  "`/orchestrate retry <task|failed>` — run a failed task again (its skipped dependents too)",
+  "`/orchestrate cancel` — cancel the running session",
+  "`/orchestrate help` — this list",
+  "`status`, `retry` and `cancel` take `--session ID` to name another session.",
+].join("\n");
+
+/** `null` when the comment holds no command at all (most comments). */
+export function parseCommand(comment: string): ParsedCommand | null {
+  const line = comment
+    .split(/\r?\n/)
+    .map((text) => text.trim())
+    .find((text) => text.toLowerCase().startsWith(COMMAND_KEYWORD));
+  if (line === undefined) return null;
+  const rest = line.slice(COMMAND_KEYWORD.length);
+  // "/orchestrated" or "/orchestrate-x" is another word, not our command.
+  if (rest !== "" && !/^\s/.test(rest)) return null;
+  const words = tokenize(normalizeDashes(rest));
+  const first = words[0]?.toLowerCase();
+  const verb = first === undefined || first.startsWith("--") ? "start" : first;
+  const args = first === undefined || first.startsWith("--") ? words : words.slice(1);
+  switch (verb) {
+    case "start":
+    case "run":
+      return parseStart(args);
+    case "status":
+      return withSession(args, (sessionId) => ({ kind: "status", ...sessionId }));
+    case "cancel":
+    case "stop":
+      return withSession(args, (sessionId) => ({ kind: "cancel", ...sessionId }));
+    case "retry":
+      return parseRetry(args);
+    case "help":
+      return { ok: true, command: { kind: "help" } };
+    default:
+      return {
+        ok: false,
+        error: `unknown command "${words[0]}". Commands: start, status, retry, cancel, help.`,
+      };
+  }
+}
+
+function parseStart(args: string[]): ParsedCommand {
+  const options = readOptions(args, ["file", "ref", "parallel", "only", "budget"]);
+  if (!options.ok) return options;
+  const command: Extract<OrchestrateCommand, { kind: "start" }> = { kind: "start" };
+  const { values } = options;
+  if (options.positional.length > 0) {
+    return { ok: false, error: `unexpected "${options.positional[0]}" (options start with --)` };
+  }
+  if (values.file !== undefined) command.file = values.file;
+  if (values.ref !== undefined) command.ref = values.ref;
+  if (values.parallel !== undefined) {
+    const parallel = Number(values.parallel);
+    if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) {
+      return { ok: false, error: `--parallel must be a whole number from 1 to 64, got "${values.parallel}"` };
+    }
+    command.parallel = parallel;
+  }
+  if (values.only !== undefined) {
+    const only = values.only
+      .split(",")
+      .map((id) => id.trim())
+      .filter(Boolean);
+    if (only.length === 0) return { ok: false, error: "--only needs task ids, e.g. --only api,web" };
+    command.only = only;
+  }
+  if (values.budget !== undefined) {
+    const budget = Number(values.budget.replace(/^\$/, ""));
+    if (!Number.isFinite(budget) || budget <= 0) {
+      return { ok: false, error: `--budget must be a positive amount in US dollars, got "${values.budget}"` };
+    }
+    command.budgetUsd = budget;
+  }
+  return { ok: true, command };
+}
+
+function parseRetry(args: string[]): ParsedCommand {
+  const options = readOptions(args, ["session"]);
+  if (!options.ok) return options;
+  const targets = options.positional.flatMap((word) => word.split(",")).filter(Boolean);
+  if (targets.length === 0) {
+    return { ok: false, error: "retry needs a task id or `failed`, e.g. `/orchestrate retry failed`" };
+  }
+  const target = targets.some((word) => word.toLowerCase() === "failed") ? "failed" : targets;
+  const command: OrchestrateCommand = { kind: "retry", target };
+  if (options.values.session !== undefined) command.sessionId = options.values.session;
+  return { ok: true, command };
+}
+
+function withSession(
+  args: string[],
+  build: (session: { sessionId?: string }) => OrchestrateCommand,
+): ParsedCommand {
+  const options = readOptions(args, ["session"]);
+  if (!options.ok) return options;
+  // `/orchestrate status owner:repo:123` is accepted as well as `--session`.
+  const sessionId = options.values.session ?? options.positional[0];
+  if (options.positional.length > (options.values.session === undefined ? 1 : 0)) {
+    return { ok: false, error: `unexpected "${options.positional.at(-1)}"` };
+  }
+  return { ok: true, command: build(sessionId === undefined ? {} : { sessionId }) };
+}
+
+type Options =
+  { ok: true; values: Partial<Record<string, string>>; positional: string[] } | { ok: false; error: string };
+
+function readOptions(args: string[], allowed: readonly string[]): Options {
+  const values: Partial<Record<string, string>> = {};
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i] as string;
+    if (!word.startsWith("--")) {
+      positional.push(word);
+      continue;
+    }
+    const [rawName, inlineValue] = splitOnce(word.slice(2), "=");
+    const name = rawName.toLowerCase();
+    if (!allowed.includes(name)) {
+      const list = allowed.map((option) => `--${option}`).join(", ");
+      return { ok: false, error: `unknown option "--${rawName}" (allowed here: ${list})` };
+    }
+    const value = inlineValue ?? args[++i];
+    if (value === undefined || value.startsWith("--")) return { ok: false, error: `--${name} needs a value` };
+    values[name] = value;
+  }
+  return { ok: true, values, positional };
+}
+
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text, undefined] : [text.slice(0, at), text.slice(at + 1)];
+}
+
+/** iOS and Android keyboards turn "--" into an en or em dash ("—file"). */
+function normalizeDashes(text: string): string {
+  return text.replace(/(^|\s)[\u2013\u2014]+(?=\S)/g, "$1--");
+}
+
+/** Splits on white space; double or single quotes (straight or curly) keep spaces in a value. */
+function tokenize(text: string): string[] {
+  const words: string[] = [];
+  const pattern = /"([^"]*)"|'([^']*)'|\u201c([^\u201d]*)\u201d|\u2018([^\u2019]*)\u2019|(\S+)/g;
+  for (const match of text.matchAll(pattern)) {
+    words.push(match[1] ?? match[2] ?? match[3] ?? match[4] ?? match[5] ?? "");
+  }
+  return words;
+}

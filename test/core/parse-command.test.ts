@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { parseCommand } from "../../src/core/parse-command.js";
+
+describe("parseCommand", () => {
+  it("ignores comments without the command", () => {
+    expect(parseCommand("Looks good to me")).toBeNull();
+    expect(parseCommand("we /orchestrate later")).toBeNull();
+    expect(parseCommand("/orchestrated it already")).toBeNull();
+  });
+
+  it("starts a session by default, with options", () => {
+    expect(parseCommand("/orchestrate")).toEqual({ ok: true, command: { kind: "start" } });
+    expect(
+      parseCommand("/orchestrate start --file tasks/x.yaml --parallel 4 --only a,b --ref main --budget $5"),
+    ).toEqual({
+      ok: true,
+      command: {
+        kind: "start",
+        file: "tasks/x.yaml",
+        parallel: 4,
+        only: ["a", "b"],
+        ref: "main",
+        budgetUsd: 5,
+      },
+    });
+    expect(parseCommand("/orchestrate --parallel=2")).toEqual({
+      ok: true,
+      command: { kind: "start", parallel: 2 },
+    });
+  });
+
+  it("finds the command on any line and is case-insensitive", () => {
+    expect(parseCommand("Ready now.\n\n/Orchestrate STATUS\nthanks")).toEqual({
+      ok: true,
+      command: { kind: "status" },
+    });
+  });
+
+  it("understands phone keyboards that turn -- into dashes", () => {
+    expect(parseCommand("/orchestrate \u2014parallel 2 \u2013only api")).toEqual({
+      ok: true,
+      command: { kind: "start", parallel: 2, only: ["api"] },
+    });
+  });
+
+  it("parses retry, cancel and status with sessions", () => {
+    expect(parseCommand("/orchestrate retry failed")).toEqual({
+      ok: true,
+      command: { kind: "retry", target: "failed" },
+    });
+    expect(parseCommand("/orchestrate retry api web --session o:r:12")).toEqual({
+      ok: true,
+      command: { kind: "retry", target: ["api", "web"], sessionId: "o:r:12" },
+    });
+    expect(parseCommand("/orchestrate cancel o:r:12")).toEqual({
+      ok: true,
+      command: { kind: "cancel", sessionId: "o:r:12" },
+    });
+    expect(parseCommand("/orchestrate help")).toEqual({ ok: true, command: { kind: "help" } });
+  });
+
+  it("explains mistakes in plain words", () => {
+    expect(parseCommand("/orchestrate deploy")).toEqual({
+      ok: false,
+      error: 'unknown command "deploy". Commands: start, status, retry, cancel, help.',
+    });
+    expect(parseCommand("/orchestrate --parallel 0")).toEqual({
+      ok: false,
+      error: '--parallel must be a whole number from 1 to 64, got "0"',
+    });
+    expect(parseCommand("/orchestrate --colour red")).toEqual({
+      ok: false,
+      error: 'unknown option "--colour" (allowed here: --file, --ref, --parallel, --only, --budget)',
+    });
+    expect(parseCommand("/orchestrate --file")).toEqual({ ok: false, error: "--file needs a value" });
+    expect(parseCommand("/orchestrate retry")).toEqual({
+      ok: false,
+      error: "retry needs a task id or `failed`, e.g. `/orchestrate retry failed`",
+    });
+    expect(parseCommand("/orchestrate --budget free")).toEqual({
+      ok: false,
+      error: '--budget must be a positive amount in US dollars, got "free"',
+    });
+  });
+});
