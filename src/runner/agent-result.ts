@@ -1,0 +1,47 @@
+/**
+ * What running one task's agent produced. Both agents (the Claude Code CLI and an arbitrary
+ * command) return this, so the rest of the runner never looks at processes or CLI output.
+ */
+
+export const AGENT_FAILURE_KINDS = [
+  /** The agent ran and reported an error (API error, max turns, budget reached...). */
+  "agent_error",
+  /** Claude Code has no usable credentials. */
+  "not_logged_in",
+  /** The task's time ran out; the agent's whole process tree was stopped. */
+  "timeout",
+  /** The caller cancelled (Ctrl-C, session cancel); the process tree was stopped. */
+  "cancelled",
+  /** The agent exited non-zero without a result of its own. */
+  "exit_code",
+  /** The agent could not be started (missing binary, missing working directory, log file). */
+  "spawn_error",
+  /** The agent exited 0 but printed no result we could read. */
+  "bad_output",
+] as const;
+
+export type AgentFailureKind = (typeof AGENT_FAILURE_KINDS)[number];
+
+export interface AgentFailure {
+  kind: AgentFailureKind;
+  /** Plain words for a user: what happened and, where we know, what to do. */
+  message: string;
+}
+
+export interface AgentResult {
+  ok: boolean;
+  failure?: AgentFailure;
+  /** The agent's final text (Claude's `result`), for the PR body and job summary. */
+  summary?: string;
+  costUsd?: number;
+  turns?: number;
+  /**
+   * Tools the agent asked for and was refused (Claude's `permission_denials`): a task that
+   * "did nothing" often needs one of these in `allowed_tools`.
+   */
+  deniedTools?: string[];
+  /** Wall time from spawn to exit, start-up included. */
+  durationMs: number;
+  /** null when the process never started or was ended by a signal. */
+  exitCode: number | null;
+}
