@@ -1,0 +1,17 @@
+/** Every route the fake implements, keyed like `POST /repos/{owner}/{repo}/git/refs`. */
+import { actionRoutes } from "./actions.js";
+import { appRoutes } from "./app.js";
+import { checkRoutes } from "./checks.js";
+import { conversationRoutes } from "./conversations.js";
+import { gitRoutes } from "./git.js";
+import { repoRoutes } from "./repos.js";
+import type { RouteTable } from "./route-types.js";
+
+export const allRoutes: RouteTable = {
+  ...appRoutes,
+  ...repoRoutes,
+  ...gitRoutes,
+  ...checkRoutes,
+  ...actionRoutes,
+  ...conversationRoutes,
+};

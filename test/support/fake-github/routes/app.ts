@@ -1,0 +1,98 @@
+/**
+ * Endpoints the App calls as itself (JWT): its own description, installations, installation
+ * tokens (1 hour), and webhook deliveries. Redelivering (`POST .../attempts`) repeats the
+ * original `X-GitHub-Delivery` id, as GitHub does.
+ */
+import { appShape, installationShape } from "../shapes/accounts.js";
+import { hookDeliveryItemShape, hookDeliveryShape } from "../shapes/deliveries.js";
+import { intParam, notFound, repoOf, type RouteRequest, type RouteTable } from "./route-types.js";
+
+export const appRoutes: RouteTable = {
+  "GET /app": (request) => ({ status: 200, body: appShape(request.ctx) }),
+
+  "GET /app/installations": (request) => ({
+    status: 200,
+    body: [...request.ctx.state.installations.values()].map((i) => installationShape(request.ctx, i)),
+  }),
+
+  "GET /app/installations/{installation_id}": (request) => {
+    const installation = request.ctx.state.installations.get(intParam(request, "installation_id"));
+    if (installation === undefined) throw notFound();
+    return { status: 200, body: installationShape(request.ctx, installation) };
+  },
+
+  "POST /app/installations/{installation_id}/access_tokens": (request) => {
+    const state = request.ctx.state;
+    const installation = state.installations.get(intParam(request, "installation_id"));
+    if (installation === undefined) throw notFound();
+    const token = state.mintInstallationToken(installation.id);
+    return {
+      status: 201,
+      body: {
+        token: token.token,
+        expires_at: token.expiresAt,
+        permissions: { ...state.app.permissions, metadata: "read" },
+        repository_selection: "all",
+      },
+    };
+  },
+
+  "GET /repos/{owner}/{repo}/installation": (request) => {
+    const repo = repoOf(request);
+    const installation = request.ctx.state.installations.get(repo.installationId);
+    if (installation === undefined) throw notFound();
+    return { status: 200, body: installationShape(request.ctx, installation) };
+  },
+
+  // Newest first, cursor-paginated through the `Link` header.
+  "GET /app/hook/deliveries": (request) => {
+    const q = request.query;
+    const perPage = Math.min(100, Math.max(1, Number(q.get("per_page") ?? 30) || 30));
+    const cursor = Number(q.get("cursor") ?? Number.POSITIVE_INFINITY);
+    const status = q.get("status");
+    const matching = [...request.ctx.state.hookDeliveries]
+      .sort((a, b) => b.id - a.id)
+      .filter((d) => d.id < cursor)
+      .filter((d) => status === null || (status === "success") === (d.statusCode >= 200 && d.statusCode < 300));
+    const page = matching.slice(0, perPage);
+    const last = page.at(-1);
+    const headers: Record<string, string> =
+      matching.length > perPage && last !== undefined
+        ? { link: nextLink(request, { per_page: String(perPage), cursor: String(last.id), status }) }
+        : {};
+    return { status: 200, headers, body: page.map(hookDeliveryItemShape) };
+  },
+
+  "GET /app/hook/deliveries/{delivery_id}": (request) => {
+    const delivery = findDelivery(request);
+    return { status: 200, body: hookDeliveryShape(delivery, request.ctx.api) };
+  },
+
+  // The fake records the redelivery as answered 200 and puts the webhook in the outbox for the
+  // test to deliver; whether the App really accepts it is up to that delivery.
+  "POST /app/hook/deliveries/{delivery_id}/attempts": (request) => {
+    const original = findDelivery(request);
+    const redelivery = request.ctx.state.addHookDelivery({
+      event: original.event,
+      payload: original.payload,
+      statusCode: 200,
+      guid: original.guid,
+      redelivery: true,
+    });
+    request.emit({ id: redelivery.guid, name: redelivery.event, payload: { ...redelivery.payload } });
+    return { status: 202, body: {} };
+  },
+};
+
+function findDelivery(request: RouteRequest): ReturnType<RouteRequest["ctx"]["state"]["addHookDelivery"]> {
+  const id = intParam(request, "delivery_id");
+  const delivery = request.ctx.state.hookDeliveries.find((d) => d.id === id);
+  if (delivery === undefined) throw notFound();
+  return delivery;
+}
+
+function nextLink(request: RouteRequest, params: Record<string, string | null>): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== null) query.set(key, value);
+  return `<${request.ctx.api}/app/hook/deliveries?${query.toString()}>; rel="next"`;
+}
