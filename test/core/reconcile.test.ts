@@ -277,7 +277,10 @@ describe("reconcile: finishing", () => {
 
   it("does not mutate its input", () => {
     const graph = tree({ a: 1 });
-    const tasks = { a: { status: "failed", attempts: 1 }, e: { status: "running", attempts: 1 } };
+    const tasks: TaskObservations = {
+      a: { status: "failed", attempts: 1 },
+      e: { status: "running", attempts: 1 },
+    };
     const snapshot = structuredClone(tasks);
     run(graph, tasks, { maxParallel: 3 }, true);
     run(graph, tasks);
