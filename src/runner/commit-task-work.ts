@@ -1,0 +1,132 @@
+import { git, gitValue, identityEnv, splitNul } from "./git.js";
+import { TaskFailure, gitFailure } from "./task-failure.js";
+
+/** The orchestrator's own folder in a checkout (prompts, logs, state): never part of a task's work. */
+export const ORCHESTRATOR_DIR = ".orchestrator";
+
+export interface CommitTaskWorkOptions {
+  cwd: string;
+  task: { id: string; name: string };
+  /** 1 for the first attempt. */
+  attempt: number;
+  author: { name: string; email: string };
+  allowNoChanges: boolean;
+  /** `baseSha` from `prepareTaskBranch`: the agent's work is everything after it. */
+  baseSha: string;
+  /**
+   * The task branch. Agents sometimes switch to a branch of their own (`git checkout -b feature`)
+   * or leave HEAD detached; given the branch, it is moved to wherever the work ended up so that
+   * pushing the task branch pushes the work.
+   */
+  branch?: string;
+}
+
+export interface CommittedTaskWork {
+  /** The tip after committing: the commit to push. */
+  commitSha: string;
+  /** Files that differ from the base (a rename lists both names). */
+  changedFiles: string[];
+  /** Commits since the base: the agent's own plus ours, if anything was left uncommitted. */
+  commits: number;
+}
+
+/**
+ * Commits what the agent left in the working tree, keeping any commits it made itself.
+ *
+ * Everything is staged as `git add --all` would (so `.gitignore` holds), except `.orchestrator/`.
+ * A change is "no change" when the branch ends up identical to its base — no commit and nothing
+ * to commit, or commits that undo each other — because either way the pull request would be
+ * empty; that fails the task with `no_changes` unless the task allows it.
+ */
+export async function commitTaskWork(options: CommitTaskWorkOptions): Promise<CommittedTaskWork> {
+  const { cwd, baseSha, task } = options;
+  try {
+    await ensureBuildsOnBase(cwd, baseSha, task.id);
+    await stageWork(cwd, baseSha);
+    const staged = (await git(["diff", "--cached", "--quiet"], { cwd, okExitCodes: [1] })).exitCode === 1;
+    if (staged) {
+      await git(["-c", "commit.gpgsign=false", "commit", "--no-verify", "--quiet", ...messageArgs(options)], {
+        cwd,
+        env: identityEnv(options.author),
+      });
+    }
+    if (options.branch) await moveBranchToHead(cwd, options.branch);
+
+    const commitSha = await gitValue(["rev-parse", "HEAD"], { cwd });
+    const commits = Number(await gitValue(["rev-list", "--count", `${baseSha}..HEAD`], { cwd }));
+    const changedFiles = splitNul(
+      (await git(["diff", "--name-only", "--no-renames", "-z", baseSha, "HEAD"], { cwd })).stdout,
+    );
+    if (changedFiles.length === 0 && !options.allowNoChanges) throw noChanges(options, commits);
+    return { commitSha, changedFiles, commits };
+  } catch (error) {
+    throw gitFailure(error, `commit the work of task ${task.id}`);
+  }
+}
+
+/**
+ * If the agent reset or rebased the branch past its base, its commits can no longer be told apart
+ * from the base's history: counting and diffing against the base would report nonsense.
+ */
+async function ensureBuildsOnBase(cwd: string, baseSha: string, taskId: string): Promise<void> {
+  const { exitCode } = await git(["merge-base", "--is-ancestor", baseSha, "HEAD"], { cwd, okExitCodes: [1] });
+  if (exitCode === 1) {
+    throw new TaskFailure(
+      "git_error",
+      `The agent of task ${taskId} moved its branch off the commit it started from (${baseSha.slice(0, 12)}), ` +
+        `for example with git reset or git rebase, so its work cannot be told apart from the base. ` +
+        `Retry the task; if it happens again, tell the agent in the prompt not to rewrite history.`,
+    );
+  }
+}
+
+/**
+ * Stages all changes but the orchestrator's folder. The folder's index entries are then set back
+ * to the base's: this unstages anything the agent added there and, if the agent committed files
+ * in it, stages their removal, while leaving alone a `.orchestrator/` the repository itself tracks.
+ */
+async function stageWork(cwd: string, baseSha: string): Promise<void> {
+  await git(["add", "--all", "--", ":/", `:(top,exclude)${ORCHESTRATOR_DIR}`], { cwd });
+  const inIndex = (await git(["ls-files", "-z", "--", `:(top)${ORCHESTRATOR_DIR}`], { cwd })).stdout;
+  const inBase = (
+    await git(["ls-tree", "-r", "-z", "--name-only", baseSha, "--", `:(top)${ORCHESTRATOR_DIR}`], { cwd })
+  ).stdout;
+  if (inIndex.length > 0 || inBase.length > 0) {
+    await git(["reset", "--quiet", baseSha, "--", `:(top)${ORCHESTRATOR_DIR}`], { cwd, okExitCodes: [1] });
+  }
+}
+
+function messageArgs(options: CommitTaskWorkOptions): string[] {
+  const { task, attempt } = options;
+  const title = task.name.replace(/\s+/g, " ").trim() || task.id;
+  const subject = title === task.id ? `Task ${task.id}` : `${title} (task ${task.id})`;
+  return [
+    "-m",
+    subject,
+    "-m",
+    `Work of the coding agent on task ${task.id}, attempt ${attempt}.`,
+    "-m",
+    `Orchestrator-Task: ${task.id}\nOrchestrator-Attempt: ${attempt}`,
+  ];
+}
+
+async function moveBranchToHead(cwd: string, branch: string): Promise<void> {
+  const { stdout } = await git(["symbolic-ref", "--quiet", "HEAD"], { cwd, okExitCodes: [1] });
+  if (stdout.trim() === `refs/heads/${branch}`) return;
+  // Same commit as HEAD, so the working tree is untouched; -B moves the branch if it exists.
+  await git(["checkout", "--quiet", "-B", branch], { cwd });
+}
+
+function noChanges(options: CommitTaskWorkOptions, commits: number): TaskFailure {
+  const { id } = options.task;
+  const what =
+    commits === 0
+      ? `The agent finished task ${id} without changing any file`
+      : `The agent made ${commits} commit${commits === 1 ? "" : "s"} on task ${id}, but they undo each ` +
+        `other: the branch has no changes against its base`;
+  return new TaskFailure(
+    "no_changes",
+    `${what}, so there is nothing to review. Check the agent's log to see why, make the prompt say ` +
+      `which files to change, or set allow_no_changes: true on tasks that may rightly change nothing.`,
+  );
+}

@@ -1,0 +1,94 @@
+import { execFile } from "node:child_process";
+
+export interface GitOptions {
+  cwd: string;
+  /** Added to the inherited environment (e.g. an author identity for one commit). */
+  env?: Record<string, string>;
+  /** Exit codes that are answers rather than failures, e.g. `[1]` for `git diff --quiet`. */
+  okExitCodes?: readonly number[];
+}
+
+export interface GitResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** Git itself failed: the command, its exit code and what it said, for logs and task failures. */
+export class GitError extends Error {
+  readonly args: readonly string[];
+  readonly exitCode: number | null;
+  readonly stderr: string;
+  readonly stdout: string;
+
+  constructor(details: { args: readonly string[]; exitCode: number | null; stderr: string; stdout: string }) {
+    const said = redactCredentials(details.stderr.trim() || details.stdout.trim()) || "no output";
+    const code = details.exitCode === null ? "could not run" : `exit ${details.exitCode}`;
+    super(`git ${redactCredentials(details.args.join(" "))} failed (${code}): ${said}`);
+    this.name = "GitError";
+    this.args = details.args;
+    this.exitCode = details.exitCode;
+    this.stderr = details.stderr;
+    this.stdout = details.stdout;
+  }
+}
+
+/**
+ * The environment every git call gets on top of the inherited one. English messages because a few
+ * callers read stderr; no terminal prompt because a runner has nobody to answer it (a missing
+ * credential must fail, not hang until the job times out).
+ */
+const FIXED_ENV = { LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" } as const;
+
+/** Runs `git <args>` in `cwd` with an argument array (never a shell string). */
+export function git(args: readonly string[], options: GitOptions): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "git",
+      args,
+      {
+        cwd: options.cwd,
+        env: { ...process.env, ...options.env, ...FIXED_ENV },
+        maxBuffer: 256 * 1024 * 1024,
+        encoding: "utf8",
+      },
+      (error, stdout, stderr) => {
+        // execFile reports a non-zero exit as an error whose `code` is the exit code; a spawn
+        // failure (git not installed, missing cwd) has a string code such as "ENOENT".
+        const exitCode = error === null ? 0 : typeof error.code === "number" ? error.code : null;
+        if (exitCode !== null && (exitCode === 0 || options.okExitCodes?.includes(exitCode))) {
+          resolve({ stdout, stderr, exitCode });
+          return;
+        }
+        const spawnProblem = exitCode === null && error ? `${error.message}\n` : "";
+        reject(new GitError({ args, exitCode, stderr: spawnProblem + stderr, stdout }));
+      },
+    );
+  });
+}
+
+/** First line of stdout, trimmed: for commands that answer with one value (a sha, a path). */
+export async function gitValue(args: readonly string[], options: GitOptions): Promise<string> {
+  const { stdout } = await git(args, options);
+  return stdout.trim();
+}
+
+/** Splits `-z` output into its entries. */
+export function splitNul(output: string): string[] {
+  return output.split("\0").filter((entry) => entry.length > 0);
+}
+
+/** The environment that makes author and committer `who` (merges and commits alike). */
+export function identityEnv(who: { name: string; email: string }): Record<string, string> {
+  return {
+    GIT_AUTHOR_NAME: who.name,
+    GIT_AUTHOR_EMAIL: who.email,
+    GIT_COMMITTER_NAME: who.name,
+    GIT_COMMITTER_EMAIL: who.email,
+  };
+}
+
+/** Remote URLs may carry a token (`https://x-access-token:…@github.com/…`): keep it out of messages. */
+export function redactCredentials(text: string): string {
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, "$1***@");
+}

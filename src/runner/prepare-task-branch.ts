@@ -1,0 +1,272 @@
+import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import type { BaseStrategy } from "../core/tasks-schema.js";
+import { ORCHESTRATOR_DIR } from "./commit-task-work.js";
+import { GitError, git, gitValue, identityEnv, splitNul } from "./git.js";
+import { TaskFailure, gitFailure } from "./task-failure.js";
+
+export interface PrepareTaskBranchOptions {
+  /** A checkout the runner owns (a task worktree, an Actions checkout): it is reset and cleaned. */
+  cwd: string;
+  /** The task's branch, created or reset here. */
+  branch: string;
+  baseBranch: string;
+  /** Branches of the task's dependencies, in the tasks file's order. */
+  dependencyBranches: readonly string[];
+  strategy: BaseStrategy;
+  /** Remote to fetch from and start on (`"origin"` in the Action); undefined: local branches. */
+  remote?: string;
+  /** Identity for merge commits, so they never depend on the machine's git config. */
+  author: { name: string; email: string };
+  /** The task being prepared, named in merge commit messages and failure messages. */
+  taskId?: string;
+}
+
+export interface PreparedTaskBranch {
+  /** Where the task's work starts: the agent's changes are everything after this commit. */
+  baseSha: string;
+  /** The ref the branch was created from (e.g. `origin/main`, `orchestrator/a`). */
+  startPoint: string;
+  /** Dependency branches merged on top of the start point, in order. */
+  mergedBranches: string[];
+  /**
+   * The task branch's tip before this attempt (on the remote when one is given, else locally), or
+   * null if it did not exist. A push must lease against it (see `pushBranch`).
+   */
+  previousSha: string | null;
+}
+
+/**
+ * Creates the task branch from its base and checks it out in `cwd`.
+ *
+ * Where it starts: strategy "dependencies" with no dependency → the base branch; one → that
+ * dependency's branch; several → the first, with the others merged in (`--no-ff`, one merge commit
+ * per branch, naming it). "merged" and "base_branch" → the base branch tip (fetched fresh with a
+ * remote; for "merged" the caller has waited for the dependencies' pull requests to be merged).
+ *
+ * Retries start from a fresh base, never from the previous attempt's branch, even if that attempt
+ * pushed work. A retry is asked for because the attempt failed: its commits are half-done or
+ * rejected work, and its base may be stale (a dependency that was retried meanwhile has new
+ * commits). Building on it would mix two attempts in one pull request and make the result depend
+ * on how far the failed run got. The old tip is not lost: it is returned as `previousSha` (for the
+ * job summary) and the pull request timeline keeps the force-push with both shas.
+ *
+ * A merge conflict between dependency branches fails the task (`merge_conflict`, naming the
+ * branches and files) instead of being handed to the agent, because:
+ * - the conflict is between two other tasks' finished work; this task's prompt is about something
+ *   else, and a resolution the agent makes on the side lands unreviewed inside an unrelated PR;
+ * - committing conflict markers gives the agent a branch that does not build and a diff that mixes
+ *   the resolution with the task's own work;
+ * - it is a signal about the graph (two parallel tasks edited the same lines) that the user fixes
+ *   best by ordering those tasks, and it costs seconds instead of an agent run's budget.
+ */
+export async function prepareTaskBranch(options: PrepareTaskBranchOptions): Promise<PreparedTaskBranch> {
+  const { cwd, branch, remote } = options;
+  const sources =
+    options.strategy === "dependencies" && options.dependencyBranches.length > 0
+      ? [...new Set(options.dependencyBranches)]
+      : [options.baseBranch];
+
+  const previousSha = remote
+    ? await fetchSources({ cwd, remote, branch, sources, options })
+    : await checkLocalSources({ cwd, branch, sources, options });
+
+  const refOf = (name: string) => (remote ? `refs/remotes/${remote}/${name}` : `refs/heads/${name}`);
+  const shown = (name: string) => (remote ? `${remote}/${name}` : name);
+  const [first, ...others] = sources as [string, ...string[]];
+
+  await excludeOrchestratorDir(cwd);
+  await checkoutFresh({ cwd, branch, startRef: refOf(first) });
+
+  const mergedInto = [first];
+  for (const other of others) {
+    await mergeDependency({
+      options,
+      other,
+      otherRef: refOf(other),
+      into: mergedInto,
+      allDependencies: sources,
+    });
+    mergedInto.push(other);
+  }
+
+  return {
+    baseSha: await gitValue(["rev-parse", "HEAD"], { cwd }),
+    startPoint: shown(first),
+    mergedBranches: others,
+    previousSha,
+  };
+}
+
+/** Fetches the start branches (and learns the task branch's remote tip); returns that tip. */
+async function fetchSources(args: {
+  cwd: string;
+  remote: string;
+  branch: string;
+  sources: string[];
+  options: PrepareTaskBranchOptions;
+}): Promise<string | null> {
+  const { cwd, remote, branch, sources } = args;
+  const wanted = [...sources, branch].map((name) => `refs/heads/${name}`);
+  const listed = await gitOrFail(
+    ["ls-remote", "--heads", remote, ...wanted],
+    cwd,
+    "list the remote branches",
+  );
+  const remoteTips = new Map<string, string>();
+  for (const line of listed.split("\n")) {
+    const [sha, ref] = line.split("\t");
+    if (sha && ref) remoteTips.set(ref, sha);
+  }
+  const missing = sources.filter((name) => !remoteTips.has(`refs/heads/${name}`));
+  if (missing.length > 0) throw missingBase({ missing, where: `on ${remote}`, options: args.options });
+
+  // A shallow checkout (actions/checkout fetches one commit) needs no deepening: a shallow
+  // client's fetch brings the new branches' history down to what it has, merge bases included
+  // (the shallow-clone test shows it).
+  const refspecs = sources.map((name) => `+refs/heads/${name}:refs/remotes/${remote}/${name}`);
+  await gitOrFail(["fetch", "--no-tags", "--quiet", remote, ...refspecs], cwd, "fetch the base");
+  return remoteTips.get(`refs/heads/${branch}`) ?? null;
+}
+
+async function checkLocalSources(args: {
+  cwd: string;
+  branch: string;
+  sources: string[];
+  options: PrepareTaskBranchOptions;
+}): Promise<string | null> {
+  const { cwd } = args;
+  const missing: string[] = [];
+  for (const name of args.sources)
+    if ((await resolveCommit(cwd, `refs/heads/${name}`)) === null) missing.push(name);
+  if (missing.length > 0) throw missingBase({ missing, where: "in this repository", options: args.options });
+  return resolveCommit(cwd, `refs/heads/${args.branch}`);
+}
+
+async function resolveCommit(cwd: string, ref: string): Promise<string | null> {
+  const { stdout, exitCode } = await git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], {
+    cwd,
+    okExitCodes: [1],
+  });
+  return exitCode === 0 ? stdout.trim() : null;
+}
+
+function missingBase(args: {
+  missing: string[];
+  where: string;
+  options: PrepareTaskBranchOptions;
+}): TaskFailure {
+  const { missing, where, options } = args;
+  const list = missing.join(", ");
+  const isBase = missing.length === 1 && missing[0] === options.baseBranch;
+  const task = options.taskId ? `task ${options.taskId}` : "the task";
+  const message = isBase
+    ? `The base branch ${list} does not exist ${where}, so ${task} has nowhere to start. ` +
+      `Check base_branch in the tasks file (or the --ref you started with).`
+    : `The branch${missing.length > 1 ? "es" : ""} ${list} of ${task}'s dependencies ` +
+      `${missing.length > 1 ? "do" : "does"} not exist ${where}. A dependency may have finished ` +
+      `without pushing, or its branch was deleted: retry the dependency, then this task.`;
+  return new TaskFailure("missing_base", message);
+}
+
+/**
+ * Keeps `.orchestrator/` (prompts, logs, state) out of `git add -A` run by the agent itself, not
+ * only out of our own commit. `--git-path` finds the shared exclude file from a linked worktree.
+ */
+async function excludeOrchestratorDir(cwd: string): Promise<void> {
+  const excludePath = resolve(cwd, await gitValue(["rev-parse", "--git-path", "info/exclude"], { cwd }));
+  const line = `/${ORCHESTRATOR_DIR}/`;
+  const current = await readFile(excludePath, "utf8").catch(() => "");
+  if (current.split(/\r?\n/).includes(line)) return;
+  await mkdir(dirname(excludePath), { recursive: true });
+  const separator = current.length > 0 && !current.endsWith("\n") ? "\n" : "";
+  await appendFile(excludePath, `${separator}${line}\n`);
+}
+
+/** Points the branch at the start ref and makes the working tree match it exactly. */
+async function checkoutFresh(args: { cwd: string; branch: string; startRef: string }): Promise<void> {
+  const { cwd, branch, startRef } = args;
+  // A merge left in progress by a crashed run would block the checkout.
+  await git(["merge", "--abort"], { cwd, okExitCodes: [128] });
+  try {
+    await git(["checkout", "--quiet", "--force", "--no-track", "-B", branch, startRef], { cwd });
+  } catch (error) {
+    if (error instanceof GitError && /already (checked out|used by worktree)/.test(error.stderr)) {
+      throw new TaskFailure(
+        "worktree_conflict",
+        `The branch ${branch} is checked out in another worktree, so this run cannot reset it. ` +
+          `Remove that worktree (git worktree list shows where it is) or wait for the run using it to end.`,
+        { cause: error },
+      );
+    }
+    throw gitFailure(error, `check out ${branch}`);
+  }
+  // Files a previous attempt left behind would otherwise leak into this one. Ignored files
+  // (dependencies, build caches) stay: they are not committed and save a reinstall.
+  await gitOrFail(
+    ["clean", "-d", "--force", "--quiet", "-e", `/${ORCHESTRATOR_DIR}/`],
+    cwd,
+    "clean the checkout",
+  );
+}
+
+async function mergeDependency(args: {
+  options: PrepareTaskBranchOptions;
+  other: string;
+  otherRef: string;
+  into: string[];
+  allDependencies: string[];
+}): Promise<void> {
+  const { options, other, otherRef, into } = args;
+  const { cwd } = options;
+  const task = options.taskId ? `task ${options.taskId}` : options.branch;
+  const message = [
+    `Merge dependency branch ${other} for ${task}`,
+    `${capitalize(task)} builds on ${args.allDependencies.join(", ")}: its branch starts from ` +
+      `${args.allDependencies[0]} with the others merged in.`,
+  ];
+  try {
+    await git(
+      [
+        "-c",
+        "commit.gpgsign=false",
+        "merge",
+        "--no-ff",
+        "--no-verify",
+        "--quiet",
+        "-m",
+        message[0] as string,
+        "-m",
+        message[1] as string,
+        otherRef,
+      ],
+      { cwd, env: identityEnv(options.author) },
+    );
+  } catch (error) {
+    const files = splitNul(
+      (await git(["diff", "--name-only", "--diff-filter=U", "-z"], { cwd, okExitCodes: [1] })).stdout,
+    );
+    await git(["merge", "--abort"], { cwd, okExitCodes: [128] });
+    if (files.length === 0) throw gitFailure(error, `merge ${other} into ${into.join(" + ")}`);
+    throw new TaskFailure(
+      "merge_conflict",
+      `${capitalize(task)} builds on the work of ${args.allDependencies.join(" and ")}, but merging ` +
+        `${other} into ${into.join(" + ")} conflicts in ${files.join(", ")}. Those tasks changed the same ` +
+        `lines independently. To fix it, make one of them depend on the other so they run in order, ` +
+        `or merge ${other} into ${into[0]} by hand, push it, and retry ${task}.`,
+      { conflict: { merging: other, into: [...into], files }, cause: error },
+    );
+  }
+}
+
+async function gitOrFail(args: string[], cwd: string, doing: string): Promise<string> {
+  try {
+    return (await git(args, { cwd })).stdout;
+  } catch (error) {
+    throw gitFailure(error, doing);
+  }
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
