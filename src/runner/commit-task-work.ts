@@ -81,19 +81,14 @@ async function ensureBuildsOnBase(cwd: string, baseSha: string, taskId: string):
 }
 
 /**
- * Stages all changes but the orchestrator's folder. The folder's index entries are then set back
+ * Stages all changes but the orchestrator's folder: everything, then the folder's entries are set back
  * to the base's: this unstages anything the agent added there and, if the agent committed files
  * in it, stages their removal, while leaving alone a `.orchestrator/` the repository itself tracks.
  */
 async function stageWork(cwd: string, baseSha: string): Promise<void> {
-  await git(["add", "--all", "--", ":/", `:(top,exclude)${ORCHESTRATOR_DIR}`], { cwd });
-  const inIndex = (await git(["ls-files", "-z", "--", `:(top)${ORCHESTRATOR_DIR}`], { cwd })).stdout;
-  const inBase = (
-    await git(["ls-tree", "-r", "-z", "--name-only", baseSha, "--", `:(top)${ORCHESTRATOR_DIR}`], { cwd })
-  ).stdout;
-  if (inIndex.length > 0 || inBase.length > 0) {
-    await git(["reset", "--quiet", baseSha, "--", `:(top)${ORCHESTRATOR_DIR}`], { cwd, okExitCodes: [1] });
-  }
+  // Not an `:(exclude)` pathspec: git refuses one that names an ignored path it also tracks.
+  await git(["add", "--all", "--", ":/"], { cwd });
+  await git(["reset", "--quiet", baseSha, "--", `:(top)${ORCHESTRATOR_DIR}`], { cwd, okExitCodes: [1] });
 }
 
 function messageArgs(options: CommitTaskWorkOptions): string[] {
