@@ -1,6 +1,10 @@
 /** A fake GitHub with one repository holding a dispatchable task workflow, and clients for it. */
 import { Octokit } from "@octokit/rest";
-import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from "../support/fake-github/start-fake-github.js";
+import {
+  startFakeGitHub,
+  type FakeGitHub,
+  type FakeGitHubOptions,
+} from "../support/fake-github/start-fake-github.js";
 
 export const OWNER = "acme";
 export const REPO = "widgets";
@@ -23,6 +27,13 @@ export const TASK_WORKFLOW = [
   "",
 ].join("\n");
 
+/** Octokit logs every failed request to the console; tests provoke many on purpose. */
+export const quietLog = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+export function client(baseUrl: string, auth: string): Octokit {
+  return new Octokit({ baseUrl, auth, log: quietLog });
+}
+
 export interface FakeFixture {
   readonly fake: FakeGitHub;
   /** Authenticated as the App (JWT). */
@@ -39,22 +50,25 @@ export async function startFixture(options: FakeGitHubOptions = {}): Promise<Fak
     fullName: FULL_NAME,
     files: { "tasks/tasks.json": '{"tasks":[]}\n', ".github/workflows/task.yml": TASK_WORKFLOW },
   });
-  const app = new Octokit({ baseUrl: fake.url, auth: fake.appJwt() });
+  const app = client(fake.url, fake.appJwt());
   const installation = await app.apps.getRepoInstallation({ owner: OWNER, repo: REPO });
   const token = await app.apps.createInstallationAccessToken({ installation_id: installation.data.id });
-  const octokit = new Octokit({ baseUrl: fake.url, auth: token.data.token });
+  const octokit = client(fake.url, token.data.token);
   const head = fake.state.resolveCommit(fake.state.requireRepo(FULL_NAME), "main");
   if (head === undefined) throw new Error("the fixture repository has no main branch");
   return { fake, app, octokit, headSha: head.sha };
 }
 
 /** The HTTP status of a rejected Octokit call (fails the test if the call succeeded). */
-export async function statusOf(call: Promise<unknown>): Promise<{ status: number; message: string; headers: Record<string, string> }> {
+export async function statusOf(
+  call: Promise<unknown>,
+): Promise<{ status: number; message: string; headers: Record<string, string> }> {
   try {
     await call;
   } catch (error) {
     const e = error as { status?: number; message?: string; response?: { headers?: Record<string, string> } };
-    if (typeof e.status === "number") return { status: e.status, message: e.message ?? "", headers: e.response?.headers ?? {} };
+    if (typeof e.status === "number")
+      return { status: e.status, message: e.message ?? "", headers: e.response?.headers ?? {} };
     throw error;
   }
   throw new Error("expected the request to fail, but it succeeded");

@@ -12,12 +12,32 @@ describe("openApiIndex", () => {
   });
 
   it.each([
-    ["GET", "/repos/o/r/commits/abc123/check-runs", "GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { ref: "abc123" }],
+    [
+      "GET",
+      "/repos/o/r/commits/abc123/check-runs",
+      "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
+      { ref: "abc123" },
+    ],
     ["GET", "/repos/o/r/commits/feature/x", "GET /repos/{owner}/{repo}/commits/{ref}", { ref: "feature/x" }],
-    ["GET", "/repos/o/r/git/ref/heads%2Fa%2Fb", "GET /repos/{owner}/{repo}/git/ref/{ref}", { ref: "heads/a/b" }],
+    [
+      "GET",
+      "/repos/o/r/git/ref/heads%2Fa%2Fb",
+      "GET /repos/{owner}/{repo}/git/ref/{ref}",
+      { ref: "heads/a/b" },
+    ],
     ["GET", "/repos/o/r/git/ref/heads/a/b", "GET /repos/{owner}/{repo}/git/ref/{ref}", { ref: "heads/a/b" }],
-    ["GET", "/repos/o/r/contents/tasks/tasks.json", "GET /repos/{owner}/{repo}/contents/{path}", { path: "tasks/tasks.json" }],
-    ["POST", "/repos/o/r/actions/runs/7/cancel", "POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel", { run_id: "7" }],
+    [
+      "GET",
+      "/repos/o/r/contents/tasks/tasks.json",
+      "GET /repos/{owner}/{repo}/contents/{path}",
+      { path: "tasks/tasks.json" },
+    ],
+    [
+      "POST",
+      "/repos/o/r/actions/runs/7/cancel",
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel",
+      { run_id: "7" },
+    ],
   ])("matches %s %s to its operation", (method, path, route, params) => {
     const match = index.match(method, path);
     expect(match?.operation.route).toBe(route);
@@ -38,7 +58,10 @@ describe("openApiIndex", () => {
   it("reflects that GHES 3.19 does not document return_run_details", () => {
     const route = "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches";
     const dotcom = index.operation(route)?.requestBodySchema?.properties as Record<string, unknown>;
-    const ghes = openApiIndex("ghes-3.19").operation(route)?.requestBodySchema?.properties as Record<string, unknown>;
+    const ghes = openApiIndex("ghes-3.19").operation(route)?.requestBodySchema?.properties as Record<
+      string,
+      unknown
+    >;
     expect(Object.keys(dotcom)).toContain("return_run_details");
     expect(Object.keys(ghes)).not.toContain("return_run_details");
   });

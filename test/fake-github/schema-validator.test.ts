@@ -31,12 +31,18 @@ describe("validateSchema", () => {
       type: "object",
       required: ["name"],
       additionalProperties: false,
-      properties: { name: { type: "string" }, output: { type: "object", properties: { summary: { type: "string", maxLength: 3 } } } },
+      properties: {
+        name: { type: "string" },
+        output: { type: "object", properties: { summary: { type: "string", maxLength: 3 } } },
+      },
     };
     expect(check({ name: "a", output: { summary: "abcd" } }, schema)).toEqual([
       "/output/summary is longer than the maximum length of 3 (4)",
     ]);
-    expect(check({ extra: 1 }, schema)).toEqual([' "name" wasn\'t supplied', ' "extra" is not a permitted key']);
+    expect(check({ extra: 1 }, schema)).toEqual([
+      ' "name" wasn\'t supplied',
+      ' "extra" is not a permitted key',
+    ]);
   });
 
   it("counts length in characters, not UTF-16 units", () => {
@@ -55,7 +61,9 @@ describe("validateSchema", () => {
     };
     expect(check({ status: "completed", conclusion: "success" }, anyOf)).toEqual([]);
     expect(check({ status: "completed" }, anyOf)).toHaveLength(1);
-    expect(check({ login: 1 }, { allOf: [{ $ref: "#/components/schemas/user" }] })).toEqual(["/login 1 is not of type string"]);
+    expect(check({ login: 1 }, { allOf: [{ $ref: "#/components/schemas/user" }] })).toEqual([
+      "/login 1 is not of type string",
+    ]);
   });
 
   it("checks array bounds and item schemas, and formats", () => {

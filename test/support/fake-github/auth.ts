@@ -43,7 +43,8 @@ export function readAuth(input: {
   }
   const token = state.tokens.get(credential);
   if (token !== undefined) {
-    if (Date.parse(token.expiresAt) <= state.now().getTime()) return { status: 401, message: "Bad credentials" };
+    if (Date.parse(token.expiresAt) <= state.now().getTime())
+      return { status: 401, message: "Bad credentials" };
     return { kind: "installation", installationId: token.installationId };
   }
   if (input.acceptAnyToken) return { kind: "token", installationId: undefined };

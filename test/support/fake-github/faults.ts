@@ -52,7 +52,10 @@ export class FaultInjector {
   /** Consumes one firing of the first fault matching `route` in the given phase. */
   take(route: string, phase: "before" | "after"): FaultSpec | undefined {
     const fault = this.active.find(
-      (f) => f.remaining > 0 && (f.spec.route === "*" || f.spec.route === route) && (f.spec.afterEffect === true) === (phase === "after"),
+      (f) =>
+        f.remaining > 0 &&
+        (f.spec.route === "*" || f.spec.route === route) &&
+        (f.spec.afterEffect === true) === (phase === "after"),
     );
     if (fault === undefined) return undefined;
     fault.remaining -= 1;
@@ -84,6 +87,10 @@ export function faultResponse(spec: FaultSpec, requestId: string): FaultResponse
         },
       };
     case "validation-failed":
-      return { status: 422, headers: {}, body: { message: spec.message ?? "Validation Failed", errors: [], status: "422" } };
+      return {
+        status: 422,
+        headers: {},
+        body: { message: spec.message ?? "Validation Failed", errors: [], status: "422" },
+      };
   }
 }

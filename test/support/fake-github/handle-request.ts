@@ -8,7 +8,13 @@ import { randomUUID } from "node:crypto";
 import { readAuth, requiresJwt, type AuthInfo, type AuthKind } from "./auth.js";
 import { faultResponse, type FaultInjector, type FaultKind } from "./faults.js";
 import type { OpenApiIndex, OpenApiOperation } from "./openapi-index.js";
-import { FakeHttpError, type FakeBehaviour, type FakeWebhook, type RouteResponse, type RouteTable } from "./routes/route-types.js";
+import {
+  FakeHttpError,
+  type FakeBehaviour,
+  type FakeWebhook,
+  type RouteResponse,
+  type RouteTable,
+} from "./routes/route-types.js";
 import { isRecord, validateSchema, type JsonSchema } from "./schema-validator.js";
 import type { ShapeContext } from "./shapes/accounts.js";
 
@@ -86,8 +92,16 @@ export function handleRequest(pipeline: RequestPipeline, incoming: IncomingReque
 
   const finish = (response: RouteResponse & { text?: string }): OutgoingResponse => {
     const operation = match?.operation;
-    if (operation !== undefined && fault === undefined) checkResponse(pipeline, { operation, path, response });
-    pipeline.record({ ...base, auth: authKind, status: response.status, requestBody, responseBody: response.body, fault });
+    if (operation !== undefined && fault === undefined)
+      checkResponse(pipeline, { operation, path, response });
+    pipeline.record({
+      ...base,
+      auth: authKind,
+      status: response.status,
+      requestBody,
+      responseBody: response.body,
+      fault,
+    });
     return render(response, requestId);
   };
   const violation = (kind: ViolationKind, messages: string[]): void => {
@@ -95,13 +109,19 @@ export function handleRequest(pipeline: RequestPipeline, incoming: IncomingReque
   };
 
   if (match === undefined) {
-    violation("unknown-route", [`${method} ${path} is not an operation of GitHub's REST API (${pipeline.spec.flavor})`]);
+    violation("unknown-route", [
+      `${method} ${path} is not an operation of GitHub's REST API (${pipeline.spec.flavor})`,
+    ]);
     return finish(errorBody(404, "Not Found", "https://docs.github.com/rest"));
   }
   const operation = match.operation;
   const docs = operation.documentationUrl;
 
-  const auth = readAuth({ header: incoming.authorization, state: pipeline.ctx.state, acceptAnyToken: pipeline.acceptAnyToken });
+  const auth = readAuth({
+    header: incoming.authorization,
+    state: pipeline.ctx.state,
+    acceptAnyToken: pipeline.acceptAnyToken,
+  });
   if ("status" in auth) {
     violation("auth", [auth.message]);
     return finish(errorBody(401, auth.message, docs));
@@ -164,7 +184,11 @@ export function handleRequest(pipeline: RequestPipeline, incoming: IncomingReque
   return finish(response);
 }
 
-function checkAuthKind(pipeline: RequestPipeline, operation: OpenApiOperation, auth: AuthInfo): string | undefined {
+function checkAuthKind(
+  pipeline: RequestPipeline,
+  operation: OpenApiOperation,
+  auth: AuthInfo,
+): string | undefined {
   if (auth.kind === "none") return pipeline.requireAuth ? "Requires authentication" : undefined;
   if (auth.kind === "token") return undefined;
   const needsJwt = requiresJwt(operation.template);
@@ -186,7 +210,8 @@ function checkParameters(
   const problems: string[] = [];
   for (const parameter of operation.parameters) {
     if (parameter.in !== "path" && parameter.in !== "query") continue;
-    const raw = parameter.in === "path" ? pathParams[parameter.name] : (query.get(parameter.name) ?? undefined);
+    const raw =
+      parameter.in === "path" ? pathParams[parameter.name] : (query.get(parameter.name) ?? undefined);
     if (raw === undefined) {
       if (parameter.required) problems.push(`"${parameter.name}" wasn't supplied.`);
       continue;
@@ -203,7 +228,8 @@ function checkParameters(
 /** Query and path values arrive as text; read them as the schema's type before validating. */
 function coerce(raw: string, schema: JsonSchema, spec: OpenApiIndex): unknown {
   const resolved = typeof schema.$ref === "string" ? spec.resolveRef(schema.$ref) : schema;
-  if ((resolved.type === "integer" || resolved.type === "number") && /^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
+  if ((resolved.type === "integer" || resolved.type === "number") && /^-?\d+(\.\d+)?$/.test(raw))
+    return Number(raw);
   if (resolved.type === "boolean" && (raw === "true" || raw === "false")) return raw === "true";
   if (resolved.type === "array") return raw.split(",");
   return raw;
@@ -214,13 +240,17 @@ function checkBody(spec: OpenApiIndex, operation: OpenApiOperation, body: unknow
   if (schema === undefined) return [];
   if (body === undefined) {
     // GitHub treats a missing body as `{}`: the schema's `required` list decides.
-    return operation.requestBodyRequired ? describe(validateSchema({ value: {}, schema, resolveRef: spec.resolveRef })) : [];
+    return operation.requestBodyRequired
+      ? describe(validateSchema({ value: {}, schema, resolveRef: spec.resolveRef }))
+      : [];
   }
   return describe(validateSchema({ value: body, schema, resolveRef: spec.resolveRef }));
 }
 
 function describe(issues: readonly { path: string; message: string }[]): string[] {
-  return issues.map((issue) => (issue.path === "" ? `${issue.message}.` : `For 'properties${issue.path}', ${issue.message}.`));
+  return issues.map((issue) =>
+    issue.path === "" ? `${issue.message}.` : `For 'properties${issue.path}', ${issue.message}.`,
+  );
 }
 
 function checkResponse(
@@ -275,7 +305,8 @@ function render(response: RouteResponse & { text?: string }, requestId: string):
     ...(response.headers ?? {}),
   };
   if (response.text !== undefined) return { status: response.status, headers, text: response.text };
-  if (response.body === undefined || response.status === 204) return { status: response.status, headers, text: "" };
+  if (response.body === undefined || response.status === 204)
+    return { status: response.status, headers, text: "" };
   headers["content-type"] ??= "application/json; charset=utf-8";
   return { status: response.status, headers, text: JSON.stringify(response.body) };
 }

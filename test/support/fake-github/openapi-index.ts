@@ -82,7 +82,10 @@ function buildIndex(flavor: OpenApiFlavor): OpenApiIndex {
     const target = ref
       .replace(/^#\//, "")
       .split("/")
-      .reduce<unknown>((node, key) => (isRecord(node) ? node[key.replace(/~1/g, "/").replace(/~0/g, "~")] : undefined), root);
+      .reduce<unknown>(
+        (node, key) => (isRecord(node) ? node[key.replace(/~1/g, "/").replace(/~0/g, "~")] : undefined),
+        root,
+      );
     if (!isRecord(target)) throw new Error(`Unresolvable $ref ${ref} in the ${flavor} description`);
     return target;
   };
@@ -142,7 +145,8 @@ function toOperation(input: {
   const parameters = rawParameters.flatMap((raw): OpenApiParameter[] => {
     const p = deref(raw);
     if (p === undefined || typeof p.name !== "string") return [];
-    const location = p.in === "path" || p.in === "query" || p.in === "header" || p.in === "cookie" ? p.in : "query";
+    const location =
+      p.in === "path" || p.in === "query" || p.in === "header" || p.in === "cookie" ? p.in : "query";
     return [
       {
         name: p.name,
@@ -156,9 +160,11 @@ function toOperation(input: {
   const body = deref(op.requestBody);
   const responses = new Map<string, JsonSchema | undefined>();
   if (isRecord(op.responses)) {
-    for (const [status, raw] of Object.entries(op.responses)) responses.set(status, jsonSchemaOf(deref(raw), deref));
+    for (const [status, raw] of Object.entries(op.responses))
+      responses.set(status, jsonSchemaOf(deref(raw), deref));
   }
-  const docs = isRecord(op.externalDocs) && typeof op.externalDocs.url === "string" ? op.externalDocs.url : undefined;
+  const docs =
+    isRecord(op.externalDocs) && typeof op.externalDocs.url === "string" ? op.externalDocs.url : undefined;
   return {
     route: `${method} ${template}`,
     method,

@@ -8,11 +8,16 @@ import type { ShapeContext } from "./shapes/accounts.js";
 import { workflowRunEventShape, type WorkflowRunAction } from "./shapes/webhooks.js";
 import type { FakeWorkflowRun } from "./state.js";
 
-export type RunConclusion = "success" | "failure" | "cancelled" | "timed_out" | "skipped" | "neutral" | "action_required";
+export type RunConclusion =
+  "success" | "failure" | "cancelled" | "timed_out" | "skipped" | "neutral" | "action_required";
 
 export function runWebhook(ctx: ShapeContext, run: FakeWorkflowRun, action: WorkflowRunAction): FakeWebhook {
   const repo = ctx.state.requireRepo(run.repo);
-  return { id: crypto.randomUUID(), name: "workflow_run", payload: workflowRunEventShape({ ctx, repo, run, action }) };
+  return {
+    id: crypto.randomUUID(),
+    name: "workflow_run",
+    payload: workflowRunEventShape({ ctx, repo, run, action }),
+  };
 }
 
 export function startRun(ctx: ShapeContext, run: FakeWorkflowRun): FakeWebhook {

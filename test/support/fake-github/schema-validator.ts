@@ -67,7 +67,9 @@ function check(ctx: CheckContext): void {
     if (!ok) at(`${show(value)} matches none of the "anyOf" schemas`);
   }
   if (Array.isArray(schema.oneOf)) {
-    const matching = schema.oneOf.filter((part) => isSchema(part) && countIssues(ctx, value, part) === 0).length;
+    const matching = schema.oneOf.filter(
+      (part) => isSchema(part) && countIssues(ctx, value, part) === 0,
+    ).length;
     if (matching !== 1) at(`${show(value)} must match exactly one "oneOf" schema, matched ${matching}`);
   }
 
@@ -109,8 +111,10 @@ function checkString(schema: JsonSchema, value: string, at: (message: string) =>
 }
 
 function checkNumber(schema: JsonSchema, value: number, at: (message: string) => void): void {
-  if (typeof schema.minimum === "number" && value < schema.minimum) at(`${value} is less than ${schema.minimum}`);
-  if (typeof schema.maximum === "number" && value > schema.maximum) at(`${value} is greater than ${schema.maximum}`);
+  if (typeof schema.minimum === "number" && value < schema.minimum)
+    at(`${value} is less than ${schema.minimum}`);
+  if (typeof schema.maximum === "number" && value > schema.maximum)
+    at(`${value} is greater than ${schema.maximum}`);
 }
 
 function checkArray(schema: JsonSchema, value: readonly unknown[], at: (message: string) => void): void {
@@ -120,7 +124,10 @@ function checkArray(schema: JsonSchema, value: readonly unknown[], at: (message:
   if (typeof schema.minItems === "number" && value.length < schema.minItems) {
     at(`has ${value.length} items, fewer than the minimum of ${schema.minItems}`);
   }
-  if (schema.uniqueItems === true && new Set(value.map((item) => JSON.stringify(item))).size !== value.length) {
+  if (
+    schema.uniqueItems === true &&
+    new Set(value.map((item) => JSON.stringify(item))).size !== value.length
+  ) {
     at("has duplicate items");
   }
 }
@@ -133,15 +140,22 @@ function checkObject(
   const properties = isRecord(schema.properties) ? schema.properties : {};
   if (Array.isArray(schema.required)) {
     for (const name of schema.required) {
-      if (typeof name === "string" && !(name in value)) issues.push({ path, message: `"${name}" wasn't supplied` });
+      if (typeof name === "string" && !(name in value))
+        issues.push({ path, message: `"${name}" wasn't supplied` });
     }
   }
   const keys = Object.keys(value);
   if (typeof schema.maxProperties === "number" && keys.length > schema.maxProperties) {
-    issues.push({ path, message: `has ${keys.length} properties, more than the maximum of ${schema.maxProperties}` });
+    issues.push({
+      path,
+      message: `has ${keys.length} properties, more than the maximum of ${schema.maxProperties}`,
+    });
   }
   if (typeof schema.minProperties === "number" && keys.length < schema.minProperties) {
-    issues.push({ path, message: `has ${keys.length} properties, fewer than the minimum of ${schema.minProperties}` });
+    issues.push({
+      path,
+      message: `has ${keys.length} properties, fewer than the minimum of ${schema.minProperties}`,
+    });
   }
   for (const key of keys) {
     const childPath = `${path}/${key}`;

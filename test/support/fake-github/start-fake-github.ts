@@ -101,7 +101,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     } catch (error) {
       // A bug in the fake itself: answer 500 loudly rather than hang the client.
       res.writeHead(500, { "content-type": "text/plain" });
-      res.end(`fake-github crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      res.end(
+        `fake-github crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
     }
   };
   await new Promise<void>((resolve, reject) => {

@@ -214,7 +214,13 @@ export class FakeGitHubState {
       owner,
       bot: this.account(`${slug}[bot]`, "Bot"),
       events: ["check_run", "issue_comment", "repository_dispatch", "workflow_run", "workflow_job"],
-      permissions: { actions: "write", checks: "write", contents: "write", issues: "write", pull_requests: "write" },
+      permissions: {
+        actions: "write",
+        checks: "write",
+        contents: "write",
+        issues: "write",
+        pull_requests: "write",
+      },
     };
   }
 
@@ -225,7 +231,9 @@ export class FakeGitHubState {
 
   timestamp(): string {
     // GitHub answers with second precision.
-    return this.now().toISOString().replace(/\.\d{3}Z$/, "Z");
+    return this.now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, "Z");
   }
 
   account(login: string, type: FakeAccount["type"] = "User"): FakeAccount {
@@ -277,7 +285,12 @@ export class FakeGitHubState {
       nextNumber: 1,
     };
     this.repos.set(repo.fullName.toLowerCase(), repo);
-    this.commitFiles({ repo: repo.fullName, branch: defaultBranch, files: input.files ?? {}, message: "Initial commit" });
+    this.commitFiles({
+      repo: repo.fullName,
+      branch: defaultBranch,
+      files: input.files ?? {},
+      message: "Initial commit",
+    });
     return repo;
   }
 
@@ -296,7 +309,14 @@ export class FakeGitHubState {
     const treeSha = sha1(JSON.stringify([...files.entries()].sort()));
     const date = this.timestamp();
     const sha = sha1(`${treeSha}\n${parentSha ?? ""}\n${message}\n${date}\n${this.id()}`);
-    repo.commits.set(sha, { sha, treeSha, message, parents: parentSha === undefined ? [] : [parentSha], files, date });
+    repo.commits.set(sha, {
+      sha,
+      treeSha,
+      message,
+      parents: parentSha === undefined ? [] : [parentSha],
+      files,
+      date,
+    });
     repo.refs.set(ref, sha);
     return sha;
   }
@@ -355,7 +375,8 @@ export class FakeGitHubState {
 
   requireRepo(fullName: string): FakeRepo {
     const repo = this.repo(fullName);
-    if (repo === undefined) throw new Error(`The fake has no repository ${fullName}; add it with state.addRepo()`);
+    if (repo === undefined)
+      throw new Error(`The fake has no repository ${fullName}; add it with state.addRepo()`);
     return repo;
   }
 

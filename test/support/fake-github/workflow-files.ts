@@ -37,7 +37,9 @@ export function readWorkflowFile(path: string, text: string): WorkflowFile {
   const on = root.on;
   const dispatch = isRecord(on) ? on.workflow_dispatch : undefined;
   const dispatchable =
-    on === "workflow_dispatch" || (Array.isArray(on) && on.includes("workflow_dispatch")) || (isRecord(on) && "workflow_dispatch" in on);
+    on === "workflow_dispatch" ||
+    (Array.isArray(on) && on.includes("workflow_dispatch")) ||
+    (isRecord(on) && "workflow_dispatch" in on);
   const inputs = new Map<string, WorkflowInputSpec>();
   const declared = isRecord(dispatch) && isRecord(dispatch.inputs) ? dispatch.inputs : {};
   for (const [name, raw] of Object.entries(declared)) {

@@ -30,7 +30,10 @@ export const actionRoutes: RouteTable = {
     const workflows = workflowsOf(request, repo);
     return {
       status: 200,
-      body: { total_count: workflows.length, workflows: workflows.map((w) => workflowShape(request.ctx, repo, w.info)) },
+      body: {
+        total_count: workflows.length,
+        workflows: workflows.map((w) => workflowShape(request.ctx, repo, w.info)),
+      },
     };
   },
 
@@ -49,7 +52,9 @@ export const actionRoutes: RouteTable = {
     const ref = stringField(request.body, "ref") ?? "";
     const refName = ref.replace(/^refs\/(heads|tags)\//, "");
     // A branch or tag, never a bare sha.
-    const sha = [ref, `refs/heads/${ref}`, `refs/tags/${ref}`].map((name) => repo.refs.get(name)).find((s) => s !== undefined);
+    const sha = [ref, `refs/heads/${ref}`, `refs/tags/${ref}`]
+      .map((name) => repo.refs.get(name))
+      .find((s) => s !== undefined);
     const commit = sha === undefined ? undefined : repo.commits.get(sha);
     if (commit === undefined) throw new FakeHttpError(422, `No ref found for: ${ref}`);
     const text = commit.files.get(info.path);
@@ -66,9 +71,13 @@ export const actionRoutes: RouteTable = {
       workflowId: info.id,
       workflowPath: info.path,
       workflowName: file.name,
-      runNumber: [...state.workflowRuns.values()].filter((r) => r.repo === repo.fullName && r.workflowId === info.id).length + 1,
+      runNumber:
+        [...state.workflowRuns.values()].filter((r) => r.repo === repo.fullName && r.workflowId === info.id)
+          .length + 1,
       displayTitle:
-        file.runName === undefined ? file.name : renderRunName({ template: file.runName, inputs, actor: actor.login, refName }),
+        file.runName === undefined
+          ? file.name
+          : renderRunName({ template: file.runName, inputs, actor: actor.login, refName }),
       event: "workflow_dispatch",
       headBranch: refName,
       headSha: commit.sha,
@@ -111,7 +120,8 @@ export const actionRoutes: RouteTable = {
   // completes it at once and emits the `workflow_run.completed` webhook GitHub would send.
   "POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel": (request) => {
     const { run } = findRun(request);
-    if (run.status === "completed") throw new FakeHttpError(409, "Cannot cancel a workflow run that is completed.");
+    if (run.status === "completed")
+      throw new FakeHttpError(409, "Cannot cancel a workflow run that is completed.");
     request.emit(completeRun(request.ctx, run, "cancelled"));
     return { status: 202, body: {} };
   },
@@ -156,27 +166,41 @@ function checkInputs(file: WorkflowFile, given: Record<string, unknown>): Record
   const inputs: Record<string, string> = {};
   for (const [name, value] of Object.entries(given)) {
     if (typeof value !== "string") {
-      throw new FakeHttpError(422, `Invalid request.\n\nFor 'properties/${name}', ${JSON.stringify(value)} is not a string.`, {
-        violation: true,
-      });
+      throw new FakeHttpError(
+        422,
+        `Invalid request.\n\nFor 'properties/${name}', ${JSON.stringify(value)} is not a string.`,
+        {
+          violation: true,
+        },
+      );
     }
     inputs[name] = value;
   }
   if (JSON.stringify(inputs).length > MAX_INPUTS_CHARS) {
-    throw new FakeHttpError(422, `inputs are too large: at most ${MAX_INPUTS_CHARS} characters`, { violation: true });
+    throw new FakeHttpError(422, `inputs are too large: at most ${MAX_INPUTS_CHARS} characters`, {
+      violation: true,
+    });
   }
   const unexpected = Object.keys(inputs).filter((name) => !file.inputs.has(name));
-  if (unexpected.length > 0) throw new FakeHttpError(422, `Unexpected inputs provided: ${JSON.stringify(unexpected)}`, { violation: true });
+  if (unexpected.length > 0)
+    throw new FakeHttpError(422, `Unexpected inputs provided: ${JSON.stringify(unexpected)}`, {
+      violation: true,
+    });
   for (const [name, spec] of file.inputs) {
     const value = inputs[name] ?? spec.default;
     if (value === undefined) {
-      if (spec.required) throw new FakeHttpError(422, `Required input '${name}' not provided`, { violation: true });
+      if (spec.required)
+        throw new FakeHttpError(422, `Required input '${name}' not provided`, { violation: true });
       continue;
     }
     if (spec.options !== undefined && !spec.options.includes(value)) {
-      throw new FakeHttpError(422, `Provided value '${value}' for input '${name}' not in the list of allowed values`, {
-        violation: true,
-      });
+      throw new FakeHttpError(
+        422,
+        `Provided value '${value}' for input '${name}' not in the list of allowed values`,
+        {
+          violation: true,
+        },
+      );
     }
     inputs[name] = value;
   }
@@ -184,15 +208,24 @@ function checkInputs(file: WorkflowFile, given: Record<string, unknown>): Record
 }
 
 /** Newest first; `status` matches a status or a conclusion, as GitHub's filter does. */
-function listRuns(request: RouteRequest, repo: FakeRepo, workflowId: number | undefined): ReturnType<RouteTable[string]> {
+function listRuns(
+  request: RouteRequest,
+  repo: FakeRepo,
+  workflowId: number | undefined,
+): ReturnType<RouteTable[string]> {
   const q = request.query;
   const runs = [...request.ctx.state.workflowRuns.values()]
-    .filter((run) => run.repo === repo.fullName && (workflowId === undefined || run.workflowId === workflowId))
+    .filter(
+      (run) => run.repo === repo.fullName && (workflowId === undefined || run.workflowId === workflowId),
+    )
     .filter((run) => q.get("branch") === null || run.headBranch === q.get("branch"))
     .filter((run) => q.get("event") === null || run.event === q.get("event"))
     .filter((run) => q.get("actor") === null || run.actor.login === q.get("actor"))
     .filter((run) => q.get("head_sha") === null || run.headSha === q.get("head_sha"))
-    .filter((run) => q.get("status") === null || run.status === q.get("status") || run.conclusion === q.get("status"))
+    .filter(
+      (run) =>
+        q.get("status") === null || run.status === q.get("status") || run.conclusion === q.get("status"),
+    )
     .sort((a, b) => b.id - a.id);
   const path =
     workflowId === undefined
@@ -202,6 +235,9 @@ function listRuns(request: RouteRequest, repo: FakeRepo, workflowId: number | un
   return {
     status: 200,
     headers,
-    body: { total_count: runs.length, workflow_runs: page.map((run) => workflowRunShape(request.ctx, repo, run)) },
+    body: {
+      total_count: runs.length,
+      workflow_runs: page.map((run) => workflowRunShape(request.ctx, repo, run)),
+    },
   };
 }

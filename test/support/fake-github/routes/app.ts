@@ -10,9 +10,25 @@ import { intParam, notFound, repoOf, type RouteRequest, type RouteTable } from "
 export const appRoutes: RouteTable = {
   "GET /app": (request) => ({ status: 200, body: appShape(request.ctx) }),
 
+  // GitHub's description of this list (unlike the single GET) types `account` as
+  // allOf [simple-user, enterprise] — a quirk of the description. The few enterprise fields are
+  // added so the answer satisfies it; clients read only the user fields.
   "GET /app/installations": (request) => ({
     status: 200,
-    body: [...request.ctx.state.installations.values()].map((i) => installationShape(request.ctx, i)),
+    body: [...request.ctx.state.installations.values()].map((i) => {
+      const shape = installationShape(request.ctx, i);
+      const account = shape.account as Record<string, unknown>;
+      return {
+        ...shape,
+        account: {
+          ...account,
+          name: i.account.login,
+          slug: i.account.login,
+          created_at: i.createdAt,
+          updated_at: i.createdAt,
+        },
+      };
+    }),
   }),
 
   "GET /app/installations/{installation_id}": (request) => {
@@ -53,7 +69,9 @@ export const appRoutes: RouteTable = {
     const matching = [...request.ctx.state.hookDeliveries]
       .sort((a, b) => b.id - a.id)
       .filter((d) => d.id < cursor)
-      .filter((d) => status === null || (status === "success") === (d.statusCode >= 200 && d.statusCode < 300));
+      .filter(
+        (d) => status === null || (status === "success") === (d.statusCode >= 200 && d.statusCode < 300),
+      );
     const page = matching.slice(0, perPage);
     const last = page.at(-1);
     const headers: Record<string, string> =

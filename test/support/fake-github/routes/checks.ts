@@ -104,7 +104,10 @@ export const checkRoutes: RouteTable = {
     return {
       status: 200,
       headers,
-      body: { total_count: runs.length, check_runs: page.map((run) => checkRunShape(request.ctx, repo, run)) },
+      body: {
+        total_count: runs.length,
+        check_runs: page.map((run) => checkRunShape(request.ctx, repo, run)),
+      },
     };
   },
 };
@@ -125,7 +128,8 @@ function applyUpdate(request: RouteRequest, run: FakeCheckRun): void {
   if (status === "completed" && conclusion === undefined && run.conclusion === null) {
     throw new FakeHttpError(422, 'Invalid request.\n\n"conclusion" wasn\'t supplied.');
   }
-  if (conclusion === "stale") throw new FakeHttpError(422, "Invalid request.\n\nOnly GitHub can set a check run to stale.");
+  if (conclusion === "stale")
+    throw new FakeHttpError(422, "Invalid request.\n\nOnly GitHub can set a check run to stale.");
   if (status !== undefined) run.status = status;
   if (conclusion !== undefined) run.conclusion = conclusion;
   if (run.status === "completed") {
@@ -137,7 +141,8 @@ function applyUpdate(request: RouteRequest, run: FakeCheckRun): void {
       title: stringField(output, "title") ?? run.output.title,
       summary: stringField(output, "summary") ?? run.output.summary,
       text: stringField(output, "text") ?? run.output.text,
-      annotationsCount: run.output.annotationsCount + (Array.isArray(output.annotations) ? output.annotations.length : 0),
+      annotationsCount:
+        run.output.annotationsCount + (Array.isArray(output.annotations) ? output.annotations.length : 0),
     };
   }
   if (Array.isArray(body.actions)) {

@@ -3,7 +3,13 @@
  * repository's number sequence and take comments through the issues API.
  */
 import { issueCommentShape, pullRequestShape, reactionShape } from "../shapes/conversations.js";
-import { issueKey, type FakeIssue, type FakeIssueComment, type FakePullRequest, type FakeRepo } from "../state.js";
+import {
+  issueKey,
+  type FakeIssue,
+  type FakeIssueComment,
+  type FakePullRequest,
+  type FakeRepo,
+} from "../state.js";
 import {
   actorOf,
   FakeHttpError,
@@ -26,16 +32,24 @@ export const conversationRoutes: RouteTable = {
     const q = request.query;
     const wanted = q.get("state") ?? "open";
     const head = q.get("head");
-    const [headOwner, headBranch] = head !== null && head.includes(":") ? head.split(/:(.*)/s) : [undefined, undefined];
+    const [headOwner, headBranch] =
+      head !== null && head.includes(":") ? head.split(/:(.*)/s) : [undefined, undefined];
     const direction = q.get("direction") ?? ((q.get("sort") ?? "created") === "created" ? "desc" : "asc");
     const pulls = [...request.ctx.state.pulls.values()]
       .filter((pull) => pull.repo === repo.fullName)
       .filter((pull) => wanted === "all" || pull.state === wanted)
-      .filter((pull) => headBranch === undefined || (sameLogin(headOwner, repo.owner.login) && pull.head === headBranch))
+      .filter(
+        (pull) =>
+          headBranch === undefined || (sameLogin(headOwner, repo.owner.login) && pull.head === headBranch),
+      )
       .filter((pull) => q.get("base") === null || pull.base === q.get("base"))
       .sort((a, b) => (direction === "desc" ? b.number - a.number : a.number - b.number));
     const { page, headers } = paginate({ items: pulls, request, path: `/repos/${repo.fullName}/pulls` });
-    return { status: 200, headers, body: page.map((pull) => pullRequestShape({ ctx: request.ctx, repo, pull, full: false })) };
+    return {
+      status: 200,
+      headers,
+      body: page.map((pull) => pullRequestShape({ ctx: request.ctx, repo, pull, full: false })),
+    };
   },
 
   "POST /repos/{owner}/{repo}/pulls": (request) => {
@@ -49,12 +63,17 @@ export const conversationRoutes: RouteTable = {
     if (headSha === undefined) throw validationFailed({ field: "head", code: "invalid" });
     if (baseSha === undefined) throw validationFailed({ field: "base", code: "invalid" });
     const existing = [...state.pulls.values()].find(
-      (pull) => pull.repo === repo.fullName && pull.state === "open" && pull.head === head && pull.base === base,
+      (pull) =>
+        pull.repo === repo.fullName && pull.state === "open" && pull.head === head && pull.base === base,
     );
     if (existing !== undefined) {
-      throw validationFailed({ code: "custom", message: `A pull request already exists for ${repo.owner.login}:${head}.` });
+      throw validationFailed({
+        code: "custom",
+        message: `A pull request already exists for ${repo.owner.login}:${head}.`,
+      });
     }
-    if (headSha === baseSha) throw validationFailed({ code: "custom", message: `No commits between ${base} and ${head}` });
+    if (headSha === baseSha)
+      throw validationFailed({ code: "custom", message: `No commits between ${base} and ${head}` });
     const now = state.timestamp();
     const pull: FakePullRequest = {
       id: state.id(),

@@ -67,7 +67,8 @@ export const gitRoutes: RouteTable = {
   "GET /repos/{owner}/{repo}/commits/{ref}": (request) => {
     const repo = repoOf(request);
     const commit = request.ctx.state.resolveCommit(repo, request.params.ref ?? "");
-    if (commit === undefined) throw new FakeHttpError(422, `No commit found for SHA: ${request.params.ref ?? ""}`);
+    if (commit === undefined)
+      throw new FakeHttpError(422, `No commit found for SHA: ${request.params.ref ?? ""}`);
     return { status: 200, body: commitShape(request.ctx, repo, commit) };
   },
 
@@ -103,7 +104,14 @@ export const gitRoutes: RouteTable = {
     const listing = [...entries.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, entry]) =>
-        contentEntryShape({ ctx: request.ctx, repo, path: `${path}/${name}`, kind: entry.kind, content: entry.content, ref }),
+        contentEntryShape({
+          ctx: request.ctx,
+          repo,
+          path: `${path}/${name}`,
+          kind: entry.kind,
+          content: entry.content,
+          ref,
+        }),
       );
     return { status: 200, body: listing };
   },

@@ -75,7 +75,8 @@ export function repoOf(request: RouteRequest): FakeRepo {
   const { owner, repo: name } = request.params;
   const repo = request.ctx.state.repo(`${owner ?? ""}/${name ?? ""}`);
   if (repo === undefined) throw notFound();
-  if (request.auth.kind === "installation" && request.auth.installationId !== repo.installationId) throw notFound();
+  if (request.auth.kind === "installation" && request.auth.installationId !== repo.installationId)
+    throw notFound();
   return repo;
 }
 

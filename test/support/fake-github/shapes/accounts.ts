@@ -61,7 +61,10 @@ export function appShape(ctx: ShapeContext): Record<string, unknown> {
   };
 }
 
-export function installationShape(ctx: ShapeContext, installation: FakeInstallation): Record<string, unknown> {
+export function installationShape(
+  ctx: ShapeContext,
+  installation: FakeInstallation,
+): Record<string, unknown> {
   const app = ctx.state.app;
   return {
     id: installation.id,

@@ -9,7 +9,11 @@ export interface WorkflowInfo {
   readonly createdAt: string;
 }
 
-export function workflowShape(ctx: ShapeContext, repo: FakeRepo, workflow: WorkflowInfo): Record<string, unknown> {
+export function workflowShape(
+  ctx: ShapeContext,
+  repo: FakeRepo,
+  workflow: WorkflowInfo,
+): Record<string, unknown> {
   return {
     id: workflow.id,
     node_id: nodeId("Workflow", workflow.id),
@@ -24,7 +28,11 @@ export function workflowShape(ctx: ShapeContext, repo: FakeRepo, workflow: Workf
   };
 }
 
-export function workflowRunShape(ctx: ShapeContext, repo: FakeRepo, run: FakeWorkflowRun): Record<string, unknown> {
+export function workflowRunShape(
+  ctx: ShapeContext,
+  repo: FakeRepo,
+  run: FakeWorkflowRun,
+): Record<string, unknown> {
   const url = `${ctx.api}/repos/${repo.fullName}/actions/runs/${run.id}`;
   const head = repo.commits.get(run.headSha);
   return {

@@ -86,7 +86,11 @@ export function pullRequestShape(input: {
   };
 }
 
-export function issueCommentShape(ctx: ShapeContext, repo: FakeRepo, comment: FakeIssueComment): Record<string, unknown> {
+export function issueCommentShape(
+  ctx: ShapeContext,
+  repo: FakeRepo,
+  comment: FakeIssueComment,
+): Record<string, unknown> {
   const api = `${ctx.api}/repos/${repo.fullName}`;
   const counts = reactionCounts(ctx, comment.id);
   return {

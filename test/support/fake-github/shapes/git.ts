@@ -3,7 +3,12 @@ import type { FakeCommit, FakeRepo } from "../state.js";
 import { sha1 } from "../state.js";
 import { userShape, type ShapeContext } from "./accounts.js";
 
-export function gitRefShape(ctx: ShapeContext, repo: FakeRepo, ref: string, sha: string): Record<string, unknown> {
+export function gitRefShape(
+  ctx: ShapeContext,
+  repo: FakeRepo,
+  ref: string,
+  sha: string,
+): Record<string, unknown> {
   return {
     ref,
     node_id: Buffer.from(`0:Ref${repo.id}:${ref}`).toString("base64"),
@@ -15,7 +20,11 @@ export function gitRefShape(ctx: ShapeContext, repo: FakeRepo, ref: string, sha:
 /** `commit` (`GET /repos/{owner}/{repo}/commits/{ref}`). */
 export function commitShape(ctx: ShapeContext, repo: FakeRepo, commit: FakeCommit): Record<string, unknown> {
   const url = `${ctx.api}/repos/${repo.fullName}/commits/${commit.sha}`;
-  const gitUser = { name: repo.owner.login, email: `${repo.owner.login}@users.noreply.example`, date: commit.date };
+  const gitUser = {
+    name: repo.owner.login,
+    email: `${repo.owner.login}@users.noreply.example`,
+    date: commit.date,
+  };
   return {
     url,
     sha: commit.sha,
@@ -29,7 +38,13 @@ export function commitShape(ctx: ShapeContext, repo: FakeRepo, commit: FakeCommi
       message: commit.message,
       comment_count: 0,
       tree: { sha: commit.treeSha, url: `${ctx.api}/repos/${repo.fullName}/git/trees/${commit.treeSha}` },
-      verification: { verified: false, reason: "unsigned", signature: null, payload: null, verified_at: null },
+      verification: {
+        verified: false,
+        reason: "unsigned",
+        signature: null,
+        payload: null,
+        verified_at: null,
+      },
     },
     author: userShape(ctx, repo.owner),
     committer: userShape(ctx, repo.owner),
@@ -56,7 +71,10 @@ export function branchShape(
     commit: commitShape(ctx, repo, commit),
     _links: { self: url, html: `${ctx.web}/${repo.fullName}/tree/${branch}` },
     protected: false,
-    protection: { enabled: false, required_status_checks: { enforcement_level: "off", contexts: [], checks: [] } },
+    protection: {
+      enabled: false,
+      required_status_checks: { enforcement_level: "off", contexts: [], checks: [] },
+    },
     protection_url: `${url}/protection`,
   };
 }
@@ -86,7 +104,12 @@ export function contentFileShape(input: {
     name: path.split("/").pop() ?? path,
     path,
     // GitHub wraps base64 content at 60 characters with "\n", which clients must tolerate.
-    content: (Buffer.from(content, "utf8").toString("base64").match(/.{1,60}/g) ?? []).join("\n") + "\n",
+    content:
+      (
+        Buffer.from(content, "utf8")
+          .toString("base64")
+          .match(/.{1,60}/g) ?? []
+      ).join("\n") + "\n",
     sha,
     url,
     git_url: gitUrl,
