@@ -1,0 +1,42 @@
+/**
+ * What the agent's process may see. It runs whatever the task asks for (Bash, when allowed), so
+ * the runner's own credentials are removed: the action's inputs (the GitHub token arrives as
+ * `INPUT_GITHUB-TOKEN`) and the Actions runtime tokens (cache, artifacts, OIDC). The Anthropic
+ * credentials and everything else the workflow set stay.
+ */
+const HIDDEN_EXACT = new Set([
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL",
+]);
+
+/** Overrides for `runClaudeAgent`'s `env`: undefined removes a variable. */
+export function agentEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const overrides: NodeJS.ProcessEnv = {};
+  for (const name of Object.keys(env)) {
+    if (name.startsWith("INPUT_") || HIDDEN_EXACT.has(name)) overrides[name] = undefined;
+  }
+  return overrides;
+}
+
+const DEFAULT_TIMEOUT_MINUTES = 60;
+/** Time kept back for committing, pushing and the pull request after the agent is stopped. */
+const MAX_RESERVE_MS = 3 * 60_000;
+const MIN_AGENT_MS = 60_000;
+
+/**
+ * The job's `timeout-minutes` is the task's timeout, and a job killed by it can neither push the
+ * partial work nor say why. So the agent gets the task's time minus what the job has used so far
+ * and a reserve for the steps after it.
+ */
+export function agentTimeoutMs(args: {
+  timeoutMinutes: number | undefined;
+  startedAt: number;
+  now: number;
+}): number {
+  const totalMs = (args.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000;
+  const reserve = Math.min(MAX_RESERVE_MS, totalMs * 0.2);
+  return Math.max(MIN_AGENT_MS, totalMs - reserve - Math.max(0, args.now - args.startedAt));
+}

@@ -1,0 +1,103 @@
+import { upsertResultBlock, type TaskResult } from "../../src/core/task-result-block.js";
+import { formatCost, formatDuration } from "./format.js";
+
+/** What the PR body says about one run of a task; everything but `result` is for people. */
+export interface PullRequestBodyContent {
+  task: { id: string; name: string; prompt: string };
+  result: TaskResult;
+  /** The dependencies' branches and, where one is open or merged, their pull requests. */
+  dependencies: ReadonlyArray<{ branch: string; number?: number }>;
+  changedFiles: readonly string[];
+  /** Claude's final message. */
+  agentSummary?: string;
+  runUrl?: string;
+}
+
+const START = "<!-- orchestrator:summary -->";
+const END = "<!-- /orchestrator:summary -->";
+const PROMPT_CHARS = 1_500;
+const SUMMARY_CHARS = 6_000;
+const MAX_FILES = 100;
+
+/**
+ * The PR body: our section between two hidden markers, then the result block. On an update only
+ * that section and the block are replaced, so text a reviewer added around them stays.
+ */
+export function renderPullRequestBody(args: { existing?: string; content: PullRequestBodyContent }): string {
+  const section = `${START}\n${renderSection(args.content)}\n${END}`;
+  const existing = args.existing ?? "";
+  const start = existing.indexOf(START);
+  const end = existing.indexOf(END, start);
+  const body =
+    start >= 0 && end >= 0
+      ? existing.slice(0, start) + section + existing.slice(end + END.length)
+      : section + (existing.trim() ? `\n\n${existing.trim()}` : "");
+  return upsertResultBlock(body, args.content.result);
+}
+
+export function pullRequestTitle(task: { id: string; name: string }): string {
+  const name = task.name.replace(/\s+/g, " ").trim();
+  return name && name !== task.id ? `${name} (task ${task.id})` : `Task ${task.id}`;
+}
+
+function renderSection(content: PullRequestBodyContent): string {
+  const { task, result } = content;
+  const lines: string[] = [];
+  lines.push(
+    `Task \`${task.id}\`, attempt ${result.attempt}, run by the orchestrator (session \`${result.session_id}\`).`,
+  );
+  if (result.conclusion === "failure") {
+    lines.push(
+      "",
+      `> [!WARNING]\n> This attempt failed: ${oneLine(result.message ?? "see the workflow run")}\n> ` +
+        "The branch holds the work it got through; retry the task to rebuild it from its base.",
+    );
+  }
+  lines.push("", "**Prompt**", "", fenced(truncate(task.prompt, PROMPT_CHARS)));
+  if (content.dependencies.length > 0) {
+    const parts = content.dependencies.map((dep) =>
+      dep.number === undefined ? `\`${dep.branch}\`` : `#${dep.number} (\`${dep.branch}\`)`,
+    );
+    lines.push("", `**Builds on:** ${parts.join(", ")}`);
+  }
+  const run = content.runUrl ? `[workflow run](${content.runUrl})` : "—";
+  lines.push(
+    "",
+    "| Result | Cost | Turns | Duration | Files changed | Run |",
+    "|---|---|---|---|---|---|",
+    `| ${result.conclusion === "success" ? "✅ success" : "❌ failure"} | ${formatCost(result.cost_usd)} | ` +
+      `${result.turns ?? "—"} | ${formatDuration(result.duration_ms)} | ${content.changedFiles.length} | ${run} |`,
+  );
+  if (content.changedFiles.length > 0) {
+    const shown = content.changedFiles.slice(0, MAX_FILES).map((file) => `- \`${file}\``);
+    if (content.changedFiles.length > MAX_FILES)
+      shown.push(`- … and ${content.changedFiles.length - MAX_FILES} more`);
+    lines.push("", `<details><summary>Files changed</summary>`, "", ...shown, "", "</details>");
+  }
+  if (content.agentSummary) {
+    lines.push(
+      "",
+      "<details><summary>The agent's summary</summary>",
+      "",
+      truncate(content.agentSummary, SUMMARY_CHARS),
+      "",
+      "</details>",
+    );
+  }
+  return lines.join("\n");
+}
+
+/** A code fence longer than any backtick run inside, so the prompt shows verbatim (no @-mentions). */
+function fenced(text: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
+  const fence = "`".repeat(longest + 1);
+  return `${fence}text\n${text}\n${fence}`;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}

@@ -1,0 +1,87 @@
+import { parseTasksFile } from "../../src/core/parse-tasks-file.js";
+import type { TaskRunRequest } from "../../src/core/dispatch-inputs.js";
+import { formatIssue } from "../../src/core/validation-issue.js";
+import { git } from "../../src/runner/git.js";
+import { ActionFailure } from "./action-failure.js";
+
+export interface TaskToRun {
+  id: string;
+  name: string;
+  prompt: string;
+  /** Where the prompt came from, for the PR body and the log. */
+  source: string;
+}
+
+/**
+ * The task's prompt: the inline `prompt` input if given (quick starts, manual runs), else the task
+ * of that id in the tasks file as it was at `tasks_ref` — the session's commit, not the checkout,
+ * so a tasks file edited after the session started cannot change a running session.
+ */
+export async function readTask(args: {
+  cwd: string;
+  request: TaskRunRequest;
+  remote: string;
+}): Promise<TaskToRun> {
+  const { request } = args;
+  if (request.prompt !== undefined) {
+    return { id: request.taskId, name: request.taskId, prompt: request.prompt, source: "the prompt input" };
+  }
+  if (request.tasksRef === undefined) {
+    throw new ActionFailure(
+      "bad_input",
+      'input "tasks_ref": give the commit to read the tasks file at, or the task\'s text in "prompt"',
+    );
+  }
+  const text = await showFile({ ...args, ref: request.tasksRef, file: request.tasksFile });
+  const parsed = parseTasksFile({ text, fileName: request.tasksFile });
+  if (!parsed.ok) {
+    const issues = parsed.issues.slice(0, 5).map(formatIssue);
+    throw new ActionFailure(
+      "tasks_file_invalid",
+      `The tasks file ${request.tasksFile} at ${short(request.tasksRef)} is not valid: ${issues.join("; ")}`,
+    );
+  }
+  const task = parsed.file.tasks.find((candidate) => candidate.id === request.taskId);
+  if (task === undefined) {
+    throw new ActionFailure(
+      "task_not_found",
+      `The tasks file ${request.tasksFile} at ${short(request.tasksRef)} has no task "${request.taskId}".`,
+    );
+  }
+  return {
+    id: task.id,
+    name: task.name ?? task.id,
+    prompt: task.prompt,
+    source: `${request.tasksFile} at ${short(request.tasksRef)}`,
+  };
+}
+
+/**
+ * `git show <ref>:<file>`. The commit may not be in the checkout (a session started with --ref on
+ * another branch), so it is fetched by sha when missing; GitHub serves reachable commits by sha.
+ */
+async function showFile(args: { cwd: string; remote: string; ref: string; file: string }): Promise<string> {
+  const { cwd, remote, ref, file } = args;
+  const present = await git(["cat-file", "-e", `${ref}^{commit}`], { cwd, okExitCodes: [1, 128] });
+  if (present.exitCode !== 0) {
+    const fetched = await git(["fetch", "--no-tags", "--quiet", remote, ref], { cwd, okExitCodes: [1, 128] });
+    if (fetched.exitCode !== 0) {
+      throw new ActionFailure(
+        "bad_input",
+        `input "tasks_ref": the commit ${ref} is not in this repository (${fetched.stderr.trim() || "fetch failed"}).`,
+      );
+    }
+  }
+  const shown = await git(["show", `${ref}:${file}`], { cwd, okExitCodes: [128] });
+  if (shown.exitCode !== 0) {
+    throw new ActionFailure(
+      "task_not_found",
+      `The tasks file ${file} does not exist at ${short(ref)}: check the tasks_file input (or --file).`,
+    );
+  }
+  return shown.stdout;
+}
+
+function short(ref: string): string {
+  return /^[0-9a-f]{40}$/i.test(ref) ? ref.slice(0, 12) : ref;
+}

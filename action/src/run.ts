@@ -1,0 +1,107 @@
+import { open } from "node:fs/promises";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import * as core from "@actions/core";
+import { DISPATCH_INPUT_NAMES, type DispatchInputs } from "../../src/core/dispatch-inputs.js";
+import { createGitHubClient, parseRepository } from "./github-client.js";
+import { renderJobSummary } from "./job-summary.js";
+import { main, type ActionOutcome } from "./main.js";
+
+export const DEFAULT_CLAUDE_CODE_VERSION = "2.1.330";
+const LOG_TAIL_BYTES = 256 * 1024;
+
+/** The action's runtime layer: reads the runner's environment, runs `main`, reports the outcome. */
+export async function run(): Promise<void> {
+  try {
+    const env = process.env;
+    const apiUrl = env.GITHUB_API_URL ?? "https://api.github.com";
+    const serverUrl = env.GITHUB_SERVER_URL ?? "https://github.com";
+    const repository = parseRepository(env.GITHUB_REPOSITORY);
+    const runId = env.GITHUB_RUN_ID ? Number(env.GITHUB_RUN_ID) : undefined;
+    const outcome = await main({
+      inputs: readDispatchInputs(),
+      workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
+      repository,
+      github: createGitHubClient({
+        token: core.getInput("github-token", { required: true }),
+        baseUrl: apiUrl,
+      }),
+      graphqlUrl: env.GITHUB_GRAPHQL_URL ?? `${apiUrl}/graphql`,
+      author: {
+        name: core.getInput("author-name") || "github-actions[bot]",
+        email: core.getInput("author-email") || "41898282+github-actions[bot]@users.noreply.github.com",
+      },
+      claudeCodeVersion: core.getInput("claude-code-version") || DEFAULT_CLAUDE_CODE_VERSION,
+      toolCacheDir: env.RUNNER_TOOL_CACHE || join(homedir(), ".cache"),
+      tempDir: env.RUNNER_TEMP || tmpdir(),
+      env,
+      ...(runId === undefined || !Number.isInteger(runId) ? {} : { runId }),
+      ...(runId === undefined
+        ? {}
+        : { runUrl: `${serverUrl}/${repository.owner}/${repository.repo}/actions/runs/${runId}` }),
+      startedAt: Date.now() - process.uptime() * 1000,
+      log: { info: (message) => core.info(message), warning: (message) => core.warning(message) },
+    });
+    await report(outcome);
+  } catch (error) {
+    core.setFailed(
+      `The orchestrator action failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+function readDispatchInputs(): DispatchInputs {
+  const inputs: DispatchInputs = {};
+  for (const name of DISPATCH_INPUT_NAMES) inputs[name] = core.getInput(name);
+  return inputs;
+}
+
+async function report(outcome: ActionOutcome): Promise<void> {
+  const { result, agent } = outcome;
+  if (outcome.agentLog) await printLogTail(outcome.agentLog);
+  core.setOutput("conclusion", outcome.conclusion);
+  core.setOutput("branch", outcome.request?.branch ?? "");
+  core.setOutput("pr-number", outcome.pullRequest?.number ?? "");
+  core.setOutput("pr-url", outcome.pullRequest?.url ?? "");
+  core.setOutput("cost-usd", agent?.costUsd ?? "");
+  core.setOutput("turns", agent?.turns ?? "");
+  core.setOutput("duration-ms", agent?.durationMs ?? "");
+
+  const taskId = outcome.request?.taskId ?? core.getInput("task_id");
+  const summary = renderJobSummary({
+    taskId: taskId || "(unknown)",
+    ...(outcome.task ? { taskName: outcome.task.name } : {}),
+    ...(result ? { result } : {}),
+    ...(outcome.failure ? { failureMessage: outcome.failure.message } : {}),
+    ...(outcome.pullRequest ? { pullRequest: outcome.pullRequest } : {}),
+    changedFiles: outcome.changedFiles,
+    ...(agent?.deniedTools ? { deniedTools: agent.deniedTools } : {}),
+  });
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(summary).write();
+
+  if (outcome.pullRequest) core.info(`Pull request: ${outcome.pullRequest.url}`);
+  // The failure message becomes the job's error annotation, which the App reads as the reason.
+  if (outcome.failure)
+    core.setFailed(taskId ? `Task ${taskId}: ${outcome.failure.message}` : outcome.failure.message);
+}
+
+/** Claude Code's stream-json log, folded in the job log: what each turn did, for debugging. */
+async function printLogTail(path: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch {
+    return;
+  }
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, LOG_TAIL_BYTES);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    core.startGroup(`Claude Code log${size > length ? ` (last ${LOG_TAIL_BYTES / 1024} KB)` : ""}`);
+    core.info(buffer.toString("utf8"));
+    core.endGroup();
+  } finally {
+    await handle.close();
+  }
+}
