@@ -1,0 +1,77 @@
+import { relative } from "node:path";
+import type { TaskGraph } from "../core/task-graph.js";
+import { fit, formatCost, formatDuration } from "./format.js";
+import type { LocalPaths } from "./local-paths.js";
+import type { LocalSessionState } from "./state-file.js";
+
+/**
+ * The text printed when a run ends: each task's result, branch, cost and reason, the total, and
+ * where to look next (logs, kept worktrees, how to resume).
+ */
+export function finalSummary(args: {
+  state: LocalSessionState;
+  graph: TaskGraph;
+  paths: LocalPaths;
+  status: "finished" | "interrupted" | "already_finished";
+  /** Paths are shown relative to this directory. */
+  cwd: string;
+}): string {
+  const { state, graph, paths } = args;
+  const shown = (path: string) => relative(args.cwd, path) || ".";
+  const idWidth = Math.min(32, Math.max(4, ...graph.tasks.map((task) => task.id.length)));
+  const branchWidth = Math.min(48, Math.max(6, ...graph.tasks.map((task) => task.branch.length)));
+  const lines = [
+    "",
+    `Session ${state.sessionId} (base ${state.baseBranch}, tasks from ${state.tasksFile})`,
+    `${fit("TASK", idWidth)}  ${fit("RESULT", 10)}  ${fit("BRANCH", branchWidth)}  ${"COST".padStart(8)}  DETAILS`,
+  ];
+  const reasons: string[] = [];
+  let total = 0;
+  for (const id of graph.order) {
+    const task = graph.byId.get(id);
+    const observation = state.tasks[id] ?? { status: "pending" as const, attempts: 0 };
+    const run = state.runs[id];
+    total += observation.costUsd ?? 0;
+    const result = observation.status === "pending" ? "not run" : observation.status;
+    let details = "";
+    if (observation.status === "succeeded") {
+      const files = run?.changedFiles ?? 0;
+      const commits = run?.commits ?? 0;
+      details =
+        `${files} file${files === 1 ? "" : "s"}, ${commits} commit${commits === 1 ? "" : "s"}` +
+        (run?.commitSha ? `, tip ${run.commitSha.slice(0, 7)}` : "") +
+        (run?.startedAt && run.endedAt
+          ? `, ${formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt))}`
+          : "");
+    } else if (observation.reason !== undefined) {
+      details = "see below";
+      reasons.push(`  ${id}: ${observation.reason}`);
+      if (run?.keptWorktree) reasons.push(`    worktree kept for inspection: ${shown(run.keptWorktree)}`);
+      if (observation.status === "failed") reasons.push(`    log: ${shown(paths.log(id))}`);
+    }
+    lines.push(
+      `${fit(id, idWidth)}  ${fit(result, 10)}  ${fit(task?.branch ?? run?.branch ?? "", branchWidth)}  ` +
+        `${formatCost(observation.costUsd).padStart(8)}  ${details}`,
+    );
+  }
+  if (reasons.length > 0) lines.push("", "Why:", ...reasons);
+
+  const elapsed = formatDuration(
+    Date.parse(state.finished?.at ?? state.updatedAt) - Date.parse(state.startedAt),
+  );
+  lines.push("");
+  if (state.finished) {
+    lines.push(`Total: ${formatCost(total)} · ${state.finished.summary} · ${elapsed}`);
+  } else {
+    const done = Object.values(state.tasks).filter((o) => o.status === "succeeded").length;
+    lines.push(
+      `Total so far: ${formatCost(total)} · ${done} of ${graph.tasks.length} tasks succeeded · ${elapsed}`,
+    );
+    lines.push(`Stopped before the end. Continue with: orchestrator run --resume`);
+  }
+  if (args.status === "already_finished") {
+    lines.push("This session had already finished; run without --resume to start a new one.");
+  }
+  lines.push(`Logs: ${shown(paths.logsDir)}/<task>.log · state: ${shown(paths.stateFile)}`);
+  return `${lines.join("\n")}\n`;
+}

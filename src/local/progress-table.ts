@@ -1,0 +1,199 @@
+import type { TaskStatus } from "../core/reconcile.js";
+import type { TaskGraph } from "../core/task-graph.js";
+import { fit, formatCost, formatDuration } from "./format.js";
+import type { SessionEvent, SessionReporter } from "./session-events.js";
+import type { LocalSessionState } from "./state-file.js";
+
+/**
+ * Progress on the terminal. In a TTY: a table redrawn in place (task, status, elapsed, cost),
+ * ticking every half second while agents run. Anywhere else (CI logs, pipes, files): one plain
+ * line per transition, because cursor movement would turn a log into noise.
+ */
+
+export interface ProgressOutput {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export function createProgressReporter(args: {
+  output: ProgressOutput;
+  /** Default: the output's own `isTTY`. */
+  live?: boolean;
+  now?: () => number;
+}): SessionReporter {
+  const live = args.live ?? args.output.isTTY === true;
+  const now = args.now ?? Date.now;
+  return live ? new LiveTable(args.output, now) : new PlainLines(args.output, now);
+}
+
+type View = { state: LocalSessionState; graph: TaskGraph };
+
+const STATUS_WORDS: Record<TaskStatus, string> = {
+  pending: "· waiting",
+  running: "▶ running",
+  succeeded: "✓ done",
+  failed: "✗ failed",
+  skipped: "- skipped",
+  cancelled: "- cancelled",
+};
+
+class LiveTable implements SessionReporter {
+  private drawnLines = 0;
+  private view: View | undefined;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly output: ProgressOutput,
+    private readonly now: () => number,
+  ) {
+    this.timer = setInterval(() => this.draw(), 500);
+    this.timer.unref();
+  }
+
+  event(event: SessionEvent, view: View): void {
+    this.view = view;
+    const line = eventLine(event, view);
+    if (event.type === "notice" || event.type === "stopping") {
+      this.clear();
+      this.output.write(`${line}\n`);
+    }
+    this.draw();
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.draw();
+  }
+
+  private clear(): void {
+    if (this.drawnLines > 0) this.output.write(`\x1b[${this.drawnLines}A\r\x1b[0J`);
+    this.drawnLines = 0;
+  }
+
+  private draw(): void {
+    if (this.view === undefined) return;
+    const width = Math.max(40, (this.output.columns ?? 100) - 1);
+    const lines = tableLines(this.view, this.now()).map((line) => fit(line, width).trimEnd());
+    const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}A\r` : "";
+    this.output.write(`${up}\x1b[0J${lines.join("\n")}\n`);
+    this.drawnLines = lines.length;
+  }
+}
+
+class PlainLines implements SessionReporter {
+  constructor(
+    private readonly output: ProgressOutput,
+    private readonly now: () => number,
+  ) {}
+
+  event(event: SessionEvent, view: View): void {
+    const line = eventLine(event, view);
+    if (line !== "") this.output.write(`${clock(this.now())} ${line}\n`);
+  }
+
+  close(): void {}
+}
+
+/** The table: one row per task in dependency order, then a totals line. */
+export function tableLines(view: View, now: number): string[] {
+  const { state, graph } = view;
+  const idWidth = Math.min(32, Math.max(4, ...graph.tasks.map((task) => task.id.length)));
+  const header = `${fit("TASK", idWidth)}  ${fit("STATUS", 11)}  ${"ELAPSED".padStart(8)}  ${"COST".padStart(8)}  NOTE`;
+  const rows = graph.order.map((id) => {
+    const observation = state.tasks[id] ?? { status: "pending" as const, attempts: 0 };
+    const run = state.runs[id];
+    const started = run?.startedAt === undefined ? undefined : Date.parse(run.startedAt);
+    const ended =
+      observation.status === "running"
+        ? now
+        : run?.endedAt === undefined
+          ? undefined
+          : Date.parse(run.endedAt);
+    const elapsed = started === undefined || ended === undefined ? "" : formatDuration(ended - started);
+    const cost = observation.costUsd === undefined ? "" : formatCost(observation.costUsd);
+    const attempt = observation.attempts > 1 ? ` #${observation.attempts}` : "";
+    return `${fit(id, idWidth)}  ${fit(STATUS_WORDS[observation.status] + attempt, 11)}  ${elapsed.padStart(8)}  ${cost.padStart(8)}  ${note(view, id)}`;
+  });
+  return [header, ...rows, totalsLine(state, graph, now)];
+}
+
+function note(view: View, id: string): string {
+  const observation = view.state.tasks[id];
+  const run = view.state.runs[id];
+  if (observation === undefined || observation.status === "pending") {
+    const deps = view.graph.byId.get(id)?.dependencies ?? [];
+    return deps.length > 0 ? `after ${deps.join(", ")}` : "";
+  }
+  if (observation.status === "succeeded") {
+    const files =
+      run?.changedFiles === undefined ? "" : `, ${run.changedFiles} file${run.changedFiles === 1 ? "" : "s"}`;
+    return `${run?.branch ?? ""}${files}`;
+  }
+  if (observation.status === "running") return run?.branch ?? "";
+  return firstLine(observation.reason ?? "");
+}
+
+function totalsLine(state: LocalSessionState, graph: TaskGraph, now: number): string {
+  const counts: Record<string, number> = {};
+  let cost = 0;
+  for (const task of graph.tasks) {
+    const observation = state.tasks[task.id];
+    const status = observation?.status ?? "pending";
+    counts[status] = (counts[status] ?? 0) + 1;
+    cost += observation?.costUsd ?? 0;
+  }
+  const parts = (["running", "succeeded", "failed", "skipped", "pending"] as const)
+    .filter((status) => (counts[status] ?? 0) > 0)
+    .map((status) => `${counts[status]} ${status === "pending" ? "waiting" : status}`);
+  const end = state.finished ? Date.parse(state.finished.at) : now;
+  const elapsed = formatDuration(end - Date.parse(state.startedAt));
+  return `${graph.tasks.length} tasks: ${parts.join(", ")} · ${formatCost(cost)} · ${elapsed} · up to ${state.maxParallel} at once`;
+}
+
+/** One plain line per event, also used above the live table for notices. */
+export function eventLine(event: SessionEvent, view: View): string {
+  const { state } = view;
+  switch (event.type) {
+    case "session_started":
+      return (
+        `${event.resumed ? "resuming" : "starting"} session ${state.sessionId}: ${view.graph.tasks.length} tasks ` +
+        `from ${state.tasksFile} on ${state.baseBranch}, up to ${state.maxParallel} agents at once`
+      );
+    case "notice":
+      return `note: ${event.message}`;
+    case "task_started":
+      return `started   ${event.id}${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""} on ${state.runs[event.id]?.branch ?? ""}`;
+    case "task_succeeded": {
+      const { result } = event;
+      const files = result.changedFiles?.length ?? 0;
+      return (
+        `succeeded ${event.id} in ${formatDuration(result.durationMs)}, ${formatCost(result.costUsd)}, ` +
+        `${files} file${files === 1 ? "" : "s"} changed, ${result.branch} at ${result.commitSha?.slice(0, 7) ?? "?"}`
+      );
+    }
+    case "task_failed":
+      return (
+        `failed    ${event.id} after ${formatDuration(event.result.durationMs)}: ${firstLine(event.result.failure?.message ?? "")}` +
+        (event.willRetry ? " (will retry)" : "")
+      );
+    case "task_skipped":
+      return `skipped   ${event.id}: ${event.reason}`;
+    case "task_interrupted":
+      return `stopped   ${event.id} (it restarts on --resume)`;
+    case "stopping":
+      return `stopping: ${event.reason}`;
+    case "session_finished":
+      return `finished: ${event.outcome.summary}`;
+    case "session_interrupted":
+      return `interrupted: ${event.reason}; continue with \`orchestrator run --resume\``;
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0] ?? "";
+}
+
+function clock(ms: number): string {
+  return new Date(ms).toTimeString().slice(0, 8);
+}
