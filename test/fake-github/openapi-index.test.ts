@@ -1,6 +1,9 @@
+import { Octokit } from "@octokit/rest";
 import { describe, expect, it } from "vitest";
 import { openApiIndex } from "../support/fake-github/openapi-index.js";
 import { allRoutes } from "../support/fake-github/routes/all-routes.js";
+import { startFakeGitHub } from "../support/fake-github/start-fake-github.js";
+import { quietLog } from "./fixture.js";
 
 describe("openApiIndex", () => {
   const index = openApiIndex();
@@ -64,5 +67,31 @@ describe("openApiIndex", () => {
     >;
     expect(Object.keys(dotcom)).toContain("return_run_details");
     expect(Object.keys(ghes)).not.toContain("return_run_details");
+  });
+});
+
+describe("fake GitHub in GHES flavor", () => {
+  it("checks requests against the GHES description and rejects return_run_details by default", async () => {
+    const fake = await startFakeGitHub({ flavor: "ghes-3.19" });
+    try {
+      fake.state.addRepo({
+        fullName: "acme/widgets",
+        files: { ".github/workflows/t.yml": "on: workflow_dispatch\njobs: {}\n" },
+      });
+      const octokit = new Octokit({
+        baseUrl: fake.url,
+        auth: fake.installationToken("acme/widgets"),
+        log: quietLog,
+      });
+      const dispatch = { owner: "acme", repo: "widgets", workflow_id: "t.yml", ref: "main" };
+      await expect(
+        octokit.actions.createWorkflowDispatch({ ...dispatch, return_run_details: true }),
+      ).rejects.toMatchObject({ status: 422 });
+      expect((await octokit.actions.createWorkflowDispatch(dispatch)).status).toBe(204);
+      expect(fake.spec.flavor).toBe("ghes-3.19");
+      expect(fake.violations).toEqual([]);
+    } finally {
+      await fake.close();
+    }
   });
 });

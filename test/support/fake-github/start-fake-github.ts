@@ -15,6 +15,14 @@ import { completeRun, startRun, type RunConclusion } from "./runs.js";
 import type { ShapeContext } from "./shapes/accounts.js";
 import { FakeGitHubState } from "./state.js";
 
+export type { AuthKind } from "./auth.js";
+export type { FaultKind, FaultSpec } from "./faults.js";
+export type { RequestRecord, Violation, ViolationKind } from "./handle-request.js";
+export type { OpenApiFlavor } from "./openapi-index.js";
+export type { FakeWebhook } from "./routes/route-types.js";
+export type { RunConclusion } from "./runs.js";
+export { FakeGitHubState, type Permission } from "./state.js";
+
 export interface FakeGitHubOptions {
   /** Which description to check against (default `api.github.com`). */
   readonly flavor?: OpenApiFlavor;
