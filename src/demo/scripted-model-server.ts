@@ -59,6 +59,34 @@ export interface ScriptedModelServer {
 
 const SIDE_ANSWER = "OK.";
 
+/**
+ * The environment that runs the real Claude Code CLI against a scripted server with nothing
+ * leaving the machine (checked with Claude Code 2.1.330, as root too):
+ * - a throw-away HOME, so ~/.claude and ~/.claude.json of the user are never read or written;
+ * - any API key (the server does not check it) and the server's URL;
+ * - CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1: no telemetry, error reporting or update checks;
+ * - a proxy on a closed local port for everything but loopback, so anything that would still
+ *   try the internet fails at once instead of reaching it.
+ * Entries set to undefined remove credentials the developer's own shell may carry.
+ */
+export function offlineClaudeEnv(options: { url: string; home: string }): NodeJS.ProcessEnv {
+  return {
+    HOME: options.home,
+    ANTHROPIC_BASE_URL: options.url,
+    ANTHROPIC_API_KEY: "sk-ant-scripted-model",
+    ANTHROPIC_AUTH_TOKEN: undefined,
+    CLAUDE_CODE_OAUTH_TOKEN: undefined,
+    CLAUDE_CONFIG_DIR: undefined,
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+    HTTPS_PROXY: "http://127.0.0.1:9",
+    HTTP_PROXY: "http://127.0.0.1:9",
+    NO_PROXY: "127.0.0.1,localhost",
+    https_proxy: "http://127.0.0.1:9",
+    http_proxy: "http://127.0.0.1:9",
+    no_proxy: "127.0.0.1,localhost",
+  };
+}
+
 export async function startScriptedModelServer(options: {
   script: ModelScript;
 }): Promise<ScriptedModelServer> {

@@ -39,6 +39,7 @@ export interface ProcessTreeOutcome {
 }
 
 export const DEFAULT_KILL_GRACE_MS = 3_000;
+const PIPE_CLOSE_WAIT_MS = 2_000;
 
 export async function runProcessTree(run: ProcessTreeRun): Promise<ProcessTreeOutcome> {
   const startedAt = Date.now();
@@ -113,6 +114,7 @@ export async function runProcessTree(run: ProcessTreeRun): Promise<ProcessTreeOu
   const timer = run.timeoutMs === undefined ? undefined : setTimeout(() => stop("timeout"), run.timeoutMs);
   const onAbort = () => stop("abort");
   run.signal?.addEventListener("abort", onAbort, { once: true });
+  if (run.signal?.aborted === true) onAbort(); // aborted while we were starting
 
   const [exitCode, exitSignal] = await exited;
   clearTimeout(timer);
@@ -120,7 +122,10 @@ export async function runProcessTree(run: ProcessTreeRun): Promise<ProcessTreeOu
   // The leader is gone; whatever it left in its group goes too, and only then do its pipes
   // (which those leftovers may hold open) close.
   if (pid !== undefined) await stopProcessTree(pid, run.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
-  await closed;
+  // A process that left the group (its own setsid) may still hold the pipes; do not wait on it forever.
+  await Promise.race([closed, sleep(PIPE_CLOSE_WAIT_MS)]);
+  child.stdout.destroy();
+  child.stderr.destroy();
   await closeLog(log);
 
   return {

@@ -163,6 +163,29 @@ describe("runCommandAgent", () => {
     expect(processesWithMarker(marker)).toEqual([]);
   });
 
+  it("returns even when a process that left the group keeps the output pipe open", async () => {
+    // The grandchild starts its own session (setsid), so the group kill cannot reach it, and it
+    // inherits stdout: the pipe never closes while it lives.
+    const script = `
+      const child = require("node:child_process").spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { detached: true, stdio: ["ignore", "inherit", "inherit"] });
+      child.unref();
+      require("node:fs").writeFileSync("escaped.pid", String(child.pid));
+      console.log("left something running");
+    `;
+    try {
+      const result = await runCommandAgent({
+        cwd,
+        command: [node, "-e", script],
+        prompt: "p",
+        env: {},
+        timeoutMs: 10_000,
+      });
+      expect(result).toMatchObject({ ok: true, summary: "left something running" });
+    } finally {
+      process.kill(Number(await readFile(join(cwd, "escaped.pid"), "utf8")), "SIGKILL");
+    }
+  });
+
   it("reports a missing command as spawn_error", async () => {
     const result = await runCommandAgent({
       cwd,

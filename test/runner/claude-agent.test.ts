@@ -1,0 +1,246 @@
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  fileWritingScript,
+  offlineClaudeEnv,
+  startScriptedModelServer,
+  type ModelScript,
+  type ScriptedModelServer,
+} from "../../src/demo/scripted-model-server.js";
+import { runClaudeAgent } from "../../src/runner/claude-agent.js";
+import { MARKER_VAR, newMarker, processesWithMarker } from "./process-tree-probe.js";
+
+/** The real Claude Code CLI, pinned in devDependencies; every test here runs it for real. */
+const claudePath = resolve("node_modules/.bin/claude");
+
+let root: string;
+let cwd: string;
+let home: string;
+let server: ScriptedModelServer | undefined;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), "claude-agent-"));
+  cwd = join(root, "work");
+  home = join(root, "home");
+  await mkdir(cwd);
+  await mkdir(home);
+});
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  await rm(root, { recursive: true, force: true });
+});
+
+async function startModel(script: ModelScript): Promise<ScriptedModelServer> {
+  server = await startScriptedModelServer({ script });
+  return server;
+}
+
+describe("runClaudeAgent with the real CLI and a scripted model", () => {
+  it("makes the CLI write a file and reports cost, turns and summary", async () => {
+    const prompts: string[] = [];
+    const writeGreeting = fileWritingScript([
+      {
+        promptIncludes: "greeting",
+        files: [{ path: "src/greeting.txt", content: "Hello from the scripted model.\n" }],
+        summary: "Added the greeting.",
+      },
+    ]);
+    const model = await startModel((context) => {
+      prompts.push(context.prompt);
+      return writeGreeting(context);
+    });
+    const prompt = "Add a greeting file.\nUse 'single' and \"double\" quotes; $(this) is not a shell.";
+    const logFile = join(root, "logs", "agent.log");
+
+    const startedAt = Date.now();
+    const result = await runClaudeAgent({
+      cwd,
+      prompt,
+      claudePath,
+      model: "claude-sonnet-4-5",
+      maxTurns: 5,
+      maxBudgetUsd: 5,
+      env: offlineClaudeEnv({ url: model.url, home }),
+      logFile,
+      timeoutMs: 30_000,
+    });
+    const elapsed = Date.now() - startedAt;
+
+    expect(result.failure).toBeUndefined();
+    expect(result).toMatchObject({ ok: true, exitCode: 0, turns: 2, summary: "Added the greeting." });
+    expect(result.costUsd).toBeGreaterThan(0);
+    expect(result.durationMs).toBeLessThanOrEqual(elapsed);
+    expect(await readFile(join(cwd, "src/greeting.txt"), "utf8")).toBe("Hello from the scripted model.\n");
+    // The prompt arrived whole through stdin, on every turn.
+    expect(prompts).toEqual([prompt, prompt]);
+    const conversation = model.requests.filter((request) => request.kind === "conversation");
+    expect(conversation).toHaveLength(2);
+    expect(conversation[0]?.body).toMatchObject({ model: "claude-sonnet-4-5", stream: true });
+    expect(model.requests.filter((request) => request.kind !== "conversation")).toEqual([]);
+    const log = await readFile(logFile, "utf8");
+    expect(log).toContain('"type":"result"');
+    expect(log).toContain('"name":"Write"');
+  });
+
+  it("stops at max turns with a plain-words agent_error", async () => {
+    const model = await startModel(
+      fileWritingScript([{ promptIncludes: "", files: [{ path: "a.txt", content: "a" }] }]),
+    );
+    const result = await runClaudeAgent({
+      cwd,
+      prompt: "write a",
+      claudePath,
+      maxTurns: 1,
+      env: offlineClaudeEnv({ url: model.url, home }),
+      timeoutMs: 30_000,
+    });
+
+    expect(result.ok).toBe(false);
+    expect(result.failure?.kind).toBe("agent_error");
+    expect(result.failure?.message).toMatch(/maximum number of turns \(1\).*max_turns/);
+    expect(result.costUsd).toBeGreaterThan(0);
+  });
+
+  it("reports tools the permission mode refused", async () => {
+    const model = await startModel((context) =>
+      context.turn === 0
+        ? { toolUse: [{ name: "Bash", input: { command: 'node -e "console.log(42)"', description: "run" } }] }
+        : { text: context.toolResults[0]?.isError === true ? "refused" : "ran" },
+    );
+    const result = await runClaudeAgent({
+      cwd,
+      prompt: "run node",
+      claudePath,
+      env: offlineClaudeEnv({ url: model.url, home }),
+      timeoutMs: 30_000,
+    });
+
+    expect(result).toMatchObject({ ok: true, summary: "refused", deniedTools: ["Bash"] });
+  });
+
+  it("lets allowedTools grant a command", async () => {
+    const model = await startModel((context) =>
+      context.turn === 0
+        ? {
+            toolUse: [{ name: "Bash", input: { command: 'node -e "console.log(6*7)"', description: "run" } }],
+          }
+        : { text: context.toolResults[0]?.content ?? "no result" },
+    );
+    const result = await runClaudeAgent({
+      cwd,
+      prompt: "run node",
+      claudePath,
+      allowedTools: ["Bash(node -e:*)", "Read"],
+      env: offlineClaudeEnv({ url: model.url, home }),
+      timeoutMs: 30_000,
+    });
+
+    expect(result).toMatchObject({ ok: true, summary: "42" });
+    expect(result.deniedTools).toBeUndefined();
+  });
+
+  it("turns an API 400 into agent_error with the API's message", async () => {
+    const model = await startModel(() => ({
+      error: { status: 400, message: "this scripted model rejects the request" },
+    }));
+    const result = await runClaudeAgent({
+      cwd,
+      prompt: "anything",
+      claudePath,
+      env: offlineClaudeEnv({ url: model.url, home }),
+      timeoutMs: 30_000,
+    });
+
+    expect(result.ok).toBe(false);
+    expect(result.failure?.kind).toBe("agent_error");
+    expect(result.failure?.message).toContain("this scripted model rejects the request");
+    expect(result.exitCode).toBe(1);
+  });
+
+  it("without credentials reports not_logged_in with how to log in", async () => {
+    const noCredentials = {
+      HOME: home,
+      ANTHROPIC_API_KEY: undefined,
+      ANTHROPIC_BASE_URL: undefined,
+      ANTHROPIC_AUTH_TOKEN: undefined,
+      CLAUDE_CODE_OAUTH_TOKEN: undefined,
+      CLAUDE_CONFIG_DIR: undefined,
+      // Nothing may leave the machine even if the CLI tried.
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      HTTPS_PROXY: "http://127.0.0.1:9",
+      https_proxy: "http://127.0.0.1:9",
+    };
+    const result = await runClaudeAgent({
+      cwd,
+      prompt: "anything",
+      claudePath,
+      env: noCredentials,
+      timeoutMs: 30_000,
+    });
+
+    expect(result.ok).toBe(false);
+    expect(result.failure?.kind).toBe("not_logged_in");
+    expect(result.failure?.message).toContain("Not logged in");
+    expect(result.failure?.message).toContain("ANTHROPIC_API_KEY");
+    expect(result.failure?.message).toContain("claude auth login");
+  });
+
+  it("on a model that never answers, times out and leaves no process behind", async () => {
+    const model = await startModel(() => ({ hang: true }));
+    const marker = newMarker();
+    const result = await runClaudeAgent({
+      cwd,
+      prompt: "anything",
+      claudePath,
+      env: { ...offlineClaudeEnv({ url: model.url, home }), [MARKER_VAR]: marker },
+      timeoutMs: 2_500,
+      killGraceMs: 1_000,
+    });
+
+    expect(result.ok).toBe(false);
+    expect(result.failure?.kind).toBe("timeout");
+    expect(result.failure?.message).toContain("timeout_minutes");
+    expect(
+      model.requests.filter((request) => request.reply !== undefined && "hang" in request.reply),
+    ).toHaveLength(1);
+    expect(processesWithMarker(marker)).toEqual([]);
+  });
+
+  it("reports a missing CLI as spawn_error with how to install it", async () => {
+    const result = await runClaudeAgent({
+      cwd,
+      prompt: "anything",
+      claudePath: join(root, "no-such-claude"),
+    });
+
+    expect(result).toMatchObject({ ok: false, exitCode: null });
+    expect(result.failure?.kind).toBe("spawn_error");
+    expect(result.failure?.message).toContain("npm install -g @anthropic-ai/claude-code");
+    expect(existsSync(join(cwd, "src"))).toBe(false);
+  });
+
+  // The CLI's own safety check, which only exists for root: documents why acceptEdits is the default.
+  it.runIf(process.getuid?.() === 0)(
+    "as root, bypassPermissions without IS_SANDBOX fails with the CLI's reason",
+    async () => {
+      const model = await startModel(() => ({ text: "unused" }));
+      const result = await runClaudeAgent({
+        cwd,
+        prompt: "anything",
+        claudePath,
+        permissionMode: "bypassPermissions",
+        env: { ...offlineClaudeEnv({ url: model.url, home }), IS_SANDBOX: undefined },
+        timeoutMs: 30_000,
+      });
+
+      expect(result.failure?.kind).toBe("exit_code");
+      expect(result.failure?.message).toContain("root");
+      expect(model.requests).toEqual([]);
+    },
+  );
+});
