@@ -61,6 +61,14 @@ export interface PreparedTaskBranch {
  *   best by ordering those tasks, and it costs seconds instead of an agent run's budget.
  */
 export async function prepareTaskBranch(options: PrepareTaskBranchOptions): Promise<PreparedTaskBranch> {
+  try {
+    return await prepare(options);
+  } catch (error) {
+    throw gitFailure(error, `prepare the branch ${options.branch}`);
+  }
+}
+
+async function prepare(options: PrepareTaskBranchOptions): Promise<PreparedTaskBranch> {
   const { cwd, branch, remote } = options;
   const sources =
     options.strategy === "dependencies" && options.dependencyBranches.length > 0

@@ -1,6 +1,6 @@
 import { readFile, readdir, realpath, rm } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { git, gitValue, splitNul } from "./git.js";
+import { git, gitValue } from "./git.js";
 import { TaskFailure, gitFailure } from "./task-failure.js";
 
 /** One entry of `git worktree list`. The first entry is the main checkout. */
@@ -97,7 +97,7 @@ export async function addWorktree(options: AddWorktreeOptions): Promise<AddedWor
         await forceRemove(repoDir, entry.path);
         recovered.push(`removed the worktree left at ${entry.path}`);
       } else if (entry.branch === branch) {
-        if (entry.prunableReason === null) {
+        if (!(await isCrashLeftover(entry))) {
           throw new TaskFailure(
             "worktree_conflict",
             `The branch ${branch} is checked out in another worktree at ${entry.path}, so a worktree ` +
@@ -155,6 +155,17 @@ export async function removeWorktree(options: { repoDir: string; path: string })
   } catch (error) {
     throw gitFailure(error, `remove the worktree at ${options.path}`);
   }
+}
+
+/**
+ * A registration elsewhere that a crash left: its directory is gone, and it is either unlocked
+ * (git calls it prunable) or locked by `git worktree add` itself ("initializing"), which means
+ * the add never finished. A worktree locked by someone, e.g. on an unmounted disk, is not ours.
+ */
+async function isCrashLeftover(entry: WorktreeInfo): Promise<boolean> {
+  if (entry.prunableReason !== null) return true;
+  if (entry.lockReason !== "initializing") return false;
+  return (await readdir(entry.path).catch(() => null)) === null;
 }
 
 /** Twice `--force`: removes a worktree even if it has changes or is locked (git's own rule). */
