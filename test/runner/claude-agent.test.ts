@@ -11,6 +11,8 @@ import {
   type ScriptedModelServer,
 } from "../../src/demo/scripted-model-server.js";
 import { runClaudeAgent } from "../../src/runner/claude-agent.js";
+import { claudeAgentArgs } from "../../src/runner/claude-agent-args.js";
+import { ClaudeStreamReader, claudeResultFields } from "../../src/runner/claude-agent-output.js";
 import { MARKER_VAR, newMarker, processesWithMarker } from "./process-tree-probe.js";
 
 /** The real Claude Code CLI, pinned in devDependencies; every test here runs it for real. */
@@ -243,4 +245,102 @@ describe("runClaudeAgent with the real CLI and a scripted model", () => {
       expect(model.requests).toEqual([]);
     },
   );
+});
+
+describe("claudeAgentArgs", () => {
+  it("maps task options to the CLI's flags, prompt never in argv", () => {
+    expect(
+      claudeAgentArgs({
+        model: "opus",
+        maxTurns: 12,
+        maxBudgetUsd: 2.5,
+        allowedTools: ["Bash(npm test)", "Edit"],
+        permissionMode: "plan",
+      }),
+    ).toEqual([
+      "--print",
+      "--output-format",
+      "stream-json",
+      "--verbose",
+      "--permission-mode",
+      "plan",
+      "--model",
+      "opus",
+      "--max-turns",
+      "12",
+      "--max-budget-usd",
+      "2.5",
+      "--allowedTools",
+      "Bash(npm test)",
+      "Edit",
+    ]);
+    expect(claudeAgentArgs({ allowedTools: [] })).toEqual([
+      "--print",
+      "--output-format",
+      "stream-json",
+      "--verbose",
+      "--permission-mode",
+      "acceptEdits",
+    ]);
+  });
+});
+
+describe("ClaudeStreamReader", () => {
+  const lines = [
+    { type: "system", subtype: "init" },
+    { type: "assistant", message: { content: [] } },
+    { type: "user", message: { content: [] } },
+    { type: "assistant", message: { content: [] } },
+    {
+      type: "result",
+      subtype: "error_max_budget_usd",
+      is_error: true,
+      errors: ["Reached maximum budget ($0.5)"],
+      total_cost_usd: 0.61,
+      num_turns: 2,
+      permission_denials: [{ tool_name: "Bash" }, { tool_name: "Bash" }, { tool_name: "WebFetch" }],
+    },
+  ]
+    .map((line) => JSON.stringify(line))
+    .join("\n");
+
+  it("reads messages split anywhere across chunks, with or without a final newline", () => {
+    const reader = new ClaudeStreamReader();
+    for (let i = 0; i < lines.length; i += 7) reader.push(lines.slice(i, i + 7));
+    expect(reader.result).toBeUndefined();
+    reader.end();
+
+    expect(reader.turnsSeen).toBe(2);
+    expect(reader.result).toMatchObject({ is_error: true, total_cost_usd: 0.61, num_turns: 2 });
+  });
+
+  it("explains a budget stop and lists each refused tool once", () => {
+    const reader = new ClaudeStreamReader();
+    reader.push(`${lines}\n`);
+    const result = reader.result;
+    if (result === undefined) throw new Error("no result read");
+
+    expect(claudeResultFields(result)).toEqual({
+      ok: false,
+      failure: {
+        kind: "agent_error",
+        message:
+          "Claude stopped: Reached maximum budget ($0.5). Raise max_budget_usd for this task if it needs more.",
+      },
+      costUsd: 0.61,
+      turns: 2,
+      deniedTools: ["Bash", "WebFetch"],
+    });
+  });
+
+  it("treats a rejected API key (401) as not logged in", () => {
+    const fields = claudeResultFields({
+      type: "result",
+      is_error: true,
+      result: "Failed to authenticate. API Error: 401 invalid x-api-key",
+      api_error_status: 401,
+    });
+
+    expect(fields.failure?.kind).toBe("not_logged_in");
+  });
 });
