@@ -1,0 +1,6 @@
+import type { Benchmark } from "./benchmark.js";
+import { coreTimings } from "./core-timings.js";
+import { scheduleQuality } from "./schedule-quality.js";
+
+/** Every benchmark `npm run bench` runs, in order. Add a module here with one line. */
+export const benchmarks: Benchmark[] = [scheduleQuality, coreTimings];
