@@ -2,7 +2,7 @@ import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { BaseStrategy } from "../core/tasks-schema.js";
 import { ORCHESTRATOR_DIR } from "./commit-task-work.js";
-import { GitError, git, gitValue, identityEnv, splitNul } from "./git.js";
+import { GitError, git, gitValue, identityEnv, redactCredentials, splitNul } from "./git.js";
 import { TaskFailure, gitFailure } from "./task-failure.js";
 
 export interface PrepareTaskBranchOptions {
@@ -127,7 +127,8 @@ async function fetchSources(args: {
     if (sha && ref) remoteTips.set(ref, sha);
   }
   const missing = sources.filter((name) => !remoteTips.has(`refs/heads/${name}`));
-  if (missing.length > 0) throw missingBase({ missing, where: `on ${remote}`, options: args.options });
+  if (missing.length > 0)
+    throw missingBase({ missing, where: `on ${redactCredentials(remote)}`, options: args.options });
 
   // A shallow checkout (actions/checkout fetches one commit) needs no deepening: a shallow
   // client's fetch brings the new branches' history down to what it has, merge bases included

@@ -1,4 +1,4 @@
-import { GitError, git, gitValue } from "./git.js";
+import { GitError, git, gitValue, redactCredentials } from "./git.js";
 import { TaskFailure, gitFailure } from "./task-failure.js";
 
 export interface PushBranchOptions {
@@ -83,7 +83,8 @@ function refLine(stdout: string, ref: string): { flag: string; summary: string }
 
 function pushFailure(args: { error: unknown; options: PushBranchOptions }): TaskFailure {
   const { error, options } = args;
-  const { remote, branch } = options;
+  const { branch } = options;
+  const remote = redactCredentials(options.remote);
   const line = error instanceof GitError ? refLine(error.stdout, `refs/heads/${branch}`) : undefined;
   if (line?.flag !== "!") return gitFailure(error, `push ${branch} to ${remote}`);
 

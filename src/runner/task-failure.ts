@@ -1,3 +1,5 @@
+import { redactCredentials } from "./git.js";
+
 /**
  * Why a task's git work failed, in words a user can act on. `kind` is for code (the checks
  * projection, retries); `message` is shown as is on the Checks tab and in the status comment.
@@ -40,5 +42,5 @@ export function isTaskFailure(error: unknown): error is TaskFailure {
 export function gitFailure(error: unknown, doing: string): TaskFailure {
   if (error instanceof TaskFailure) return error;
   const detail = error instanceof Error ? error.message : String(error);
-  return new TaskFailure("git_error", `Could not ${doing}: ${detail}`, { cause: error });
+  return new TaskFailure("git_error", redactCredentials(`Could not ${doing}: ${detail}`), { cause: error });
 }

@@ -209,4 +209,17 @@ describe("pushBranch", () => {
     expect(missing.kind).toBe("git_error");
     expect(missing.message).toContain("there is no such local branch");
   });
+
+  it("keeps a token in the remote URL out of the failure message", async () => {
+    const { remote } = await makeRepoWithRemote();
+    const run = await runAttempt({ remote, attempt: 1, file: "one.txt" });
+    // Port 9 on the loopback interface: refused at once, nothing leaves the machine.
+    const url = "https://x-access-token:ghs_SECRET123@127.0.0.1:9/owner/repo.git";
+
+    const failure = await failureOf(pushBranch({ cwd: run.checkout, remote: url, branch: BRANCH }));
+
+    expect(failure.kind).toBe("git_error");
+    expect(failure.message).toContain("https://***@127.0.0.1:9/owner/repo.git");
+    expect(failure.message).not.toContain("ghs_SECRET123");
+  });
 });
