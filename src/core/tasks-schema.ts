@@ -85,7 +85,8 @@ export const taskSchema = z.strictObject({
   prompt: z
     .string()
     .max(LIMITS.maxPromptLength)
-    .refine((prompt) => prompt.trim().length > 0, "must not be empty")
+    // A regex rather than a refine: it reaches tasks.schema.json, so editors flag empty prompts too.
+    .regex(/\S/, "must not be empty")
     .describe("What the agent is asked to do."),
   branch_name: z
     .string()

@@ -1,0 +1,79 @@
+import { readFileSync } from "node:fs";
+import { closestMatch } from "./core/closest-match.js";
+import { processIo, type CliIo } from "./cli/cli-io.js";
+import { EXIT } from "./cli/command.js";
+import { commands } from "./cli/commands.js";
+import { isMainModule } from "./cli/is-main-module.js";
+import { UsageError } from "./cli/usage-error.js";
+
+/**
+ * `orchestrator <command> [...]`. Returns the exit code instead of exiting, so tests and
+ * `bin/orchestrator.js` decide what to do with it, and pending output is flushed.
+ */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    io.stderr(generalUsage());
+    return EXIT.usage;
+  }
+  if (name === "--help" || name === "-h" || name === "help") {
+    const topic = rest[0] === undefined ? undefined : commands.find((command) => command.name === rest[0]);
+    io.stdout(topic?.usage ?? generalUsage());
+    return EXIT.ok;
+  }
+  if (name === "--version" || name === "-v") {
+    io.stdout(`${version()}\n`);
+    return EXIT.ok;
+  }
+  const command = commands.find((candidate) => candidate.name === name);
+  if (command === undefined) {
+    const suggestion = closestMatch(
+      name,
+      commands.map((candidate) => candidate.name),
+    );
+    const what = name.startsWith("-") ? `unknown option ${name}` : `unknown command "${name}"`;
+    io.stderr(
+      `orchestrator: ${what}${suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`}\n\n${generalUsage()}`,
+    );
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(
+        `orchestrator ${command.name}: ${error.message}\nRun "orchestrator ${command.name} --help" for usage.\n`,
+      );
+      return EXIT.usage;
+    }
+    io.stderr(
+      `orchestrator ${command.name}: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return EXIT.failed;
+  }
+}
+
+function generalUsage(): string {
+  const width = Math.max(...commands.map((command) => command.name.length));
+  return [
+    "Usage: orchestrator <command> [options]",
+    "",
+    "Run a dependency graph of Claude Code tasks.",
+    "",
+    "Commands:",
+    ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    "",
+    'Run "orchestrator <command> --help" for a command\'s options.',
+    "",
+  ].join("\n");
+}
+
+function version(): string {
+  // ../package.json from both src/cli.ts and dist/cli.js.
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version?: string;
+  };
+  return pkg.version ?? "unknown";
+}
+
+if (isMainModule(import.meta.url)) process.exitCode = await main(process.argv.slice(2));
