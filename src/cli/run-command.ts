@@ -14,6 +14,7 @@ import { SessionLockedError } from "../local/session-lock.js";
 import { StateFileError, readStateFile } from "../local/state-file.js";
 import { AgentCommandError, parseAgentCommand } from "../runner/command-agent.js";
 import type { AgentSpec } from "../runner/run-task.js";
+import type { Command } from "./command.js";
 
 /** `orchestrator run`: the task graph on this machine, one worktree and branch per task. */
 
@@ -278,3 +279,23 @@ async function isExecutable(path: string): Promise<boolean> {
 function processIo(): RunCommandIo {
   return { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr };
 }
+
+/** The `run` entry of the CLI's command table (`src/cli/commands.ts`). */
+export const runCliCommand: Command = {
+  name: "run",
+  summary: "run the tasks on this machine: one git worktree and branch per task, N agents at once",
+  usage: RUN_HELP,
+  run: (argv, io) =>
+    runCommand(argv, {
+      cwd: io.cwd,
+      env: process.env,
+      // CliIo carries text only; its output goes to this process's stdout, whose TTY-ness picks
+      // the live table or plain lines.
+      stdout: {
+        write: (text: string) => io.stdout(text),
+        isTTY: process.stdout.isTTY === true,
+        columns: process.stdout.columns,
+      },
+      stderr: { write: (text: string) => io.stderr(text) },
+    }),
+};
