@@ -12,11 +12,19 @@ const HIDDEN_EXACT = new Set([
   "ACTIONS_ID_TOKEN_REQUEST_URL",
 ]);
 
+/**
+ * A workflow passes every credential it might use (`ANTHROPIC_API_KEY: ${{ secrets.X }}`); an
+ * unset secret arrives as an empty string, which Claude Code could take as "this method, with an
+ * empty key" instead of moving on to the credential that is set.
+ */
+const CREDENTIALS = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"];
+
 /** Overrides for `runClaudeAgent`'s `env`: undefined removes a variable. */
 export function agentEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const overrides: NodeJS.ProcessEnv = {};
   for (const name of Object.keys(env)) {
     if (name.startsWith("INPUT_") || HIDDEN_EXACT.has(name)) overrides[name] = undefined;
+    if (CREDENTIALS.includes(name) && env[name] === "") overrides[name] = undefined;
   }
   return overrides;
 }
