@@ -4,6 +4,7 @@ import { DAG_SHAPES, randomDag, type DagShape } from "../test/support/random-dag
 import type { Benchmark, BenchTable } from "./benchmark.js";
 import { listSchedule } from "./list-schedule.js";
 import { optimalMakespan } from "./optimal-schedule.js";
+import { seriesLowerBound } from "./series-lower-bound.js";
 import { max, median, ratio } from "./stats.js";
 
 /**
@@ -29,6 +30,9 @@ interface Cell {
   agents: number;
   cp: number[];
   fifo: number[];
+  /** Critical-path-first ÷ the tighter series bound, for explaining misses. */
+  cpSeries: number[];
+  fifoSeries: number[];
 }
 
 function seedOf(shape: DagShape, size: number, sample: number): number {
@@ -43,11 +47,18 @@ function measureCells(): Cell[] {
         randomDag({ shape, size, seed: seedOf(shape, size, sample), estimates: { min: 1, max: 60 } }),
       );
       for (const agents of AGENTS) {
-        const cell: Cell = { shape, size, agents, cp: [], fifo: [] };
+        const cell: Cell = { shape, size, agents, cp: [], fifo: [], cpSeries: [], fifoSeries: [] };
         for (const graph of graphs) {
           const bound = makespanLowerBound(graph, agents);
-          cell.cp.push(simulateSession({ graph, agents }).makespan / bound);
-          cell.fifo.push(listSchedule({ graph, agents }) / bound);
+          const cp = simulateSession({ graph, agents }).makespan;
+          const fifo = listSchedule({ graph, agents });
+          cell.cp.push(cp / bound);
+          cell.fifo.push(fifo / bound);
+          if (shape === "fork-join") {
+            const series = seriesLowerBound(graph, agents);
+            cell.cpSeries.push(cp / series);
+            cell.fifoSeries.push(fifo / series);
+          }
         }
         cells.push(cell);
       }
@@ -102,7 +113,23 @@ function boundTables(cells: Cell[]): BenchTable[] {
         ? ` (${worseThanFifo.map((c) => `${c.shape}/${c.agents}/n=${c.size}: ${ratio(median(c.cp))} vs ${ratio(median(c.fifo))}`).join(", ")}).`
         : "."),
   ];
-  return [medianTable, worstTable];
+  const seriesTable: BenchTable = {
+    title:
+      "fork-join: the same schedules ÷ a tighter bound (stages between bottleneck tasks run one after another)",
+    columns: ["agents", ...SIZES.map((size) => `n=${size} CP | FIFO`)],
+    rows: AGENTS.map((agents) => [
+      `${agents}`,
+      ...SIZES.map((size) => {
+        const cell = cellAt("fork-join", agents, size);
+        return `${ratio(median(cell.cpSeries))} | ${ratio(median(cell.fifoSeries))}`;
+      }),
+    ]),
+    notes: [
+      "Medians. Bound = Σ bottleneck estimates + Σ per stage max(critical path, work ÷ agents) (bench/series-lower-bound.ts).",
+      "Fork-join misses above are mostly the plain bound's slack: it spreads each stage's work over all agents.",
+    ],
+  };
+  return [medianTable, worstTable, seriesTable];
 }
 
 function optimumTable(): BenchTable {
@@ -132,6 +159,8 @@ function optimumTable(): BenchTable {
           cp.push(cpMakespan / optimum);
           fifo.push(fifoMakespan / optimum);
           bound.push(makespanLowerBound(graph, agents) / optimum);
+          if (seriesLowerBound(graph, agents) > optimum + 1e-9)
+            throw new Error("series bound above the optimum");
         }
       }
       allCp.push(...cp);
@@ -147,6 +176,7 @@ function optimumTable(): BenchTable {
     }
   }
   const worst = max(allCp);
+  const overTarget = allCp.filter((value) => value > TARGET_VS_OPTIMUM + 1e-9).length;
   return {
     title: `Makespan ÷ exact optimum on small DAGs (n = ${SMALL_SIZES.join(", ")}; ${SMALL_SAMPLES} graphs each; estimates 1–20)`,
     columns: ["shape / agents", "CP median", "CP worst", "FIFO median", "FIFO worst", "bound÷opt min"],
@@ -154,7 +184,8 @@ function optimumTable(): BenchTable {
     notes: [
       `Overall (${count} graphs): critical-path-first median ${ratio(median(allCp))}, worst ${ratio(worst)}; ` +
         `FIFO median ${ratio(median(allFifo))}, worst ${ratio(max(allFifo))}.`,
-      `Target ≤ ${TARGET_VS_OPTIMUM} × optimum: ${worst <= TARGET_VS_OPTIMUM ? "met" : "missed"} (worst ${ratio(worst)}). ` +
+      `Target ≤ ${TARGET_VS_OPTIMUM} × optimum: median ${median(allCp) <= TARGET_VS_OPTIMUM ? "met" : "missed"}; ` +
+        `${overTarget} of ${count} graphs above it (worst ${ratio(worst)}). ` +
         `The optimum beat both greedy schedules on ${belowGreedy} of ${count} graphs.`,
       `"bound÷opt min": how far below the optimum the lower bound can sit — why ÷ bound overstates the gap.`,
     ],
