@@ -1,0 +1,219 @@
+import { z } from "zod";
+import { DEFAULT_WORKFLOW_FILE } from "./sessions/app-config.js";
+
+/**
+ * The server's settings, read from the environment once at start. Every problem names the
+ * variable and what it expects; secret values never appear in messages or in `describeConfig`.
+ */
+export interface ServerConfig {
+  appId: number;
+  /** PEM text of the App's private key (from PRIVATE_KEY or the file at PRIVATE_KEY_PATH). */
+  privateKey: string;
+  webhookSecret: string;
+  /** GitHub's REST API root: https://api.github.com, or https://<GHE_HOST>/api/v3. */
+  baseUrl: string | undefined;
+  port: number;
+  host: string;
+  webhookPath: string;
+  /** Bearer token of the HTTP API; without it the /api/* routes answer 503 (the API is off). */
+  authToken: string | undefined;
+  /** "owner/repo" used by the HTTP API when a request names none. */
+  defaultRepo: { owner: string; repo: string } | undefined;
+  /** Minutes between sweeps of active sessions (and failed-delivery passes); 0 turns them off. */
+  sweepMinutes: number;
+  /** Sweep only these repositories instead of every repository the App is installed on. */
+  sweepRepos: Array<{ owner: string; repo: string }> | undefined;
+  /** Look back this far for failed webhook deliveries to redeliver. */
+  redeliverHours: number;
+  workflowFile: string;
+  /** Name (`name:`) of the task workflow, to recognise its `workflow_job` events without API calls. */
+  workflowName: string;
+  defaultParallel: number;
+  statusCommentIntervalMs: number;
+  runNeverStartedAfterMs: number;
+  rateLimit: { perMinute: number; burst: number };
+  /** How many reverse proxies sit in front (Cloud Run: 1): which X-Forwarded-For entry is the client. */
+  trustedProxies: number;
+  maxBodyBytes: number;
+  logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+  logFormat: "json" | "pretty";
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface LoadConfigOptions {
+  env: Env;
+  /** Reads PRIVATE_KEY_PATH (injected so tests need no files). */
+  readFile: (path: string) => string;
+}
+
+const REPO = /^([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+)$/;
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+/** Shorter bearer tokens can be guessed; `openssl rand -hex 32` gives 64 characters. */
+const MIN_TOKEN_LENGTH = 24;
+
+export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
+  const { env } = options;
+  const text = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const required = (name: string, hint: string): string => {
+    const value = text(name);
+    if (value === undefined) throw new ConfigError(name, `is required: ${hint}`);
+    return value;
+  };
+  const int = (name: string, fallback: number, range: { min: number; max: number }): number => {
+    const value = text(name);
+    if (value === undefined) return fallback;
+    const parsed = z.coerce.number().int().min(range.min).max(range.max).safeParse(value);
+    if (!parsed.success || !/^[0-9]+$/.test(value)) {
+      throw new ConfigError(
+        name,
+        `expected a whole number from ${range.min} to ${range.max}, got "${value}"`,
+      );
+    }
+    return parsed.data;
+  };
+  const choice = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const value = text(name);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      throw new ConfigError(name, `expected one of ${allowed.join(", ")}, got "${value}"`);
+    }
+    return value as T;
+  };
+
+  const appIdText = required("APP_ID", "the App's numeric id from its settings page");
+  if (!/^[0-9]+$/.test(appIdText)) throw new ConfigError("APP_ID", `expected a number, got "${appIdText}"`);
+
+  const authToken = text("ORCHESTRATOR_AUTH_TOKEN");
+  if (authToken !== undefined && authToken.length < MIN_TOKEN_LENGTH) {
+    throw new ConfigError(
+      "ORCHESTRATOR_AUTH_TOKEN",
+      `must be at least ${MIN_TOKEN_LENGTH} characters (it is ${authToken.length}); make one with \`openssl rand -hex 32\``,
+    );
+  }
+  const defaultRepoText = text("ORCHESTRATOR_DEFAULT_REPO");
+  const sweepReposText = text("ORCHESTRATOR_SWEEP_REPOS");
+  const webhookPath = text("WEBHOOK_PATH") ?? "/api/github/webhooks";
+  if (!webhookPath.startsWith("/")) {
+    throw new ConfigError("WEBHOOK_PATH", `must start with "/", got "${webhookPath}"`);
+  }
+
+  return {
+    appId: Number(appIdText),
+    privateKey: readPrivateKey(options, text),
+    webhookSecret: required("WEBHOOK_SECRET", "the webhook secret set in the App's settings"),
+    baseUrl: apiBaseUrl(text),
+    port: int("PORT", 3000, { min: 0, max: 65_535 }),
+    host: text("HOST") ?? "127.0.0.1",
+    webhookPath,
+    authToken,
+    defaultRepo:
+      defaultRepoText === undefined ? undefined : parseRepo("ORCHESTRATOR_DEFAULT_REPO", defaultRepoText),
+    sweepMinutes: int("ORCHESTRATOR_SWEEP_MINUTES", 5, { min: 0, max: 1440 }),
+    sweepRepos:
+      sweepReposText === undefined
+        ? undefined
+        : sweepReposText
+            .split(",")
+            .map((item) => item.trim())
+            .filter(Boolean)
+            .map((item) => parseRepo("ORCHESTRATOR_SWEEP_REPOS", item)),
+    redeliverHours: int("ORCHESTRATOR_REDELIVER_HOURS", 24, { min: 0, max: 72 }),
+    workflowFile: text("ORCHESTRATOR_WORKFLOW_FILE") ?? DEFAULT_WORKFLOW_FILE,
+    workflowName: text("ORCHESTRATOR_WORKFLOW_NAME") ?? "Orchestrator task",
+    defaultParallel: int("ORCHESTRATOR_DEFAULT_PARALLEL", 3, { min: 1, max: 64 }),
+    statusCommentIntervalMs: int("ORCHESTRATOR_STATUS_COMMENT_SECONDS", 120, { min: 0, max: 3600 }) * 1000,
+    runNeverStartedAfterMs: int("ORCHESTRATOR_RUN_START_TIMEOUT_MINUTES", 15, { min: 1, max: 1440 }) * 60_000,
+    rateLimit: {
+      perMinute: int("ORCHESTRATOR_RATE_LIMIT_PER_MINUTE", 30, { min: 1, max: 100_000 }),
+      burst: int("ORCHESTRATOR_RATE_LIMIT_BURST", 10, { min: 1, max: 100_000 }),
+    },
+    trustedProxies: int("ORCHESTRATOR_TRUSTED_PROXIES", 0, { min: 0, max: 10 }),
+    maxBodyBytes: int("ORCHESTRATOR_MAX_BODY_BYTES", 512 * 1024, { min: 1024, max: 10 * 1024 * 1024 }),
+    logLevel: choice("LOG_LEVEL", LOG_LEVELS, "info"),
+    logFormat: choice("LOG_FORMAT", ["json", "pretty"] as const, "json"),
+  };
+}
+
+/** The settings as a log line: which secrets are set, never their values. */
+export function describeConfig(config: ServerConfig): Record<string, unknown> {
+  return {
+    appId: config.appId,
+    baseUrl: config.baseUrl ?? "https://api.github.com",
+    host: config.host,
+    port: config.port,
+    webhookPath: config.webhookPath,
+    api: config.authToken === undefined ? "off (ORCHESTRATOR_AUTH_TOKEN not set)" : "on",
+    defaultRepo: config.defaultRepo ? `${config.defaultRepo.owner}/${config.defaultRepo.repo}` : null,
+    sweepMinutes: config.sweepMinutes,
+    sweepRepos: config.sweepRepos?.map((r) => `${r.owner}/${r.repo}`) ?? "all installed repositories",
+    workflowFile: config.workflowFile,
+    rateLimit: config.rateLimit,
+    trustedProxies: config.trustedProxies,
+  };
+}
+
+function parseRepo(variable: string, value: string): { owner: string; repo: string } {
+  const match = REPO.exec(value);
+  if (!match) throw new ConfigError(variable, `expected "owner/repo", got "${value}"`);
+  return { owner: match[1] as string, repo: match[2] as string };
+}
+
+function readPrivateKey(options: LoadConfigOptions, text: (name: string) => string | undefined): string {
+  const inline = text("PRIVATE_KEY");
+  const path = text("PRIVATE_KEY_PATH");
+  let key: string;
+  if (inline !== undefined) {
+    // Secret managers and .env files often hold the PEM with literal "\n", or base64-encoded.
+    key = inline.includes("-----BEGIN") ? inline.replace(/\\n/g, "\n") : decodeBase64Pem(inline);
+  } else if (path !== undefined) {
+    try {
+      key = options.readFile(path);
+    } catch (error) {
+      const reason = error instanceof Error && "code" in error ? String(error.code) : "unreadable";
+      throw new ConfigError("PRIVATE_KEY_PATH", `cannot read the key file "${path}" (${reason})`);
+    }
+  } else {
+    throw new ConfigError(
+      "PRIVATE_KEY",
+      "is required (or PRIVATE_KEY_PATH): the App's private key, generated on its settings page",
+    );
+  }
+  if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(key)) {
+    throw new ConfigError(
+      inline !== undefined ? "PRIVATE_KEY" : "PRIVATE_KEY_PATH",
+      "does not hold a PEM private key (expected a -----BEGIN RSA PRIVATE KEY----- block)",
+    );
+  }
+  return key;
+}
+
+function decodeBase64Pem(value: string): string {
+  return Buffer.from(value, "base64").toString("utf8");
+}
+
+function apiBaseUrl(text: (name: string) => string | undefined): string | undefined {
+  const host = text("GHE_HOST");
+  if (host === undefined) return undefined;
+  const protocol = text("GHE_PROTOCOL") ?? "https";
+  if (protocol !== "https" && protocol !== "http") {
+    throw new ConfigError("GHE_PROTOCOL", `expected https or http, got "${protocol}"`);
+  }
+  if (!/^[A-Za-z0-9.-]+(:[0-9]+)?$/.test(host)) {
+    throw new ConfigError("GHE_HOST", `expected a host name such as github.example.com, got "${host}"`);
+  }
+  return `${protocol}://${host}/api/v3`;
+}

@@ -1,0 +1,12 @@
+import type { AppConfig, SessionRuntime } from "../sessions/index.js";
+
+/** What every webhook handler needs besides the event: the use-cases' settings and runtime. */
+export interface HandlerDeps {
+  config: AppConfig;
+  /** This process's in-memory session runtime (queues, caches); nothing in it matters for correctness. */
+  runtime: SessionRuntime;
+  /** The App's own id: its comments and check runs are recognised by it. */
+  appId: number;
+  /** `name:` of the task workflow, to pick its `workflow_job` events without API calls. */
+  workflowName: string;
+}

@@ -1,0 +1,198 @@
+import type { Context } from "probot";
+import { COMMAND_HELP, parseCommand, type OrchestrateCommand } from "../../core/parse-command.js";
+import { describeApiError, type GitHubClient, type RepoRef } from "../github-client.js";
+import {
+  advanceSession,
+  cancelSession,
+  retrySession,
+  startSession,
+  type CommandResult,
+} from "../sessions/index.js";
+import type { HandlerDeps } from "./handler-deps.js";
+import { latestSessionOnIssue } from "./latest-session.js";
+import { repositoryPermission } from "./repository-permission.js";
+import { sessionInRepository } from "./same-repository.js";
+
+/**
+ * `/orchestrate …` in an issue or pull request comment (DESIGN §5). Only people who can push
+ * may command the App; bots (this App included) are ignored before any API call. The 👀
+ * reaction acknowledges a command and doubles as its claim: GitHub answers 200 instead of 201
+ * when the reaction is already there, so a redelivered comment does not start a second session.
+ * The session itself answers in its status comment; this handler replies only for refusals and
+ * problems.
+ */
+export async function handleIssueComment(
+  context: Context<"issue_comment.created">,
+  deps: HandlerDeps,
+): Promise<void> {
+  const { comment, sender, issue } = context.payload;
+  if (sender.type === "Bot" || comment.user?.type === "Bot") return;
+  if (comment.performed_via_github_app?.id === deps.appId) return;
+  const parsed = parseCommand(comment.body ?? "");
+  if (parsed === null) return;
+
+  const client = context.octokit as GitHubClient;
+  const repo = context.repo();
+  const talk = new CommentTalk({
+    client,
+    repo,
+    issueNumber: issue.number,
+    commentId: comment.id,
+    login: sender.login,
+  });
+  const permission = await repositoryPermission({ client, repo, username: sender.login });
+  if (!permission.allowed) {
+    await talk.react("confused");
+    await talk.reply(
+      `only people with write, maintain or admin permission on ${repo.owner}/${repo.repo} can run orchestrator ` +
+        `commands; your permission is \`${permission.role}\`.`,
+    );
+    return;
+  }
+  if (!parsed.ok) {
+    await talk.react("confused");
+    await talk.reply(`${parsed.error}\n\n${COMMAND_HELP}`);
+    return;
+  }
+  const claim = await talk.react("eyes");
+  if (claim === "existed") {
+    context.log.info({ commentId: comment.id }, "command already acknowledged (a redelivery): not run again");
+    return;
+  }
+  try {
+    await runCommand({
+      command: parsed.command,
+      client,
+      repo,
+      talk,
+      deps,
+      issueNumber: issue.number,
+      actor: sender.login,
+    });
+  } catch (error) {
+    // The command was claimed: say what went wrong rather than have the delivery retried.
+    context.log.error({ err: error, commentId: comment.id }, "command failed");
+    await talk.react("confused");
+    await talk.reply(`the command failed: ${describeApiError(error)}. Try again in a minute.`);
+  }
+}
+
+async function runCommand(args: {
+  command: OrchestrateCommand;
+  client: GitHubClient;
+  repo: RepoRef;
+  talk: CommentTalk;
+  deps: HandlerDeps;
+  issueNumber: number;
+  actor: string;
+}): Promise<void> {
+  const { command, client, repo, talk, deps, actor } = args;
+  const { config, runtime } = deps;
+  if (command.kind === "help") {
+    await talk.reply(COMMAND_HELP);
+    return;
+  }
+  if (command.kind === "start") {
+    const options: Parameters<typeof startSession>[0]["options"] = {};
+    if (command.file !== undefined) options.file = command.file;
+    if (command.ref !== undefined) options.ref = command.ref;
+    if (command.parallel !== undefined) options.parallel = command.parallel;
+    if (command.only !== undefined) options.only = command.only;
+    if (command.budgetUsd !== undefined) options.budgetUsd = command.budgetUsd;
+    const result = await startSession({
+      client,
+      repo,
+      options,
+      trigger: { kind: "comment", actor, issueNumber: args.issueNumber, commentId: talk.commentId },
+      config,
+      runtime,
+    });
+    // The use-case has answered on the issue (status comment, or the reason nothing started).
+    if (!result.ok) await talk.react("confused");
+    return;
+  }
+
+  const sessionId =
+    command.sessionId ??
+    (await latestSessionOnIssue({ client, repo, issueNumber: args.issueNumber, appId: deps.appId }));
+  if (sessionId === null) {
+    await talk.react("confused");
+    await talk.reply("no orchestrator session was started from this issue; name one with `--session ID`.");
+    return;
+  }
+  if (!sessionInRepository(sessionId, repo)) {
+    await talk.react("confused");
+    await talk.reply(`\`${sessionId}\` is not a session of ${repo.owner}/${repo.repo}.`);
+    return;
+  }
+
+  if (command.kind === "status") {
+    const result = await runtime.queue.run(sessionId, () =>
+      advanceSession({ client, sessionId, input: { refreshComment: true }, config, runtime }),
+    );
+    if (!result) {
+      await talk.react("confused");
+      await talk.reply(`no orchestrator session \`${sessionId}\` was found.`);
+      return;
+    }
+    // Sessions started elsewhere (API, dispatch, another issue) have no status comment here.
+    if (result.status.statusComment?.issueNumber !== args.issueNumber) {
+      const link = result.status.checkRunUrl ? ` ([Checks tab](${result.status.checkRunUrl}))` : "";
+      await talk.reply(`session \`${sessionId}\`: ${result.status.summary}${link}`);
+    }
+    return;
+  }
+  const outcome: CommandResult =
+    command.kind === "retry"
+      ? await retrySession({ client, sessionId, tasks: command.target, actor, config, runtime })
+      : await cancelSession({ client, sessionId, actor, config, runtime });
+  if (!outcome.ok) {
+    await talk.react("confused");
+    await talk.reply(outcome.error.message);
+  }
+}
+
+/** Reactions and replies on the comment that held the command. */
+class CommentTalk {
+  constructor(
+    private readonly target: {
+      client: GitHubClient;
+      repo: RepoRef;
+      issueNumber: number;
+      commentId: number;
+      login: string;
+    },
+  ) {}
+
+  get commentId(): number {
+    return this.target.commentId;
+  }
+
+  /** "existed" when the App had already reacted so (GitHub answers 200 rather than 201). */
+  async react(content: "eyes" | "confused"): Promise<"created" | "existed" | "failed"> {
+    const { client, repo, commentId } = this.target;
+    try {
+      const response = await client.request(
+        "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
+        {
+          ...repo,
+          comment_id: commentId,
+          content,
+        },
+      );
+      return response.status === 200 ? "existed" : "created";
+    } catch {
+      // A reaction is a courtesy (and a best-effort claim): its failure must not stop the command.
+      return "failed";
+    }
+  }
+
+  async reply(message: string): Promise<void> {
+    const { client, repo, issueNumber, login } = this.target;
+    await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+      ...repo,
+      issue_number: issueNumber,
+      body: `@${login} ${message}`,
+    });
+  }
+}

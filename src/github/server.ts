@@ -1,0 +1,175 @@
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createNodeMiddleware, Probot, type Logger, type ProbotOctokit } from "probot";
+import { appVersion } from "./app-version.js";
+import { createOrchestratorApp } from "./app.js";
+import { describeConfig, type ServerConfig } from "./config.js";
+import type { GitHubClient } from "./github-client.js";
+import type { HandlerDeps } from "./handlers/handler-deps.js";
+import { createHttpApi } from "./http-api/http-api.js";
+import { sendError } from "./http-api/json-io.js";
+import { RateLimiter } from "./http-api/rate-limiter.js";
+import { createInstallationClients } from "./installation-clients.js";
+import { createAppConfig, createSessionRuntime, type AppConfig, type SessionRuntime } from "./sessions/index.js";
+import { createSweeper, type SweepReport } from "./sweeper.js";
+
+/**
+ * The App's HTTP server: GitHub webhooks (Probot's middleware, signature-checked), the HTTP API
+ * and /health on one port; a periodic sweep of active sessions with a pass over failed webhook
+ * deliveries. Everything that matters lives on GitHub, so a server can stop at any moment and
+ * another (or two) carry on. Probot 14 has no Express: this is a plain node:http server.
+ */
+export interface OrchestratorServer {
+  /** http://host:port */
+  url: string;
+  port: number;
+  probot: Probot;
+  runtime: SessionRuntime;
+  /** One sweep and redelivery pass now (also what the timer runs). */
+  sweep(): Promise<SweepReport>;
+  /** Stops taking requests, lets running ones and queued session work finish (up to `graceMs`). */
+  close(options?: { graceMs?: number }): Promise<void>;
+}
+
+export interface StartServerOptions {
+  config: ServerConfig;
+  /** Probot's Octokit class; tests pass one with retries and throttling off. */
+  Octokit?: typeof ProbotOctokit;
+  /** Overrides of the session use-cases' settings (tests shorten intervals). */
+  appConfig?: Partial<AppConfig>;
+  /** Sweep once right after start (default true: catches what happened while no server ran). */
+  sweepAtStart?: boolean;
+  now?: () => Date;
+}
+
+export async function startServer(options: StartServerOptions): Promise<OrchestratorServer> {
+  const { config } = options;
+  const now = options.now ?? ((): Date => new Date());
+  const startedAt = now().getTime();
+  const probot = new Probot({
+    appId: config.appId,
+    privateKey: config.privateKey,
+    secret: config.webhookSecret,
+    ...(config.baseUrl === undefined ? {} : { baseUrl: config.baseUrl }),
+    ...(options.Octokit === undefined ? {} : { Octokit: options.Octokit }),
+    logLevel: config.logLevel === "silent" ? "fatal" : config.logLevel,
+    logFormat: config.logFormat,
+  });
+  await probot.ready();
+  const log = probot.log.child({ name: "orchestrator" });
+  if (config.logLevel === "silent") log.level = "silent";
+
+  const runtime = createSessionRuntime();
+  const appConfig = createAppConfig({
+    workflowFile: config.workflowFile,
+    defaultParallel: config.defaultParallel,
+    appId: config.appId,
+    statusCommentIntervalMs: config.statusCommentIntervalMs,
+    runNeverStartedAfterMs: config.runNeverStartedAfterMs,
+    now,
+    ...options.appConfig,
+  });
+  const deps: HandlerDeps = { config: appConfig, runtime, appId: config.appId, workflowName: config.workflowName };
+  const webhooks = await createNodeMiddleware(createOrchestratorApp(deps), {
+    probot,
+    webhooksPath: config.webhookPath,
+  });
+  const clients = createInstallationClients({
+    appClient: async () => (await probot.auth()) as GitHubClient,
+    installationClient: async (id) => (await probot.auth(id)) as GitHubClient,
+    now: () => now().getTime(),
+  });
+  const version = appVersion();
+  const api = createHttpApi({
+    authToken: config.authToken,
+    defaultRepo: config.defaultRepo,
+    limiter: new RateLimiter(config.rateLimit),
+    trustedProxies: config.trustedProxies,
+    maxBodyBytes: config.maxBodyBytes,
+    clientForRepo: (repo) => clients.forRepo(repo),
+    sessions: { config: appConfig, runtime },
+    health: () => ({ status: "ok", version, uptime_s: Math.round((now().getTime() - startedAt) / 1000) }),
+    nowMs: () => now().getTime(),
+    log,
+  });
+
+  let closing = false;
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (closing) res.setHeader("connection", "close");
+    try {
+      if (await api(req, res)) return;
+      const path = new URL(req.url ?? "/", "http://localhost").pathname;
+      if (path === config.webhookPath) {
+        await webhooks(req, res, () => undefined);
+        return;
+      }
+      sendError(res, 404, { code: "not_found", message: `no such endpoint: ${path}` });
+    } catch (error) {
+      log.error({ err: error }, "request failed");
+      if (!res.headersSent) sendError(res, 500, { code: "internal_error", message: "the server failed; see its logs" });
+      else res.end();
+    }
+  };
+  const http = createServer((req, res) => void handle(req, res));
+  // Behind Cloud Run's front end, idle keep-alive sockets must outlive the proxy's (600 s).
+  http.keepAliveTimeout = 620_000;
+  http.headersTimeout = 621_000;
+  await listen(http, config.port, config.host);
+  const { port } = http.address() as AddressInfo;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  log.info({ ...describeConfig(config), port, version }, `orchestrator listening on http://${host}:${port}`);
+
+  const sweeper = createSweeper({
+    probot,
+    clients,
+    sweepRepos: config.sweepRepos,
+    redeliverHours: config.redeliverHours,
+    appConfig,
+    runtime,
+    now,
+    log,
+  });
+  const timer =
+    config.sweepMinutes > 0
+      ? setInterval(() => void sweeper.sweep().catch(() => undefined), config.sweepMinutes * 60_000)
+      : undefined;
+  timer?.unref();
+  if (options.sweepAtStart !== false && config.sweepMinutes > 0) void sweeper.sweep().catch(() => undefined);
+
+  return {
+    url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+    port,
+    probot,
+    runtime,
+    sweep: () => sweeper.sweep(),
+    async close(closeOptions = {}) {
+      if (closing) return;
+      closing = true;
+      if (timer) clearInterval(timer);
+      const grace = closeOptions.graceMs ?? 8_000;
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
+      const deadline = new Promise<void>((resolve) => setTimeout(resolve, grace).unref());
+      await Promise.race([Promise.all([closed, runtime.queue.idle(), sweeper.idle()]), deadline]);
+      http.closeAllConnections();
+      log.info("orchestrator stopped");
+    },
+  };
+}
+
+function listen(http: HttpServer, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(
+        error.code === "EADDRINUSE"
+          ? new Error(`port ${port} on ${host} is already in use; set PORT to another port`, { cause: error })
+          : error,
+      );
+    };
+    http.once("error", onError);
+    http.listen(port, host, () => {
+      http.off("error", onError);
+      resolve();
+    });
+  });
+}

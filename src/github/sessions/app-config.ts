@@ -1,0 +1,38 @@
+/**
+ * Settings of the session use-cases. Time and sleeping are parameters so tests (and the
+ * benchmark) run sessions on a virtual clock.
+ */
+export interface AppConfig {
+  /** File name of the per-task workflow under `.github/workflows/`. */
+  workflowFile: string;
+  /** Agents at once when neither the trigger nor the tasks file says. */
+  defaultParallel: number;
+  now: () => Date;
+  /** When set, a session whose summary check run another App created is not ours to touch. */
+  appId?: number;
+  /**
+   * The status comment is rewritten at most this often while nothing urgent changed (a failure,
+   * the end of the session); the Checks tab stays live meanwhile. 0 writes every change.
+   */
+  statusCommentIntervalMs: number;
+  /** A running task whose workflow run has not appeared this long after dispatch fails. */
+  runNeverStartedAfterMs: number;
+  /** Looking for a dispatched run by its run-name (GHES fallback, or after a 5xx). */
+  runLookup: { attempts: number; delayMs: number };
+  sleep: (ms: number) => Promise<void>;
+}
+
+export const DEFAULT_WORKFLOW_FILE = "orchestrator-task.yml";
+
+export function createAppConfig(overrides: Partial<AppConfig> = {}): AppConfig {
+  return {
+    workflowFile: DEFAULT_WORKFLOW_FILE,
+    defaultParallel: 3,
+    now: () => new Date(),
+    statusCommentIntervalMs: 10 * 60_000,
+    runNeverStartedAfterMs: 15 * 60_000,
+    runLookup: { attempts: 3, delayMs: 1_000 },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    ...overrides,
+  };
+}

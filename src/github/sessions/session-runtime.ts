@@ -1,0 +1,34 @@
+import { SessionQueue } from "./session-queue.js";
+import { TasksCache } from "./tasks-source.js";
+import type { WorkflowRunLike } from "./workflow-run.js";
+
+/**
+ * The in-memory state of one App process. None of it matters for correctness: losing it (a
+ * restart) costs a few reads, and two processes with separate runtimes stay safe because
+ * GitHub-side claims decide who dispatches.
+ */
+export interface SessionRuntime {
+  queue: SessionQueue;
+  tasks: TasksCache;
+  /** Wake-ups waiting for their turn, per session: later ones join the waiting batch. */
+  pendingWakes: Map<string, PendingWake>;
+  /** API base URLs known to reject `return_run_details` (GitHub Enterprise Server ≤ 3.20). */
+  noRunDetails: Set<string>;
+}
+
+export interface PendingWake {
+  runs: WorkflowRunLike[];
+  promise: Promise<unknown>;
+}
+
+export function createSessionRuntime(): SessionRuntime {
+  return {
+    queue: new SessionQueue(),
+    tasks: new TasksCache(),
+    pendingWakes: new Map(),
+    noRunDetails: new Set(),
+  };
+}
+
+/** The process-wide runtime used when a caller passes none. */
+export const defaultSessionRuntime: SessionRuntime = createSessionRuntime();

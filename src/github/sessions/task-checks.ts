@@ -1,0 +1,180 @@
+import { formatUsd } from "../../core/reconcile.js";
+import { formatDuration } from "../../core/render-status.js";
+import type { ResolvedTask, TaskGraph } from "../../core/task-graph.js";
+import { describeApiError, type GitHubClient, type RepoRef } from "../github-client.js";
+import type { SessionRecord, TaskCheckConclusion, TaskRecord } from "./session-record.js";
+import { taskRunRequest } from "./task-run-request.js";
+
+/**
+ * The Checks-tab projection of each task: one check run per task attempt, written once the
+ * attempt has an outcome (success, failure, timed_out, cancelled) or the task is skipped.
+ * Running tasks show in the summary table with a link to their run instead of an in-progress
+ * check run of their own: that saves one write per task (GitHub meters writes), and the
+ * workflow run itself is live on the Actions tab.
+ */
+
+export const TASK_CHECK_PREFIX = "Orchestrator: ";
+export const TASK_RETRY_ACTION = {
+  label: "Retry",
+  identifier: "retry",
+  description: "Run this task again",
+} as const;
+
+export function taskCheckName(taskId: string): string {
+  return `${TASK_CHECK_PREFIX}${taskId}`;
+}
+
+/** `external_id` of a task check run: which session, task and attempt it shows. */
+export function taskCheckExternalId(args: { sessionId: string; taskId: string; attempt: number }): string {
+  return `${args.sessionId}|${args.taskId}|${args.attempt}`;
+}
+
+export function parseTaskCheckExternalId(
+  externalId: string | null | undefined,
+): { sessionId: string; taskId: string; attempt: number } | null {
+  const match = /^([^|]+)\|([^|]+)\|([0-9]+)$/.exec(externalId ?? "");
+  if (!match) return null;
+  return { sessionId: match[1] as string, taskId: match[2] as string, attempt: Number(match[3]) };
+}
+
+/** The check run a task should have now, or null (pending, running, or cancelled before it ran). */
+export function desiredTaskCheck(
+  entry: TaskRecord | undefined,
+): { attempt: number; conclusion: TaskCheckConclusion } | null {
+  if (!entry) return null;
+  const attempt = entry.attempts;
+  switch (entry.status) {
+    case "succeeded":
+      return { attempt, conclusion: "success" };
+    case "failed":
+      if (entry.runConclusion === "timed_out") return { attempt, conclusion: "timed_out" };
+      if (entry.runConclusion === "cancelled") return { attempt, conclusion: "cancelled" };
+      return { attempt, conclusion: "failure" };
+    case "skipped":
+      return { attempt, conclusion: "skipped" };
+    case "cancelled":
+      return entry.startedAt !== undefined ? { attempt, conclusion: "cancelled" } : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Creates the check runs that are missing or out of date, recording each in the task's entry.
+ * A failed write is reported, not thrown: the record still has to be saved, and the next
+ * wake-up writes the check run again.
+ */
+export async function projectTaskChecks(args: {
+  client: GitHubClient;
+  repo: RepoRef;
+  sessionId: string;
+  record: SessionRecord;
+  graph: TaskGraph;
+  summaryUrl: string | undefined;
+  now: Date;
+}): Promise<{ writes: number; warnings: string[] }> {
+  const { client, record, graph } = args;
+  let writes = 0;
+  const warnings: string[] = [];
+  for (const id of graph.order) {
+    const entry = record.tasks[id];
+    const desired = desiredTaskCheck(entry);
+    if (!entry || !desired) continue;
+    if (entry.check?.attempt === desired.attempt && entry.check.conclusion === desired.conclusion) continue;
+    const task = graph.byId.get(id) as ResolvedTask;
+    try {
+      const detailsUrl = entry.runUrl ?? args.summaryUrl;
+      const { data } = await client.request("POST /repos/{owner}/{repo}/check-runs", {
+        ...args.repo,
+        name: taskCheckName(id),
+        head_sha: record.sha,
+        external_id: taskCheckExternalId({ sessionId: args.sessionId, taskId: id, attempt: desired.attempt }),
+        status: "completed",
+        conclusion: desired.conclusion,
+        ...(entry.startedAt ? { started_at: entry.startedAt } : {}),
+        completed_at: entry.endedAt ?? args.now.toISOString(),
+        ...(detailsUrl ? { details_url: detailsUrl } : {}),
+        output: {
+          title: taskCheckTitle(entry, desired.conclusion),
+          summary: taskCheckSummary({
+            task,
+            entry,
+            record,
+            graph,
+            sessionId: args.sessionId,
+            summaryUrl: args.summaryUrl,
+          }),
+        },
+        ...(desired.conclusion === "skipped" || desired.conclusion === "success"
+          ? {}
+          : { actions: [{ ...TASK_RETRY_ACTION }] }),
+      });
+      writes++;
+      entry.check = { id: Number(data.id), attempt: desired.attempt, conclusion: desired.conclusion };
+    } catch (error) {
+      warnings.push(`could not write the check run of task "${id}": ${describeApiError(error)}`);
+    }
+  }
+  return { writes, warnings };
+}
+
+const TITLES: Record<TaskCheckConclusion, string> = {
+  success: "Succeeded",
+  failure: "Failed",
+  timed_out: "Timed out",
+  cancelled: "Cancelled",
+  skipped: "Skipped",
+};
+
+function taskCheckTitle(entry: TaskRecord, conclusion: TaskCheckConclusion): string {
+  const parts = [TITLES[conclusion]];
+  if (entry.prNumber !== undefined) parts.push(`PR #${entry.prNumber}`);
+  if (entry.costUsd !== undefined) parts.push(`$${formatUsd(entry.costUsd)}`);
+  if (entry.durationMs !== undefined && conclusion !== "skipped")
+    parts.push(formatDuration(entry.durationMs));
+  let title = parts.join(" · ");
+  if (conclusion !== "success" && entry.reason) title += `: ${entry.reason}`;
+  return title.length > 200 ? `${title.slice(0, 199)}…` : title;
+}
+
+function taskCheckSummary(args: {
+  task: ResolvedTask;
+  entry: TaskRecord;
+  record: SessionRecord;
+  graph: TaskGraph;
+  sessionId: string;
+  summaryUrl: string | undefined;
+}): string {
+  const { task, entry, record } = args;
+  const request = taskRunRequest({
+    graph: args.graph,
+    taskId: task.id,
+    attempt: Math.max(1, entry.attempts),
+    sessionId: args.sessionId,
+    sha: record.sha,
+    baseBranch: record.baseBranch,
+    tasksFile: record.inlineTasks ? undefined : record.file,
+  });
+  const lines = [`**${task.name}** (\`${task.id}\`)`, ""];
+  if (entry.reason && entry.status !== "succeeded") lines.push(`**Reason:** ${entry.reason}`, "");
+  if (entry.attempts > 0) lines.push(`- Attempt: ${entry.attempts} of ${1 + task.retries}`);
+  const from =
+    request.dependencyBranches.length > 1
+      ? `merged from ${request.dependencyBranches.map((b) => `\`${b}\``).join(", ")}`
+      : `from \`${request.dependencyBranches[0] ?? record.baseBranch}\``;
+  lines.push(`- Branch: \`${task.branch}\` (${from}; pull request into \`${request.prBase}\`)`);
+  if (entry.prUrl && entry.prNumber !== undefined)
+    lines.push(`- Pull request: [#${entry.prNumber}](${entry.prUrl})`);
+  if (entry.runUrl) lines.push(`- Workflow run: ${entry.runUrl}`);
+  const numbers: string[] = [];
+  if (entry.costUsd !== undefined) numbers.push(`cost $${formatUsd(entry.costUsd)}`);
+  if (entry.turns !== undefined) numbers.push(`${entry.turns} turns`);
+  if (entry.durationMs !== undefined) numbers.push(`took ${formatDuration(entry.durationMs)}`);
+  if (numbers.length > 0) lines.push(`- ${numbers.join(" · ")}`);
+  if (task.dependencies.length > 0)
+    lines.push(`- Depends on: ${task.dependencies.map((d) => `\`${d}\``).join(", ")}`);
+  lines.push(
+    `- Session: ${args.summaryUrl ? `[${args.sessionId}](${args.summaryUrl})` : `\`${args.sessionId}\``}`,
+  );
+  return lines.join("\n");
+}

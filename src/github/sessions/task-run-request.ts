@@ -1,0 +1,48 @@
+import type { TaskRunRequest } from "../../core/dispatch-inputs.js";
+import type { ResolvedTask, TaskGraph } from "../../core/task-graph.js";
+
+/**
+ * What one attempt of a task is dispatched with. Where the branch starts (DESIGN §3 `base`):
+ * - "dependencies" with one dependency: the dependency's branch, and the PR targets it, so the
+ *   PR shows only this task's work (a stacked PR);
+ * - "dependencies" with several: all their branches are merged first, the PR targets the base;
+ * - "merged" / "base_branch" (or no dependencies): the base branch.
+ */
+export function taskRunRequest(args: {
+  graph: TaskGraph;
+  taskId: string;
+  attempt: number;
+  sessionId: string;
+  sha: string;
+  baseBranch: string;
+  /** Path of the tasks file at `sha`; absent for inline tasks, whose prompt goes in the inputs. */
+  tasksFile: string | undefined;
+}): TaskRunRequest {
+  const { graph, baseBranch } = args;
+  const task = graph.byId.get(args.taskId);
+  if (!task) throw new Error(`task "${args.taskId}" is not in the session`);
+  const dependencyBranches =
+    task.base === "dependencies"
+      ? task.dependencies.map((id) => (graph.byId.get(id) as ResolvedTask).branch)
+      : [];
+  const request: TaskRunRequest = {
+    sessionId: args.sessionId,
+    taskId: task.id,
+    attempt: args.attempt,
+    tasksFile: args.tasksFile ?? "",
+    branch: task.branch,
+    baseBranch,
+    baseStrategy: task.base,
+    dependencyBranches,
+    prBase: dependencyBranches.length === 1 ? (dependencyBranches[0] as string) : baseBranch,
+    timeoutMinutes: task.timeoutMinutes,
+    allowNoChanges: task.allowNoChanges,
+  };
+  if (args.tasksFile !== undefined) request.tasksRef = args.sha;
+  else request.prompt = task.prompt;
+  if (task.model !== undefined) request.model = task.model;
+  if (task.maxTurns !== undefined) request.maxTurns = task.maxTurns;
+  if (task.maxBudgetUsd !== undefined) request.maxBudgetUsd = task.maxBudgetUsd;
+  if (task.allowedTools !== undefined) request.allowedTools = task.allowedTools;
+  return request;
+}

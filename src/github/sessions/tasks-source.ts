@@ -1,0 +1,154 @@
+import { parseTasksFile } from "../../core/parse-tasks-file.js";
+import { graphFromTasks, type ResolvedTask, type TaskGraph } from "../../core/task-graph.js";
+import type { TasksFile } from "../../core/tasks-schema.js";
+import type { ValidationIssue } from "../../core/validation-issue.js";
+import { describeApiError, httpStatus, type GitHubClient, type RepoRef } from "../github-client.js";
+
+/**
+ * The tasks of a session: the tasks file read at the session's commit S (immutable, so cached by
+ * `owner/repo@sha:path` for the life of the process), or the tasks given inline at the start.
+ */
+
+export const INLINE_FILE_LABEL = "(inline tasks)";
+
+export type TasksSourceResult =
+  | { ok: true; file: TasksFile; graph: TaskGraph }
+  | { ok: false; kind: "file_not_found" | "invalid_tasks_file"; message: string; issues: ValidationIssue[] };
+
+/** Parsed tasks files by commit; small, bounded, dropped on restart without harm. */
+export class TasksCache {
+  private readonly entries = new Map<string, TasksSourceResult>();
+  constructor(private readonly limit = 200) {}
+
+  get(key: string): TasksSourceResult | undefined {
+    const found = this.entries.get(key);
+    if (found !== undefined) {
+      // Refresh recency.
+      this.entries.delete(key);
+      this.entries.set(key, found);
+    }
+    return found;
+  }
+
+  set(key: string, value: TasksSourceResult): void {
+    this.entries.set(key, value);
+    while (this.entries.size > this.limit) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+  }
+}
+
+/** Reads and validates the tasks file at `sha`. Only a missing file or invalid content is a result; other API errors throw. */
+export async function readTasksFile(args: {
+  client: GitHubClient;
+  repo: RepoRef;
+  sha: string;
+  path: string;
+  cache: TasksCache;
+}): Promise<TasksSourceResult> {
+  const { client, repo, sha, path } = args;
+  const key = `${repo.owner}/${repo.repo}@${sha}:${path}`;
+  const cached = args.cache.get(key);
+  if (cached) return cached;
+  const text = await fetchText({ client, repo, sha, path });
+  const result: TasksSourceResult =
+    text === null
+      ? {
+          ok: false,
+          kind: "file_not_found",
+          message: `the tasks file \`${path}\` does not exist at commit ${sha.slice(0, 7)}`,
+          issues: [],
+        }
+      : fromParse(parseTasksFile({ text, fileName: path }), path);
+  args.cache.set(key, result);
+  return result;
+}
+
+/** Tasks given inline (quick start, API) go through the same validation as a file. */
+export function readInlineTasks(file: TasksFile): TasksSourceResult {
+  return fromParse(
+    parseTasksFile({ text: JSON.stringify(file, null, 2), fileName: INLINE_FILE_LABEL }),
+    INLINE_FILE_LABEL,
+  );
+}
+
+function fromParse(parsed: ReturnType<typeof parseTasksFile>, path: string): TasksSourceResult {
+  if (parsed.ok) return { ok: true, file: parsed.file, graph: parsed.graph };
+  const count = parsed.issues.length;
+  return {
+    ok: false,
+    kind: "invalid_tasks_file",
+    message: `the tasks file \`${path}\` has ${count} ${count === 1 ? "problem" : "problems"}; nothing was started`,
+    issues: parsed.issues,
+  };
+}
+
+async function fetchText(args: {
+  client: GitHubClient;
+  repo: RepoRef;
+  sha: string;
+  path: string;
+}): Promise<string | null> {
+  const { client, repo, sha, path } = args;
+  let data: unknown;
+  try {
+    ({ data } = await client.request("GET /repos/{owner}/{repo}/contents/{path}", {
+      ...repo,
+      path,
+      ref: sha,
+    }));
+  } catch (error) {
+    if (httpStatus(error) === 404) return null;
+    throw new Error(`could not read the tasks file \`${path}\`: ${describeApiError(error)}`, {
+      cause: error,
+    });
+  }
+  if (Array.isArray(data) || typeof data !== "object" || data === null) return null;
+  const file = data as { type?: string; encoding?: string; content?: string; sha?: string; size?: number };
+  if (file.type !== "file") return null;
+  if (file.encoding === "base64" && typeof file.content === "string") {
+    return Buffer.from(file.content, "base64").toString("utf8");
+  }
+  // Files over 1 MB come without content from the contents API; the blob API serves up to 100 MB.
+  if (typeof file.sha !== "string") return null;
+  const blob = await client.request("GET /repos/{owner}/{repo}/git/blobs/{file_sha}", {
+    ...repo,
+    file_sha: file.sha,
+  });
+  return Buffer.from(blob.data.content, blob.data.encoding === "base64" ? "base64" : "utf8").toString("utf8");
+}
+
+/**
+ * The part of the graph a session runs: all of it, or the tasks named by `--only` with everything
+ * they depend on (a task cannot start without its dependencies' work).
+ */
+export function selectTasks(
+  graph: TaskGraph,
+  only: readonly string[] | undefined,
+): { ok: true; graph: TaskGraph } | { ok: false; unknown: string[] } {
+  if (only === undefined || only.length === 0) return { ok: true, graph };
+  const unknown = only.filter((id) => !graph.byId.has(id));
+  if (unknown.length > 0) return { ok: false, unknown };
+  const keep = new Set<string>();
+  const stack = [...only];
+  while (stack.length > 0) {
+    const id = stack.pop() as string;
+    if (keep.has(id)) continue;
+    keep.add(id);
+    stack.push(...((graph.byId.get(id) as ResolvedTask).dependencies ?? []));
+  }
+  const settings: { maxParallelAgents: number; baseBranch?: string; budgetUsd?: number } = {
+    maxParallelAgents: graph.maxParallelAgents,
+  };
+  if (graph.baseBranch !== undefined) settings.baseBranch = graph.baseBranch;
+  if (graph.budgetUsd !== undefined) settings.budgetUsd = graph.budgetUsd;
+  return {
+    ok: true,
+    graph: graphFromTasks(
+      graph.tasks.filter((task) => keep.has(task.id)),
+      settings,
+    ),
+  };
+}

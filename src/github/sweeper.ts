@@ -1,0 +1,141 @@
+import type { Logger, Probot } from "probot";
+import { describeApiError, type GitHubClient, type RepoRef } from "./github-client.js";
+import type { InstallationClients } from "./installation-clients.js";
+import {
+  redeliverFailedDeliveries,
+  sweepActiveSessions,
+  type AppConfig,
+  type SessionRuntime,
+} from "./sessions/index.js";
+
+/**
+ * The safety net for missed events (DESIGN §5): every few minutes, and once at start, (1) ask
+ * GitHub to redeliver webhook deliveries that failed (it never does so by itself), and (2) look
+ * at every active session of every repository again. Passes never overlap; a failing repository
+ * does not stop the others.
+ */
+export interface SweepReport {
+  repositories: number;
+  sessions: number;
+  woken: number;
+  ended: number;
+  redelivered: number;
+  warnings: string[];
+}
+
+export interface Sweeper {
+  sweep(): Promise<SweepReport>;
+  /** Resolves when no pass is running. */
+  idle(): Promise<void>;
+}
+
+export function createSweeper(args: {
+  probot: Probot;
+  clients: InstallationClients;
+  /** Only these repositories; default every repository of every installation. */
+  sweepRepos: RepoRef[] | undefined;
+  redeliverHours: number;
+  appConfig: AppConfig;
+  runtime: SessionRuntime;
+  now: () => Date;
+  log: Logger;
+}): Sweeper {
+  let running: Promise<SweepReport> | null = null;
+
+  const pass = async (): Promise<SweepReport> => {
+    const report: SweepReport = { repositories: 0, sessions: 0, woken: 0, ended: 0, redelivered: 0, warnings: [] };
+    const appClient = (await args.probot.auth()) as GitHubClient;
+    if (args.redeliverHours > 0) {
+      try {
+        const since = new Date(args.now().getTime() - args.redeliverHours * 3_600_000);
+        const result = await redeliverFailedDeliveries({ appClient, since });
+        report.redelivered = result.redelivered.length;
+        report.warnings.push(...result.warnings);
+        if (result.gaveUp.length > 0) report.warnings.push(`gave up redelivering ${result.gaveUp.join(", ")}`);
+      } catch (error) {
+        report.warnings.push(`could not list failed webhook deliveries: ${describeApiError(error)}`);
+      }
+    }
+    for await (const { repo, client } of repositories()) {
+      report.repositories++;
+      try {
+        const result = await sweepActiveSessions({ client, repo, config: args.appConfig, runtime: args.runtime });
+        report.sessions += result.sessions;
+        report.woken += result.woken;
+        report.ended += result.ended;
+        report.warnings.push(...result.warnings);
+      } catch (error) {
+        report.warnings.push(`${repo.owner}/${repo.repo}: ${describeApiError(error)}`);
+      }
+    }
+    return report;
+
+    async function* repositories(): AsyncGenerator<{ repo: RepoRef; client: GitHubClient }> {
+      if (args.sweepRepos) {
+        for (const repo of args.sweepRepos) {
+          try {
+            yield { repo, client: await args.clients.forRepo(repo) };
+          } catch (error) {
+            report.warnings.push(`${repo.owner}/${repo.repo}: ${describeApiError(error)}`);
+          }
+        }
+        return;
+      }
+      yield* installedRepositories({ appClient, probot: args.probot, warn: (w) => report.warnings.push(w) });
+    }
+  };
+
+  return {
+    sweep() {
+      if (running) return running;
+      const started = Date.now();
+      running = pass()
+        .then((report) => {
+          const level = report.warnings.length > 0 ? "warn" : "info";
+          args.log[level]({ ...report, ms: Date.now() - started }, "sweep done");
+          return report;
+        })
+        .catch((error: unknown) => {
+          args.log.error({ err: error }, "sweep failed");
+          throw error;
+        })
+        .finally(() => {
+          running = null;
+        });
+      return running;
+    },
+    async idle() {
+      await running?.catch(() => undefined);
+    },
+  };
+}
+
+/** Every repository the App is installed on: installations (JWT), then each one's repositories. */
+async function* installedRepositories(args: {
+  appClient: GitHubClient;
+  probot: Probot;
+  warn: (warning: string) => void;
+}): AsyncGenerator<{ repo: RepoRef; client: GitHubClient }> {
+  for (let page = 1; ; page++) {
+    const { data: installations } = await args.appClient.request("GET /app/installations", { per_page: 100, page });
+    for (const installation of installations) {
+      if (installation.suspended_at) continue;
+      let client: GitHubClient;
+      try {
+        client = (await args.probot.auth(installation.id)) as GitHubClient;
+      } catch (error) {
+        args.warn(`installation ${installation.id}: ${describeApiError(error)}`);
+        continue;
+      }
+      for (let repoPage = 1; ; repoPage++) {
+        const { data } = await client.request("GET /installation/repositories", { per_page: 100, page: repoPage });
+        for (const item of data.repositories) {
+          if (item.archived) continue;
+          yield { repo: { owner: item.owner.login, repo: item.name }, client };
+        }
+        if (data.repositories.length < 100) break;
+      }
+    }
+    if (installations.length < 100) break;
+  }
+}
