@@ -141,6 +141,19 @@ describe.concurrent("the action's failures, each with a plain reason", () => {
     expect(await harness.remoteSha("orchestrator/no-login")).toBeNull();
   });
 
+  it("a task the tasks file at tasks_ref does not have: fails naming the file and commit", async () => {
+    const result = await harness.runAction({ inputs: taskInputs("ghost"), env: modelEnv() });
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toEqual([
+      `Task ghost: The tasks file tasks/tasks.json at ${tasksRef.slice(0, 12)} has no task "ghost".`,
+    ]);
+    expect(result.outputs).toMatchObject({
+      conclusion: "failure",
+      branch: "orchestrator/ghost",
+      "pr-number": "",
+    });
+  });
+
   it("merge conflict between two dependency branches: fails before the agent, naming files", async () => {
     const result = await harness.runAction({
       inputs: taskInputs("greet", {
