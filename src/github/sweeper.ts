@@ -56,17 +56,21 @@ export function createSweeper(args: {
         report.warnings.push(`could not list failed webhook deliveries: ${describeApiError(error)}`);
       }
     }
-    for await (const { repo, client } of repositories()) {
-      report.repositories++;
-      try {
-        const result = await sweepActiveSessions({ client, repo, config: args.appConfig, runtime: args.runtime });
-        report.sessions += result.sessions;
-        report.woken += result.woken;
-        report.ended += result.ended;
-        report.warnings.push(...result.warnings);
-      } catch (error) {
-        report.warnings.push(`${repo.owner}/${repo.repo}: ${describeApiError(error)}`);
+    try {
+      for await (const { repo, client } of repositories()) {
+        report.repositories++;
+        try {
+          const result = await sweepActiveSessions({ client, repo, config: args.appConfig, runtime: args.runtime });
+          report.sessions += result.sessions;
+          report.woken += result.woken;
+          report.ended += result.ended;
+          report.warnings.push(...result.warnings);
+        } catch (error) {
+          report.warnings.push(`${repo.owner}/${repo.repo}: ${describeApiError(error)}`);
+        }
       }
+    } catch (error) {
+      report.warnings.push(`could not list the App's installations: ${describeApiError(error)}`);
     }
     return report;
 
@@ -127,14 +131,19 @@ async function* installedRepositories(args: {
         args.warn(`installation ${installation.id}: ${describeApiError(error)}`);
         continue;
       }
-      for (let repoPage = 1; ; repoPage++) {
-        const { data } = await client.request("GET /installation/repositories", { per_page: 100, page: repoPage });
-        for (const item of data.repositories) {
-          if (item.archived) continue;
-          yield { repo: { owner: item.owner.login, repo: item.name }, client };
+      const repos: RepoRef[] = [];
+      try {
+        for (let repoPage = 1; ; repoPage++) {
+          const { data } = await client.request("GET /installation/repositories", { per_page: 100, page: repoPage });
+          for (const item of data.repositories) {
+            if (!item.archived) repos.push({ owner: item.owner.login, repo: item.name });
+          }
+          if (data.repositories.length < 100) break;
         }
-        if (data.repositories.length < 100) break;
+      } catch (error) {
+        args.warn(`installation ${installation.id}: could not list its repositories: ${describeApiError(error)}`);
       }
+      for (const repo of repos) yield { repo, client };
     }
     if (installations.length < 100) break;
   }
