@@ -12,6 +12,7 @@ import { ApiError } from "../http-api/api-error.js";
 import { cancelSession, listActiveSessions, retrySession, startSession } from "../sessions/index.js";
 import type { HandlerDeps } from "./handler-deps.js";
 import { sessionInRepository } from "./same-repository.js";
+import { claimTrigger } from "./trigger-claim.js";
 
 /**
  * `repository_dispatch` events (sent with a token that can write to the repository, e.g. from
@@ -57,8 +58,13 @@ export async function handleRepositoryDispatch(
       if (error instanceof ApiError) return refuse(error.message);
       throw error;
     }
-    // Starting is not idempotent: once begun it is not retried by a redelivery (errors are
-    // logged, not thrown), so one event never starts two sessions.
+    // Starting is not idempotent: the delivery is claimed first (a redelivery finds the claim),
+    // and once begun a failure is logged, not thrown, so one event never starts two sessions.
+    const claimed = await claimTrigger({ client, repo, key: `dispatch-${context.id}`, branch: context.payload.branch });
+    if (!claimed) {
+      context.log.info({ delivery: context.id }, "repository_dispatch already handled (a redelivery): not run again");
+      return;
+    }
     try {
       const result = await startSession({
         client,
