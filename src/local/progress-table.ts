@@ -40,6 +40,7 @@ const STATUS_WORDS: Record<TaskStatus, string> = {
 
 class LiveTable implements SessionReporter {
   private drawnLines = 0;
+  private closed = false;
   private view: View | undefined;
   private readonly timer: NodeJS.Timeout;
 
@@ -61,9 +62,12 @@ class LiveTable implements SessionReporter {
     this.draw();
   }
 
+  /** Draws the final table once; later calls and events draw nothing (the summary follows it). */
   close(): void {
+    if (this.closed) return;
     clearInterval(this.timer);
     this.draw();
+    this.closed = true;
   }
 
   private clear(): void {
@@ -72,8 +76,8 @@ class LiveTable implements SessionReporter {
   }
 
   private draw(): void {
-    if (this.view === undefined) return;
-    const width = Math.max(40, (this.output.columns ?? 100) - 1);
+    if (this.view === undefined || this.closed) return;
+    const width = Math.max(40, (this.output.columns || 100) - 1);
     const lines = tableLines(this.view, this.now()).map((line) => fit(line, width).trimEnd());
     const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}A\r` : "";
     this.output.write(`${up}\x1b[0J${lines.join("\n")}\n`);

@@ -1,0 +1,240 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCommand } from "../../src/cli/run-command.js";
+import { readStateFile } from "../../src/local/state-file.js";
+import { listWorktrees } from "../../src/runner/worktree.js";
+import { contains, gitIn, isolateGit, removeTempDirs, revParse } from "../support/git-fixtures.js";
+import {
+  armSlowOnce,
+  captureIo,
+  makeProject,
+  maxOverlap,
+  writeTasksFile,
+  type Project,
+} from "./local-fixtures.js";
+
+beforeAll(isolateGit);
+afterAll(removeTempDirs);
+
+async function run(project: Project, args: string[] = []) {
+  const capture = captureIo(project);
+  const code = await runCommand(["--agent", project.agentCommand, ...args], capture.io);
+  return { code, ...capture };
+}
+
+async function state(project: Project) {
+  const value = await readStateFile(join(project.repo, ".orchestrator", "state.json"));
+  if (value === null) throw new Error("no state file");
+  return value;
+}
+
+async function taskWorktrees(repo: string): Promise<string[]> {
+  return (await listWorktrees(repo)).map((w) => w.path).filter((path) => path.includes(".orchestrator"));
+}
+
+describe("orchestrator run (local executor)", () => {
+  it("runs a diamond: each branch builds on its dependencies, one commit per task, exit 0", async () => {
+    const project = await makeProject({
+      tasks: [
+        { id: "a" },
+        { id: "b", dependencies: ["a"] },
+        { id: "c", dependencies: ["a"], branch_name: "feature/c" },
+        { id: "d", dependencies: ["b", "c"] },
+      ],
+    });
+
+    const { code, stdout, stderr } = await run(project);
+
+    expect(stderr()).toBe("");
+    expect(code).toBe(0);
+    const tip = (branch: string) => revParse(project.repo, branch) as Promise<string>;
+    expect(await contains(project.repo, "orchestrator/b", await tip("orchestrator/a"))).toBe(true);
+    expect(await contains(project.repo, "feature/c", await tip("orchestrator/a"))).toBe(true);
+    for (const dep of ["orchestrator/b", "feature/c"]) {
+      expect(await contains(project.repo, "orchestrator/d", await tip(dep))).toBe(true);
+    }
+    // d's agent found a, b and c's files in its worktree: the merge happened before it ran.
+    expect(await gitIn(project.repo, ["show", "orchestrator/d:d.txt"])).toBe(
+      "work of d; found: a.txt,b.txt,c.txt",
+    );
+    expect(await gitIn(project.repo, ["log", "-1", "--format=%s|%an", "orchestrator/b"])).toBe(
+      "Task b|Local Tester",
+    );
+
+    const events = await project.events();
+    expect(events.filter((e) => e.event === "end").map((e) => e.id)).toHaveLength(4);
+    expect(new Set(events.map((e) => e.session)).size).toBe(1);
+    expect(events[0]?.session).toMatch(/^local-/);
+
+    const saved = await state(project);
+    expect(saved.finished?.conclusion).toBe("success");
+    expect(Object.values(saved.tasks).map((t) => t.status)).toEqual(Array(4).fill("succeeded"));
+    expect(saved.runs.d?.commitSha).toBe(await tip("orchestrator/d"));
+    expect(await taskWorktrees(project.repo)).toEqual([]);
+    expect(await readFile(join(project.repo, ".orchestrator", "logs", "d.log"), "utf8")).toContain(
+      "fixture agent finished d",
+    );
+    // .orchestrator/ is ignored without touching a tracked file.
+    expect(await gitIn(project.repo, ["status", "--porcelain"])).toBe("");
+    expect(stdout()).toMatch(/succeeded d in/);
+    expect(stdout()).toMatch(/Total: \$0\.00 · 4 of 4 tasks succeeded/);
+  });
+
+  it("never runs more than --parallel agents at once, and does use them all", async () => {
+    const tasks = Array.from({ length: 6 }, (_, i) => ({ id: `t${i}`, prompt: "sleep=400" }));
+    const project = await makeProject({ tasks, maxParallel: 5 });
+
+    const { code } = await run(project, ["--parallel", "2"]);
+
+    expect(code).toBe(0);
+    const events = await project.events();
+    expect(events.filter((e) => e.event === "end")).toHaveLength(6);
+    expect(maxOverlap(events)).toBe(2);
+  });
+
+  it("starts the task with the longest remaining path first", async () => {
+    const project = await makeProject({
+      tasks: [
+        { id: "short", estimate_minutes: 1 },
+        { id: "head", estimate_minutes: 1 },
+        { id: "tail", estimate_minutes: 10, dependencies: ["head"] },
+      ],
+    });
+
+    const { code } = await run(project, ["--parallel", "1"]);
+
+    expect(code).toBe(0);
+    const starts = (await project.events()).filter((e) => e.event === "start").map((e) => e.id);
+    expect(starts).toEqual(["head", "tail", "short"]);
+  });
+
+  it("skips a failed task's descendants, finishes independent tasks, keeps the failed worktree, exits 1", async () => {
+    const project = await makeProject({
+      tasks: [
+        { id: "root", prompt: "fail" },
+        { id: "child", dependencies: ["root"] },
+        { id: "grandchild", dependencies: ["child"] },
+        { id: "other" },
+        { id: "idle", prompt: "nochange" },
+      ],
+    });
+
+    const { code, stdout } = await run(project);
+
+    expect(code).toBe(1);
+    const saved = await state(project);
+    expect(saved.tasks.root).toMatchObject({ status: "failed" });
+    expect(saved.tasks.root?.reason).toContain("exited with code 3");
+    expect(saved.tasks.child).toMatchObject({ status: "skipped", reason: 'dependency "root" failed' });
+    expect(saved.tasks.grandchild?.status).toBe("skipped");
+    expect(saved.tasks.other?.status).toBe("succeeded");
+    expect(saved.tasks.idle).toMatchObject({ status: "failed" });
+    expect(saved.tasks.idle?.reason).toContain("without changing any file");
+    expect(saved.finished?.conclusion).toBe("failure");
+    expect((await project.events()).map((e) => e.id)).not.toContain("child");
+    expect(await revParse(project.repo, "orchestrator/other")).not.toBeNull();
+    expect(existsSync(join(project.repo, ".orchestrator", "worktrees", "root"))).toBe(true);
+    const summary = stdout();
+    expect(summary).toContain("worktree kept for inspection: .orchestrator/worktrees/root");
+    expect(summary).toMatch(/root\s+failed\s+orchestrator\/root/);
+    expect(summary).toMatch(/child\s+skipped/);
+    expect(summary).toContain("1 of 5 tasks succeeded, 2 failed (root, idle), 2 skipped");
+  });
+
+  it("refuses to start over an unfinished session, and --resume refuses a changed tasks file", async () => {
+    const project = await makeProject({ tasks: [{ id: "a", prompt: "sleep=20000" }, { id: "b" }] });
+    // An unfinished session: stop it at once with a signal.
+    const first = captureIo(project);
+    const running = runCommand(["--agent", project.agentCommand], first.io);
+    await waitFor(async () => (await project.events()).length > 0);
+    first.signals.send("SIGINT");
+    expect(await running).toBe(130);
+
+    const again = await run(project);
+    expect(again.code).toBe(1);
+    expect(again.stderr()).toContain("An unfinished session");
+    expect(again.stderr()).toContain("orchestrator run --resume");
+    expect(again.stderr()).toContain(".orchestrator/state.json");
+
+    await writeTasksFile(project.repo, { tasks: [{ id: "a" }, { id: "b" }] });
+    const resumed = await run(project, ["--resume"]);
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr()).toContain("has changed since session");
+
+    const noState = await makeProject({ tasks: [{ id: "a" }] });
+    const nothing = await run(noState, ["--resume"]);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr()).toContain("no session to resume");
+  });
+
+  it("on Ctrl-C stops the agents and saves the state; --resume finishes without redoing finished tasks", async () => {
+    const project = await makeProject({
+      tasks: [
+        { id: "quick" },
+        { id: "slow", prompt: "slow-once={scratch}/slow.flag" },
+        { id: "after", dependencies: ["slow"] },
+      ],
+    });
+    await armSlowOnce(project, "slow.flag");
+    const first = captureIo(project);
+    const startedAt = Date.now();
+    const running = runCommand(["--agent", project.agentCommand], first.io);
+    await waitFor(async () => (await project.events()).some((e) => e.id === "quick" && e.event === "end"));
+    await waitFor(async () => (await state(project)).tasks.quick?.status === "succeeded");
+    first.signals.send("SIGINT");
+
+    expect(await running).toBe(130);
+    expect(Date.now() - startedAt).toBeLessThan(15_000);
+    const stopped = await state(project);
+    expect(stopped.interrupted?.reason).toContain("signal");
+    expect(stopped.tasks.slow).toMatchObject({ status: "pending", attempts: 0 });
+    expect(stopped.tasks.quick?.status).toBe("succeeded");
+    expect(first.stdout()).toContain("Continue with: orchestrator run --resume");
+
+    // No --agent: the session's own agent command is used again.
+    const resumed = captureIo(project);
+    const code = await runCommand(["--resume"], resumed.io);
+    expect(resumed.stderr()).toBe("");
+    expect(code).toBe(0);
+    const events = await project.events();
+    expect(
+      events
+        .filter((e) => e.event === "end")
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual(["after", "quick", "slow"]);
+    // quick ran once; slow's interrupted attempt restarted; the resume said so.
+    expect(
+      events
+        .filter((e) => e.event === "start")
+        .map((e) => e.id)
+        .sort(),
+    ).toEqual(["after", "quick", "slow", "slow"]);
+    expect(resumed.stdout()).toContain("resuming session");
+    expect((await state(project)).finished?.conclusion).toBe("success");
+    expect(await taskWorktrees(project.repo)).toEqual([]);
+  }, 60_000);
+
+  it("explains a missing Claude Code CLI and a bad --parallel before doing anything", async () => {
+    const project = await makeProject({ tasks: [{ id: "a" }] });
+    const capture = captureIo(project);
+    capture.io.env = { ...project.env, PATH: "", ORCHESTRATOR_CLAUDE_PATH: undefined };
+    expect(await runCommand([], capture.io)).toBe(2);
+    expect(capture.stderr()).toContain("npm install -g @anthropic-ai/claude-code");
+
+    const bad = captureIo(project);
+    expect(await runCommand(["--parallel", "0"], bad.io)).toBe(2);
+    expect(bad.stderr()).toContain("--parallel must be a whole number");
+    expect(existsSync(join(project.repo, ".orchestrator", "state.json"))).toBe(false);
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for a condition");
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
