@@ -275,9 +275,7 @@ export class SessionHarness {
   }
 
   /** Check runs on the session's commit, by name (latest last). */
-  checkRuns(
-    name?: string,
-  ): Array<{
+  checkRuns(name?: string): Array<{
     id: number;
     name: string;
     conclusion: string | null;

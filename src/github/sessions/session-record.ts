@@ -115,7 +115,9 @@ export class SessionRecordTooLargeError extends Error {
 }
 
 export function encodeSessionRecord(record: SessionRecord): string {
-  const json = JSON.stringify(record);
+  // Through the schema: checked before it is stored, and with the key order a read gives back,
+  // so an unchanged record encodes to the same text (and costs no write).
+  const json = JSON.stringify(sessionRecordSchema.parse(record));
   let payload: string;
   if (json.length <= PLAIN_LIMIT) {
     // "--" may not appear inside an HTML comment; the JSON escape keeps the value intact.
