@@ -56,9 +56,23 @@ interface Completion {
   costUsd: number;
 }
 
+/** What the random worlds actually exercised: a property over paths never taken proves nothing. */
+const seen = {
+  restarts: 0,
+  automaticRetries: 0,
+  finalFailures: 0,
+  budgetSkips: 0,
+  cancels: 0,
+  manualRetries: 0,
+  staleEvents: 0,
+  lateEventsAfterCancel: 0,
+};
+
 class World {
   tasks: MutableObservations = {};
   cancelRequested = false;
+  /** A cancel, even one lifted by a later retry, may leave tasks cancelled for good. */
+  everCancelled = false;
   /** Attempts that a real executor would have running right now. */
   readonly inFlight = new Map<string, number>();
   /** Results already delivered, or for runs that were stopped: redelivering them must change nothing. */
@@ -98,7 +112,14 @@ class World {
 
     // A crash between deciding and acting: the restarted executor decides again from the same
     // observation and must reach the same decision.
-    if (this.random() < 0.2) expect(reconcile(this.input())).toEqual(decision);
+    if (this.random() < 0.2) {
+      seen.restarts++;
+      expect(reconcile(this.input())).toEqual(decision);
+    }
+    seen.automaticRetries += decision.start.filter((s) => s.retry).length;
+    seen.budgetSkips += decision.skip.filter((s) => s.reason.startsWith("the session budget")).length;
+    seen.finalFailures += decision.skip.filter((s) => / failed$/.test(s.reason)).length;
+    seen.cancels += decision.cancel.length;
 
     for (const start of decision.start) {
       const key = `${start.id}#${start.attempt}`;
@@ -112,6 +133,7 @@ class World {
       if (attempt !== undefined) {
         // The stopped run may still report, late.
         this.oldEvents.push({ id: cancel.id, attempt, succeeded: this.random() < 0.5, costUsd: 0.1 });
+        seen.lateEventsAfterCancel++;
         this.inFlight.delete(cancel.id);
       }
     }
@@ -149,12 +171,14 @@ class World {
 
   /** A duplicate or stale report arrives: it must change nothing. */
   redeliverOld(): void {
+    seen.staleEvents++;
     const event = this.oldEvents[Math.floor(this.random() * this.oldEvents.length)] as Completion;
     const flipped = this.random() < 0.5 ? { ...event, succeeded: !event.succeeded } : event;
     expect(recordAttemptResult(this.tasks, flipped)).toEqual(this.tasks);
   }
 
   manualRetry(): void {
+    seen.manualRetries++;
     this.manualRetriesLeft--;
     const candidates = this.graph.order.filter((id) => {
       const status = observationOf(this.tasks, id).status;
@@ -331,6 +355,7 @@ function runScenario(scenario: Scenario): void {
     const roll = world.random();
     if (roll < scenario.cancelRate && !world.cancelRequested) {
       world.cancelRequested = true;
+      world.everCancelled = true;
     } else if (roll < 0.05 && world.manualRetriesLeft > 0) {
       world.manualRetry();
     } else if (roll < 0.2 && world.oldEvents.length > 0) {
@@ -349,7 +374,7 @@ function runScenario(scenario: Scenario): void {
     expect(["succeeded", "failed", "skipped", "cancelled"]).toContain(status);
   }
   const allSucceeded = graph.order.every((id) => observationOf(world.tasks, id).status === "succeeded");
-  if (scenario.failureRate === 0 && scenario.budgetUsd === undefined && !world.cancelRequested) {
+  if (scenario.failureRate === 0 && scenario.budgetUsd === undefined && !world.everCancelled) {
     expect(allSucceeded).toBe(true);
   }
   if (allSucceeded && !world.cancelRequested) expect(decision.finished?.conclusion).toBe("success");
@@ -358,6 +383,8 @@ function runScenario(scenario: Scenario): void {
 describe("reconcile under an adversarial executor", () => {
   it("keeps every invariant across random graphs, failures, duplicates, restarts, budgets, cancels and retries", () => {
     fc.assert(fc.property(scenarioArbitrary, runScenario), { numRuns: 300 });
+    for (const [what, count] of Object.entries(seen))
+      expect(count, `never exercised: ${what}`).toBeGreaterThan(0);
   });
 
   it("runs every task exactly once when nothing fails, whatever the graph", () => {
