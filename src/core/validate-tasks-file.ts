@@ -78,7 +78,8 @@ export function validateTasksFile(data: unknown): TasksFileValidation {
 
 function describeNonObject(data: unknown): string {
   const expected = 'the file must be an object with a "tasks" list';
-  if (data === null || data === undefined) return `the file is empty: ${expected}`;
+  if (data === null || data === undefined)
+    return 'the file is empty: it must be an object with a "tasks" list';
   if (Array.isArray(data)) return `${expected}, not a list; wrap it as { "tasks": [ ... ] }`;
   return `${expected}, not ${show(data)}`;
 }
