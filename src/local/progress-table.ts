@@ -103,7 +103,7 @@ class PlainLines implements SessionReporter {
 export function tableLines(view: View, now: number): string[] {
   const { state, graph } = view;
   const idWidth = Math.min(32, Math.max(4, ...graph.tasks.map((task) => task.id.length)));
-  const header = `${fit("TASK", idWidth)}  ${fit("STATUS", 11)}  ${"ELAPSED".padStart(8)}  ${"COST".padStart(8)}  NOTE`;
+  const header = `${fit("TASK", idWidth)}  ${fit("STATUS", 13)}  ${"ELAPSED".padStart(8)}  ${"COST".padStart(8)}  NOTE`;
   const rows = graph.order.map((id) => {
     const observation = state.tasks[id] ?? { status: "pending" as const, attempts: 0 };
     const run = state.runs[id];
@@ -117,7 +117,7 @@ export function tableLines(view: View, now: number): string[] {
     const elapsed = started === undefined || ended === undefined ? "" : formatDuration(ended - started);
     const cost = observation.costUsd === undefined ? "" : formatCost(observation.costUsd);
     const attempt = observation.attempts > 1 ? ` #${observation.attempts}` : "";
-    return `${fit(id, idWidth)}  ${fit(STATUS_WORDS[observation.status] + attempt, 11)}  ${elapsed.padStart(8)}  ${cost.padStart(8)}  ${note(view, id)}`;
+    return `${fit(id, idWidth)}  ${fit(STATUS_WORDS[observation.status] + attempt, 13)}  ${elapsed.padStart(8)}  ${cost.padStart(8)}  ${note(view, id)}`;
   });
   return [header, ...rows, totalsLine(state, graph, now)];
 }
