@@ -107,6 +107,7 @@ export async function advanceSession(args: {
     graph,
     summaryUrl: checkRunUrl,
     now,
+    finished: pass.finished,
   });
   result.warnings.push(...checks.warnings);
   pruneRecord(record);
@@ -150,6 +151,8 @@ const PER_ATTEMPT: ReadonlyArray<keyof TaskRecord> = [
 
 class Pass {
   private readonly record: SessionRecord;
+  /** Attempt outcomes in the order they were recorded (see projectTaskChecks). */
+  readonly finished: Array<{ id: string; entry: TaskRecord }> = [];
 
   constructor(
     private readonly ctx: {
@@ -255,6 +258,7 @@ class Pass {
       if (outcome.prUrl !== undefined) updated.prUrl = outcome.prUrl;
       if (outcome.turns !== undefined) updated.turns = outcome.turns;
       if (outcome.durationMs !== undefined) updated.durationMs = outcome.durationMs;
+      this.finished.push({ id: key.taskId, entry: { ...updated } });
     }
   }
 
@@ -346,6 +350,7 @@ class Pass {
         }),
       );
       (this.tasks[id] as TaskRecord).endedAt = this.ctx.now.toISOString();
+      this.finished.push({ id, entry: { ...(this.tasks[id] as TaskRecord) } });
     }
   }
 
@@ -422,6 +427,7 @@ class Pass {
               }),
             );
             (this.tasks[start.id] as TaskRecord).endedAt = nowIso;
+            this.finished.push({ id: start.id, entry: { ...(this.tasks[start.id] as TaskRecord) } });
             changed = true;
             break;
           case "not-claimed": {

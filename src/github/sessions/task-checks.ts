@@ -72,18 +72,24 @@ export async function projectTaskChecks(args: {
   graph: TaskGraph;
   summaryUrl: string | undefined;
   now: Date;
+  /**
+   * Attempt outcomes recorded during the pass, in order. A failed attempt that is retried at once
+   * is no longer visible in the task's entry, yet its check run must be written.
+   */
+  finished?: ReadonlyArray<{ id: string; entry: TaskRecord }>;
 }): Promise<{ writes: number; warnings: string[] }> {
   const { client, record, graph } = args;
   let writes = 0;
   const warnings: string[] = [];
-  for (const id of graph.order) {
+  const wanted = [...(args.finished ?? []), ...graph.order.map((id) => ({ id, entry: record.tasks[id] }))];
+  for (const { id, entry: shown } of wanted) {
     const entry = record.tasks[id];
-    const desired = desiredTaskCheck(entry);
-    if (!entry || !desired) continue;
+    const desired = desiredTaskCheck(shown);
+    if (!entry || !shown || !desired) continue;
     if (entry.check?.attempt === desired.attempt && entry.check.conclusion === desired.conclusion) continue;
     const task = graph.byId.get(id) as ResolvedTask;
     try {
-      const detailsUrl = entry.runUrl ?? args.summaryUrl;
+      const detailsUrl = shown.runUrl ?? args.summaryUrl;
       const { data } = await client.request("POST /repos/{owner}/{repo}/check-runs", {
         ...args.repo,
         name: taskCheckName(id),
@@ -91,11 +97,11 @@ export async function projectTaskChecks(args: {
         external_id: taskCheckExternalId({ sessionId: args.sessionId, taskId: id, attempt: desired.attempt }),
         status: "completed",
         conclusion: desired.conclusion,
-        ...(entry.startedAt ? { started_at: entry.startedAt } : {}),
-        completed_at: entry.endedAt ?? args.now.toISOString(),
+        ...(shown.startedAt ? { started_at: shown.startedAt } : {}),
+        completed_at: shown.endedAt ?? args.now.toISOString(),
         ...(detailsUrl ? { details_url: detailsUrl } : {}),
         output: {
-          title: taskCheckTitle(entry, desired.conclusion),
+          title: taskCheckTitle(shown, desired.conclusion),
           summary: taskCheckSummary({
             task,
             entry,
