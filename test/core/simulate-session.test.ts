@@ -83,8 +83,9 @@ describe("simulateSession", () => {
           expectValidSchedule(graph, agents, result);
           const bound = makespanLowerBound(graph, agents);
           expect(result.makespan).toBeGreaterThanOrEqual(bound - 1e-9);
-          // Any list schedule is within (2 − 1/m) of the optimum, hence of this bound's optimum.
-          expect(result.makespan).toBeLessThanOrEqual((2 - 1 / agents) * bound + 1e-9);
+          // Graham: a schedule that never idles with work ready ends by work ÷ m + (1 − 1/m) × critical path.
+          const graham = totalWorkMinutes(graph) / agents + (1 - 1 / agents) * criticalPathMinutes(graph);
+          expect(result.makespan).toBeLessThanOrEqual(graham + 1e-9);
         },
       ),
       { numRuns: 200 },
