@@ -351,9 +351,10 @@ export async function runSimulatedSession(
     ...(args.config ? { config: args.config } : {}),
   });
   try {
+    const issue = harness.fake.state.addIssue({ repo: FULL_NAME, title: "Run the tasks" });
     const started = await harness.start(
       { parallel: args.parallel ?? 5 },
-      { kind: "comment", actor: "octocat", issueNumber: 1, commentId: 1 },
+      { kind: "comment", actor: "octocat", issueNumber: issue.number, commentId: 1 },
     );
     if (!started.ok) throw new Error(`the session did not start: ${started.error.message}`);
     const estimates = new Map(file.tasks.map((task) => [task.id, task.estimate_minutes ?? 1]));
