@@ -114,7 +114,7 @@ export const coreTimings: Benchmark = {
         ],
         notes: [
           "parseTasksFile = syntax + schema + graph checks + building the graph (runs: JSON 9, YAML 3; reconcile 500).",
-          "YAML: most of the time is the yaml package's own parseDocument (≈ 2 s for this file on its own).",
+          "YAML: most of that time is the yaml package's own parseDocument (measured alone: about the same).",
         ],
       },
     ];
