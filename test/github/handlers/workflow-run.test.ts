@@ -1,0 +1,106 @@
+import nock from "nock";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { formatRunName } from "../../../src/core/dispatch-inputs.js";
+import { github, installationToken } from "../support/nock-github.js";
+import { existingSession, serveSession } from "../support/nock-session.js";
+import { createTestProbot } from "../support/test-probot.js";
+import { examplePayload, forRepository, type Payload } from "../support/webhook-examples.js";
+
+const FULL = "acme/widgets";
+const INSTALLATION = 33;
+const TASKS = { tasks: [{ id: "api", prompt: "Build it" }, { id: "web", prompt: "Use it", dependencies: ["api"] }] };
+
+beforeAll(() => {
+  if (!nock.isActive()) nock.activate();
+  nock.disableNetConnect();
+});
+afterEach(() => {
+  nock.cleanAll();
+});
+afterAll(() => {
+  nock.enableNetConnect();
+});
+
+const target = { owner: "acme", repo: "widgets", installationId: INSTALLATION };
+
+function runningSession() {
+  return existingSession({
+    repo: FULL,
+    checkRunId: 5001,
+    tasksJson: TASKS,
+    tasks: { api: { status: "running", attempts: 1, runId: 9001, startedAt: "2026-01-05T09:01:00.000Z" } },
+  });
+}
+
+function completedRun(title: string, conclusion = "failure"): Payload {
+  const payload = forRepository(examplePayload("workflow_run", "completed", (p) => Boolean(p.workflow_run.display_title)), target);
+  payload.workflow_run.id = 9001;
+  payload.workflow_run.display_title = title;
+  payload.workflow_run.status = "completed";
+  payload.workflow_run.conclusion = conclusion;
+  return payload;
+}
+
+describe("workflow_run and workflow_job events", () => {
+  it("drops runs of other workflows without an API call", async () => {
+    const { receive } = await createTestProbot();
+    // As recorded: a Renovate CI run ("ci(action): update actions/setup-node digest ...").
+    await receive("workflow_run", forRepository(examplePayload("workflow_run", "completed", (p) => Boolean(p.workflow_run.display_title)), target));
+    await receive("workflow_run", forRepository(examplePayload("workflow_run", "requested"), target));
+    // Named like ours, but for a session of another repository: never trusted.
+    await receive("workflow_run", completedRun(formatRunName({ sessionId: "acme:other:5001", taskId: "api", attempt: 1 })));
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
+  it("wakes the session named in the run's title: a failed run fails its task and skips dependents", async () => {
+    const { receive } = await createTestProbot();
+    const scope = github();
+    installationToken(scope, INSTALLATION);
+    const session = runningSession();
+    serveSession(scope, FULL, session, TASKS);
+    // Where the failure reason comes from: the PR (none), then the failed job's annotations.
+    scope
+      .get(`/repos/${FULL}/pulls`)
+      .query(true)
+      .reply(200, [])
+      .get(`/repos/${FULL}/actions/runs/9001/jobs`)
+      .query(true)
+      .reply(200, { total_count: 0, jobs: [] })
+      .post(`/repos/${FULL}/check-runs`)
+      .times(2)
+      .reply(201, (_uri, body) => ({ id: 7000, ...(body as object) }))
+      .delete(`/repos/${FULL}/git/refs/orchestrator%2Factive%2F5001`)
+      .reply(204);
+
+    await receive(
+      "workflow_run",
+      completedRun(formatRunName({ sessionId: session.sessionId, taskId: "api", attempt: 1 })),
+    );
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(session.patches.at(-1)).toMatchObject({ status: "completed", conclusion: "failure" });
+  });
+
+  it("reads the run of an orchestrator job (one request) and ignores jobs of other workflows", async () => {
+    const { receive } = await createTestProbot();
+    const foreign = forRepository(examplePayload("workflow_job", "completed"), target);
+    expect(foreign.workflow_job.workflow_name).toBe("CodeQL");
+    await receive("workflow_job", foreign);
+    expect(nock.pendingMocks()).toEqual([]);
+
+    const scope = github();
+    installationToken(scope, INSTALLATION);
+    const job = forRepository(examplePayload("workflow_job", "completed"), target);
+    job.workflow_job.workflow_name = "Orchestrator task";
+    job.workflow_job.name = "task api";
+    job.workflow_job.run_id = 9001;
+    // The run belongs to a session that no longer exists: the wake-up reads it and stops.
+    scope
+      .get(`/repos/${FULL}/actions/runs/9001`)
+      .reply(200, { ...completedRun(formatRunName({ sessionId: "acme:widgets:4040", taskId: "api", attempt: 1 })).workflow_run })
+      .get(`/repos/${FULL}/check-runs/4040`)
+      .reply(404, { message: "Not Found" });
+    await receive("workflow_job", job);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+});
