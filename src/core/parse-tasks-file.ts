@@ -147,12 +147,17 @@ function loadYaml(text: string, fileName: string): Loaded | { issues: Validation
   const position = sourcePosition(text);
   // `merge`: YAML 1.1 merge keys (`<<: *shared`) are a common way to share settings between tasks.
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, merge: true });
-  const fromYamlError = (error: { code: string; message: string; pos: [number, number] }) => {
+  const fromYamlError = (error: {
+    code: string;
+    message: string;
+    pos: [number, number];
+  }): ValidationIssue => {
     const message =
       error.code === "DUPLICATE_KEY"
         ? "this key appears twice in one mapping"
         : `YAML syntax error: ${firstLine(error.message)}`;
-    return { file: fileName, ...position(error.pos[0]), message };
+    const { line, column } = position(error.pos[0]);
+    return { file: fileName, line, column, message };
   };
   if (doc.errors.length > 0) {
     // After the first few, YAML syntax errors are mostly echoes of the first one.

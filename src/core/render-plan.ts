@@ -17,7 +17,7 @@ export function renderPlan(args: { plan: Plan; fileName: string; width?: number 
   const lines: string[] = [];
   lines.push(`Plan for ${fileName}: ${plural(taskCount, "task")} on ${plural(plan.agents, "agent")}`, "");
 
-  lines.push("Waves (a task's wave is one after its latest dependency's)");
+  lines.push("Waves (a task's dependencies are all in earlier waves)");
   const numberWidth = String(plan.waves.length).length;
   plan.waves.slice(0, MAX_WAVES_SHOWN).forEach((wave, index) => {
     const shown = wave.slice(0, MAX_IDS_PER_WAVE).join(", ");

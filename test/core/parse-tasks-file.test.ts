@@ -329,12 +329,15 @@ describe("format and size", () => {
       estimate_minutes: 5,
     }));
     const text = JSON.stringify({ tasks }, null, 2);
-    parseTasksFile({ text, fileName: "warm-up.json" });
-    const started = performance.now();
-    const result = parseTasksFile({ text, fileName: "big.json" });
-    const elapsed = performance.now() - started;
-    expect(result.ok).toBe(true);
-    // Loose on purpose (CI machines vary); `npm run bench` measures it properly.
+    // Best of three: the first run includes JIT warm-up, and CI machines are noisy.
+    let elapsed = Number.POSITIVE_INFINITY;
+    for (let run = 0; run < 3; run++) {
+      const started = performance.now();
+      const result = parseTasksFile({ text, fileName: "big.json" });
+      elapsed = Math.min(elapsed, performance.now() - started);
+      expect(result.ok).toBe(true);
+    }
+    // Loose on purpose (about 0.1 s on an idle machine); `npm run bench` measures it properly.
     expect(elapsed).toBeLessThan(3_000);
   });
 });
