@@ -355,10 +355,17 @@ function checkDependencies(check: GraphCheck, firstIndex: ReadonlyMap<string, nu
         path: ["tasks", index, "dependencies", j],
         labels,
         namesItem: false,
-        message: `dependency cycle: ${cycle.join(" → ")}${more}`,
+        message: `dependency cycle: ${cyclePath(cycle)}${more}`,
       }),
     );
   }
+}
+
+/** A cycle as `a → b → c → a`; a very long one keeps its start and end, and counts the rest. */
+function cyclePath(cycle: readonly string[]): string {
+  if (cycle.length <= 12) return cycle.join(" → ");
+  const hidden = cycle.length - 11;
+  return [...cycle.slice(0, 8), `… ${hidden} more …`, ...cycle.slice(-3)].join(" → ");
 }
 
 interface BranchUse {

@@ -330,3 +330,16 @@ describe("validateTasksFile (on parsed data)", () => {
     ]);
   });
 });
+
+describe("long cycles", () => {
+  it("shortens a cycle through many tasks to its start and end", () => {
+    const tasks = Array.from(
+      { length: 30 },
+      (_, i) => `{"id": "t${i}", "prompt": "p", "dependencies": ["t${(i + 1) % 30}"]}`,
+    );
+    expect(problems(oneLinePerTask(...tasks))).toEqual([
+      'tasks.json:2:46: task "t0" field "dependencies": dependency cycle: ' +
+        "t0 → t1 → t2 → t3 → t4 → t5 → t6 → t7 → … 20 more … → t28 → t29 → t0",
+    ]);
+  });
+});
