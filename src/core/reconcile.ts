@@ -18,6 +18,11 @@ export interface TaskObservation {
   reason?: string;
   /** Money spent by all attempts so far. */
   costUsd?: number;
+  /**
+   * The task's work has reached the base branch (its pull request was merged). Only tasks whose
+   * dependents use `base: "merged"` need this observed.
+   */
+  merged?: boolean;
 }
 
 /** A missing entry means "pending, never started". */
@@ -56,11 +61,19 @@ export interface SessionOutcome {
   counts: Record<TaskStatus, number>;
 }
 
+export interface WaitAction {
+  id: string;
+  /** Dependencies that succeeded but whose work is not merged into the base branch yet. */
+  unmerged: string[];
+}
+
 export interface Decision {
   /** Tasks to start now, highest priority (longest remaining path) first. */
   start: StartAction[];
   skip: SkipAction[];
   cancel: CancelAction[];
+  /** Tasks with `base: "merged"` that are ready except that their dependencies' work is not merged yet. */
+  waiting: WaitAction[];
   /** Set when, once this decision is applied, nothing is running and nothing can start. */
   finished: SessionOutcome | null;
 }
@@ -89,7 +102,7 @@ export function reconcile(input: ReconcileInput): Decision {
   const next = new Map<string, TaskStatus>();
   // For skipped tasks: the task whose failure or cancellation caused it, for the reason text.
   const rootCause = new Map<string, string>();
-  const decision: Decision = { start: [], skip: [], cancel: [], finished: null };
+  const decision: Decision = { start: [], skip: [], cancel: [], waiting: [], finished: null };
   const retryable = (id: string): boolean => {
     const observed = observationOf(tasks, id);
     const task = graph.byId.get(id);
@@ -140,7 +153,13 @@ export function reconcile(input: ReconcileInput): Decision {
     }
     next.set(id, "pending");
     const task = graph.byId.get(id);
-    if (task && task.dependencies.every((dep) => next.get(dep) === "succeeded")) ready.push(id);
+    if (!task || !task.dependencies.every((dep) => next.get(dep) === "succeeded")) continue;
+    const unmerged =
+      task.base === "merged"
+        ? task.dependencies.filter((dep) => observationOf(tasks, dep).merged !== true)
+        : [];
+    if (unmerged.length > 0) decision.waiting.push({ id, unmerged });
+    else ready.push(id);
   }
 
   ready.sort((a, b) => (graph.remaining.get(b) ?? 0) - (graph.remaining.get(a) ?? 0));

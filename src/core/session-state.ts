@@ -50,6 +50,14 @@ export function recordAttemptResult(
   return next;
 }
 
+/** Records that a succeeded task's work reached the base branch (its pull request was merged). */
+export function recordMerged(tasks: TaskObservations, id: string): MutableObservations {
+  const next = copy(tasks);
+  const previous = observationOf(tasks, id);
+  if (previous.status === "succeeded") next[id] = { ...previous, merged: true };
+  return next;
+}
+
 /**
  * Puts failed or cancelled tasks back to pending (their attempt count is kept, so the next start
  * is a new attempt) and un-skips everything downstream of them.

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { reconcile } from "../../src/core/reconcile.js";
+import { recordMerged } from "../../src/core/session-state.js";
+import { buildTaskGraph } from "../../src/core/task-graph.js";
+
+const graph = buildTaskGraph({
+  tasks: [
+    { id: "schema", prompt: "p" },
+    { id: "api", prompt: "p" },
+    { id: "migrate", prompt: "p", dependencies: ["schema", "api"], base: "merged" },
+    { id: "docs", prompt: "p", dependencies: ["schema"] },
+  ],
+});
+const limits = { maxParallel: 4 };
+
+describe('reconcile with base "merged"', () => {
+  it("waits for every dependency's work to be merged, while other tasks go on", () => {
+    const tasks = {
+      schema: { status: "succeeded" as const, attempts: 1, merged: true },
+      api: { status: "succeeded" as const, attempts: 1 },
+    };
+    const decision = reconcile({ graph, tasks, limits });
+    expect(decision.start.map((s) => s.id)).toEqual(["docs"]);
+    expect(decision.waiting).toEqual([{ id: "migrate", unmerged: ["api"] }]);
+    expect(decision.finished).toBeNull();
+  });
+
+  it("starts the task once the last dependency is merged", () => {
+    let tasks = {
+      schema: { status: "succeeded" as const, attempts: 1, merged: true },
+      api: { status: "succeeded" as const, attempts: 1 },
+      docs: { status: "succeeded" as const, attempts: 1 },
+    };
+    tasks = recordMerged(tasks, "api") as typeof tasks;
+    const decision = reconcile({ graph, tasks, limits });
+    expect(decision.start).toEqual([{ id: "migrate", attempt: 1, retry: false }]);
+    expect(decision.waiting).toEqual([]);
+  });
+
+  it("never finishes a session while a task waits for a merge", () => {
+    const tasks = {
+      schema: { status: "succeeded" as const, attempts: 1 },
+      api: { status: "succeeded" as const, attempts: 1 },
+      docs: { status: "succeeded" as const, attempts: 1 },
+    };
+    const decision = reconcile({ graph, tasks, limits });
+    expect(decision.start).toEqual([]);
+    expect(decision.waiting).toEqual([{ id: "migrate", unmerged: ["schema", "api"] }]);
+    expect(decision.finished).toBeNull();
+  });
+
+  it("only marks succeeded tasks as merged", () => {
+    const tasks = recordMerged({ api: { status: "failed", attempts: 1 } }, "api");
+    expect(tasks.api).toEqual({ status: "failed", attempts: 1 });
+  });
+});
