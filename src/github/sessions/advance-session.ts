@@ -1,8 +1,9 @@
 import { formatRunName } from "../../core/dispatch-inputs.js";
-import { reconcile, type TaskObservation } from "../../core/reconcile.js";
+import { reconcile, type TaskObservation, type WaitAction } from "../../core/reconcile.js";
 import {
   applyDecision,
   recordAttemptResult,
+  recordMerged,
   retryTasks,
   type MutableObservations,
 } from "../../core/session-state.js";
@@ -359,6 +360,7 @@ class Pass {
     const { graph, config } = this.ctx;
     const limits = sessionLimits(this.record, graph);
     const tried = new Set<string>();
+    let mergesChecked = false;
     for (let round = 0; round < 5; round++) {
       const decision = reconcile({
         graph,
@@ -366,6 +368,11 @@ class Pass {
         limits,
         cancelRequested: this.record.cancelRequested,
       });
+      // Tasks with `base: "merged"` wait for their dependencies' pull requests: look once per pass.
+      if (decision.waiting.length > 0 && !mergesChecked) {
+        mergesChecked = true;
+        if (await this.observeMerges(decision.waiting)) continue;
+      }
       // A task whose claim could not be made this pass waits for the next one.
       decision.start = decision.start.filter((start) => !tried.has(`${start.id}#${start.attempt}`));
       const previous = new Map(decision.start.map((start) => [start.id, this.tasks[start.id]]));
@@ -454,6 +461,40 @@ class Pass {
     }
   }
 
+  /**
+   * Reads the pull requests of the dependencies waiting tasks need merged. Returns whether any
+   * was merged since the last look; waiting tasks get a note saying what they wait for.
+   */
+  private async observeMerges(waiting: readonly WaitAction[]): Promise<boolean> {
+    const { client, session } = this.ctx;
+    const unmerged = [...new Set(waiting.flatMap((wait) => wait.unmerged))];
+    let changed = false;
+    for (const id of unmerged) {
+      const prNumber = this.tasks[id]?.prNumber;
+      if (prNumber === undefined) continue;
+      try {
+        const { data } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+          ...session.repo,
+          pull_number: prNumber,
+        });
+        if (data.merged) {
+          this.adopt(recordMerged(this.tasks, id));
+          changed = true;
+        }
+      } catch (error) {
+        this.ctx.result.warnings.push(`could not read pull request #${prNumber}: ${describeApiError(error)}`);
+      }
+    }
+    for (const wait of waiting) {
+      const entry = (this.tasks[wait.id] ??= { status: "pending", attempts: 0 });
+      const still = wait.unmerged.filter((dep) => this.tasks[dep]?.merged !== true);
+      if (still.length > 0) {
+        entry.note = `waiting for the pull request${still.length > 1 ? "s" : ""} of ${still.join(", ")} to be merged`;
+      } else delete entry.note;
+    }
+    return changed;
+  }
+
   private async cancelRun(runId: number): Promise<void> {
     try {
       await this.ctx.client.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel", {
@@ -513,6 +554,8 @@ function merge(previous: TaskRecord | undefined, observation: TaskObservation): 
   else delete next.reason;
   if (observation.costUsd !== undefined) next.costUsd = observation.costUsd;
   else delete next.costUsd;
+  if (observation.merged === true) next.merged = true;
+  else delete next.merged;
   return next;
 }
 
@@ -529,7 +572,13 @@ function latestPerRun(runs: readonly WorkflowRunLike[]): WorkflowRunLike[] {
 /** Pending tasks that never started need no entry (a missing entry means exactly that). */
 function pruneRecord(record: SessionRecord): void {
   for (const [id, entry] of Object.entries(record.tasks)) {
-    if (entry.status === "pending" && entry.attempts === 0 && entry.costUsd === undefined && !entry.check) {
+    if (
+      entry.status === "pending" &&
+      entry.attempts === 0 &&
+      entry.costUsd === undefined &&
+      entry.note === undefined &&
+      !entry.check
+    ) {
       delete record.tasks[id];
     }
   }

@@ -17,6 +17,8 @@ const taskRecordSchema = z.object({
   attempts: z.number().int().min(0),
   reason: z.string().optional(),
   costUsd: z.number().min(0).optional(),
+  /** The task's pull request was merged (observed for dependents with `base: "merged"`). */
+  merged: z.boolean().optional(),
   // Per attempt: cleared when a new attempt starts or the task goes back to pending.
   runId: z.number().int().optional(),
   runUrl: z.string().optional(),
