@@ -148,6 +148,11 @@ class LocalSession {
   private readonly state: LocalSessionState;
   private readonly inFlight = new Map<string, Promise<Finished>>();
   private readonly stop = new AbortController();
+  /** Git's worktree bookkeeping is shared by all worktrees: add and remove one at a time. */
+  private worktreeQueue: Promise<unknown> = Promise.resolve();
+  /** Succeeded tasks whose worktrees are removed once their dependents have been started. */
+  private readonly toRemove: string[] = [];
+  private readonly removals: Array<Promise<unknown>> = [];
 
   constructor(
     private readonly args: {
@@ -207,7 +212,9 @@ class LocalSession {
             limits: { maxParallel: this.state.maxParallel, budgetUsd: this.graph.budgetUsd },
           });
           await this.apply(decision);
+          this.removeFinishedWorktrees();
           if (decision.finished) {
+            await this.worktreesRemoved();
             this.state.finished = {
               at: new Date().toISOString(),
               conclusion: decision.finished.conclusion,
@@ -221,6 +228,8 @@ class LocalSession {
         if (this.inFlight.size === 0) break;
         await this.record(await Promise.race(this.inFlight.values()));
       }
+      this.removeFinishedWorktrees();
+      await this.worktreesRemoved();
       const reason = "stopped by a signal (Ctrl-C or SIGTERM)";
       this.state.interrupted = { at: new Date().toISOString(), reason };
       await this.save({ type: "session_interrupted", reason });
@@ -264,12 +273,14 @@ class LocalSession {
     const worktree = this.paths.worktree(id);
     const { options } = this.args;
     try {
-      await addWorktree({
-        repoDir: this.paths.repoRoot,
-        path: worktree,
-        branch: task.branch,
-        startPoint: this.state.baseBranch,
-      });
+      await this.exclusive(() =>
+        addWorktree({
+          repoDir: this.paths.repoRoot,
+          path: worktree,
+          branch: task.branch,
+          startPoint: this.state.baseBranch,
+        }),
+      );
       const result = await runTask({
         cwd: worktree,
         task,
@@ -284,9 +295,6 @@ class LocalSession {
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.killGraceMs === undefined ? {} : { killGraceMs: options.killGraceMs }),
       });
-      // The branch holds the work; the checkout is only needed to look at a failure.
-      if (result.ok)
-        await removeWorktree({ repoDir: this.paths.repoRoot, path: worktree }).catch(() => false);
       return { id, attempt, result };
     } catch (error) {
       const kind = isTaskFailure(error) ? error.kind : "internal_error";
@@ -328,6 +336,8 @@ class LocalSession {
       ...(result.costUsd === undefined ? {} : { costUsd: result.costUsd }),
     });
     if (result.ok) {
+      // The branch holds the work; the checkout is only needed to look at a failure.
+      this.toRemove.push(id);
       if (result.commitSha !== undefined) run.commitSha = result.commitSha;
       if (result.changedFiles !== undefined) run.changedFiles = result.changedFiles.length;
       if (result.commits !== undefined) run.commits = result.commits;
@@ -338,6 +348,29 @@ class LocalSession {
     run.keptWorktree = this.paths.worktree(id);
     const retries = this.graph.byId.get(id)?.retries ?? 0;
     await this.save({ type: "task_failed", id, result, willRetry: attempt < 1 + retries });
+  }
+
+  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const next = this.worktreeQueue.then(operation);
+    this.worktreeQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Queued after the dependents they unblocked were started, so removing a finished checkout
+   * never delays the next task's start (the critical path).
+   */
+  private removeFinishedWorktrees(): void {
+    for (const id of this.toRemove.splice(0)) {
+      const path = this.paths.worktree(id);
+      this.removals.push(
+        this.exclusive(() => removeWorktree({ repoDir: this.paths.repoRoot, path })).catch(() => false),
+      );
+    }
+  }
+
+  private async worktreesRemoved(): Promise<void> {
+    await Promise.all(this.removals.splice(0));
   }
 
   private async warnAboutUncommittedWork(): Promise<void> {

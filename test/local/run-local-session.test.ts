@@ -86,7 +86,8 @@ describe("orchestrator run (local executor)", () => {
     const tasks = Array.from({ length: 6 }, (_, i) => ({ id: `t${i}`, prompt: "sleep=400" }));
     const project = await makeProject({ tasks, maxParallel: 5 });
 
-    const { code } = await run(project, ["--parallel", "2"]);
+    const { code, stdout } = await run(project, ["--parallel", "2"]);
+    expect(stdout()).toContain("6 of 6 tasks succeeded");
 
     expect(code).toBe(0);
     const events = await project.events();
