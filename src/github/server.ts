@@ -1,6 +1,11 @@
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
-import { createNodeMiddleware, Probot, type Logger, type ProbotOctokit } from "probot";
+import { createNodeMiddleware, Probot, type ProbotOctokit } from "probot";
 import { appVersion } from "./app-version.js";
 import { createOrchestratorApp } from "./app.js";
 import { describeConfig, type ServerConfig } from "./config.js";
@@ -10,7 +15,12 @@ import { createHttpApi } from "./http-api/http-api.js";
 import { sendError } from "./http-api/json-io.js";
 import { RateLimiter } from "./http-api/rate-limiter.js";
 import { createInstallationClients } from "./installation-clients.js";
-import { createAppConfig, createSessionRuntime, type AppConfig, type SessionRuntime } from "./sessions/index.js";
+import {
+  createAppConfig,
+  createSessionRuntime,
+  type AppConfig,
+  type SessionRuntime,
+} from "./sessions/index.js";
 import { createSweeper, type SweepReport } from "./sweeper.js";
 
 /**
@@ -69,7 +79,12 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
     now,
     ...options.appConfig,
   });
-  const deps: HandlerDeps = { config: appConfig, runtime, appId: config.appId, workflowName: config.workflowName };
+  const deps: HandlerDeps = {
+    config: appConfig,
+    runtime,
+    appId: config.appId,
+    workflowName: config.workflowName,
+  };
   const webhooks = await createNodeMiddleware(createOrchestratorApp(deps), {
     probot,
     webhooksPath: config.webhookPath,
@@ -97,16 +112,18 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (closing) res.setHeader("connection", "close");
     try {
-      if (await api(req, res)) return;
-      const path = new URL(req.url ?? "/", "http://localhost").pathname;
-      if (path === config.webhookPath) {
+      // The webhook path is under /api/ too: it goes first, authenticated by its signature.
+      const path = new URL(req.url ?? "/", "http://localhost").pathname.replace(/\/+$/, "");
+      if (path === config.webhookPath.replace(/\/+$/, "")) {
         await webhooks(req, res, () => undefined);
         return;
       }
+      if (await api(req, res)) return;
       sendError(res, 404, { code: "not_found", message: `no such endpoint: ${path}` });
     } catch (error) {
       log.error({ err: error }, "request failed");
-      if (!res.headersSent) sendError(res, 500, { code: "internal_error", message: "the server failed; see its logs" });
+      if (!res.headersSent)
+        sendError(res, 500, { code: "internal_error", message: "the server failed; see its logs" });
       else res.end();
     }
   };

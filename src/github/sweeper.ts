@@ -43,7 +43,14 @@ export function createSweeper(args: {
   let running: Promise<SweepReport> | null = null;
 
   const pass = async (): Promise<SweepReport> => {
-    const report: SweepReport = { repositories: 0, sessions: 0, woken: 0, ended: 0, redelivered: 0, warnings: [] };
+    const report: SweepReport = {
+      repositories: 0,
+      sessions: 0,
+      woken: 0,
+      ended: 0,
+      redelivered: 0,
+      warnings: [],
+    };
     const appClient = (await args.probot.auth()) as GitHubClient;
     if (args.redeliverHours > 0) {
       try {
@@ -51,7 +58,8 @@ export function createSweeper(args: {
         const result = await redeliverFailedDeliveries({ appClient, since });
         report.redelivered = result.redelivered.length;
         report.warnings.push(...result.warnings);
-        if (result.gaveUp.length > 0) report.warnings.push(`gave up redelivering ${result.gaveUp.join(", ")}`);
+        if (result.gaveUp.length > 0)
+          report.warnings.push(`gave up redelivering ${result.gaveUp.join(", ")}`);
       } catch (error) {
         report.warnings.push(`could not list failed webhook deliveries: ${describeApiError(error)}`);
       }
@@ -60,7 +68,12 @@ export function createSweeper(args: {
       for await (const { repo, client } of repositories()) {
         report.repositories++;
         try {
-          const result = await sweepActiveSessions({ client, repo, config: args.appConfig, runtime: args.runtime });
+          const result = await sweepActiveSessions({
+            client,
+            repo,
+            config: args.appConfig,
+            runtime: args.runtime,
+          });
           report.sessions += result.sessions;
           report.woken += result.woken;
           report.ended += result.ended;
@@ -121,7 +134,10 @@ async function* installedRepositories(args: {
   warn: (warning: string) => void;
 }): AsyncGenerator<{ repo: RepoRef; client: GitHubClient }> {
   for (let page = 1; ; page++) {
-    const { data: installations } = await args.appClient.request("GET /app/installations", { per_page: 100, page });
+    const { data: installations } = await args.appClient.request("GET /app/installations", {
+      per_page: 100,
+      page,
+    });
     for (const installation of installations) {
       if (installation.suspended_at) continue;
       let client: GitHubClient;
@@ -134,14 +150,19 @@ async function* installedRepositories(args: {
       const repos: RepoRef[] = [];
       try {
         for (let repoPage = 1; ; repoPage++) {
-          const { data } = await client.request("GET /installation/repositories", { per_page: 100, page: repoPage });
+          const { data } = await client.request("GET /installation/repositories", {
+            per_page: 100,
+            page: repoPage,
+          });
           for (const item of data.repositories) {
             if (!item.archived) repos.push({ owner: item.owner.login, repo: item.name });
           }
           if (data.repositories.length < 100) break;
         }
       } catch (error) {
-        args.warn(`installation ${installation.id}: could not list its repositories: ${describeApiError(error)}`);
+        args.warn(
+          `installation ${installation.id}: could not list its repositories: ${describeApiError(error)}`,
+        );
       }
       for (const repo of repos) yield { repo, client };
     }

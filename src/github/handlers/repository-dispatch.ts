@@ -60,9 +60,17 @@ export async function handleRepositoryDispatch(
     }
     // Starting is not idempotent: the delivery is claimed first (a redelivery finds the claim),
     // and once begun a failure is logged, not thrown, so one event never starts two sessions.
-    const claimed = await claimTrigger({ client, repo, key: `dispatch-${context.id}`, branch: context.payload.branch });
+    const claimed = await claimTrigger({
+      client,
+      repo,
+      key: `dispatch-${context.id}`,
+      branch: context.payload.branch,
+    });
     if (!claimed) {
-      context.log.info({ delivery: context.id }, "repository_dispatch already handled (a redelivery): not run again");
+      context.log.info(
+        { delivery: context.id },
+        "repository_dispatch already handled (a redelivery): not run again",
+      );
       return;
     }
     try {

@@ -7,7 +7,12 @@ import { examplePayload, forRepository, type Payload } from "../support/webhook-
 
 const FULL = "acme/widgets";
 const INSTALLATION = 32;
-const TASKS = { tasks: [{ id: "api", prompt: "Build it" }, { id: "web", prompt: "Use it", dependencies: ["api"] }] };
+const TASKS = {
+  tasks: [
+    { id: "api", prompt: "Build it" },
+    { id: "web", prompt: "Use it", dependencies: ["api"] },
+  ],
+};
 
 beforeAll(() => {
   if (!nock.isActive()) nock.activate();
@@ -53,7 +58,10 @@ function failedSession() {
 /** Retrying `api` dispatches attempt 2 (a claim, then the dispatch). */
 function expectRetryDispatch(scope: nock.Scope, dispatches: Array<Record<string, string>>): void {
   scope
-    .post(`/repos/${FULL}/git/refs`, (body: { ref: string }) => body.ref === "refs/orchestrator/claims/5001/api/2")
+    .post(
+      `/repos/${FULL}/git/refs`,
+      (body: { ref: string }) => body.ref === "refs/orchestrator/claims/5001/api/2",
+    )
     .reply(201, { ref: "refs/orchestrator/claims/5001/api/2", object: { sha: "c".repeat(40) } })
     .post(`/repos/${FULL}/actions/workflows/orchestrator-task.yml/dispatches`)
     .reply(200, (_uri, body) => {
@@ -72,10 +80,15 @@ describe("check_run buttons and re-runs", () => {
     const dispatches: Array<Record<string, string>> = [];
     expectRetryDispatch(scope, dispatches);
 
-    await receive("check_run", checkRunEvent("requested_action", { id: 5001, external_id: "orchestrator-session" }, "retry_failed"));
+    await receive(
+      "check_run",
+      checkRunEvent("requested_action", { id: 5001, external_id: "orchestrator-session" }, "retry_failed"),
+    );
 
     expect(scope.pendingMocks()).toEqual([]);
-    expect(dispatches).toEqual([expect.objectContaining({ task_id: "api", attempt: "2", session_id: session.sessionId })]);
+    expect(dispatches).toEqual([
+      expect.objectContaining({ task_id: "api", attempt: "2", session_id: session.sessionId }),
+    ]);
   });
 
   it("`rerequested` on a task's check run retries that task", async () => {
@@ -87,7 +100,10 @@ describe("check_run buttons and re-runs", () => {
     const dispatches: Array<Record<string, string>> = [];
     expectRetryDispatch(scope, dispatches);
 
-    await receive("check_run", checkRunEvent("rerequested", { id: 6100, external_id: `${session.sessionId}|api|1` }));
+    await receive(
+      "check_run",
+      checkRunEvent("rerequested", { id: 6100, external_id: `${session.sessionId}|api|1` }),
+    );
 
     expect(scope.pendingMocks()).toEqual([]);
     expect(dispatches.map((inputs) => `${inputs.task_id}#${inputs.attempt}`)).toEqual(["api#2"]);
@@ -107,7 +123,10 @@ describe("check_run buttons and re-runs", () => {
     // Nothing was running: the session ends at once and leaves the active index.
     scope.delete(`/repos/${FULL}/git/refs/orchestrator%2Factive%2F5001`).reply(204);
 
-    await receive("check_run", checkRunEvent("requested_action", { id: 5001, external_id: "orchestrator-session" }, "cancel"));
+    await receive(
+      "check_run",
+      checkRunEvent("requested_action", { id: 5001, external_id: "orchestrator-session" }, "cancel"),
+    );
 
     expect(scope.pendingMocks()).toEqual([]);
     expect(session.patches.at(-1)).toMatchObject({ status: "completed", conclusion: "cancelled" });

@@ -37,10 +37,12 @@ function comment(body: string, sender: { login: string; type?: string } = { logi
 }
 
 function reaction(scope: nock.Scope, content: string, status = 201, seen: string[] = []): nock.Scope {
-  return scope.post(`/repos/${FULL}/issues/comments/${COMMENT_ID}/reactions`, (body: { content: string }) => {
-    seen.push(body.content);
-    return body.content === content;
-  }).reply(status, { id: 1, content });
+  return scope
+    .post(`/repos/${FULL}/issues/comments/${COMMENT_ID}/reactions`, (body: { content: string }) => {
+      seen.push(body.content);
+      return body.content === content;
+    })
+    .reply(status, { id: 1, content });
 }
 
 function reply(scope: nock.Scope, replies: string[]): nock.Scope {
@@ -60,7 +62,12 @@ describe("issue_comment commands", () => {
     reaction(scope, "eyes", 201, reactions);
     const capture = scriptStartSession(scope, {
       repo: FULL,
-      tasksJson: { tasks: [{ id: "api", prompt: "Build it" }, { id: "web", prompt: "Use it", dependencies: ["api"] }] },
+      tasksJson: {
+        tasks: [
+          { id: "api", prompt: "Build it" },
+          { id: "web", prompt: "Use it", dependencies: ["api"] },
+        ],
+      },
       issueNumber: 12,
     });
 
@@ -69,7 +76,11 @@ describe("issue_comment commands", () => {
     expect(scope.pendingMocks()).toEqual([]);
     expect(reactions).toEqual(["eyes"]);
     expect(capture.dispatches).toHaveLength(1);
-    expect(capture.dispatches[0]?.inputs).toMatchObject({ task_id: "api", attempt: "1", session_id: `${OWNER}:${REPO}:5001` });
+    expect(capture.dispatches[0]?.inputs).toMatchObject({
+      task_id: "api",
+      attempt: "1",
+      session_id: `${OWNER}:${REPO}:5001`,
+    });
     expect(capture.claims).toEqual(["refs/orchestrator/claims/5001/api/1"]);
     expect(capture.comments[0]).toContain("session `acme:widgets:5001`");
   });
@@ -104,7 +115,9 @@ describe("issue_comment commands", () => {
     expect(scope.pendingMocks()).toEqual([]);
     expect(reactions).toEqual(["confused"]);
     expect(replies).toHaveLength(1);
-    expect(replies[0]).toMatch(/^@visitor only people with write, maintain or admin permission on acme\/widgets/);
+    expect(replies[0]).toMatch(
+      /^@visitor only people with write, maintain or admin permission on acme\/widgets/,
+    );
     expect(replies[0]).toContain("your permission is `read`");
   });
 
@@ -174,7 +187,12 @@ describe("issue_comment commands", () => {
       .query({ per_page: "100", page: "1" })
       .reply(200, [
         // Someone quoting a session id is not the App: not trusted.
-        { id: 1, body: "see session `acme:widgets:77`", performed_via_github_app: null, user: { login: "octocat" } },
+        {
+          id: 1,
+          body: "see session `acme:widgets:77`",
+          performed_via_github_app: null,
+          user: { login: "octocat" },
+        },
       ]);
     reaction(scope, "confused");
     const replies: string[] = [];

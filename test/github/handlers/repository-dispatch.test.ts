@@ -41,8 +41,16 @@ function claim(scope: nock.Scope, delivery: string, status: number): nock.Scope 
   return scope
     .get(`/repos/${FULL}/git/ref/heads%2Fmain`)
     .reply(200, { ref: "refs/heads/main", object: { sha: "a".repeat(40), type: "commit" } })
-    .post(`/repos/${FULL}/git/refs`, (body: { ref: string }) => body.ref === `refs/orchestrator/triggers/dispatch-${delivery}`)
-    .reply(status, status === 201 ? { ref: "x", object: { sha: "a".repeat(40) } } : { message: "Reference already exists" });
+    .post(
+      `/repos/${FULL}/git/refs`,
+      (body: { ref: string }) => body.ref === `refs/orchestrator/triggers/dispatch-${delivery}`,
+    )
+    .reply(
+      status,
+      status === 201
+        ? { ref: "x", object: { sha: "a".repeat(40) } }
+        : { message: "Reference already exists" },
+    );
 }
 
 describe("repository_dispatch", () => {
@@ -53,7 +61,11 @@ describe("repository_dispatch", () => {
     claim(scope, "d-1", 201);
     const capture = scriptStartSession(scope, { repo: FULL, tasksJson: TASKS });
 
-    await receive("repository_dispatch", dispatchEvent("orchestrate", { file: "tasks/tasks.json", parallel: "1", only: "web" }), "d-1");
+    await receive(
+      "repository_dispatch",
+      dispatchEvent("orchestrate", { file: "tasks/tasks.json", parallel: "1", only: "web" }),
+      "d-1",
+    );
 
     expect(scope.pendingMocks()).toEqual([]);
     // --only web runs web and what it needs: api first; docs is not part of the session.
@@ -75,12 +87,22 @@ describe("repository_dispatch", () => {
     const { receive } = await createTestProbot();
     await receive("repository_dispatch", dispatchEvent("orchestrate", { parallel: 0 }));
     await receive("repository_dispatch", dispatchEvent("orchestrate", { paralel: 2 }));
-    await receive("repository_dispatch", dispatchEvent("orchestrate-cancel", { session_id: "acme:elsewhere:5" }));
-    await receive("repository_dispatch", dispatchEvent("orchestrate-retry", { session_id: "acme:widgets:5", tasks: [] }));
+    await receive(
+      "repository_dispatch",
+      dispatchEvent("orchestrate-cancel", { session_id: "acme:elsewhere:5" }),
+    );
+    await receive(
+      "repository_dispatch",
+      dispatchEvent("orchestrate-retry", { session_id: "acme:widgets:5", tasks: [] }),
+    );
     // The recorded event as GitHub sent it: someone else's event type.
     await receive(
       "repository_dispatch",
-      forRepository(examplePayload("repository_dispatch", undefined), { owner: "acme", repo: "widgets", installationId: INSTALLATION }),
+      forRepository(examplePayload("repository_dispatch", undefined), {
+        owner: "acme",
+        repo: "widgets",
+        installationId: INSTALLATION,
+      }),
     );
     expect(nock.pendingMocks()).toEqual([]);
   });
@@ -89,9 +111,7 @@ describe("repository_dispatch", () => {
     const { receive } = await createTestProbot();
     const scope = github();
     installationToken(scope, INSTALLATION);
-    scope
-      .get(`/repos/${FULL}/git/matching-refs/orchestrator%2Factive%2F`)
-      .reply(200, []);
+    scope.get(`/repos/${FULL}/git/matching-refs/orchestrator%2Factive%2F`).reply(200, []);
 
     await receive("repository_dispatch", dispatchEvent("orchestrate-retry", {}));
 

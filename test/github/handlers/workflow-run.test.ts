@@ -8,7 +8,12 @@ import { examplePayload, forRepository, type Payload } from "../support/webhook-
 
 const FULL = "acme/widgets";
 const INSTALLATION = 33;
-const TASKS = { tasks: [{ id: "api", prompt: "Build it" }, { id: "web", prompt: "Use it", dependencies: ["api"] }] };
+const TASKS = {
+  tasks: [
+    { id: "api", prompt: "Build it" },
+    { id: "web", prompt: "Use it", dependencies: ["api"] },
+  ],
+};
 
 beforeAll(() => {
   if (!nock.isActive()) nock.activate();
@@ -33,7 +38,10 @@ function runningSession() {
 }
 
 function completedRun(title: string, conclusion = "failure"): Payload {
-  const payload = forRepository(examplePayload("workflow_run", "completed", (p) => Boolean(p.workflow_run.display_title)), target);
+  const payload = forRepository(
+    examplePayload("workflow_run", "completed", (p) => Boolean(p.workflow_run.display_title)),
+    target,
+  );
   payload.workflow_run.id = 9001;
   payload.workflow_run.display_title = title;
   payload.workflow_run.status = "completed";
@@ -45,10 +53,19 @@ describe("workflow_run and workflow_job events", () => {
   it("drops runs of other workflows without an API call", async () => {
     const { receive } = await createTestProbot();
     // As recorded: a Renovate CI run ("ci(action): update actions/setup-node digest ...").
-    await receive("workflow_run", forRepository(examplePayload("workflow_run", "completed", (p) => Boolean(p.workflow_run.display_title)), target));
+    await receive(
+      "workflow_run",
+      forRepository(
+        examplePayload("workflow_run", "completed", (p) => Boolean(p.workflow_run.display_title)),
+        target,
+      ),
+    );
     await receive("workflow_run", forRepository(examplePayload("workflow_run", "requested"), target));
     // Named like ours, but for a session of another repository: never trusted.
-    await receive("workflow_run", completedRun(formatRunName({ sessionId: "acme:other:5001", taskId: "api", attempt: 1 })));
+    await receive(
+      "workflow_run",
+      completedRun(formatRunName({ sessionId: "acme:other:5001", taskId: "api", attempt: 1 })),
+    );
     expect(nock.pendingMocks()).toEqual([]);
   });
 
@@ -97,7 +114,10 @@ describe("workflow_run and workflow_job events", () => {
     // The run belongs to a session that no longer exists: the wake-up reads it and stops.
     scope
       .get(`/repos/${FULL}/actions/runs/9001`)
-      .reply(200, { ...completedRun(formatRunName({ sessionId: "acme:widgets:4040", taskId: "api", attempt: 1 })).workflow_run })
+      .reply(200, {
+        ...completedRun(formatRunName({ sessionId: "acme:widgets:4040", taskId: "api", attempt: 1 }))
+          .workflow_run,
+      })
       .get(`/repos/${FULL}/check-runs/4040`)
       .reply(404, { message: "Not Found" });
     await receive("workflow_job", job);

@@ -39,7 +39,14 @@ export interface StartCapture {
 /** The requests of a session start with a valid tasks file whose first task is dispatched. */
 export function scriptStartSession(
   scope: nock.Scope,
-  args: { repo: string; tasksJson: object; sha?: string; checkRunId?: number; issueNumber?: number; runId?: number },
+  args: {
+    repo: string;
+    tasksJson: object;
+    sha?: string;
+    checkRunId?: number;
+    issueNumber?: number;
+    runId?: number;
+  },
 ): StartCapture {
   const sha = args.sha ?? "a".repeat(40);
   const checkRunId = args.checkRunId ?? 5001;
@@ -72,11 +79,16 @@ export function scriptStartSession(
       capture.checkRun = body as Record<string, unknown>;
       return checkRun();
     })
-    .post(`/repos/${args.repo}/git/refs`, (body: { ref: string }) => body.ref === `refs/orchestrator/active/${checkRunId}`)
+    .post(
+      `/repos/${args.repo}/git/refs`,
+      (body: { ref: string }) => body.ref === `refs/orchestrator/active/${checkRunId}`,
+    )
     .reply(201, { ref: `refs/orchestrator/active/${checkRunId}`, object: { sha } })
     .get(`/repos/${args.repo}/check-runs/${checkRunId}`)
     .reply(200, () => checkRun())
-    .post(`/repos/${args.repo}/git/refs`, (body: { ref: string }) => body.ref.startsWith(`refs/orchestrator/claims/${checkRunId}/`))
+    .post(`/repos/${args.repo}/git/refs`, (body: { ref: string }) =>
+      body.ref.startsWith(`refs/orchestrator/claims/${checkRunId}/`),
+    )
     .reply(201, (_uri, body) => {
       capture.claims.push((body as { ref: string }).ref);
       return { ref: (body as { ref: string }).ref, object: { sha } };

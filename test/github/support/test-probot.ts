@@ -34,7 +34,11 @@ export const QuietOctokit = ProbotOctokit.defaults((options: Record<string, unkn
 
 export async function createTestProbot(
   options: { baseUrl?: string; config?: Partial<AppConfig>; workflowName?: string } = {},
-): Promise<{ probot: Probot; deps: HandlerDeps; receive: (name: string, payload: Payload, id?: string) => Promise<void> }> {
+): Promise<{
+  probot: Probot;
+  deps: HandlerDeps;
+  receive: (name: string, payload: Payload, id?: string) => Promise<void>;
+}> {
   const probot = new Probot({
     appId: APP_ID,
     privateKey: testPrivateKey(),

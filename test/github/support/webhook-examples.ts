@@ -21,7 +21,9 @@ export function examplePayload(
   where: (payload: Payload) => boolean = () => true,
 ): Payload {
   const group = groups.find((item) => item.name === event);
-  const found = group?.examples.find((example) => (action === undefined || example.action === action) && where(example));
+  const found = group?.examples.find(
+    (example) => (action === undefined || example.action === action) && where(example),
+  );
   if (!found) throw new Error(`@octokit/webhooks-examples has no ${event}.${action ?? "*"} example`);
   return structuredClone(found) as Payload;
 }

@@ -1,0 +1,45 @@
+import { runServer } from "../github/run-server.js";
+import { EXIT, type Command } from "./command.js";
+import { parseCommandArgs } from "./parse-command-args.js";
+import { UsageError } from "./usage-error.js";
+
+const USAGE = `Usage: orchestrator serve [--port N] [--host H]
+
+Runs the GitHub App: webhooks at /api/github/webhooks, the HTTP API under /api/, and /health.
+Settings come from the environment (see .env.example): APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH,
+WEBHOOK_SECRET are required; ORCHESTRATOR_AUTH_TOKEN turns the HTTP API on.
+
+Options:
+  --port N    port to listen on (default: PORT, else 3000)
+  --host H    address to listen on (default: HOST, else 127.0.0.1; 0.0.0.0 in a container)
+  -h, --help  show this help
+
+Stops gracefully on SIGTERM or Ctrl-C. Exit codes: 0 stopped, 1 could not start, 2 wrong command line.
+`;
+
+export const serveCommand: Command = {
+  name: "serve",
+  summary: "run the GitHub App server (webhooks, HTTP API, sweeps)",
+  usage: USAGE,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs({
+      args: argv,
+      options: { port: { type: "string" }, host: { type: "string" }, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+    });
+    if (values.help) {
+      io.stdout(USAGE);
+      return EXIT.ok;
+    }
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const overrides: { port?: number; host?: string } = {};
+    if (values.port !== undefined) {
+      if (!/^[0-9]+$/.test(values.port) || Number(values.port) > 65_535) {
+        throw new UsageError(`--port must be a number from 0 to 65535, got "${values.port}"`);
+      }
+      overrides.port = Number(values.port);
+    }
+    if (values.host !== undefined) overrides.host = values.host;
+    return runServer({ env: process.env, overrides, stderr: io.stderr });
+  },
+};

@@ -1,0 +1,4 @@
+// The server's entry (the container runs `node dist/github/main.js`); `orchestrator serve` is the same.
+import { runServer } from "./run-server.js";
+
+process.exitCode = await runServer({ env: process.env, stderr: (text) => void process.stderr.write(text) });

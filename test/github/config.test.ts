@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, describeConfig, loadServerConfig } from "../../src/github/config.js";
+import { testPrivateKey } from "./support/test-probot.js";
+
+const BASE = { APP_ID: "123", PRIVATE_KEY: "", WEBHOOK_SECRET: "s3cret-value" };
+const noFiles = (path: string): string => {
+  throw Object.assign(new Error(`ENOENT: ${path}`), { code: "ENOENT" });
+};
+
+function load(env: Record<string, string>, readFile = noFiles) {
+  return loadServerConfig({ env: { ...BASE, PRIVATE_KEY: testPrivateKey(), ...env }, readFile });
+}
+
+function problem(env: Record<string, string>): ConfigError {
+  try {
+    load(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("server configuration from the environment", () => {
+  it("has working defaults and names nothing secret in its description", () => {
+    const config = load({ ORCHESTRATOR_AUTH_TOKEN: "x".repeat(40) });
+    expect(config).toMatchObject({
+      appId: 123,
+      port: 3000,
+      host: "127.0.0.1",
+      webhookPath: "/api/github/webhooks",
+      sweepMinutes: 5,
+      workflowFile: "orchestrator-task.yml",
+      baseUrl: undefined,
+      rateLimit: { perMinute: 30, burst: 10 },
+    });
+    const described = JSON.stringify(describeConfig(config));
+    expect(described).not.toContain("x".repeat(40));
+    expect(described).not.toContain("s3cret-value");
+    expect(described).not.toContain("PRIVATE KEY");
+  });
+
+  it("names the variable at fault", () => {
+    expect(problem({ APP_ID: "" }).variable).toBe("APP_ID");
+    expect(problem({ APP_ID: "twelve" }).message).toBe('APP_ID: expected a number, got "twelve"');
+    expect(problem({ WEBHOOK_SECRET: " " }).variable).toBe("WEBHOOK_SECRET");
+    expect(problem({ PORT: "80a" }).message).toContain("PORT: expected a whole number from 0 to 65535");
+    expect(problem({ ORCHESTRATOR_DEFAULT_REPO: "widgets" }).message).toBe(
+      'ORCHESTRATOR_DEFAULT_REPO: expected "owner/repo", got "widgets"',
+    );
+    expect(problem({ ORCHESTRATOR_AUTH_TOKEN: "short" }).message).toContain("at least 24 characters");
+    expect(problem({ ORCHESTRATOR_AUTH_TOKEN: "short" }).message).not.toContain('short"');
+    expect(problem({ LOG_LEVEL: "loud" }).variable).toBe("LOG_LEVEL");
+    expect(problem({ PRIVATE_KEY: "not a key" }).variable).toBe("PRIVATE_KEY");
+    expect(problem({ PRIVATE_KEY: "", PRIVATE_KEY_PATH: "/nope.pem" }).message).toBe(
+      'PRIVATE_KEY_PATH: cannot read the key file "/nope.pem" (ENOENT)',
+    );
+  });
+
+  it("reads the key as PEM, with escaped newlines, base64-encoded, or from a file; GHE_HOST gives the API URL", () => {
+    const pem = testPrivateKey();
+    expect(load({ PRIVATE_KEY: pem.replace(/\n/g, "\\n") }).privateKey).toBe(pem);
+    expect(load({ PRIVATE_KEY: Buffer.from(pem).toString("base64") }).privateKey).toBe(pem);
+    expect(load({ PRIVATE_KEY: "", PRIVATE_KEY_PATH: "/keys/app.pem" }, () => pem).privateKey).toBe(pem);
+    expect(load({ GHE_HOST: "github.example.com" }).baseUrl).toBe("https://github.example.com/api/v3");
+    expect(load({ ORCHESTRATOR_SWEEP_REPOS: "acme/a, acme/b" }).sweepRepos).toEqual([
+      { owner: "acme", repo: "a" },
+      { owner: "acme", repo: "b" },
+    ]);
+  });
+});

@@ -1,0 +1,278 @@
+/**
+ * The App's real HTTP server on 127.0.0.1 against the fake GitHub: Probot authenticates with a
+ * real key (signed JWT → installation token), webhooks arrive signed over HTTP, and the fake
+ * plays GitHub Actions and the task Action (runs complete, PRs carry the result block).
+ */
+import { createHmac } from "node:crypto";
+import { Octokit } from "@octokit/rest";
+import type { ProbotOctokit } from "probot";
+import {
+  decodeDispatchInputs,
+  type DispatchInputs,
+  type TaskRunRequest,
+} from "../../../src/core/dispatch-inputs.js";
+import { renderResultBlock } from "../../../src/core/task-result-block.js";
+import { loadServerConfig, type ServerConfig } from "../../../src/github/config.js";
+import { startServer, type OrchestratorServer } from "../../../src/github/server.js";
+import type { AppConfig } from "../../../src/github/sessions/index.js";
+import {
+  startFakeGitHub,
+  type FakeGitHub,
+  type FakeWebhook,
+} from "../../support/fake-github/start-fake-github.js";
+import type { FakeWorkflowRun } from "../../support/fake-github/state.js";
+import { TASK_WORKFLOW } from "../../support/simulated-session.js";
+import { QuietOctokit, testPrivateKey } from "./test-probot.js";
+import { examplePayload, forRepository } from "./webhook-examples.js";
+
+export const OWNER = "acme";
+export const REPO = "widgets";
+export const FULL_NAME = `${OWNER}/${REPO}`;
+export const SECRET = "webhook-secret-for-tests";
+export const API_TOKEN = "api-token-for-the-server-tests-0123456789";
+
+export function signature(body: string, secret = SECRET): string {
+  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+}
+
+export class ServerHarness {
+  readonly servers: OrchestratorServer[] = [];
+  private readonly quietAction: Octokit;
+
+  private constructor(readonly fake: FakeGitHub) {
+    this.quietAction = new Octokit({ baseUrl: fake.url });
+    this.quietAction.hook.before("request", (options) => {
+      options.headers = { ...options.headers, authorization: `token ${fake.installationToken(FULL_NAME)}` };
+    });
+  }
+
+  static async create(args: { tasks: object; files?: Record<string, string> }): Promise<ServerHarness> {
+    const fake = await startFakeGitHub();
+    fake.state.addRepo({
+      fullName: FULL_NAME,
+      files: {
+        ".github/workflows/orchestrator-task.yml": TASK_WORKFLOW,
+        "tasks/tasks.json": `${JSON.stringify(args.tasks, null, 2)}\n`,
+        ...args.files,
+      },
+    });
+    return new ServerHarness(fake);
+  }
+
+  /** The server's settings as the environment gives them (through the real config loader). */
+  config(env: Record<string, string> = {}): ServerConfig {
+    return loadServerConfig({
+      env: {
+        APP_ID: String(this.fake.state.app.id),
+        PRIVATE_KEY: testPrivateKey(),
+        WEBHOOK_SECRET: SECRET,
+        GHE_HOST: this.fake.origin.replace("http://", ""),
+        GHE_PROTOCOL: "http",
+        PORT: "0",
+        HOST: "127.0.0.1",
+        ORCHESTRATOR_AUTH_TOKEN: API_TOKEN,
+        ORCHESTRATOR_DEFAULT_REPO: FULL_NAME,
+        ORCHESTRATOR_SWEEP_MINUTES: "0",
+        ORCHESTRATOR_SWEEP_REPOS: FULL_NAME,
+        ORCHESTRATOR_STATUS_COMMENT_SECONDS: "0",
+        LOG_LEVEL: "silent",
+        ...env,
+      },
+      readFile: () => {
+        throw new Error("no files in tests");
+      },
+    });
+  }
+
+  async startServer(
+    options: {
+      env?: Record<string, string>;
+      Octokit?: typeof ProbotOctokit;
+      appConfig?: Partial<AppConfig>;
+    } = {},
+  ): Promise<OrchestratorServer> {
+    const server = await startServer({
+      config: this.config(options.env),
+      // `Octokit: undefined` asks for Probot's own (retries and throttling on).
+      ...("Octokit" in options
+        ? options.Octokit === undefined
+          ? {}
+          : { Octokit: options.Octokit }
+        : { Octokit: QuietOctokit }),
+      appConfig: { sleep: async () => {}, runLookup: { attempts: 2, delayMs: 0 }, ...options.appConfig },
+      sweepAtStart: false,
+    });
+    this.servers.push(server);
+    return server;
+  }
+
+  async close(): Promise<void> {
+    for (const server of this.servers) await server.close({ graceMs: 2_000 });
+    await this.fake.close();
+  }
+
+  /** POSTs a webhook the way GitHub does (signed with the secret); returns the HTTP status. */
+  async deliver(
+    server: OrchestratorServer,
+    webhook: { id: string; name: string; payload: object },
+    secret = SECRET,
+  ): Promise<number> {
+    const body = JSON.stringify(webhook.payload);
+    const response = await fetch(`${server.url}/api/github/webhooks`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": webhook.name,
+        "x-github-delivery": webhook.id,
+        "x-hub-signature-256": signature(body, secret),
+        "user-agent": "GitHub-Hookshot/test",
+      },
+      body,
+    });
+    await response.text();
+    return response.status;
+  }
+
+  /** Delivers every webhook the fake has produced since the last call, in order. */
+  async deliverAll(servers: OrchestratorServer | OrchestratorServer[]): Promise<FakeWebhook[]> {
+    const targets = Array.isArray(servers) ? servers : [servers];
+    const webhooks = this.fake.takeWebhooks();
+    for (const webhook of webhooks) {
+      const statuses = await Promise.all(targets.map((server) => this.deliver(server, webhook)));
+      for (const status of statuses) {
+        if (status !== 200) throw new Error(`${webhook.name} ${webhook.id} answered ${status}`);
+      }
+    }
+    return webhooks;
+  }
+
+  /** A human's comment on an issue, as the `issue_comment.created` webhook GitHub would send. */
+  comment(args: { body: string; login?: string; issueNumber?: number }): {
+    id: string;
+    name: string;
+    payload: object;
+  } {
+    const state = this.fake.state;
+    const repo = state.requireRepo(FULL_NAME);
+    const issueNumber =
+      args.issueNumber ?? state.addIssue({ repo: FULL_NAME, title: "Build the widgets" }).number;
+    const login = args.login ?? "octocat";
+    const user = state.account(login);
+    const id = state.id();
+    state.comments.set(id, {
+      id,
+      repo: FULL_NAME,
+      issueNumber,
+      user,
+      createdAt: state.timestamp(),
+      viaAppId: undefined,
+      body: args.body,
+      updatedAt: state.timestamp(),
+    });
+    const payload = forRepository(examplePayload("issue_comment", "created"), {
+      owner: OWNER,
+      repo: REPO,
+      installationId: repo.installationId,
+      repositoryId: repo.id,
+    });
+    payload.issue.number = issueNumber;
+    payload.comment.id = id;
+    payload.comment.body = args.body;
+    payload.comment.user = { ...payload.comment.user, login, type: "User" };
+    payload.sender = { ...payload.sender, login, type: "User" };
+    return { id: `comment-${id}`, name: "issue_comment", payload };
+  }
+
+  runs(): FakeWorkflowRun[] {
+    return [...this.fake.state.workflowRuns.values()].sort((a, b) => a.id - b.id);
+  }
+
+  requestOf(run: FakeWorkflowRun): TaskRunRequest {
+    return decodeDispatchInputs(run.inputs as DispatchInputs);
+  }
+
+  openRuns(): FakeWorkflowRun[] {
+    return this.runs().filter((run) => run.status !== "completed");
+  }
+
+  /** `task#attempt` of every dispatched run, in order. */
+  dispatched(): string[] {
+    return this.runs().map((run) => {
+      const request = this.requestOf(run);
+      return `${request.taskId}#${request.attempt}`;
+    });
+  }
+
+  /**
+   * Plays the task Action (a commit, the PR with its result block; a failed agent leaves a draft
+   * PR saying why) and completes the run.
+   */
+  async finish(run: FakeWorkflowRun, conclusion: "success" | "failure" = "success"): Promise<void> {
+    const request = this.requestOf(run);
+    const succeeded = conclusion === "success";
+    this.fake.state.commitFiles({
+      repo: FULL_NAME,
+      branch: request.branch,
+      files: { [`work/${request.taskId}.txt`]: `${run.id}\n` },
+    });
+    const result = renderResultBlock({
+      version: 1,
+      session_id: request.sessionId,
+      task_id: request.taskId,
+      attempt: request.attempt,
+      conclusion,
+      ...(succeeded ? {} : { failure_kind: "agent_error" as const, message: "the tests failed" }),
+      branch: request.branch,
+      cost_usd: 0.25,
+      turns: 3,
+      duration_ms: 60_000,
+      run_id: run.id,
+    });
+    const body = `Work of ${request.taskId}.\n\n${result}\n`;
+    const { data: open } = await this.quietAction.request("GET /repos/{owner}/{repo}/pulls", {
+      owner: OWNER,
+      repo: REPO,
+      head: `${OWNER}:${request.branch}`,
+      state: "open",
+    });
+    if (open[0]) {
+      await this.quietAction.request("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", {
+        owner: OWNER,
+        repo: REPO,
+        pull_number: open[0].number,
+        body,
+      });
+    } else {
+      await this.quietAction.request("POST /repos/{owner}/{repo}/pulls", {
+        owner: OWNER,
+        repo: REPO,
+        head: request.branch,
+        base: request.prBase,
+        title: `Task ${request.taskId}`,
+        body,
+        draft: !succeeded,
+      });
+    }
+    if (run.status === "queued") this.fake.startRun(run.id);
+    this.fake.completeRun(run.id, { conclusion });
+  }
+
+  summary(): { status: string; conclusion: string | null; title: string | null } {
+    const summary = [...this.fake.state.checkRuns.values()].find((check) => check.name === "Orchestrator");
+    if (!summary) throw new Error("no summary check run");
+    return { status: summary.status, conclusion: summary.conclusion, title: summary.output.title };
+  }
+
+  violations(): string[] {
+    return this.fake.violations.map((v) => `${v.kind} ${v.method} ${v.path}: ${v.messages.join("; ")}`);
+  }
+}
+
+/** Polls until `check` holds (for work that continues after a webhook was answered). */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
