@@ -1,9 +1,10 @@
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from "yaml";
-import { scanJson, type JsonPath } from "./json-source-map.js";
+import { MAX_JSON_DEPTH, scanJson, type JsonPath } from "./json-source-map.js";
 import { sourcePosition, type SourcePosition } from "./source-position.js";
 import { buildTaskGraph, type TaskGraph } from "./task-graph.js";
 import type { TasksFile } from "./tasks-schema.js";
 import { validateTasksFile, type IssuePath, type Problem } from "./validate-tasks-file.js";
+import { deepYamlNestingOffset } from "./yaml-nesting.js";
 import type { ValidationIssue } from "./validation-issue.js";
 
 /**
@@ -145,6 +146,15 @@ function loadYaml(text: string, fileName: string): Loaded | { issues: Validation
   // Our own line index, not yaml's LineCounter: after a syntax error the lexer can skip line
   // breaks, and its positions then drift past the text (found by the fuzz test).
   const position = sourcePosition(text);
+  const deep = deepYamlNestingOffset(text, MAX_JSON_DEPTH);
+  if (deep !== undefined) {
+    const { line, column } = position(deep);
+    return {
+      issues: [
+        { file: fileName, line, column, message: `the file nests deeper than ${MAX_JSON_DEPTH} levels` },
+      ],
+    };
+  }
   // `merge`: YAML 1.1 merge keys (`<<: *shared`) are a common way to share settings between tasks.
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, merge: true });
   const fromYamlError = (error: {

@@ -257,9 +257,29 @@ describe("YAML", () => {
   });
 
   it("shows only the first YAML syntax errors", () => {
-    const issues = problems("[".repeat(5_000), "t.yaml");
-    expect(issues.length).toBeLessThanOrEqual(11);
-    expect(issues[0]).toMatch(/^t\.yaml:\d+:\d+: YAML syntax error: /);
+    const issues = problems("tasks: b: c\n".repeat(20), "t.yaml");
+    expect(issues).toHaveLength(11);
+    expect(issues[0]).toBe(
+      "t.yaml:1:8: YAML syntax error: Nested mappings are not allowed in compact mappings",
+    );
+    expect(issues[10]).toMatch(/^t\.yaml: \d+ more YAML syntax errors are not shown$/);
+  });
+
+  it("refuses pathological nesting before the YAML parser can overflow the stack", () => {
+    expect(problems(`tasks: ${"[".repeat(100_000)}`, "t.yaml")).toEqual([
+      "t.yaml:1:72: the file nests deeper than 64 levels",
+    ]);
+    const indented = Array.from({ length: 300 }, (_, i) => `${" ".repeat(i)}k:`).join("\n");
+    expect(problems(indented, "t.yaml")).toEqual(["t.yaml:258:257: the file nests deeper than 64 levels"]);
+    // Brackets in text, quoted strings and comments are not nesting.
+    const text = [
+      "tasks:",
+      "  - id: a",
+      `    prompt: "${"[".repeat(100)}" # ${"{".repeat(100)}`,
+      `    description: see ${"[".repeat(100)}`,
+      `    allowed_tools: [ "${"[".repeat(100)}", '${"{".repeat(100)}' ]`,
+    ].join("\n");
+    expect(parseTasksFile({ text, fileName: "t.yaml" }).ok).toBe(true);
   });
 
   it("rejects several documents in one file", () => {
