@@ -94,6 +94,16 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
     installationClient: async (id) => (await probot.auth(id)) as GitHubClient,
     now: () => now().getTime(),
   });
+  const sweeper = createSweeper({
+    probot,
+    clients,
+    sweepRepos: config.sweepRepos,
+    redeliverHours: config.redeliverHours,
+    appConfig,
+    runtime,
+    now,
+    log,
+  });
   const version = appVersion();
   const api = createHttpApi({
     authToken: config.authToken,
@@ -103,6 +113,7 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
     maxBodyBytes: config.maxBodyBytes,
     clientForRepo: (repo) => clients.forRepo(repo),
     sessions: { config: appConfig, runtime },
+    sweep: () => sweeper.sweep(),
     health: () => ({ status: "ok", version, uptime_s: Math.round((now().getTime() - startedAt) / 1000) }),
     nowMs: () => now().getTime(),
     log,
@@ -136,16 +147,6 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   log.info({ ...describeConfig(config), port, version }, `orchestrator listening on http://${host}:${port}`);
 
-  const sweeper = createSweeper({
-    probot,
-    clients,
-    sweepRepos: config.sweepRepos,
-    redeliverHours: config.redeliverHours,
-    appConfig,
-    runtime,
-    now,
-    log,
-  });
   const timer =
     config.sweepMinutes > 0
       ? setInterval(() => void sweeper.sweep().catch(() => undefined), config.sweepMinutes * 60_000)

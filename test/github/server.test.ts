@@ -114,8 +114,10 @@ describe("the App's HTTP server", () => {
       guid: comment.id,
     });
 
-    const report = await server.sweep();
-    expect(report.redelivered).toBe(1);
+    // What a scheduler does when the service is scaled to zero.
+    const response = await fetch(`${server.url}/api/sweep`, { method: "POST", headers: { authorization: `Bearer ${API_TOKEN}` } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ redelivered: 1, repositories: 1, warnings: [] });
     const redelivered = h.fake.takeWebhooks();
     expect(redelivered.map((w) => `${w.name} ${w.id}`)).toEqual([`issue_comment ${comment.id}`]);
     expect(await h.deliver(server, redelivered[0]!)).toBe(200);

@@ -31,6 +31,7 @@ import type { RateLimiter } from "./rate-limiter.js";
  *   POST /api/quick-start       start a session from a prompt or tasks → 202
  *   GET  /api/status/{id}       a session's status                     → 200
  *   GET  /api/sessions          a repository's running sessions        → 200
+ *   POST /api/sweep             sweep + redelivery pass now (a scheduler's ping when scaled to zero) → 200
  *   GET  /health                liveness, no token                     → 200
  * Bearer token, constant-time compared; token bucket per client address (and whether the token
  * was right, so guessing tokens drains a bucket of its own); JSON errors `{error: {code, message}}`.
@@ -45,6 +46,8 @@ export interface HttpApiDeps {
   clientForRepo: (repo: RepoRef) => Promise<GitHubClient>;
   sessions: { config: AppConfig; runtime: SessionRuntime };
   health: () => { status: "ok"; version: string; uptime_s: number };
+  /** One sweep and redelivery pass (what the timer runs); its report. */
+  sweep: () => Promise<object>;
   nowMs: () => number;
   log: { warn: (data: object, message: string) => void; error: (data: object, message: string) => void };
 }
@@ -64,6 +67,7 @@ export function createHttpApi(deps: HttpApiDeps): HttpHandler {
     { method: "POST", pattern: /^\/api\/quick-start\/?$/, handle: (a) => quickStart(deps, a) },
     { method: "GET", pattern: /^\/api\/status\/([^/]+)\/?$/, handle: (a) => status(deps, a) },
     { method: "GET", pattern: /^\/api\/sessions\/?$/, handle: (a) => sessions(deps, a) },
+    { method: "POST", pattern: /^\/api\/sweep\/?$/, handle: async ({ res }) => sendJson(res, 200, await deps.sweep()) },
   ];
 
   return async (req, res) => {

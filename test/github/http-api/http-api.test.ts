@@ -25,6 +25,7 @@ let base: string;
 let clock = 0;
 let limiter: RateLimiter;
 const warnings: string[] = [];
+let sweeps = 0;
 
 beforeAll(async () => {
   fake = await startFakeGitHub();
@@ -51,6 +52,7 @@ beforeAll(async () => {
       runtime: createSessionRuntime(),
     },
     health: () => ({ status: "ok", version: "1.2.3", uptime_s: 7 }),
+    sweep: async () => ({ repositories: 1, sessions: sweeps++ }),
     nowMs: () => clock,
     log: { warn: (_d, m) => warnings.push(m), error: (_d, m) => warnings.push(m) },
   });
@@ -263,6 +265,12 @@ describe("happy paths", () => {
     const run = [...fake.state.workflowRuns.values()].at(-1);
     expect(run?.inputs).toMatchObject({ prompt: "Fix the typo in README.md", task_id: "quick-start" });
     expect(run?.inputs.tasks_ref).toBeUndefined();
+  });
+
+  it("POST /api/sweep runs a sweep now and answers its report (for a scheduler when scaled to zero)", async () => {
+    expect(await call("POST", "/api/sweep", { token: null })).toMatchObject({ status: 401 });
+    expect(await call("POST", "/api/sweep")).toMatchObject({ status: 200, json: { repositories: 1, sessions: 0 } });
+    expect(sweeps).toBe(1);
   });
 
   it("explains a start that cannot happen (422 with the use-case's reason)", async () => {
