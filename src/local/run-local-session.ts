@@ -148,8 +148,11 @@ class LocalSession {
   private readonly state: LocalSessionState;
   private readonly inFlight = new Map<string, Promise<Finished>>();
   private readonly stop = new AbortController();
-  /** Git's worktree bookkeeping is shared by all worktrees: add and remove one at a time. */
-  private worktreeQueue: Promise<unknown> = Promise.resolve();
+  /**
+   * Git's worktree bookkeeping is shared by all worktrees (a listing fails on another's half-made
+   * entry), so adds and removes run one at a time; adds go first, since a task waits for its add.
+   */
+  private readonly worktreeOps = new WorktreeOps();
   /** Succeeded tasks whose worktrees are removed once their dependents have been started. */
   private readonly toRemove: string[] = [];
   private readonly removals: Array<Promise<unknown>> = [];
@@ -273,7 +276,7 @@ class LocalSession {
     const worktree = this.paths.worktree(id);
     const { options } = this.args;
     try {
-      await this.exclusive(() =>
+      await this.worktreeOps.run("add", () =>
         addWorktree({
           repoDir: this.paths.repoRoot,
           path: worktree,
@@ -350,12 +353,6 @@ class LocalSession {
     await this.save({ type: "task_failed", id, result, willRetry: attempt < 1 + retries });
   }
 
-  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
-    const next = this.worktreeQueue.then(operation);
-    this.worktreeQueue = next.catch(() => undefined);
-    return next;
-  }
-
   /**
    * Queued after the dependents they unblocked were started, so removing a finished checkout
    * never delays the next task's start (the critical path).
@@ -364,7 +361,9 @@ class LocalSession {
     for (const id of this.toRemove.splice(0)) {
       const path = this.paths.worktree(id);
       this.removals.push(
-        this.exclusive(() => removeWorktree({ repoDir: this.paths.repoRoot, path })).catch(() => false),
+        this.worktreeOps
+          .run("remove", () => removeWorktree({ repoDir: this.paths.repoRoot, path }))
+          .catch(() => false),
       );
     }
   }
@@ -434,4 +433,30 @@ function newSessionId(): string {
 function shownPath(repoRoot: string, file: string): string {
   const inside = relative(repoRoot, file);
   return inside !== "" && !inside.startsWith("..") && !isAbsolute(inside) ? inside : file;
+}
+
+/** Runs git worktree operations one at a time, pending adds before pending removes. */
+class WorktreeOps {
+  private readonly waiting: Record<"add" | "remove", Array<() => Promise<void>>> = { add: [], remove: [] };
+  private busy = false;
+
+  run<T>(kind: "add" | "remove", operation: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting[kind].push(() => operation().then(resolve, reject));
+      void this.next();
+    });
+  }
+
+  private async next(): Promise<void> {
+    if (this.busy) return;
+    const operation = this.waiting.add.shift() ?? this.waiting.remove.shift();
+    if (operation === undefined) return;
+    this.busy = true;
+    try {
+      await operation();
+    } finally {
+      this.busy = false;
+      void this.next();
+    }
+  }
 }
