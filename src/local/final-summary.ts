@@ -12,7 +12,7 @@ export function finalSummary(args: {
   state: LocalSessionState;
   graph: TaskGraph;
   paths: LocalPaths;
-  status: "finished" | "interrupted" | "already_finished";
+  status: "finished" | "interrupted" | "waiting" | "already_finished";
   /** Paths are shown relative to this directory. */
   cwd: string;
 }): string {
@@ -67,7 +67,8 @@ export function finalSummary(args: {
     lines.push(
       `Total so far: ${formatCost(total)} · ${done} of ${graph.tasks.length} tasks succeeded · ${elapsed}`,
     );
-    lines.push(`Stopped before the end. Continue with: orchestrator run --resume`);
+    if (state.interrupted) lines.push(`Stopped: ${state.interrupted.reason}.`);
+    lines.push(`Continue with: orchestrator run --resume`);
   }
   if (args.status === "already_finished") {
     lines.push("This session had already finished; run without --resume to start a new one.");

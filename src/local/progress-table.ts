@@ -190,7 +190,7 @@ export function eventLine(event: SessionEvent, view: View): string {
     case "session_finished":
       return `finished: ${event.outcome.summary}`;
     case "session_interrupted":
-      return `interrupted: ${event.reason}; continue with \`orchestrator run --resume\``;
+      return `stopped: ${event.reason}`;
   }
 }
 

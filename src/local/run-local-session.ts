@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
-import { reconcile, type Decision } from "../core/reconcile.js";
-import { applyDecision, recordAttemptResult } from "../core/session-state.js";
+import { reconcile, type Decision, type WaitAction } from "../core/reconcile.js";
+import { applyDecision, recordAttemptResult, recordMerged } from "../core/session-state.js";
 import type { TaskGraph } from "../core/task-graph.js";
 import { git } from "../runner/git.js";
 import { runTask, type AgentSpec, type TaskRunResult } from "../runner/run-task.js";
@@ -57,7 +57,8 @@ export interface LocalSessionOptions {
 }
 
 export interface LocalSessionResult {
-  status: "finished" | "interrupted" | "already_finished";
+  /** `waiting`: tasks with `base: merged` wait for their dependencies to be merged by the user. */
+  status: "finished" | "interrupted" | "waiting" | "already_finished";
   state: LocalSessionState;
   graph: TaskGraph;
   paths: LocalPaths;
@@ -209,6 +210,7 @@ class LocalSession {
       await this.warnAboutUncommittedWork();
       for (;;) {
         if (!this.stop.signal.aborted) {
+          await this.observeMerges();
           const decision = reconcile({
             graph: this.graph,
             tasks: this.state.tasks,
@@ -227,6 +229,8 @@ class LocalSession {
             const exitCode = decision.finished.conclusion === "success" ? 0 : 1;
             return this.result("finished", exitCode);
           }
+          if (this.inFlight.size === 0 && decision.waiting.length > 0)
+            return this.waitForMerges(decision.waiting);
         }
         if (this.inFlight.size === 0) break;
         await this.record(await Promise.race(this.inFlight.values()));
@@ -370,6 +374,46 @@ class LocalSession {
 
   private async worktreesRemoved(): Promise<void> {
     await Promise.all(this.removals.splice(0));
+  }
+
+  /**
+   * Tasks with `base: merged` start once their dependencies' work is in the base branch. Locally
+   * there are no pull requests: a dependency counts as merged when its branch tip is an ancestor
+   * of the base branch (the user merged it, by any means), checked afresh on every pass.
+   */
+  private async observeMerges(): Promise<void> {
+    const needed = new Set<string>();
+    for (const task of this.graph.tasks) {
+      if (task.base === "merged") for (const dep of task.dependencies) needed.add(dep);
+    }
+    for (const id of needed) {
+      const observation = this.state.tasks[id];
+      const tip = this.state.runs[id]?.commitSha;
+      if (observation?.status !== "succeeded" || observation.merged === true || tip === undefined) continue;
+      const { exitCode } = await git(
+        ["merge-base", "--is-ancestor", tip, `refs/heads/${this.state.baseBranch}`],
+        {
+          cwd: this.paths.repoRoot,
+          okExitCodes: [1, 128],
+        },
+      );
+      if (exitCode === 0) this.state.tasks = recordMerged(this.state.tasks, id);
+    }
+  }
+
+  /** Nothing runs and the rest waits for merges only the user can make: stop, resumable. */
+  private async waitForMerges(waiting: readonly WaitAction[]): Promise<LocalSessionResult> {
+    await this.worktreesRemoved();
+    const lines = waiting.map((wait) => {
+      const branches = wait.unmerged.map((dep) => this.graph.byId.get(dep)?.branch ?? dep);
+      return `${wait.id} waits for ${branches.join(", ")}`;
+    });
+    const reason =
+      `waiting for work to be merged into ${this.state.baseBranch} (base: merged): ${lines.join("; ")}. ` +
+      `Merge those branches into ${this.state.baseBranch}, then run \`orchestrator run --resume\``;
+    this.state.interrupted = { at: new Date().toISOString(), reason };
+    await this.save({ type: "session_interrupted", reason });
+    return this.result("waiting", 1);
   }
 
   private async warnAboutUncommittedWork(): Promise<void> {

@@ -19,6 +19,7 @@ export interface FixtureTask {
   estimate_minutes?: number;
   allow_no_changes?: boolean;
   branch_name?: string;
+  base?: "dependencies" | "merged" | "base_branch";
 }
 
 /**

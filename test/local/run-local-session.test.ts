@@ -218,6 +218,27 @@ describe("orchestrator run (local executor)", () => {
     expect(await taskWorktrees(project.repo)).toEqual([]);
   }, 60_000);
 
+  it("with base: merged, waits until the user merges the dependency, then --resume goes on", async () => {
+    const project = await makeProject({
+      tasks: [{ id: "a" }, { id: "b", dependencies: ["a"], base: "merged" }],
+    });
+
+    const first = await run(project);
+    expect(first.code).toBe(1);
+    expect(first.stdout()).toContain("b waits for orchestrator/a");
+    expect((await state(project)).tasks.b).toBeUndefined();
+
+    await gitIn(project.repo, ["merge", "--quiet", "--no-edit", "orchestrator/a"]);
+    const resumed = await run(project, ["--resume"]);
+    expect(resumed.code).toBe(0);
+    expect((await state(project)).tasks.a?.merged).toBe(true);
+    // b started from main, which now holds a's work.
+    expect(await gitIn(project.repo, ["show", "orchestrator/b:b.txt"])).toBe("work of b; found: a.txt");
+    expect(await gitIn(project.repo, ["rev-parse", "orchestrator/b~1"])).toBe(
+      await gitIn(project.repo, ["rev-parse", "main"]),
+    );
+  });
+
   it("explains a missing Claude Code CLI and a bad --parallel before doing anything", async () => {
     const project = await makeProject({ tasks: [{ id: "a" }] });
     const capture = captureIo(project);
