@@ -1,4 +1,6 @@
+import { EventEmitter } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
+import { runServer } from "../../src/github/run-server.js";
 import { API_TOKEN, FULL_NAME, ServerHarness, signature, waitFor } from "./support/server-harness.js";
 
 const TASKS = {
@@ -115,7 +117,10 @@ describe("the App's HTTP server", () => {
     });
 
     // What a scheduler does when the service is scaled to zero.
-    const response = await fetch(`${server.url}/api/sweep`, { method: "POST", headers: { authorization: `Bearer ${API_TOKEN}` } });
+    const response = await fetch(`${server.url}/api/sweep`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ redelivered: 1, repositories: 1, warnings: [] });
     const redelivered = h.fake.takeWebhooks();
@@ -139,5 +144,29 @@ describe("the App's HTTP server", () => {
     expect(await delivery).toBe(200);
     expect(h.dispatched()).toEqual(["a#1"]);
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+  });
+});
+
+describe("runServer (the entry of `orchestrator serve` and the container)", () => {
+  it("names the missing variable and exits 1 when the configuration is incomplete", async () => {
+    const errors: string[] = [];
+    const code = await runServer({ env: { APP_ID: "1" }, stderr: (text) => errors.push(text) });
+    expect(code).toBe(1);
+    expect(errors.join("")).toContain("orchestrator serve: PRIVATE_KEY: is required");
+  });
+
+  it("runs until SIGTERM, then stops and exits 0", async () => {
+    const h = (harness = await ServerHarness.create({ tasks: TASKS }));
+    const signals = new EventEmitter();
+    const env = h.configEnv();
+    const running = runServer({
+      env,
+      stderr: () => {},
+      signals: signals as unknown as Pick<NodeJS.Process, "once" | "off">,
+    });
+    await waitFor(() => signals.listenerCount("SIGTERM") === 1, "the server to start");
+    signals.emit("SIGTERM");
+    expect(await running).toBe(0);
+    expect(signals.listenerCount("SIGINT")).toBe(0);
   });
 });

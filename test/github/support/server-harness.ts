@@ -59,25 +59,30 @@ export class ServerHarness {
     return new ServerHarness(fake);
   }
 
+  /** The environment a server for this fake runs with. */
+  configEnv(env: Record<string, string> = {}): Record<string, string> {
+    return {
+      APP_ID: String(this.fake.state.app.id),
+      PRIVATE_KEY: testPrivateKey(),
+      WEBHOOK_SECRET: SECRET,
+      GHE_HOST: this.fake.origin.replace("http://", ""),
+      GHE_PROTOCOL: "http",
+      PORT: "0",
+      HOST: "127.0.0.1",
+      ORCHESTRATOR_AUTH_TOKEN: API_TOKEN,
+      ORCHESTRATOR_DEFAULT_REPO: FULL_NAME,
+      ORCHESTRATOR_SWEEP_MINUTES: "0",
+      ORCHESTRATOR_SWEEP_REPOS: FULL_NAME,
+      ORCHESTRATOR_STATUS_COMMENT_SECONDS: "0",
+      LOG_LEVEL: "silent",
+      ...env,
+    };
+  }
+
   /** The server's settings as the environment gives them (through the real config loader). */
   config(env: Record<string, string> = {}): ServerConfig {
     return loadServerConfig({
-      env: {
-        APP_ID: String(this.fake.state.app.id),
-        PRIVATE_KEY: testPrivateKey(),
-        WEBHOOK_SECRET: SECRET,
-        GHE_HOST: this.fake.origin.replace("http://", ""),
-        GHE_PROTOCOL: "http",
-        PORT: "0",
-        HOST: "127.0.0.1",
-        ORCHESTRATOR_AUTH_TOKEN: API_TOKEN,
-        ORCHESTRATOR_DEFAULT_REPO: FULL_NAME,
-        ORCHESTRATOR_SWEEP_MINUTES: "0",
-        ORCHESTRATOR_SWEEP_REPOS: FULL_NAME,
-        ORCHESTRATOR_STATUS_COMMENT_SECONDS: "0",
-        LOG_LEVEL: "silent",
-        ...env,
-      },
+      env: this.configEnv(env),
       readFile: () => {
         throw new Error("no files in tests");
       },
