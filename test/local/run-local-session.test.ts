@@ -218,6 +218,19 @@ describe("orchestrator run (local executor)", () => {
     expect(await taskWorktrees(project.repo)).toEqual([]);
   }, 60_000);
 
+  it("a second Ctrl-C forces the exit at once", async () => {
+    const project = await makeProject({ tasks: [{ id: "slow", prompt: "sleep=20000" }] });
+    const capture = captureIo(project);
+    const running = runCommand(["--agent", project.agentCommand], capture.io);
+    await waitFor(async () => (await project.events()).length > 0);
+    capture.signals.send("SIGINT");
+    capture.signals.send("SIGINT");
+    expect(capture.forced).toEqual([130]);
+    expect(capture.stderr()).toContain("Forced exit");
+    // (The stub forceExit returns; the first Ctrl-C's orderly stop still completes.)
+    expect(await running).toBe(130);
+  });
+
   it("with base: merged, waits until the user merges the dependency, then --resume goes on", async () => {
     const project = await makeProject({
       tasks: [{ id: "a" }, { id: "b", dependencies: ["a"], base: "merged" }],
