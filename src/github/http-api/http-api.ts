@@ -67,7 +67,11 @@ export function createHttpApi(deps: HttpApiDeps): HttpHandler {
     { method: "POST", pattern: /^\/api\/quick-start\/?$/, handle: (a) => quickStart(deps, a) },
     { method: "GET", pattern: /^\/api\/status\/([^/]+)\/?$/, handle: (a) => status(deps, a) },
     { method: "GET", pattern: /^\/api\/sessions\/?$/, handle: (a) => sessions(deps, a) },
-    { method: "POST", pattern: /^\/api\/sweep\/?$/, handle: async ({ res }) => sendJson(res, 200, await deps.sweep()) },
+    {
+      method: "POST",
+      pattern: /^\/api\/sweep\/?$/,
+      handle: async ({ res }) => sendJson(res, 200, await deps.sweep()),
+    },
   ];
 
   return async (req, res) => {

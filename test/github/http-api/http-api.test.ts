@@ -269,7 +269,10 @@ describe("happy paths", () => {
 
   it("POST /api/sweep runs a sweep now and answers its report (for a scheduler when scaled to zero)", async () => {
     expect(await call("POST", "/api/sweep", { token: null })).toMatchObject({ status: 401 });
-    expect(await call("POST", "/api/sweep")).toMatchObject({ status: 200, json: { repositories: 1, sessions: 0 } });
+    expect(await call("POST", "/api/sweep")).toMatchObject({
+      status: 200,
+      json: { repositories: 1, sessions: 0 },
+    });
     expect(sweeps).toBe(1);
   });
 
