@@ -10,7 +10,7 @@
 #   openssl rand -hex 32 | tr -d '\n' | gcloud secrets create orchestrator-auth-token --data-file=-
 #
 # Usage: GCP_PROJECT=my-project APP_ID=123456 [GCP_REGION=europe-west1] [DEFAULT_REPO=owner/repo] \
-#          [SERVICE=claude-team-orchestrator] [MAX_INSTANCES=2] [ALWAYS_ON_CPU=false] deploy/cloud-run.sh
+#          [SERVICE=claude-team-orchestrator] [MAX_INSTANCES=2] [ALWAYS_ON_CPU=true] deploy/cloud-run.sh
 set -euo pipefail
 
 project="${GCP_PROJECT:?set GCP_PROJECT to your Google Cloud project id}"
@@ -69,10 +69,14 @@ args=(
   --set-env-vars "$(join_by_comma "${env_vars[@]}")"
   --set-secrets "$(join_by_comma "${secrets[@]}")"
 )
-# With the CPU allocated only during requests (the default), the periodic sweep runs only while
-# requests arrive; schedule `POST /api/sweep` (Cloud Scheduler) or keep the CPU allocated.
-if [[ "${ALWAYS_ON_CPU:-false}" == "true" ]]; then
+# CPU stays allocated while an instance is up (it still scales to zero when idle): a webhook
+# handler may go on after its answer (Probot answers 202 after 9 s; it spaces writes a second
+# apart), and the periodic sweep runs on a timer. ALWAYS_ON_CPU=false bills requests only; then
+# schedule `POST /api/sweep` with Cloud Scheduler.
+if [[ "${ALWAYS_ON_CPU:-true}" == "true" ]]; then
   args+=(--no-cpu-throttling)
+else
+  args+=(--cpu-throttling)
 fi
 
 echo "Deploying ${service} to ${region} in ${project}…"
