@@ -122,6 +122,10 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
   let closing = false;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (closing) res.setHeader("connection", "close");
+    // A keep-alive socket whose last request finishes during a stop would hold the stop up.
+    res.once("finish", () => {
+      if (closing) setImmediate(() => http.closeIdleConnections());
+    });
     try {
       // The webhook path is under /api/ too: it goes first, authenticated by its signature.
       const path = new URL(req.url ?? "/", "http://localhost").pathname.replace(/\/+$/, "");
