@@ -6,7 +6,7 @@ import { FULL_NAME, SessionHarness } from "../../support/simulated-session.js";
 const tasks = {
   tasks: [
     { id: "schema", prompt: "Design the schema" },
-    { id: "migrate", prompt: "Write the migration", dependencies: ["schema"], base: "merged" },
+    { id: "migrate", prompt: "Write the migration", dependencies: ["schema"], base: "merged" as const },
   ],
 };
 
