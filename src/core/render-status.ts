@@ -205,7 +205,8 @@ function sessionHeadLines(view: SessionView): string[] {
 
 /**
  * The status comment on the triggering issue. It carries the same table as the Checks tab, the
- * failures with what to do about them, and the commands that apply.
+ * failures with what to do about them, and the commands that apply. A hidden marker names the
+ * session, so commands on the issue find it even when people edit or quote the visible text.
  */
 export function renderStatusComment(args: {
   view: SessionView;
@@ -229,6 +230,7 @@ export function renderStatusComment(args: {
   } else if (view.state === "running" && !view.cancelRequested) {
     tail.push("", "Stop it with `/orchestrate cancel`.");
   }
+  tail.push("", sessionMarker(view.sessionId));
   const headText = lines.join("\n");
   const table = renderStatusTable({
     graph,
@@ -236,6 +238,11 @@ export function renderStatusComment(args: {
     maxChars: (args.maxChars ?? 60_000) - headText.length - tail.join("\n").length - 2,
   });
   return [headText, table, ...tail].join("\n");
+}
+
+/** `<!-- orchestrator:session-id ID -->`: what `/orchestrate retry` on the issue looks for first. */
+export function sessionMarker(sessionId: string): string {
+  return `<!-- orchestrator:session-id ${sessionId} -->`;
 }
 
 function stateEmoji(view: SessionView): string {

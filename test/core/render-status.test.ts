@@ -86,6 +86,8 @@ describe("status rendering", () => {
     );
     expect(comment).toContain("Live progress: [Checks tab](https://gh/checks/42)");
     expect(comment).toContain("`/orchestrate retry failed` (or `/orchestrate retry api`)");
+    // Hidden, last: commands on the issue find the session by it.
+    expect(comment.split("\n").at(-1)).toBe("<!-- orchestrator:session-id acme:widgets:42 -->");
     const done = renderStatusComment({
       view: { ...view, state: "completed", conclusion: "success", outcome: "4 of 4 tasks succeeded" },
       graph,
@@ -102,6 +104,10 @@ describe("status rendering", () => {
     const summary = renderStatusSummary({ view, graph: big, tasks: {}, maxChars: 10_000 });
     expect(summary.length).toBeLessThanOrEqual(10_000);
     expect(summary).toMatch(/… \d+ more tasks not shown\.$/);
+    const comment = renderStatusComment({ view, graph: big, tasks: {}, maxChars: 10_000 });
+    expect(comment.length).toBeLessThanOrEqual(10_000);
+    expect(comment).toContain("more tasks not shown.");
+    expect(comment.endsWith("<!-- orchestrator:session-id acme:widgets:42 -->")).toBe(true);
   });
 
   it("formats durations and table cells", () => {
