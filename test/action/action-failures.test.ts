@@ -1,81 +1,21 @@
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseResultBlock } from "../../src/core/task-result-block.js";
-import {
-  fileWritingScript,
-  startScriptedModelServer,
-  type ModelScript,
-  type ScriptedModelServer,
-} from "../../src/demo/scripted-model-server.js";
-import { buildBundle, git, startActionHarness, type ActionHarness } from "./action-harness.js";
+import type { ActionHarness } from "./action-harness.js";
+import { startActionFixture, type ActionFixture } from "./action-fixture.js";
 
-const tasksFile = JSON.stringify({
-  tasks: [
-    { id: "greet", name: "Write the greeting", prompt: "Create hello.txt with a greeting." },
-    { id: "idle", prompt: "Think about the code, change nothing." },
-    { id: "refused", prompt: "REFUSE: the model API answers with an error." },
-    { id: "partial", prompt: "PARTIAL: write part.txt, then the API fails." },
-  ],
-});
-
-const writer = fileWritingScript([
-  {
-    promptIncludes: "hello.txt",
-    files: [{ path: "hello.txt", content: "Hello, world!\n" }],
-    summary: "Created hello.txt with a friendly greeting.",
-  },
-  { promptIncludes: "combined.txt", files: [{ path: "combined.txt", content: "both\n" }] },
-  { promptIncludes: "PARTIAL", files: [{ path: "part.txt", content: "half done\n" }] },
-]);
-
-const script: ModelScript = (context) => {
-  if (context.prompt.includes("REFUSE"))
-    return { error: { status: 400, message: "Scripted refusal: prompt too long" } };
-  if (context.prompt.includes("PARTIAL") && context.turn > 0) {
-    return { error: { status: 400, message: "Scripted failure after the first tool call" } };
-  }
-  return writer(context);
-};
-
-let bundleDir: string;
-let bundle: string;
-let model: ScriptedModelServer;
+let fixture: ActionFixture;
 let harness: ActionHarness;
+let model: ActionFixture["model"];
 let tasksRef: string;
-
-const modelEnv = () => ({ ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: "sk-ant-test-key" });
-
-function taskInputs(taskId: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    session_id: "acme:widgets:777",
-    task_id: taskId,
-    attempt: "1",
-    tasks_ref: tasksRef,
-    tasks_file: "tasks/tasks.json",
-    branch: `orchestrator/${taskId}`,
-    base_branch: "main",
-    base_strategy: "dependencies",
-    timeout_minutes: "5",
-    allow_no_changes: "false",
-    ...extra,
-  };
-}
-
-function pullsFor(branch: string) {
-  return [...harness.fake.state.pulls.values()].filter((pull) => pull.head === branch);
-}
+const modelEnv = () => fixture.modelEnv();
+const taskInputs = (taskId: string, extra: Record<string, string> = {}) => fixture.taskInputs(taskId, extra);
+const pullsFor = (branch: string) => fixture.pullsFor(branch);
 
 beforeAll(async () => {
-  bundleDir = await mkdtemp(join(tmpdir(), "action-bundle-test-"));
-  bundle = await buildBundle(bundleDir);
-  model = await startScriptedModelServer({ script });
-  harness = await startActionHarness({
-    bundle,
-    files: { "README.md": "# Widgets\n", "tasks/tasks.json": tasksFile, "shared.txt": "original\n" },
-  });
-  tasksRef = await git(harness.bare, "rev-parse", "main");
+  fixture = await startActionFixture();
+  ({ harness, model, tasksRef } = fixture);
   // The remote turns down pushes to one branch, as a protected branch or a push rule would.
   const hook = join(harness.bare, "hooks", "pre-receive");
   await writeFile(
@@ -88,11 +28,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // Every request the action made (and every answer) matched GitHub's OpenAPI description.
-  expect(harness?.fake.violations).toEqual([]);
-  await harness?.close();
-  await model?.close();
-  await rm(bundleDir, { recursive: true, force: true });
+  await fixture?.close();
 });
 
 describe.concurrent("the action's failures, each with a plain reason", () => {
