@@ -176,6 +176,59 @@ describe("fake GitHub: workflow dispatch and runs", () => {
     expect(() => fake.completeRun(runId, { conclusion: "success" })).toThrow(/already completed/);
   });
 
+  it("gives a failed run a failed job whose check run carries the failure annotation", async () => {
+    const { fake, octokit } = await start();
+    const repo = { owner: OWNER, repo: REPO };
+    const runIds: number[] = [];
+    for (const task of ["t", "u"]) {
+      const dispatched = await octokit.actions.createWorkflowDispatch({
+        ...repo,
+        workflow_id: "task.yml",
+        ref: "main",
+        inputs: { task },
+        return_run_details: true,
+      });
+      runIds.push((dispatched.data as { workflow_run_id: number }).workflow_run_id);
+    }
+    const [withMessage, generic] = runIds as [number, number];
+    const queued = await octokit.actions.listJobsForWorkflowRun({ ...repo, run_id: withMessage });
+    expect(queued.data.jobs).toMatchObject([
+      { name: "run", status: "queued", conclusion: null, runner_id: null },
+    ]);
+
+    fake.completeRun(withMessage, { conclusion: "failure", failureMessage: "Task t: the tests failed" });
+    fake.completeRun(generic, { conclusion: "failure" });
+    const annotationsOf = async (runId: number): Promise<Array<string | null>> => {
+      const { data } = await octokit.actions.listJobsForWorkflowRun({
+        ...repo,
+        run_id: runId,
+        filter: "latest",
+      });
+      expect(data.jobs).toMatchObject([{ status: "completed", conclusion: "failure", run_id: runId }]);
+      const job = data.jobs[0] as { id: number };
+      const annotations = await octokit.checks.listAnnotations({ ...repo, check_run_id: job.id });
+      return annotations.data.map((a) => `${a.annotation_level ?? ""}: ${a.message ?? ""}`);
+    };
+    expect(await annotationsOf(withMessage)).toEqual(["failure: Task t: the tests failed"]);
+    expect(await annotationsOf(generic)).toEqual(["failure: Process completed with exit code 1."]);
+    expect((await statusOf(octokit.checks.listAnnotations({ ...repo, check_run_id: 999_999 }))).status).toBe(
+      404,
+    );
+    expect(fake.violations).toEqual([]);
+  });
+
+  it("lists an installation's repositories to its token only", async () => {
+    const { fake, octokit } = await start();
+    fake.state.addRepo({ fullName: `${OWNER}/gadgets` });
+    fake.state.addRepo({ fullName: "other-org/secret" });
+    const { data } = await octokit.apps.listReposAccessibleToInstallation({ per_page: 100 });
+    expect(data.repositories.map((r) => r.full_name)).toEqual([FULL_NAME, `${OWNER}/gadgets`]);
+    expect(data.total_count).toBe(2);
+    const page = await octokit.apps.listReposAccessibleToInstallation({ per_page: 1, page: 2 });
+    expect(page.data.repositories.map((r) => r.full_name)).toEqual([`${OWNER}/gadgets`]);
+    expect(fake.violations).toEqual([]);
+  });
+
   it("cancels a run (202) and refuses to cancel a completed one (409)", async () => {
     const { fake, octokit } = await start();
     const dispatched = await octokit.actions.createWorkflowDispatch({

@@ -46,8 +46,15 @@ async function tour(f: FakeFixture): Promise<number> {
     ...repo,
     check_run_id: check.data.id,
     conclusion: "success",
-    output: { title: "Done", summary: "2 of 2" },
+    output: {
+      title: "Done",
+      summary: "2 of 2",
+      annotations: [
+        { path: "tasks/tasks.json", start_line: 1, end_line: 1, annotation_level: "failure", message: "bad" },
+      ],
+    },
   });
+  await octokit.checks.listAnnotations({ ...repo, check_run_id: check.data.id });
   await octokit.checks.get({ ...repo, check_run_id: check.data.id });
   await octokit.checks.listForRef({ ...repo, ref: headSha, check_name: "orchestrator: session" });
   await octokit.actions.listRepoWorkflows(repo);
@@ -66,6 +73,18 @@ async function tour(f: FakeFixture): Promise<number> {
     ref: "main",
     inputs: { task: "b" },
   });
+  await octokit.actions.createWorkflowDispatch({
+    ...repo,
+    workflow_id: "task.yml",
+    ref: "main",
+    inputs: { task: "c" },
+  });
+  const failed = [...fake.state.workflowRuns.values()].at(-1);
+  if (failed === undefined) throw new Error("the third dispatch made no run");
+  fake.completeRun(failed.id, { conclusion: "failure", failureMessage: "Task c: the tests failed" });
+  const jobs = await octokit.actions.listJobsForWorkflowRun({ ...repo, run_id: failed.id, filter: "latest" });
+  for (const job of jobs.data.jobs) await octokit.checks.listAnnotations({ ...repo, check_run_id: job.id });
+  await octokit.apps.listReposAccessibleToInstallation({ per_page: 10 });
   await octokit.actions.listWorkflowRunsForRepo({ ...repo, per_page: 1 });
   await octokit.actions.listWorkflowRuns({ ...repo, workflow_id: "task.yml" });
   await octokit.actions.getWorkflowRun({ ...repo, run_id: runId });

@@ -26,13 +26,55 @@ export function startRun(ctx: ShapeContext, run: FakeWorkflowRun): FakeWebhook {
   run.status = "in_progress";
   run.runStartedAt = now;
   run.updatedAt = now;
+  for (const job of ctx.state.jobsOf(run.id)) {
+    job.status = "in_progress";
+    job.startedAt = now;
+  }
   return runWebhook(ctx, run, "in_progress");
 }
 
-export function completeRun(ctx: ShapeContext, run: FakeWorkflowRun, conclusion: RunConclusion): FakeWebhook {
+/**
+ * How a run ends. Its jobs end the same way; a failed job carries a failure annotation: the
+ * `failureMessage` (what the task Action's `core.setFailed` says), or without one GitHub's
+ * generic "Process completed with exit code 1.". A timed-out job gets GitHub's timeout note.
+ */
+export interface RunCompletion {
+  readonly conclusion: RunConclusion;
+  readonly failureMessage?: string;
+}
+
+export function completeRun(ctx: ShapeContext, run: FakeWorkflowRun, completion: RunCompletion): FakeWebhook {
   if (run.status === "completed") throw new Error(`Workflow run ${run.id} is already completed`);
+  const now = ctx.state.timestamp();
+  const { conclusion } = completion;
   run.status = "completed";
   run.conclusion = conclusion;
-  run.updatedAt = ctx.state.timestamp();
+  run.updatedAt = now;
+  for (const job of ctx.state.jobsOf(run.id)) {
+    if (job.status === "completed") continue;
+    job.status = "completed";
+    job.conclusion = conclusion;
+    job.completedAt = now;
+    const message =
+      conclusion === "failure"
+        ? (completion.failureMessage ?? "Process completed with exit code 1.")
+        : conclusion === "timed_out"
+          ? `The job running on runner GitHub Actions 1 has exceeded the maximum execution time of ${minutesBetween(job.startedAt, now)} minutes.`
+          : undefined;
+    if (message !== undefined) {
+      job.annotations.push({
+        path: ".github",
+        startLine: 1,
+        endLine: 1,
+        level: "failure",
+        title: null,
+        message,
+      });
+    }
+  }
   return runWebhook(ctx, run, "completed");
+}
+
+function minutesBetween(from: string, to: string): number {
+  return Math.max(1, Math.round((Date.parse(to) - Date.parse(from)) / 60_000));
 }

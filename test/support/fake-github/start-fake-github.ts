@@ -11,7 +11,7 @@ import { handleRequest, type RequestRecord, type Violation } from "./handle-requ
 import { openApiIndex, type OpenApiFlavor, type OpenApiIndex } from "./openapi-index.js";
 import { allRoutes } from "./routes/all-routes.js";
 import type { FakeWebhook } from "./routes/route-types.js";
-import { completeRun, startRun, type RunConclusion } from "./runs.js";
+import { completeRun, startRun, type RunCompletion } from "./runs.js";
 import type { ShapeContext } from "./shapes/accounts.js";
 import { FakeGitHubState } from "./state.js";
 
@@ -20,7 +20,7 @@ export type { FaultKind, FaultSpec } from "./faults.js";
 export type { RequestRecord, Violation, ViolationKind } from "./handle-request.js";
 export type { OpenApiFlavor } from "./openapi-index.js";
 export type { FakeWebhook } from "./routes/route-types.js";
-export type { RunConclusion } from "./runs.js";
+export type { RunCompletion, RunConclusion } from "./runs.js";
 export { FakeGitHubState, type Permission } from "./state.js";
 
 export interface FakeGitHubOptions {
@@ -55,8 +55,11 @@ export interface FakeGitHub {
   takeWebhooks(): FakeWebhook[];
   /** A runner picked the run up: status `in_progress`; returns the `workflow_run.in_progress` webhook. */
   startRun(runId: number): FakeWebhook;
-  /** The run finished; returns the `workflow_run.completed` webhook (also appended to `webhooks`). */
-  completeRun(runId: number, result: { readonly conclusion: RunConclusion }): FakeWebhook;
+  /**
+   * The run finished; returns the `workflow_run.completed` webhook (also appended to `webhooks`).
+   * Its jobs end alike; a failed one carries `failureMessage` as its failure annotation.
+   */
+  completeRun(runId: number, result: RunCompletion): FakeWebhook;
   /** A valid installation token for the installation that holds `repo` (`owner/name`). */
   installationToken(repo: string): string;
   /** A JWT the fake accepts as the App's (not signed with a real key). */
@@ -150,7 +153,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       return webhook;
     },
     completeRun: (runId, result) => {
-      const webhook = completeRun(ctx, findRun(runId), result.conclusion);
+      const webhook = completeRun(ctx, findRun(runId), result);
       emit(webhook);
       return webhook;
     },

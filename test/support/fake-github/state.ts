@@ -66,7 +66,36 @@ export interface FakeCheckRun {
   externalId: string;
   detailsUrl: string | null;
   output: { title: string | null; summary: string | null; text: string | null; annotationsCount: number };
+  /** Annotations sent with `output.annotations`, in order. */
+  annotations: FakeAnnotation[];
   actions: { label: string; description: string; identifier: string }[];
+}
+
+export interface FakeAnnotation {
+  readonly path: string;
+  readonly startLine: number;
+  readonly endLine: number;
+  readonly level: "notice" | "warning" | "failure";
+  readonly title: string | null;
+  readonly message: string;
+}
+
+/**
+ * A job of a workflow run. As on GitHub, a job is also a check run: its id is the check run id
+ * that `GET .../check-runs/{id}/annotations` takes, and a failure's annotations hang on it.
+ */
+export interface FakeWorkflowJob {
+  readonly id: number;
+  readonly runId: number;
+  readonly repo: string;
+  readonly name: string;
+  readonly labels: readonly string[];
+  readonly createdAt: string;
+  status: "queued" | "in_progress" | "completed";
+  conclusion: string | null;
+  startedAt: string;
+  completedAt: string | null;
+  annotations: FakeAnnotation[];
 }
 
 export interface FakeWorkflowRun {
@@ -195,6 +224,7 @@ export class FakeGitHubState {
   readonly repos = new Map<string, FakeRepo>();
   readonly checkRuns = new Map<number, FakeCheckRun>();
   readonly workflowRuns = new Map<number, FakeWorkflowRun>();
+  readonly workflowJobs = new Map<number, FakeWorkflowJob>();
   readonly pulls = new Map<string, FakePullRequest>();
   readonly issues = new Map<string, FakeIssue>();
   readonly comments = new Map<number, FakeIssueComment>();
@@ -213,7 +243,14 @@ export class FakeGitHubState {
       name: options.app?.name ?? "Orchestrator (test)",
       owner,
       bot: this.account(`${slug}[bot]`, "Bot"),
-      events: ["check_run", "issue_comment", "repository_dispatch", "workflow_run", "workflow_job"],
+      events: [
+        "check_run",
+        "issue_comment",
+        "pull_request",
+        "repository_dispatch",
+        "workflow_run",
+        "workflow_job",
+      ],
       permissions: {
         actions: "write",
         checks: "write",
@@ -400,6 +437,11 @@ export class FakeGitHubState {
     const commit = this.resolveCommit(repo, repo.defaultBranch);
     if (commit === undefined) throw new Error(`${repo.fullName} has no ${repo.defaultBranch} branch`);
     return commit;
+  }
+
+  /** The jobs of a workflow run, oldest first. */
+  jobsOf(runId: number): FakeWorkflowJob[] {
+    return [...this.workflowJobs.values()].filter((job) => job.runId === runId).sort((a, b) => a.id - b.id);
   }
 
   pull(repo: string, number: number): FakePullRequest | undefined {

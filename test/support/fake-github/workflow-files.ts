@@ -20,6 +20,14 @@ export interface WorkflowFile {
   readonly runName: string | undefined;
   readonly dispatchable: boolean;
   readonly inputs: ReadonlyMap<string, WorkflowInputSpec>;
+  /** The jobs, in file order: key, `name:` (an expression template, or the key) and `runs-on` labels. */
+  readonly jobs: readonly WorkflowJobSpec[];
+}
+
+export interface WorkflowJobSpec {
+  readonly key: string;
+  readonly nameTemplate: string;
+  readonly labels: readonly string[];
 }
 
 export function workflowPaths(commit: FakeCommit): string[] {
@@ -51,9 +59,19 @@ export function readWorkflowFile(path: string, text: string): WorkflowFile {
       options: Array.isArray(spec.options) ? spec.options.map(String) : undefined,
     });
   }
+  const jobs: WorkflowJobSpec[] = Object.entries(isRecord(root.jobs) ? root.jobs : {}).map(([key, raw]) => {
+    const job = isRecord(raw) ? raw : {};
+    const runsOn = job["runs-on"];
+    return {
+      key,
+      nameTemplate: typeof job.name === "string" ? job.name : key,
+      labels: typeof runsOn === "string" ? [runsOn] : Array.isArray(runsOn) ? runsOn.map(String) : [],
+    };
+  });
   return {
     path,
     name: typeof root.name === "string" ? root.name : path,
+    jobs,
     runName: typeof root["run-name"] === "string" ? root["run-name"] : undefined,
     dispatchable,
     inputs,
@@ -61,7 +79,7 @@ export function readWorkflowFile(path: string, text: string): WorkflowFile {
 }
 
 /**
- * Evaluates `run-name` for the expressions a dispatch can use: `inputs.X`,
+ * Evaluates `run-name` (and a job's `name:`) for the expressions a dispatch can use: `inputs.X`,
  * `github.event.inputs.X`, `github.actor`, `github.ref_name`. Anything else becomes empty, as
  * an unknown context value does in Actions.
  */

@@ -6,7 +6,7 @@
  * 422 for booleans and numbers, whatever the input's `type`).
  */
 import { completeRun, runWebhook } from "../runs.js";
-import { workflowRunShape, workflowShape, type WorkflowInfo } from "../shapes/actions.js";
+import { workflowJobShape, workflowRunShape, workflowShape, type WorkflowInfo } from "../shapes/actions.js";
 import { isRecord } from "../schema-validator.js";
 import type { FakeRepo, FakeWorkflowRun } from "../state.js";
 import { readWorkflowFile, renderRunName, workflowPaths, type WorkflowFile } from "../workflow-files.js";
@@ -92,6 +92,22 @@ export const actionRoutes: RouteTable = {
       runStartedAt: now,
     };
     state.workflowRuns.set(run.id, run);
+    for (const job of file.jobs) {
+      const jobId = state.id();
+      state.workflowJobs.set(jobId, {
+        id: jobId,
+        runId: run.id,
+        repo: repo.fullName,
+        name: renderRunName({ template: job.nameTemplate, inputs, actor: actor.login, refName }),
+        labels: job.labels,
+        createdAt: now,
+        status: "queued",
+        conclusion: null,
+        startedAt: now,
+        completedAt: null,
+        annotations: [],
+      });
+    }
     request.emit(runWebhook(request.ctx, run, "requested"));
     if (request.body.return_run_details !== true) return { status: 204 };
     return {
@@ -116,13 +132,32 @@ export const actionRoutes: RouteTable = {
     return { status: 200, body: workflowRunShape(request.ctx, repo, run) };
   },
 
+  "GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs": (request) => {
+    const { repo, run } = findRun(request);
+    // One run attempt in the fake: `filter=latest` and `filter=all` list the same jobs.
+    const jobs = request.ctx.state.jobsOf(run.id);
+    const { page, headers } = paginate({
+      items: jobs,
+      request,
+      path: `/repos/${repo.fullName}/actions/runs/${run.id}/jobs`,
+    });
+    return {
+      status: 200,
+      headers,
+      body: {
+        total_count: jobs.length,
+        jobs: page.map((job) => workflowJobShape(request.ctx, repo, run, job)),
+      },
+    };
+  },
+
   // GitHub cancels asynchronously (202, the run completes as `cancelled` shortly after); the fake
   // completes it at once and emits the `workflow_run.completed` webhook GitHub would send.
   "POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel": (request) => {
     const { run } = findRun(request);
     if (run.status === "completed")
       throw new FakeHttpError(409, "Cannot cancel a workflow run that is completed.");
-    request.emit(completeRun(request.ctx, run, "cancelled"));
+    request.emit(completeRun(request.ctx, run, { conclusion: "cancelled" }));
     return { status: 202, body: {} };
   },
 };

@@ -1,11 +1,20 @@
 /**
  * Endpoints the App calls as itself (JWT): its own description, installations, installation
- * tokens (1 hour), and webhook deliveries. Redelivering (`POST .../attempts`) repeats the
+ * tokens (1 hour), and webhook deliveries; and, with an installation token, the installation's
+ * repositories. Redelivering (`POST .../attempts`) repeats the
  * original `X-GitHub-Delivery` id, as GitHub does.
  */
-import { appShape, installationShape } from "../shapes/accounts.js";
+import { appShape, fullRepositoryShape, installationShape } from "../shapes/accounts.js";
 import { hookDeliveryItemShape, hookDeliveryShape } from "../shapes/deliveries.js";
-import { intParam, notFound, repoOf, type RouteRequest, type RouteTable } from "./route-types.js";
+import {
+  FakeHttpError,
+  intParam,
+  notFound,
+  paginate,
+  repoOf,
+  type RouteRequest,
+  type RouteTable,
+} from "./route-types.js";
 
 export const appRoutes: RouteTable = {
   "GET /app": (request) => ({ status: 200, body: appShape(request.ctx) }),
@@ -49,6 +58,30 @@ export const appRoutes: RouteTable = {
         expires_at: token.expiresAt,
         permissions: { ...state.app.permissions, metadata: "read" },
         repository_selection: "all",
+      },
+    };
+  },
+
+  // Only with an installation token: the repositories that installation can see.
+  "GET /installation/repositories": (request) => {
+    const { auth, ctx } = request;
+    if (auth.kind !== "installation") {
+      throw new FakeHttpError(
+        403,
+        "You must authenticate with an installation access token to list repositories.",
+      );
+    }
+    const repos = [...ctx.state.repos.values()]
+      .filter((repo) => repo.installationId === auth.installationId)
+      .sort((a, b) => a.id - b.id);
+    const { page, headers } = paginate({ items: repos, request, path: "/installation/repositories" });
+    return {
+      status: 200,
+      headers,
+      body: {
+        total_count: repos.length,
+        repository_selection: "all",
+        repositories: page.map((repo) => fullRepositoryShape(ctx, repo)),
       },
     };
   },

@@ -6,8 +6,8 @@
  * - list-for-ref filters only by `check_name`, `status`, `app_id` and `filter` (latest per name
  *   by default) — there is no `external_id` filter, so callers must filter themselves.
  */
-import { checkRunShape } from "../shapes/checks.js";
-import { sha1, type FakeCheckRun } from "../state.js";
+import { annotationShape, checkRunShape } from "../shapes/checks.js";
+import { sha1, type FakeAnnotation, type FakeCheckRun } from "../state.js";
 import { isRecord } from "../schema-validator.js";
 import {
   FakeHttpError,
@@ -46,6 +46,7 @@ export const checkRoutes: RouteTable = {
       externalId: stringField(request.body, "external_id") ?? "",
       detailsUrl: stringField(request.body, "details_url") ?? null,
       output: { title: null, summary: null, text: null, annotationsCount: 0 },
+      annotations: [],
       actions: [],
     };
     applyUpdate(request, run);
@@ -70,6 +71,34 @@ export const checkRoutes: RouteTable = {
   "GET /repos/{owner}/{repo}/check-runs/{check_run_id}": (request) => {
     const { repo, run } = findRun(request);
     return { status: 200, body: checkRunShape(request.ctx, repo, run) };
+  },
+
+  // A workflow job is a check run too (same id): its annotations are the job's failures.
+  "GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations": (request) => {
+    const repo = repoOf(request);
+    const id = intParam(request, "check_run_id");
+    const state = request.ctx.state;
+    const job = state.workflowJobs.get(id);
+    const check = state.checkRuns.get(id);
+    let annotations: FakeAnnotation[];
+    let headSha: string;
+    if (job !== undefined && job.repo === repo.fullName) {
+      annotations = job.annotations;
+      headSha = state.workflowRuns.get(job.runId)?.headSha ?? "";
+    } else if (check !== undefined && check.repo === repo.fullName) {
+      annotations = check.annotations;
+      headSha = check.headSha;
+    } else throw notFound();
+    const { page, headers } = paginate({
+      items: annotations,
+      request,
+      path: `/repos/${repo.fullName}/check-runs/${id}/annotations`,
+    });
+    return {
+      status: 200,
+      headers,
+      body: page.map((annotation) => annotationShape(request.ctx, repo, headSha, annotation)),
+    };
   },
 
   "GET /repos/{owner}/{repo}/commits/{ref}/check-runs": (request) => {
@@ -144,6 +173,9 @@ function applyUpdate(request: RouteRequest, run: FakeCheckRun): void {
       annotationsCount:
         run.output.annotationsCount + (Array.isArray(output.annotations) ? output.annotations.length : 0),
     };
+    if (Array.isArray(output.annotations)) {
+      run.annotations.push(...output.annotations.filter(isRecord).map(readAnnotation));
+    }
   }
   if (Array.isArray(body.actions)) {
     run.actions = body.actions.filter(isRecord).map((action) => ({
@@ -152,6 +184,19 @@ function applyUpdate(request: RouteRequest, run: FakeCheckRun): void {
       identifier: stringField(action, "identifier") ?? "",
     }));
   }
+}
+
+function readAnnotation(raw: Record<string, unknown>): FakeAnnotation {
+  const level = stringField(raw, "annotation_level");
+  const startLine = typeof raw.start_line === "number" ? raw.start_line : 1;
+  return {
+    path: stringField(raw, "path") ?? "",
+    startLine,
+    endLine: typeof raw.end_line === "number" ? raw.end_line : startLine,
+    level: level === "warning" || level === "failure" ? level : "notice",
+    title: stringField(raw, "title") ?? null,
+    message: stringField(raw, "message") ?? "",
+  };
 }
 
 /** One check suite per (app, repository, head sha), as GitHub groups an App's runs. */

@@ -1,5 +1,5 @@
-/** Shapes of workflows and workflow runs, for the REST API and for `workflow_run` webhooks. */
-import type { FakeCommit, FakeRepo, FakeWorkflowRun } from "../state.js";
+/** Shapes of workflows, workflow runs and jobs, for the REST API and for `workflow_run` webhooks. */
+import type { FakeCommit, FakeRepo, FakeWorkflowJob, FakeWorkflowRun } from "../state.js";
 import { minimalRepositoryShape, nodeId, userShape, type ShapeContext } from "./accounts.js";
 
 export interface WorkflowInfo {
@@ -72,6 +72,51 @@ export function workflowRunShape(
     repository: minimalRepositoryShape(ctx, repo),
     head_repository: minimalRepositoryShape(ctx, repo),
     head_repository_id: repo.id,
+  };
+}
+
+/** `job`: one step stands for the job's work, so a failed job has a failed step as on GitHub. */
+export function workflowJobShape(
+  ctx: ShapeContext,
+  repo: FakeRepo,
+  run: FakeWorkflowRun,
+  job: FakeWorkflowJob,
+): Record<string, unknown> {
+  const url = `${ctx.api}/repos/${repo.fullName}/actions/jobs/${job.id}`;
+  const assigned = job.status !== "queued";
+  return {
+    id: job.id,
+    run_id: run.id,
+    run_url: `${ctx.api}/repos/${repo.fullName}/actions/runs/${run.id}`,
+    run_attempt: run.runAttempt,
+    node_id: nodeId("CheckRun", job.id),
+    head_sha: run.headSha,
+    url,
+    html_url: `${ctx.web}/${repo.fullName}/actions/runs/${run.id}/job/${job.id}`,
+    status: job.status,
+    conclusion: job.conclusion,
+    created_at: job.createdAt,
+    started_at: job.startedAt,
+    completed_at: job.completedAt,
+    name: job.name,
+    steps: [
+      {
+        name: "Run the task",
+        status: job.status,
+        conclusion: job.conclusion,
+        number: 1,
+        started_at: assigned ? job.startedAt : null,
+        completed_at: job.completedAt,
+      },
+    ],
+    check_run_url: `${ctx.api}/repos/${repo.fullName}/check-runs/${job.id}`,
+    labels: [...job.labels],
+    runner_id: assigned ? 1 : null,
+    runner_name: assigned ? "GitHub Actions 1" : null,
+    runner_group_id: assigned ? 0 : null,
+    runner_group_name: assigned ? "GitHub Actions" : null,
+    workflow_name: run.workflowName,
+    head_branch: run.headBranch,
   };
 }
 

@@ -1,5 +1,5 @@
-/** Shape of a check run (`check-run`). */
-import type { FakeCheckRun, FakeRepo } from "../state.js";
+/** Shapes of a check run (`check-run`) and its annotations (`check-annotation`). */
+import type { FakeAnnotation, FakeCheckRun, FakeRepo } from "../state.js";
 import { appShape, nodeId, type ShapeContext } from "./accounts.js";
 
 export function checkRunShape(ctx: ShapeContext, repo: FakeRepo, run: FakeCheckRun): Record<string, unknown> {
@@ -28,5 +28,25 @@ export function checkRunShape(ctx: ShapeContext, repo: FakeRepo, run: FakeCheckR
     app: appShape(ctx),
     // GitHub fills this only for PRs whose head is in the same repository; the App does not rely on it.
     pull_requests: [],
+  };
+}
+
+export function annotationShape(
+  ctx: ShapeContext,
+  repo: FakeRepo,
+  headSha: string,
+  annotation: FakeAnnotation,
+): Record<string, unknown> {
+  return {
+    path: annotation.path,
+    blob_href: `${ctx.web}/${repo.fullName}/blob/${headSha}/${annotation.path}`,
+    start_line: annotation.startLine,
+    end_line: annotation.endLine,
+    start_column: null,
+    end_column: null,
+    annotation_level: annotation.level,
+    title: annotation.title,
+    message: annotation.message,
+    raw_details: null,
   };
 }
