@@ -13,7 +13,11 @@ interface Workflow {
   concurrency: { group: string };
   jobs: Record<
     string,
-    { "timeout-minutes": string; steps: Array<{ uses?: string; with?: Record<string, string> }> }
+    {
+      name: string;
+      "timeout-minutes": string;
+      steps: Array<{ uses?: string; with?: Record<string, string> }>;
+    }
   >;
 }
 
@@ -32,19 +36,19 @@ function expand(template: string, inputs: Record<string, string>): string {
 }
 
 describe("the task workflow template", () => {
-  it("has run-name equal to formatRunName, so the App can find its runs", async () => {
+  it("has run-name (and its one job's name) equal to formatRunName, so the App can find its runs and jobs", async () => {
     const workflow = await taskWorkflow();
+    const jobs = Object.values(workflow.jobs);
+    expect(jobs).toHaveLength(1);
     for (const key of [
       { sessionId: "acme:widgets:123", taskId: "api", attempt: 1 },
       { sessionId: "octo-org:repo.name:99999", taskId: "db.schema_v2-x", attempt: 12 },
     ]) {
-      const title = expand(workflow["run-name"], {
-        session_id: key.sessionId,
-        task_id: key.taskId,
-        attempt: String(key.attempt),
-      });
+      const inputs = { session_id: key.sessionId, task_id: key.taskId, attempt: String(key.attempt) };
+      const title = expand(workflow["run-name"], inputs);
       expect(title).toBe(formatRunName(key));
       expect(parseRunName(title)).toEqual(key);
+      expect(expand(jobs[0]?.name ?? "", inputs)).toBe(title);
     }
   });
 

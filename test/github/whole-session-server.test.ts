@@ -53,6 +53,7 @@ describe("a whole session through the real server", () => {
     );
     expect(ours).toHaveLength(1); // one status comment, edited in place
     expect(ours[0]?.body).toContain("Succeeded: 4/4 succeeded");
+    expect(ours[0]?.body).toMatch(/<!-- orchestrator:session-id acme:widgets:\d+ -->$/);
 
     // `/orchestrate status` finds the session from that comment and refreshes it; nothing new is dispatched.
     expect(await h.deliver(server, h.comment({ body: "/orchestrate status", issueNumber }))).toBe(200);

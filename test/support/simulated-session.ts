@@ -90,6 +90,8 @@ export interface TaskOutcome {
   message?: string;
   /** Open (or update) the PR with the result block, as the Action does. Default true. */
   openPr?: boolean;
+  /** For failures: the failed job's annotation (the Action's `core.setFailed` message). */
+  failureMessage?: string;
 }
 
 export class SessionHarness {
@@ -236,7 +238,10 @@ export class SessionHarness {
       });
     }
     if (run.status === "queued") this.fake.startRun(run.id);
-    const webhook = this.fake.completeRun(run.id, { conclusion });
+    const webhook = this.fake.completeRun(run.id, {
+      conclusion,
+      ...(outcome.failureMessage === undefined ? {} : { failureMessage: outcome.failureMessage }),
+    });
     return (webhook.payload as { workflow_run: WorkflowRunLike }).workflow_run;
   }
 

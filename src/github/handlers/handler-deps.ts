@@ -7,6 +7,9 @@ export interface HandlerDeps {
   runtime: SessionRuntime;
   /** The App's own id: its comments and check runs are recognised by it. */
   appId: number;
-  /** `name:` of the task workflow, to pick its `workflow_job` events without API calls. */
+  /**
+   * `name:` of the task workflow: its `workflow_job` events whose job is not named like the run
+   * (a workflow changed by hand) are still picked, at the cost of reading the run.
+   */
   workflowName: string;
 }

@@ -24,21 +24,27 @@ export async function handleWorkflowRun(context: Context<"workflow_run">, deps: 
 }
 
 /**
- * A job of a task run finished. Job events do not carry the run's title, so they are picked by
- * the workflow's name (or a job named like the run) without API calls; then the run is read
- * (one request) and handled like a workflow_run event. They are a second chance for a missed
- * `workflow_run.completed`, which normally follows within seconds.
+ * A job of a task run finished: a second chance for a missed `workflow_run.completed`, which
+ * normally follows within seconds. The task workflow names its one job like the run (session,
+ * task, attempt), so such a job is matched and stands for its run without any API call. Jobs
+ * named otherwise (a workflow changed by hand) are picked by the workflow's name, and their run
+ * is read (one request) and handled like a workflow_run event.
  */
 export async function handleWorkflowJob(
   context: Context<"workflow_job.completed">,
   deps: HandlerDeps,
 ): Promise<void> {
   const job = context.payload.workflow_job;
-  const named = parseRunName(job.name ?? "");
-  if (!named && job.workflow_name !== deps.workflowName) return;
   const repo = context.repo();
-  if (named && !sessionInRepository(named.sessionId, repo)) return;
   const client = context.octokit as GitHubClient;
+  const { config, runtime } = deps;
+  const named = parseRunName(job.name ?? "");
+  if (named) {
+    if (!sessionInRepository(named.sessionId, repo)) return;
+    await wakeSession({ client, sessionId: named.sessionId, run: runOfJob(job), config, runtime });
+    return;
+  }
+  if (job.workflow_name !== deps.workflowName) return;
   const { data } = await client.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
     ...repo,
     run_id: job.run_id,
@@ -46,5 +52,28 @@ export async function handleWorkflowJob(
   const run = data as WorkflowRunLike;
   const key = runKeyFromWorkflowRun(run);
   if (!key || !sessionInRepository(key.sessionId, repo)) return;
-  await wakeSession({ client, sessionId: key.sessionId, run, config: deps.config, runtime: deps.runtime });
+  await wakeSession({ client, sessionId: key.sessionId, run, config, runtime });
+}
+
+type CompletedJob = Context<"workflow_job.completed">["payload"]["workflow_job"];
+
+/**
+ * The run of the task workflow's only job, as far as the job tells: the run ends as its one job
+ * does. Its web address is the job's without the `/job/<id>` part (unknown for older formats).
+ */
+function runOfJob(job: CompletedJob): WorkflowRunLike {
+  const run: WorkflowRunLike = {
+    id: job.run_id,
+    display_title: job.name,
+    status: "completed",
+    conclusion: job.conclusion,
+    run_started_at: job.started_at,
+    created_at: job.created_at,
+  };
+  if (job.workflow_name) run.name = job.workflow_name;
+  if (job.completed_at) run.updated_at = job.completed_at;
+  if (job.run_attempt !== undefined) run.run_attempt = job.run_attempt;
+  const runUrl = /^(.*\/actions\/runs\/\d+)(?:\/|$)/.exec(job.html_url ?? "")?.[1];
+  if (runUrl) run.html_url = runUrl;
+  return run;
 }

@@ -1,3 +1,4 @@
+import { parseRunName } from "../../core/dispatch-inputs.js";
 import { parseResultBlock, type TaskResult } from "../../core/task-result-block.js";
 import { describeApiError, type GitHubClient, type RepoRef } from "../github-client.js";
 import type { TaskCheckConclusion } from "./session-record.js";
@@ -187,11 +188,18 @@ async function failureAnnotation(args: {
       const timeout = failures.find((item) => TIMEOUT.test(item.message ?? ""));
       if (timeout || job.conclusion === "timed_out")
         return { message: timeout?.message ?? "", timedOut: true };
+      // The task workflow's job is named like its run (session, task, attempt): naming it again
+      // would only repeat what the task's row already says.
+      const ours = parseRunName(job.name) !== null;
       const telling = failures.find((item) => !GENERIC.test((item.message ?? "").trim()));
       if (telling?.message)
-        return { message: `${job.name}: ${firstLines(telling.message)}`, timedOut: false };
+        return { message: `${ours ? "" : `${job.name}: `}${firstLines(telling.message)}`, timedOut: false };
       const step = job.steps?.find((item) => item.conclusion === "failure");
-      if (step) return { message: `step "${step.name}" of job "${job.name}" failed`, timedOut: false };
+      if (step)
+        return {
+          message: `step "${step.name}"${ours ? "" : ` of job "${job.name}"`} failed`,
+          timedOut: false,
+        };
     }
     return null;
   } catch (error) {

@@ -98,6 +98,68 @@ describe("workflow_run and workflow_job events", () => {
     expect(session.patches.at(-1)).toMatchObject({ status: "completed", conclusion: "failure" });
   });
 
+  it("matches a job named like its run without reading the run: its failure annotation is the task's reason", async () => {
+    const { receive } = await createTestProbot();
+    const scope = github();
+    installationToken(scope, INSTALLATION);
+    const session = runningSession();
+    serveSession(scope, FULL, session, TASKS);
+    const title = formatRunName({ sessionId: session.sessionId, taskId: "api", attempt: 1 });
+    const job = forRepository(
+      examplePayload("workflow_job", "completed", (p) => p.workflow_job.conclusion === "failure"),
+      target,
+    );
+    job.workflow_job.id = 777;
+    job.workflow_job.name = title;
+    job.workflow_job.run_id = 9001;
+    job.workflow_job.html_url = `https://github.com/${FULL}/actions/runs/9001/job/777`;
+    const checks: Array<{ name: string; output?: { title?: string } }> = [];
+    // No GET of the run: the job stands for it. Then the failure's reason, as for a run event.
+    scope
+      .get(`/repos/${FULL}/pulls`)
+      .query(true)
+      .reply(200, [])
+      .get(`/repos/${FULL}/actions/runs/9001/jobs`)
+      .query(true)
+      .reply(200, {
+        total_count: 1,
+        jobs: [{ id: 777, run_id: 9001, name: title, status: "completed", conclusion: "failure", steps: [] }],
+      })
+      .get(`/repos/${FULL}/check-runs/777/annotations`)
+      .query(true)
+      .reply(200, [
+        {
+          path: ".github",
+          start_line: 1,
+          end_line: 1,
+          annotation_level: "failure",
+          message: "Task api: Invalid API key",
+        },
+      ])
+      .post(`/repos/${FULL}/check-runs`)
+      .times(2)
+      .reply(201, (_uri, body) => {
+        checks.push(body as (typeof checks)[number]);
+        return { id: 7000, ...(body as object) };
+      })
+      .delete(`/repos/${FULL}/git/refs/orchestrator%2Factive%2F5001`)
+      .reply(204);
+
+    await receive("workflow_job", job);
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(session.patches.at(-1)).toMatchObject({ status: "completed", conclusion: "failure" });
+    const api = checks.find((check) => check.name === "Orchestrator: api");
+    expect(api?.output?.title).toContain(
+      `Task api: Invalid API key (https://github.com/${FULL}/actions/runs/9001)`,
+    );
+    // Named like a run of another repository's session: dropped without a request.
+    const foreign = forRepository(examplePayload("workflow_job", "completed"), target);
+    foreign.workflow_job.name = formatRunName({ sessionId: "acme:other:5001", taskId: "api", attempt: 1 });
+    await receive("workflow_job", foreign);
+    expect(nock.pendingMocks()).toEqual([]);
+  });
+
   it("reads the run of an orchestrator job (one request) and ignores jobs of other workflows", async () => {
     const { receive } = await createTestProbot();
     const foreign = forRepository(examplePayload("workflow_job", "completed"), target);

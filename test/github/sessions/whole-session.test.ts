@@ -128,6 +128,26 @@ describe("a whole session on the fake GitHub", () => {
     expect(h.dispatchCount()).toBe(5);
   });
 
+  it("without a result block, a failure's reason is the failed job's annotation", async () => {
+    const h = (harness = await SessionHarness.create({
+      tasks: { tasks: [{ id: "a", prompt: "A" }] },
+    }));
+    await h.start({});
+    const run = h.runFor("a");
+    // The Action failed before it could open a pull request (e.g. a bad API key).
+    const message = "Task a: Claude Code exited with code 1: Invalid API key";
+    const status = await h.wake(await h.finish(run, { conclusion: "failure", failureMessage: message }));
+
+    expect(h.fake.state.pulls.size).toBe(0);
+    const reason = `${message} (${h.fake.origin}/${FULL_NAME}/actions/runs/${run.id})`;
+    expect(status).toMatchObject({ state: "completed", conclusion: "failure" });
+    expect(status?.tasks.find((t) => t.id === "a")).toMatchObject({ status: "failed", reason });
+    const [check] = h.checkRuns("Orchestrator: a");
+    expect(check).toMatchObject({ conclusion: "failure", actions: ["retry"] });
+    expect(check?.title).toContain(message);
+    expect(check?.summary).toContain(message);
+  });
+
   it("skips what depends on a failure, goes on with the rest, and a retry un-skips them", async () => {
     const h = (harness = await SessionHarness.create({
       tasks: {
