@@ -117,6 +117,23 @@ describe("a whole session through the real server", () => {
     expect(h.dispatched()).toEqual(["a#1", "b#1", "c#1"]);
   });
 
+  it("without ORCHESTRATOR_SWEEP_REPOS, the sweep finds repositories through the App's installations", async () => {
+    const h = (harness = await ServerHarness.create({ tasks: DIAMOND }));
+    h.fake.state.setPermission(FULL_NAME, "octocat", "write");
+    h.fake.state.addRepo({ fullName: "acme/gadgets" });
+    h.fake.state.addRepo({ fullName: "other-org/tools" });
+    const server = await h.startServer({ env: { ORCHESTRATOR_SWEEP_REPOS: "" } });
+    await h.deliver(server, h.comment({ body: "/orchestrate" }));
+    for (const run of h.openRuns()) await h.finish(run);
+    h.fake.takeWebhooks(); // lost: never delivered
+
+    const report = await server.sweep();
+    expect(report).toMatchObject({ repositories: 3, sessions: 1, woken: 1, warnings: [] });
+    expect(h.dispatched()).toEqual(["a#1", "b#1", "c#1"]);
+    const listed = h.fake.requests.filter((r) => r.route === "GET /installation/repositories");
+    expect(listed.map((r) => `${r.auth} ${r.status}`)).toEqual(["installation 200", "installation 200"]);
+  });
+
   it("two servers receiving the same deliveries dispatch each attempt exactly once", async () => {
     const h = (harness = await ServerHarness.create({ tasks: DIAMOND }));
     h.fake.state.setPermission(FULL_NAME, "octocat", "write");
