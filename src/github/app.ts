@@ -2,6 +2,7 @@ import type { ApplicationFunction } from "probot";
 import { handleCheckRun } from "./handlers/check-run.js";
 import type { HandlerDeps } from "./handlers/handler-deps.js";
 import { handleIssueComment } from "./handlers/issue-comment.js";
+import { handlePullRequestClosed } from "./handlers/pull-request.js";
 import { handleRepositoryDispatch } from "./handlers/repository-dispatch.js";
 import { handleWorkflowJob, handleWorkflowRun } from "./handlers/workflow-run.js";
 
@@ -19,5 +20,6 @@ export function createOrchestratorApp(deps: HandlerDeps): ApplicationFunction {
     );
     app.on("workflow_run", (context) => handleWorkflowRun(context, deps));
     app.on("workflow_job.completed", (context) => handleWorkflowJob(context, deps));
+    app.on("pull_request.closed", (context) => handlePullRequestClosed(context, deps));
   };
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ServerHarness, FULL_NAME } from "./support/server-harness.js";
+import { FULL_NAME, OWNER, REPO, ServerHarness } from "./support/server-harness.js";
+import { examplePayload, forRepository } from "./support/webhook-examples.js";
 
 /** a → (b, c) → d: two waves of parallel work and a join. */
 const DIAMOND = {
@@ -10,6 +11,38 @@ const DIAMOND = {
     { id: "d", prompt: "Put the roof on", dependencies: ["b", "c"] },
   ],
 };
+
+const MERGED_BASE = {
+  tasks: [
+    { id: "schema", prompt: "Design the schema" },
+    { id: "migrate", prompt: "Write the migration", dependencies: ["schema"], base: "merged" },
+  ],
+};
+
+/** The `pull_request.closed` webhook GitHub sends for a pull request of the fake (a recorded payload, edited). */
+function pullRequestClosed(h: ServerHarness, number: number): { id: string; name: string; payload: object } {
+  const pull = h.fake.state.pull(FULL_NAME, number);
+  if (!pull) throw new Error(`no pull request #${number}`);
+  const repo = h.fake.state.requireRepo(FULL_NAME);
+  const payload = forRepository(examplePayload("pull_request", "closed"), {
+    owner: OWNER,
+    repo: REPO,
+    installationId: repo.installationId,
+    repositoryId: repo.id,
+  });
+  payload.number = number;
+  Object.assign(payload.pull_request, {
+    id: pull.id,
+    number,
+    body: pull.body,
+    state: "closed",
+    merged: pull.merged,
+    merged_at: pull.mergedAt,
+  });
+  payload.pull_request.head.ref = pull.head;
+  payload.pull_request.base.ref = pull.base;
+  return { id: `pull-${number}-${pull.merged ? "merged" : "closed"}`, name: "pull_request", payload };
+}
 
 let harness: ServerHarness | undefined;
 afterEach(async () => {
@@ -79,6 +112,29 @@ describe("a whole session through the real server", () => {
     expect(h.dispatched()).toEqual(["a#1", "a#2"]);
     await finishOpenRuns(h, () => server);
     await finishOpenRuns(h, () => server);
+    await finishOpenRuns(h, () => server);
+    expect(h.summary()).toMatchObject({ status: "completed", conclusion: "success" });
+  });
+
+  it('a signed pull_request.closed webhook for a merged task PR starts the task waiting for it (base "merged")', async () => {
+    const h = (harness = await ServerHarness.create({ tasks: MERGED_BASE }));
+    h.fake.state.setPermission(FULL_NAME, "octocat", "write");
+    const server = await h.startServer();
+    await h.deliver(server, h.comment({ body: "/orchestrate" }));
+    await finishOpenRuns(h, () => server);
+    expect(h.dispatched()).toEqual(["schema#1"]);
+    const pull = [...h.fake.state.pulls.values()].find((p) => p.head.endsWith("schema"));
+    if (!pull) throw new Error("the schema task opened no pull request");
+
+    // Closed without merging: nothing starts.
+    pull.state = "closed";
+    expect(await h.deliver(server, pullRequestClosed(h, pull.number))).toBe(200);
+    expect(h.dispatched()).toEqual(["schema#1"]);
+
+    pull.merged = true;
+    pull.mergedAt = new Date().toISOString();
+    expect(await h.deliver(server, pullRequestClosed(h, pull.number))).toBe(200);
+    expect(h.dispatched()).toEqual(["schema#1", "migrate#1"]);
     await finishOpenRuns(h, () => server);
     expect(h.summary()).toMatchObject({ status: "completed", conclusion: "success" });
   });

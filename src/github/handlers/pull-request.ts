@@ -1,0 +1,29 @@
+import type { Context } from "probot";
+import { parseResultBlock } from "../../core/task-result-block.js";
+import type { GitHubClient } from "../github-client.js";
+import { wakeSession } from "../sessions/index.js";
+import type { HandlerDeps } from "./handler-deps.js";
+import { sessionInRepository } from "./same-repository.js";
+
+/**
+ * A pull request was merged. Tasks with `base: "merged"` wait until their dependencies' pull
+ * requests are merged, and each session pass reads those pull requests; so a merged pull
+ * request of a task (its body holds the result block naming the session) wakes its session.
+ * Anything else is dropped without an API call. A forged block can do no more than wake a
+ * session of this repository: the pass trusts only the pull requests its own record names.
+ */
+export async function handlePullRequestClosed(
+  context: Context<"pull_request.closed">,
+  deps: HandlerDeps,
+): Promise<void> {
+  const pull = context.payload.pull_request;
+  if (!pull.merged) return;
+  const block = parseResultBlock(pull.body);
+  if (!block || !sessionInRepository(block.session_id, context.repo())) return;
+  await wakeSession({
+    client: context.octokit as GitHubClient,
+    sessionId: block.session_id,
+    config: deps.config,
+    runtime: deps.runtime,
+  });
+}
