@@ -1,8 +1,15 @@
 import { appServer } from "./app-server.bench.js";
 import type { Benchmark } from "./benchmark.js";
 import { coreTimings } from "./core-timings.js";
+import { githubRequests } from "./github-requests.bench.js";
 import { localExecutor } from "./local-executor.bench.js";
 import { scheduleQuality } from "./schedule-quality.js";
 
 /** Every benchmark `npm run bench` runs, in order. Add a module here with one line. */
-export const benchmarks: Benchmark[] = [scheduleQuality, coreTimings, localExecutor, appServer];
+export const benchmarks: Benchmark[] = [
+  scheduleQuality,
+  coreTimings,
+  localExecutor,
+  githubRequests,
+  appServer,
+];
