@@ -4,6 +4,7 @@ import { isAbsolute, relative, resolve } from "node:path";
 import { reconcile, type Decision, type WaitAction } from "../core/reconcile.js";
 import { applyDecision, recordAttemptResult, recordMerged } from "../core/session-state.js";
 import type { TaskGraph } from "../core/task-graph.js";
+import { allSettledOrThrow } from "../runner/all-settled-or-throw.js";
 import { git } from "../runner/git.js";
 import { runTask, type AgentSpec, type TaskRunResult } from "../runner/run-task.js";
 import { isTaskFailure } from "../runner/task-failure.js";
@@ -130,7 +131,6 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
       paths,
       author: options.author ?? (await commitAuthor(repoRoot, options.env ?? process.env)),
     });
-    await session.recover(start.kind === "resume");
     return await session.run(start.kind === "resume");
   } finally {
     await lock.release();
@@ -151,7 +151,8 @@ class LocalSession {
   private readonly stop = new AbortController();
   /**
    * Git's worktree bookkeeping is shared by all worktrees (a listing fails on another's half-made
-   * entry), so adds and removes run one at a time; adds go first, since a task waits for its add.
+   * entry), so adds and removes run one at a time; removes wait while a task is starting, since
+   * its agent waits for its add and a removal waits for nobody.
    */
   private readonly worktreeOps = new WorktreeOps();
   /** Succeeded tasks whose worktrees are removed once their dependents have been started. */
@@ -176,7 +177,7 @@ class LocalSession {
    * with -9 cannot stop them) and worktrees nobody will use again. A failed task's worktree is
    * kept on resume (the summary pointed the user to it); a fresh session starts clean.
    */
-  async recover(resuming: boolean): Promise<void> {
+  private async recover(resuming: boolean): Promise<void> {
     const stopped = await stopOrphanAgents({ worktreesDir: this.paths.worktreesDir });
     if (stopped.length > 0) {
       this.notice(`Stopped ${stopped.length} agent process group(s) left running by an earlier run.`);
@@ -191,6 +192,7 @@ class LocalSession {
     }
   }
 
+  /** Recovers from an earlier run, then runs the graph until it is finished, stopped or waiting. */
   async run(resumed: boolean): Promise<LocalSessionResult> {
     const { options } = this.args;
     const onAbort = () => {
@@ -205,9 +207,15 @@ class LocalSession {
     if (options.signal?.aborted) this.stop.abort();
     options.signal?.addEventListener("abort", onAbort, { once: true });
     try {
+      // The checkout is looked at while leftovers are cleared; the notice comes after the start.
+      const [uncommitted] = await allSettledOrThrow([this.hasUncommittedWork(), this.recover(resumed)]);
       await mkdir(this.paths.logsDir, { recursive: true });
       await this.save({ type: "session_started", resumed });
-      await this.warnAboutUncommittedWork();
+      if (uncommitted) {
+        this.notice(
+          `Your checkout has uncommitted changes; tasks start from the last commit of ${this.state.baseBranch}, without them.`,
+        );
+      }
       for (;;) {
         if (!this.stop.signal.aborted) {
           await this.observeMerges();
@@ -250,12 +258,9 @@ class LocalSession {
     if (decision.start.length === 0 && decision.skip.length === 0) return;
     this.state.tasks = applyDecision(this.state.tasks, decision);
     const now = new Date().toISOString();
-    for (const skip of decision.skip) {
-      const run = this.runRecord(skip.id);
-      delete run.startedAt;
-      run.endedAt = now;
-      await this.save({ type: "task_skipped", id: skip.id, reason: skip.reason });
-    }
+    // Tasks start before the state is written: no start waits for the disk, and a crash in
+    // between leaves nothing the next run would not clear (the task starts again, its worktree
+    // replaced). The events still come in the usual order.
     for (const start of decision.start) {
       const run = this.runRecord(start.id);
       run.startedAt = now;
@@ -269,8 +274,16 @@ class LocalSession {
       ] as const) {
         delete run[key];
       }
-      await this.save({ type: "task_started", id: start.id, attempt: start.attempt });
       this.inFlight.set(start.id, this.runOne(start.id, start.attempt));
+    }
+    for (const skip of decision.skip) {
+      const run = this.runRecord(skip.id);
+      delete run.startedAt;
+      run.endedAt = now;
+      await this.save({ type: "task_skipped", id: skip.id, reason: skip.reason });
+    }
+    for (const start of decision.start) {
+      await this.save({ type: "task_started", id: start.id, attempt: start.attempt });
     }
   }
 
@@ -279,17 +292,24 @@ class LocalSession {
     if (task === undefined) throw new Error(`reconcile started unknown task ${id}`);
     const worktree = this.paths.worktree(id);
     const { options } = this.args;
+    const repoDir = this.paths.repoRoot;
+    const added = this.worktreeOps.addComing();
     try {
-      await this.worktreeOps.run("add", () =>
-        addWorktree({
-          repoDir: this.paths.repoRoot,
-          path: worktree,
-          branch: task.branch,
-          startPoint: this.state.baseBranch,
-        }),
-      );
       const result = await runTask({
         cwd: worktree,
+        // Made at the commit the task starts from, once that is known to exist.
+        newCheckout: {
+          repoDir,
+          create: async ({ branch, startPoint }) => {
+            try {
+              await this.worktreeOps.run("add", () =>
+                addWorktree({ repoDir, path: worktree, branch, startPoint }),
+              );
+            } finally {
+              added();
+            }
+          },
+        },
         task,
         attempt,
         sessionId: this.state.sessionId,
@@ -315,6 +335,8 @@ class LocalSession {
         durationMs: 0,
       };
       return { id, attempt, result };
+    } finally {
+      added(); // when preparing failed before the add
     }
   }
 
@@ -416,16 +438,17 @@ class LocalSession {
     return this.result("waiting", 1);
   }
 
-  private async warnAboutUncommittedWork(): Promise<void> {
-    if ((await currentBranch(this.paths.repoRoot)) !== this.state.baseBranch) return;
-    const { stdout } = await git(["status", "--porcelain", "--untracked-files=no"], {
-      cwd: this.paths.repoRoot,
-    });
-    if (stdout.trim() !== "") {
-      this.notice(
-        `Your checkout has uncommitted changes; tasks start from the last commit of ${this.state.baseBranch}, without them.`,
-      );
-    }
+  /** Whether the user's checkout is on the base branch with changes to tracked files. */
+  private async hasUncommittedWork(): Promise<boolean> {
+    // One call for both: the branch header and a line per changed file. No ahead/behind count,
+    // which would walk the history to the upstream.
+    const { stdout } = await git(
+      ["status", "--porcelain=v2", "--branch", "--no-ahead-behind", "--untracked-files=no"],
+      { cwd: this.paths.repoRoot },
+    );
+    const lines = stdout.split("\n").filter((line) => line !== "");
+    const onBase = lines.includes(`# branch.head ${this.state.baseBranch}`);
+    return onBase && lines.some((line) => !line.startsWith("#"));
   }
 
   private runRecord(id: string) {
@@ -479,10 +502,27 @@ function shownPath(repoRoot: string, file: string): string {
   return inside !== "" && !inside.startsWith("..") && !isAbsolute(inside) ? inside : file;
 }
 
-/** Runs git worktree operations one at a time, pending adds before pending removes. */
+/**
+ * Runs git worktree operations one at a time. Removes wait while adds are pending or announced:
+ * a task announces its add when it starts, because it first checks its base, and a remove that
+ * slipped into that gap would hold up the add.
+ */
 class WorktreeOps {
   private readonly waiting: Record<"add" | "remove", Array<() => Promise<void>>> = { add: [], remove: [] };
   private busy = false;
+  private addsComing = 0;
+
+  /** Holds removes back until the returned function is called (once the add is done, or will not come). */
+  addComing(): () => void {
+    this.addsComing++;
+    let settled = false;
+    return () => {
+      if (settled) return;
+      settled = true;
+      this.addsComing--;
+      void this.next();
+    };
+  }
 
   run<T>(kind: "add" | "remove", operation: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -493,7 +533,8 @@ class WorktreeOps {
 
   private async next(): Promise<void> {
     if (this.busy) return;
-    const operation = this.waiting.add.shift() ?? this.waiting.remove.shift();
+    const operation =
+      this.waiting.add.shift() ?? (this.addsComing === 0 ? this.waiting.remove.shift() : undefined);
     if (operation === undefined) return;
     this.busy = true;
     try {

@@ -17,15 +17,18 @@ export async function stopOrphanAgents(args: { worktreesDir: string; graceMs?: n
   const inside = args.worktreesDir.endsWith(sep) ? args.worktreesDir : `${args.worktreesDir}${sep}`;
   const ownGroup = await processGroupOf(process.pid);
   const groups = new Set<number>();
-  for (const entry of entries) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
-    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => null);
-    if (cwd === null || !(`${cwd}${sep}`.startsWith(inside) && cwd.length >= inside.length)) continue;
-    const group = await processGroupOf(pid);
-    // Never our own group (someone ran the executor from inside a worktree): stop the process only.
-    groups.add(group === null || group === ownGroup ? -pid : group);
-  }
+  // All at once: one by one, a machine's few hundred processes would delay the session's start.
+  await Promise.all(
+    entries.map(async (entry) => {
+      const pid = Number(entry);
+      if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return;
+      const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => null);
+      if (cwd === null || !(`${cwd}${sep}`.startsWith(inside) && cwd.length >= inside.length)) return;
+      const group = await processGroupOf(pid);
+      // Never our own group (someone ran the executor from inside a worktree): stop the process only.
+      groups.add(group === null || group === ownGroup ? -pid : group);
+    }),
+  );
   const stopped: number[] = [];
   for (const group of groups) {
     if (group < 0) {

@@ -1,4 +1,5 @@
-import { git, gitValue, identityEnv, splitNul } from "./git.js";
+import { allSettledOrThrow } from "./all-settled-or-throw.js";
+import { RUNNER_COMMIT_CONFIG, git, gitValue, identityEnv, splitNul } from "./git.js";
 import { TaskFailure, gitFailure } from "./task-failure.js";
 
 /** The orchestrator's own folder in a checkout (prompts, logs, state): never part of a task's work. */
@@ -41,22 +42,33 @@ export interface CommittedTaskWork {
 export async function commitTaskWork(options: CommitTaskWorkOptions): Promise<CommittedTaskWork> {
   const { cwd, baseSha, task } = options;
   try {
-    await ensureBuildsOnBase(cwd, baseSha, task.id);
-    await stageWork(cwd, baseSha);
-    const staged = (await git(["diff", "--cached", "--quiet"], { cwd, okExitCodes: [1] })).exitCode === 1;
+    // Side by side: staging changes nothing but the index, which a failed task's kept worktree
+    // may as well show staged.
+    const [agentCommits, changedFiles] = await allSettledOrThrow([
+      commitsSinceBase(cwd, baseSha, task.id),
+      stageWork(cwd, baseSha),
+    ]);
+    // Without commits of the agent's own, HEAD is the base: the list above also says whether
+    // anything is staged.
+    const staged =
+      agentCommits === 0
+        ? changedFiles.length > 0
+        : (await git(["diff", "--cached", "--quiet"], { cwd, okExitCodes: [1] })).exitCode === 1;
     if (staged) {
-      await git(["-c", "commit.gpgsign=false", "commit", "--no-verify", "--quiet", ...messageArgs(options)], {
+      await git([...RUNNER_COMMIT_CONFIG, "commit", "--no-verify", "--quiet", ...messageArgs(options)], {
         cwd,
         env: identityEnv(options.author),
       });
     }
-    if (options.branch) await moveBranchToHead(cwd, options.branch);
+    const commits = agentCommits + (staged ? 1 : 0);
 
-    const commitSha = await gitValue(["rev-parse", "HEAD"], { cwd });
-    const commits = Number(await gitValue(["rev-list", "--count", `${baseSha}..HEAD`], { cwd }));
-    const changedFiles = splitNul(
-      (await git(["diff", "--name-only", "--no-renames", "-z", baseSha, "HEAD"], { cwd })).stdout,
-    );
+    const [commitSha = "", headRef = ""] = (
+      await git(["rev-parse", "HEAD", "--symbolic-full-name", "HEAD"], { cwd })
+    ).stdout.split("\n");
+    if (options.branch && headRef !== `refs/heads/${options.branch}`) {
+      // Same commit as HEAD, so the working tree is untouched; -B moves the branch if it exists.
+      await git(["checkout", "--quiet", "-B", options.branch], { cwd });
+    }
     if (changedFiles.length === 0 && !options.allowNoChanges) throw noChanges(options, commits);
     return { commitSha, changedFiles, commits };
   } catch (error) {
@@ -65,12 +77,15 @@ export async function commitTaskWork(options: CommitTaskWorkOptions): Promise<Co
 }
 
 /**
- * If the agent reset or rebased the branch past its base, its commits can no longer be told apart
- * from the base's history: counting and diffing against the base would report nonsense.
+ * The agent's own commits on top of the base. If the agent reset or rebased the branch past its
+ * base, its commits can no longer be told apart from the base's history: counting and diffing
+ * against the base would report nonsense, so that fails the task. One `rev-list` answers both:
+ * the left count is the base's commits missing from HEAD (none when HEAD builds on the base).
  */
-async function ensureBuildsOnBase(cwd: string, baseSha: string, taskId: string): Promise<void> {
-  const { exitCode } = await git(["merge-base", "--is-ancestor", baseSha, "HEAD"], { cwd, okExitCodes: [1] });
-  if (exitCode === 1) {
+async function commitsSinceBase(cwd: string, baseSha: string, taskId: string): Promise<number> {
+  const counts = await gitValue(["rev-list", "--left-right", "--count", `${baseSha}...HEAD`], { cwd });
+  const [missingFromHead = "", sinceBase = ""] = counts.split("\t");
+  if (Number(missingFromHead) > 0) {
     throw new TaskFailure(
       "git_error",
       `The agent of task ${taskId} moved its branch off the commit it started from (${baseSha.slice(0, 12)}), ` +
@@ -78,17 +93,29 @@ async function ensureBuildsOnBase(cwd: string, baseSha: string, taskId: string):
         `Retry the task; if it happens again, tell the agent in the prompt not to rewrite history.`,
     );
   }
+  return Number(sinceBase);
 }
 
 /**
- * Stages all changes but the orchestrator's folder: everything, then the folder's entries are set back
- * to the base's: this unstages anything the agent added there and, if the agent committed files
- * in it, stages their removal, while leaving alone a `.orchestrator/` the repository itself tracks.
+ * Stages all changes but the orchestrator's folder and returns the files that differ from the
+ * base: everything is added, then if that touched the folder, its entries are set back to the
+ * base's. This unstages anything the agent added there and, if the agent committed files in it,
+ * stages their removal, while leaving alone a `.orchestrator/` the repository itself tracks.
+ *
+ * The index is the tree the branch ends with (committed if it differs from HEAD), so its
+ * difference from the base is the task's change set, and it shows whether the folder needs
+ * setting back at all.
  */
-async function stageWork(cwd: string, baseSha: string): Promise<void> {
+async function stageWork(cwd: string, baseSha: string): Promise<string[]> {
   // Not an `:(exclude)` pathspec: git refuses one that names an ignored path it also tracks.
   await git(["add", "--all", "--", ":/"], { cwd });
+  const staged = splitNul(
+    (await git(["diff", "--cached", "--name-only", "--no-renames", "-z", baseSha], { cwd })).stdout,
+  );
+  const inFolder = (file: string) => file === ORCHESTRATOR_DIR || file.startsWith(`${ORCHESTRATOR_DIR}/`);
+  if (!staged.some(inFolder)) return staged;
   await git(["reset", "--quiet", baseSha, "--", `:(top)${ORCHESTRATOR_DIR}`], { cwd, okExitCodes: [1] });
+  return staged.filter((file) => !inFolder(file));
 }
 
 function messageArgs(options: CommitTaskWorkOptions): string[] {
@@ -103,13 +130,6 @@ function messageArgs(options: CommitTaskWorkOptions): string[] {
     "-m",
     `Orchestrator-Task: ${task.id}\nOrchestrator-Attempt: ${attempt}`,
   ];
-}
-
-async function moveBranchToHead(cwd: string, branch: string): Promise<void> {
-  const { stdout } = await git(["symbolic-ref", "--quiet", "HEAD"], { cwd, okExitCodes: [1] });
-  if (stdout.trim() === `refs/heads/${branch}`) return;
-  // Same commit as HEAD, so the working tree is untouched; -B moves the branch if it exists.
-  await git(["checkout", "--quiet", "-B", branch], { cwd });
 }
 
 function noChanges(options: CommitTaskWorkOptions, commits: number): TaskFailure {

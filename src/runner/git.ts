@@ -6,6 +6,8 @@ export interface GitOptions {
   env?: Record<string, string>;
   /** Exit codes that are answers rather than failures, e.g. `[1]` for `git diff --quiet`. */
   okExitCodes?: readonly number[];
+  /** Written to git's stdin (e.g. the names for `cat-file --batch-check`, one per line). */
+  input?: string;
 }
 
 export interface GitResult {
@@ -40,10 +42,18 @@ export class GitError extends Error {
  */
 const FIXED_ENV = { LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" } as const;
 
+/**
+ * Settings for the commits the runner makes itself (task work, dependency merges): unsigned,
+ * because a runner has no key at hand, and without the automatic maintenance git would start
+ * after each one: a process per commit, and a gc started in the user's repository while other
+ * tasks' git commands run beside it. The user's own git commands still run it.
+ */
+export const RUNNER_COMMIT_CONFIG = ["-c", "commit.gpgsign=false", "-c", "maintenance.auto=false"] as const;
+
 /** Runs `git <args>` in `cwd` with an argument array (never a shell string). */
 export function git(args: readonly string[], options: GitOptions): Promise<GitResult> {
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       "git",
       args,
       {
@@ -64,6 +74,31 @@ export function git(args: readonly string[], options: GitOptions): Promise<GitRe
         reject(new GitError({ args, exitCode, stderr: spawnProblem + stderr, stdout }));
       },
     );
+    // A git that fails before reading all of its input closes the pipe (EPIPE): its exit code
+    // and stderr, reported above, say why.
+    child.stdin?.on("error", () => undefined);
+    child.stdin?.end(options.input);
+  });
+}
+
+/**
+ * The commit each name resolves to (as `rev-parse --verify "<name>^{commit}"`), or null when it
+ * names none: any number of names with one git process.
+ */
+export async function resolveCommits(
+  names: readonly string[],
+  options: Pick<GitOptions, "cwd">,
+): Promise<Array<string | null>> {
+  if (names.length === 0) return [];
+  const { stdout } = await git(["cat-file", "--batch-check=%(objectname)"], {
+    cwd: options.cwd,
+    input: names.map((name) => `${name}^{commit}\n`).join(""),
+  });
+  // One line per name, in order: the object name, or "<name>^{commit} missing" (or "ambiguous").
+  const lines = stdout.split("\n");
+  return names.map((_, i) => {
+    const line = lines[i] ?? "";
+    return /^[0-9a-f]{40,64}$/.test(line) ? line : null;
   });
 }
 

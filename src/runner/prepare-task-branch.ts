@@ -1,13 +1,34 @@
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { BaseStrategy } from "../core/tasks-schema.js";
+import { allSettledOrThrow } from "./all-settled-or-throw.js";
 import { ORCHESTRATOR_DIR } from "./commit-task-work.js";
-import { GitError, git, gitValue, identityEnv, redactCredentials, splitNul } from "./git.js";
+import {
+  GitError,
+  RUNNER_COMMIT_CONFIG,
+  git,
+  gitValue,
+  identityEnv,
+  redactCredentials,
+  resolveCommits,
+  splitNul,
+} from "./git.js";
 import { TaskFailure, gitFailure } from "./task-failure.js";
 
 export interface PrepareTaskBranchOptions {
   /** A checkout the runner owns (a task worktree, an Actions checkout): it is reset and cleaned. */
   cwd: string;
+  /**
+   * Set when `cwd` does not exist yet: `create` makes it, on the task branch at its start (the
+   * local executor adds a worktree there). A new checkout has nothing to reset (no merge left in
+   * progress, no stray files), so this replaces the reset, checkout and clean of an existing one,
+   * and the files are checked out once, at the right commit. Git runs in `repoDir` until then.
+   */
+  newCheckout?: {
+    repoDir: string;
+    /** `startPoint`: a commit or ref, as `git worktree add -B <branch> <path> <startPoint>` takes it. */
+    create: (args: { branch: string; startPoint: string }) => Promise<void>;
+  };
   /** The task's branch, created or reset here. */
   branch: string;
   baseBranch: string;
@@ -69,22 +90,32 @@ export async function prepareTaskBranch(options: PrepareTaskBranchOptions): Prom
 }
 
 async function prepare(options: PrepareTaskBranchOptions): Promise<PreparedTaskBranch> {
-  const { cwd, branch, remote } = options;
+  const { cwd, branch, remote, newCheckout } = options;
   const sources =
     options.strategy === "dependencies" && options.dependencyBranches.length > 0
       ? [...new Set(options.dependencyBranches)]
       : [options.baseBranch];
-
-  const previousSha = remote
-    ? await fetchSources({ cwd, remote, branch, sources, options })
-    : await checkLocalSources({ cwd, branch, sources, options });
-
-  const refOf = (name: string) => (remote ? `refs/remotes/${remote}/${name}` : `refs/heads/${name}`);
-  const shown = (name: string) => (remote ? `${remote}/${name}` : name);
+  const lookupDir = newCheckout?.repoDir ?? cwd;
   const [first, ...others] = sources as [string, ...string[]];
 
-  await excludeOrchestratorDir(cwd);
-  await checkoutFresh({ cwd, branch, startRef: refOf(first) });
+  const { startSha, previousSha } = remote
+    ? {
+        startSha: undefined,
+        previousSha: await fetchSources({ cwd: lookupDir, remote, branch, sources, options }),
+      }
+    : await checkLocalSources({ cwd: lookupDir, branch, sources, options });
+  const refOf = (name: string) => (remote ? `refs/remotes/${remote}/${name}` : `refs/heads/${name}`);
+  // A local branch starts at the commit just resolved, so the checkout and the lookup agree even
+  // if the branch moves meanwhile; a remote one at the tip just fetched.
+  const start = startSha ?? refOf(first);
+
+  await allSettledOrThrow([
+    newCheckout
+      ? newCheckout.create({ branch, startPoint: start })
+      : checkoutFresh({ cwd, branch, startRef: start }),
+    // The exclude file is the repository's, shared by all its checkouts: no need to wait for this one.
+    excludeOrchestratorDir(lookupDir),
+  ]);
 
   const mergedInto = [first];
   for (const other of others) {
@@ -98,12 +129,10 @@ async function prepare(options: PrepareTaskBranchOptions): Promise<PreparedTaskB
     mergedInto.push(other);
   }
 
-  return {
-    baseSha: await gitValue(["rev-parse", "HEAD"], { cwd }),
-    startPoint: shown(first),
-    mergedBranches: others,
-    previousSha,
-  };
+  // HEAD is the start commit unless merges moved it (or the start was a fetched ref, not resolved here).
+  const baseSha =
+    others.length === 0 && startSha !== undefined ? startSha : await gitValue(["rev-parse", "HEAD"], { cwd });
+  return { baseSha, startPoint: remote ? `${remote}/${first}` : first, mergedBranches: others, previousSha };
 }
 
 /** Fetches the start branches (and learns the task branch's remote tip); returns that tip. */
@@ -138,26 +167,21 @@ async function fetchSources(args: {
   return remoteTips.get(`refs/heads/${branch}`) ?? null;
 }
 
+/** Checks that the start branches exist; returns the first one's commit and the task branch's tip. */
 async function checkLocalSources(args: {
   cwd: string;
   branch: string;
   sources: string[];
   options: PrepareTaskBranchOptions;
-}): Promise<string | null> {
-  const { cwd } = args;
-  const missing: string[] = [];
-  for (const name of args.sources)
-    if ((await resolveCommit(cwd, `refs/heads/${name}`)) === null) missing.push(name);
-  if (missing.length > 0) throw missingBase({ missing, where: "in this repository", options: args.options });
-  return resolveCommit(cwd, `refs/heads/${args.branch}`);
-}
-
-async function resolveCommit(cwd: string, ref: string): Promise<string | null> {
-  const { stdout, exitCode } = await git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], {
-    cwd,
-    okExitCodes: [1],
-  });
-  return exitCode === 0 ? stdout.trim() : null;
+}): Promise<{ startSha: string; previousSha: string | null }> {
+  const refs = [...args.sources, args.branch].map((name) => `refs/heads/${name}`);
+  const commits = await resolveCommits(refs, { cwd: args.cwd });
+  const missing = args.sources.filter((_, i) => commits[i] === null);
+  const startSha = commits[0];
+  if (missing.length > 0 || !startSha) {
+    throw missingBase({ missing, where: "in this repository", options: args.options });
+  }
+  return { startSha, previousSha: commits[args.sources.length] ?? null };
 }
 
 function missingBase(args: {
@@ -237,8 +261,7 @@ async function mergeDependency(args: {
   try {
     await git(
       [
-        "-c",
-        "commit.gpgsign=false",
+        ...RUNNER_COMMIT_CONFIG,
         "merge",
         "--no-ff",
         "--no-verify",

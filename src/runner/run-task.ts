@@ -6,7 +6,7 @@ import { runClaudeAgent } from "./claude-agent.js";
 import type { PermissionMode } from "./claude-agent-args.js";
 import { runCommandAgent } from "./command-agent.js";
 import { commitTaskWork } from "./commit-task-work.js";
-import { prepareTaskBranch } from "./prepare-task-branch.js";
+import { prepareTaskBranch, type PrepareTaskBranchOptions } from "./prepare-task-branch.js";
 import { isTaskFailure, type TaskFailureKind } from "./task-failure.js";
 
 /**
@@ -43,6 +43,8 @@ export type AgentSpec =
 
 export interface RunTaskOptions {
   cwd: string;
+  /** Set when `cwd` is made as the branch is prepared (see `PrepareTaskBranchOptions`). */
+  newCheckout?: PrepareTaskBranchOptions["newCheckout"];
   task: RunnableTask;
   /** 1 for the first attempt. */
   attempt: number;
@@ -125,6 +127,7 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRunResult> {
       author: options.author,
       taskId: task.id,
       ...(options.remote === undefined ? {} : { remote: options.remote }),
+      ...(options.newCheckout === undefined ? {} : { newCheckout: options.newCheckout }),
     });
     result.baseSha = prepared.baseSha;
     result.startPoint = prepared.startPoint;

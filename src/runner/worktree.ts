@@ -83,63 +83,89 @@ export async function pruneWorktrees(repoDir: string): Promise<void> {
  * the worktree is made again instead of failing. What is not ours is never deleted: a
  * non-empty directory that is not a worktree of this repository, or the branch checked out in
  * another live worktree (maybe the user's own checkout), fails with `worktree_conflict`.
+ *
+ * Each of those makes `git worktree add` itself fail, so it is tried first and the leftovers are
+ * looked for only then: one git call, not four, in the usual case.
  */
 export async function addWorktree(options: AddWorktreeOptions): Promise<AddedWorktree> {
   const { repoDir, branch } = options;
   try {
     const path = await canonicalPath(resolve(repoDir, options.path));
-    const recovered: string[] = [];
-    await pruneWorktrees(repoDir);
-
-    for (const entry of await listWorktrees(repoDir)) {
-      const samePath = (await canonicalPath(entry.path)) === path;
-      if (samePath) {
-        await forceRemove(repoDir, entry.path);
-        recovered.push(`removed the worktree left at ${entry.path}`);
-      } else if (entry.branch === branch) {
-        if (!(await isCrashLeftover(entry))) {
-          throw new TaskFailure(
-            "worktree_conflict",
-            `The branch ${branch} is checked out in another worktree at ${entry.path}, so a worktree ` +
-              `for it cannot be made at ${path}. Switch that checkout to another branch or remove it ` +
-              `(git worktree remove "${entry.path}").`,
-          );
-        }
-        await forceRemove(repoDir, entry.path);
-        recovered.push(`forgot the missing worktree ${entry.path} that had ${branch} checked out`);
-      }
+    const add = () =>
+      git(["worktree", "add", "--quiet", "--no-track", "-B", branch, path, options.startPoint], {
+        cwd: repoDir,
+      });
+    try {
+      await add();
+      return { path, recovered: [] };
+    } catch {
+      // Cleared below, or named as a conflict; any other problem fails the second add again.
     }
-
-    const leftover = await inspectDirectory({ repoDir, path });
-    if (leftover === "foreign") {
-      throw new TaskFailure(
-        "worktree_conflict",
-        `${path} already exists and is not a worktree of this repository, so it was left alone. ` +
-          `Move it away or choose another place for the worktrees.`,
-      );
-    }
-    if (leftover === "leftover") {
-      await rm(path, { recursive: true, force: true });
-      recovered.push(`deleted the unregistered worktree directory ${path}`);
-    }
-
-    await git(["worktree", "add", "--quiet", "--no-track", "-B", branch, path, options.startPoint], {
-      cwd: repoDir,
-    });
+    const recovered = await clearLeftovers({ repoDir, path, branch });
+    await add();
     return { path, recovered };
   } catch (error) {
     throw gitFailure(error, `create a worktree for ${branch} at ${options.path}`);
   }
 }
 
+/** Clears what a crashed run left at `path` or holding `branch`, or fails with `worktree_conflict`. */
+async function clearLeftovers(args: { repoDir: string; path: string; branch: string }): Promise<string[]> {
+  const { repoDir, path, branch } = args;
+  const recovered: string[] = [];
+  await pruneWorktrees(repoDir);
+
+  for (const entry of await listWorktrees(repoDir)) {
+    const samePath = (await canonicalPath(entry.path)) === path;
+    if (samePath) {
+      await forceRemove(repoDir, entry.path);
+      recovered.push(`removed the worktree left at ${entry.path}`);
+    } else if (entry.branch === branch) {
+      if (!(await isCrashLeftover(entry))) {
+        throw new TaskFailure(
+          "worktree_conflict",
+          `The branch ${branch} is checked out in another worktree at ${entry.path}, so a worktree ` +
+            `for it cannot be made at ${path}. Switch that checkout to another branch or remove it ` +
+            `(git worktree remove "${entry.path}").`,
+        );
+      }
+      await forceRemove(repoDir, entry.path);
+      recovered.push(`forgot the missing worktree ${entry.path} that had ${branch} checked out`);
+    }
+  }
+
+  const leftover = await inspectDirectory({ repoDir, path });
+  if (leftover === "foreign") {
+    throw new TaskFailure(
+      "worktree_conflict",
+      `${path} already exists and is not a worktree of this repository, so it was left alone. ` +
+        `Move it away or choose another place for the worktrees.`,
+    );
+  }
+  if (leftover === "leftover") {
+    await rm(path, { recursive: true, force: true });
+    recovered.push(`deleted the unregistered worktree directory ${path}`);
+  }
+  return recovered;
+}
+
 /**
  * Removes the worktree at `path`, dirty or locked, and forgets it. Does nothing when nothing is
  * there, so it is safe to call again after a crash. Returns whether anything was removed.
+ *
+ * A worktree git knows under this very path is removed with one git call; anything else (a
+ * directory git forgot, a registration whose directory is gone, another spelling of the path)
+ * is looked for only when that fails.
  */
 export async function removeWorktree(options: { repoDir: string; path: string }): Promise<boolean> {
   const { repoDir } = options;
   try {
     const path = await canonicalPath(resolve(repoDir, options.path));
+    const removedDirectly = await forceRemove(repoDir, path).then(
+      () => true,
+      () => false,
+    );
+    if (removedDirectly) return true;
     let removed = false;
     for (const entry of await listWorktrees(repoDir)) {
       if ((await canonicalPath(entry.path)) !== path) continue;

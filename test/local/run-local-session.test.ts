@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCommand } from "../../src/cli/run-command.js";
@@ -80,6 +80,21 @@ describe("orchestrator run (local executor)", () => {
     expect(await gitIn(project.repo, ["status", "--porcelain"])).toBe("");
     expect(stdout()).toMatch(/succeeded d in/);
     expect(stdout()).toMatch(/Total: \$0\.00 · 4 of 4 tasks succeeded/);
+    expect(stdout()).not.toContain("uncommitted changes");
+  });
+
+  it("notes uncommitted changes on the base branch, and starts the tasks without them", async () => {
+    const project = await makeProject({ tasks: [{ id: "a" }] });
+    await writeFile(join(project.repo, "README.md"), "# edited, not committed\n");
+
+    const { code, stdout } = await run(project);
+
+    expect(code).toBe(0);
+    expect(stdout()).toContain(
+      "Your checkout has uncommitted changes; tasks start from the last commit of main, without them.",
+    );
+    expect(await gitIn(project.repo, ["show", "orchestrator/a:README.md"])).toBe("# test repository");
+    expect(await readFile(join(project.repo, "README.md"), "utf8")).toBe("# edited, not committed\n");
   });
 
   it("never runs more than --parallel agents at once, and does use them all", async () => {
