@@ -25434,7 +25434,7 @@ var require_lexer = __commonJS({
 var require_line_counter = __commonJS({
   "node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
-    var LineCounter2 = class {
+    var LineCounter = class {
       constructor() {
         this.lineStarts = [];
         this.addNewLine = (offset) => this.lineStarts.push(offset);
@@ -25457,7 +25457,7 @@ var require_line_counter = __commonJS({
         };
       }
     };
-    exports.LineCounter = LineCounter2;
+    exports.LineCounter = LineCounter;
   }
 });
 
@@ -51372,6 +51372,17 @@ function claudeAgentResult(input2) {
   return { ok: false, failure: { kind: "exit_code", message }, ...turnsSoFar, ...base };
 }
 
+// src/runner/all-settled-or-throw.ts
+async function allSettledOrThrow(operations) {
+  const results = await Promise.allSettled(operations);
+  const values = [];
+  for (const result of results) {
+    if (result.status === "rejected") throw result.reason;
+    values.push(result.value);
+  }
+  return values;
+}
+
 // src/runner/git.ts
 import { execFile } from "node:child_process";
 var GitError = class extends Error {
@@ -51391,9 +51402,10 @@ var GitError = class extends Error {
   }
 };
 var FIXED_ENV = { LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
+var RUNNER_COMMIT_CONFIG = ["-c", "commit.gpgsign=false", "-c", "maintenance.auto=false"];
 function git(args, options) {
   return new Promise((resolve3, reject) => {
-    execFile(
+    const child = execFile(
       "git",
       args,
       {
@@ -51413,6 +51425,21 @@ function git(args, options) {
         reject(new GitError({ args, exitCode, stderr: spawnProblem + stderr, stdout }));
       }
     );
+    child.stdin?.on("error", () => void 0);
+    child.stdin?.end(options.input);
+  });
+}
+async function resolveCommits(names, options) {
+  if (names.length === 0) return [];
+  const { stdout } = await git(["cat-file", "--batch-check=%(objectname)"], {
+    cwd: options.cwd,
+    input: names.map((name) => `${name}^{commit}
+`).join("")
+  });
+  const lines = stdout.split("\n");
+  return names.map((_, i) => {
+    const line = lines[i] ?? "";
+    return /^[0-9a-f]{40,64}$/.test(line) ? line : null;
   });
 }
 async function gitValue(args, options) {
@@ -51459,39 +51486,48 @@ var ORCHESTRATOR_DIR = ".orchestrator";
 async function commitTaskWork(options) {
   const { cwd, baseSha, task } = options;
   try {
-    await ensureBuildsOnBase(cwd, baseSha, task.id);
-    await stageWork(cwd, baseSha);
-    const staged = (await git(["diff", "--cached", "--quiet"], { cwd, okExitCodes: [1] })).exitCode === 1;
+    const [agentCommits, changedFiles] = await allSettledOrThrow([
+      commitsSinceBase(cwd, baseSha, task.id),
+      stageWork(cwd, baseSha)
+    ]);
+    const staged = agentCommits === 0 ? changedFiles.length > 0 : (await git(["diff", "--cached", "--quiet"], { cwd, okExitCodes: [1] })).exitCode === 1;
     if (staged) {
-      await git(["-c", "commit.gpgsign=false", "commit", "--no-verify", "--quiet", ...messageArgs(options)], {
+      await git([...RUNNER_COMMIT_CONFIG, "commit", "--no-verify", "--quiet", ...messageArgs(options)], {
         cwd,
         env: identityEnv(options.author)
       });
     }
-    if (options.branch) await moveBranchToHead(cwd, options.branch);
-    const commitSha = await gitValue(["rev-parse", "HEAD"], { cwd });
-    const commits = Number(await gitValue(["rev-list", "--count", `${baseSha}..HEAD`], { cwd }));
-    const changedFiles = splitNul(
-      (await git(["diff", "--name-only", "--no-renames", "-z", baseSha, "HEAD"], { cwd })).stdout
-    );
+    const commits = agentCommits + (staged ? 1 : 0);
+    const [commitSha = "", headRef = ""] = (await git(["rev-parse", "HEAD", "--symbolic-full-name", "HEAD"], { cwd })).stdout.split("\n");
+    if (options.branch && headRef !== `refs/heads/${options.branch}`) {
+      await git(["checkout", "--quiet", "-B", options.branch], { cwd });
+    }
     if (changedFiles.length === 0 && !options.allowNoChanges) throw noChanges(options, commits);
     return { commitSha, changedFiles, commits };
   } catch (error63) {
     throw gitFailure(error63, `commit the work of task ${task.id}`);
   }
 }
-async function ensureBuildsOnBase(cwd, baseSha, taskId) {
-  const { exitCode } = await git(["merge-base", "--is-ancestor", baseSha, "HEAD"], { cwd, okExitCodes: [1] });
-  if (exitCode === 1) {
+async function commitsSinceBase(cwd, baseSha, taskId) {
+  const counts = await gitValue(["rev-list", "--left-right", "--count", `${baseSha}...HEAD`], { cwd });
+  const [missingFromHead = "", sinceBase = ""] = counts.split("	");
+  if (Number(missingFromHead) > 0) {
     throw new TaskFailure(
       "git_error",
       `The agent of task ${taskId} moved its branch off the commit it started from (${baseSha.slice(0, 12)}), for example with git reset or git rebase, so its work cannot be told apart from the base. Retry the task; if it happens again, tell the agent in the prompt not to rewrite history.`
     );
   }
+  return Number(sinceBase);
 }
 async function stageWork(cwd, baseSha) {
   await git(["add", "--all", "--", ":/"], { cwd });
+  const staged = splitNul(
+    (await git(["diff", "--cached", "--name-only", "--no-renames", "-z", baseSha], { cwd })).stdout
+  );
+  const inFolder = (file2) => file2 === ORCHESTRATOR_DIR || file2.startsWith(`${ORCHESTRATOR_DIR}/`);
+  if (!staged.some(inFolder)) return staged;
   await git(["reset", "--quiet", baseSha, "--", `:(top)${ORCHESTRATOR_DIR}`], { cwd, okExitCodes: [1] });
+  return staged.filter((file2) => !inFolder(file2));
 }
 function messageArgs(options) {
   const { task, attempt } = options;
@@ -51506,11 +51542,6 @@ function messageArgs(options) {
     `Orchestrator-Task: ${task.id}
 Orchestrator-Attempt: ${attempt}`
   ];
-}
-async function moveBranchToHead(cwd, branch) {
-  const { stdout } = await git(["symbolic-ref", "--quiet", "HEAD"], { cwd, okExitCodes: [1] });
-  if (stdout.trim() === `refs/heads/${branch}`) return;
-  await git(["checkout", "--quiet", "-B", branch], { cwd });
 }
 function noChanges(options, commits) {
   const { id } = options.task;
@@ -51532,14 +51563,21 @@ async function prepareTaskBranch(options) {
   }
 }
 async function prepare(options) {
-  const { cwd, branch, remote } = options;
+  const { cwd, branch, remote, newCheckout } = options;
   const sources = options.strategy === "dependencies" && options.dependencyBranches.length > 0 ? [...new Set(options.dependencyBranches)] : [options.baseBranch];
-  const previousSha = remote ? await fetchSources({ cwd, remote, branch, sources, options }) : await checkLocalSources({ cwd, branch, sources, options });
-  const refOf = (name) => remote ? `refs/remotes/${remote}/${name}` : `refs/heads/${name}`;
-  const shown = (name) => remote ? `${remote}/${name}` : name;
+  const lookupDir = newCheckout?.repoDir ?? cwd;
   const [first, ...others] = sources;
-  await excludeOrchestratorDir(cwd);
-  await checkoutFresh({ cwd, branch, startRef: refOf(first) });
+  const { startSha, previousSha } = remote ? {
+    startSha: void 0,
+    previousSha: await fetchSources({ cwd: lookupDir, remote, branch, sources, options })
+  } : await checkLocalSources({ cwd: lookupDir, branch, sources, options });
+  const refOf = (name) => remote ? `refs/remotes/${remote}/${name}` : `refs/heads/${name}`;
+  const start = startSha ?? refOf(first);
+  await allSettledOrThrow([
+    newCheckout ? newCheckout.create({ branch, startPoint: start }) : checkoutFresh({ cwd, branch, startRef: start }),
+    // The exclude file is the repository's, shared by all its checkouts: no need to wait for this one.
+    excludeOrchestratorDir(lookupDir)
+  ]);
   const mergedInto = [first];
   for (const other of others) {
     await mergeDependency({
@@ -51551,12 +51589,8 @@ async function prepare(options) {
     });
     mergedInto.push(other);
   }
-  return {
-    baseSha: await gitValue(["rev-parse", "HEAD"], { cwd }),
-    startPoint: shown(first),
-    mergedBranches: others,
-    previousSha
-  };
+  const baseSha = others.length === 0 && startSha !== void 0 ? startSha : await gitValue(["rev-parse", "HEAD"], { cwd });
+  return { baseSha, startPoint: remote ? `${remote}/${first}` : first, mergedBranches: others, previousSha };
 }
 async function fetchSources(args) {
   const { cwd, remote, branch, sources } = args;
@@ -51579,19 +51613,14 @@ async function fetchSources(args) {
   return remoteTips.get(`refs/heads/${branch}`) ?? null;
 }
 async function checkLocalSources(args) {
-  const { cwd } = args;
-  const missing = [];
-  for (const name of args.sources)
-    if (await resolveCommit(cwd, `refs/heads/${name}`) === null) missing.push(name);
-  if (missing.length > 0) throw missingBase({ missing, where: "in this repository", options: args.options });
-  return resolveCommit(cwd, `refs/heads/${args.branch}`);
-}
-async function resolveCommit(cwd, ref) {
-  const { stdout, exitCode } = await git(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], {
-    cwd,
-    okExitCodes: [1]
-  });
-  return exitCode === 0 ? stdout.trim() : null;
+  const refs = [...args.sources, args.branch].map((name) => `refs/heads/${name}`);
+  const commits = await resolveCommits(refs, { cwd: args.cwd });
+  const missing = args.sources.filter((_, i) => commits[i] === null);
+  const startSha = commits[0];
+  if (missing.length > 0 || !startSha) {
+    throw missingBase({ missing, where: "in this repository", options: args.options });
+  }
+  return { startSha, previousSha: commits[args.sources.length] ?? null };
 }
 function missingBase(args) {
   const { missing, where, options } = args;
@@ -51643,8 +51672,7 @@ async function mergeDependency(args) {
   try {
     await git(
       [
-        "-c",
-        "commit.gpgsign=false",
+        ...RUNNER_COMMIT_CONFIG,
         "merge",
         "--no-ff",
         "--no-verify",
@@ -52767,7 +52795,8 @@ function validateTasksFile(data) {
 }
 function describeNonObject(data) {
   const expected = 'the file must be an object with a "tasks" list';
-  if (data === null || data === void 0) return 'the file is empty: it must be an object with a "tasks" list';
+  if (data === null || data === void 0)
+    return 'the file is empty: it must be an object with a "tasks" list';
   if (Array.isArray(data)) return `${expected}, not a list; wrap it as { "tasks": [ ... ] }`;
   return `${expected}, not ${show(data)}`;
 }
@@ -52981,10 +53010,15 @@ function checkDependencies(check2, firstIndex) {
         path: ["tasks", index, "dependencies", j],
         labels,
         namesItem: false,
-        message: `dependency cycle: ${cycle.join(" \u2192 ")}${more}`
+        message: `dependency cycle: ${cyclePath(cycle)}${more}`
       })
     );
   }
+}
+function cyclePath(cycle) {
+  if (cycle.length <= 12) return cycle.join(" \u2192 ");
+  const hidden = cycle.length - 11;
+  return [...cycle.slice(0, 8), `\u2026 ${hidden} more \u2026`, ...cycle.slice(-3)].join(" \u2192 ");
 }
 function checkBranches(check2, firstIndex) {
   const { root, rawTasks, labels, errors, warnings } = check2;
@@ -53086,6 +53120,62 @@ function checkBranches(check2, firstIndex) {
   }
 }
 
+// src/core/yaml-nesting.ts
+function deepYamlNestingOffset(text, limit) {
+  let depth = 0;
+  let lineStart = true;
+  let previous = " ";
+  let indent = 0;
+  let lastSignificant = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charAt(i);
+    if (c === "\n") {
+      lineStart = true;
+      previous = " ";
+      lastSignificant = "";
+      indent = 0;
+      continue;
+    }
+    if (lineStart && c === " " && ++indent > limit * 4) return i;
+    if (c === "#" && (previous === " " || previous === "	" || lineStart)) {
+      const end = text.indexOf("\n", i);
+      i = (end === -1 ? text.length : end) - 1;
+      continue;
+    }
+    if (depth > 0 && (c === '"' || c === "'")) {
+      i = closingQuote(text, i);
+      previous = c;
+      lastSignificant = c;
+      lineStart = false;
+      continue;
+    }
+    if (c === "[" || c === "{") {
+      const opensValue = depth > 0 || lineStart || lastSignificant === ":" || lastSignificant === "-" || lastSignificant === "?";
+      if (opensValue && ++depth > limit) return i;
+    } else if ((c === "]" || c === "}") && depth > 0) {
+      depth--;
+    }
+    if (c !== " " && c !== "	") {
+      lineStart = false;
+      lastSignificant = c;
+    }
+    previous = c;
+  }
+  return void 0;
+}
+function closingQuote(text, start) {
+  const quote = text.charAt(start);
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text.charAt(i);
+    if (quote === '"' && c === "\\") i++;
+    else if (c === quote) {
+      if (quote === "'" && text.charAt(i + 1) === "'") i++;
+      else return i;
+    }
+  }
+  return text.length - 1;
+}
+
 // src/core/parse-tasks-file.ts
 var MAX_FILE_BYTES = 5 * 1024 * 1024;
 var MAX_REPORTED_ISSUES = 1e3;
@@ -53185,17 +53275,21 @@ function loadJson(text, fileName) {
   return { value, locate, errors, warnings: [] };
 }
 function loadYaml(text, fileName) {
-  const lineCounter = new import_yaml.LineCounter();
-  const doc = (0, import_yaml.parseDocument)(text, { lineCounter, prettyErrors: true, uniqueKeys: true, merge: true });
+  const position = sourcePosition(text);
+  const deep = deepYamlNestingOffset(text, MAX_JSON_DEPTH);
+  if (deep !== void 0) {
+    const { line, column } = position(deep);
+    return {
+      issues: [
+        { file: fileName, line, column, message: `the file nests deeper than ${MAX_JSON_DEPTH} levels` }
+      ]
+    };
+  }
+  const doc = (0, import_yaml.parseDocument)(text, { prettyErrors: false, uniqueKeys: true, merge: true });
   const fromYamlError = (error63) => {
     const message = error63.code === "DUPLICATE_KEY" ? "this key appears twice in one mapping" : `YAML syntax error: ${firstLine(error63.message)}`;
-    const issue3 = { file: fileName, message };
-    const start = error63.linePos?.[0];
-    if (start) {
-      issue3.line = start.line;
-      issue3.column = start.col;
-    }
-    return issue3;
+    const { line, column } = position(error63.pos[0]);
+    return { file: fileName, line, column, message };
   };
   if (doc.errors.length > 0) {
     const shown = doc.errors.slice(0, MAX_SYNTAX_ERRORS).map(fromYamlError);
@@ -53212,9 +53306,7 @@ function loadYaml(text, fileName) {
   }
   const locate = (path, at) => {
     const offset = yamlOffset(doc, path, at);
-    if (offset === void 0) return void 0;
-    const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
+    return offset === void 0 ? void 0 : position(offset);
   };
   return {
     value,
