@@ -182,17 +182,7 @@ function repositoryOf(deps: HttpApiDeps, given: string | undefined | null, field
 async function orchestrate(deps: HttpApiDeps, { req, res }: Parameters<Route>[0]): Promise<void> {
   const body = parseBody(orchestrateBodySchema, await readJsonBody(req, deps.maxBodyBytes));
   const repo = repositoryOf(deps, body.repository);
-  const options = toStartOptions(body);
-  const client = await deps.clientForRepo(repo);
-  const result = await startSession({
-    client,
-    repo,
-    options,
-    trigger: { kind: "api", actor: "api" },
-    config: deps.sessions.config,
-    runtime: deps.sessions.runtime,
-  });
-  answerStart(res, req, result);
+  await startFromApi({ deps, repo, options: toStartOptions(body), req, res });
 }
 
 async function quickStart(deps: HttpApiDeps, { req, res }: Parameters<Route>[0]): Promise<void> {
@@ -203,16 +193,28 @@ async function quickStart(deps: HttpApiDeps, { req, res }: Parameters<Route>[0])
   if (body.ref !== undefined) options.ref = body.ref;
   if (body.parallel !== undefined) options.parallel = body.parallel;
   if (body.budget_usd !== undefined) options.budgetUsd = body.budget_usd;
+  await startFromApi({ deps, repo, options, req, res });
+}
+
+/** Both start endpoints: act through the App's installation on the repository, answer 202 or why not. */
+async function startFromApi(args: {
+  deps: HttpApiDeps;
+  repo: RepoRef;
+  options: Parameters<typeof startSession>[0]["options"];
+  req: IncomingMessage;
+  res: ServerResponse;
+}): Promise<void> {
+  const { deps, repo } = args;
   const client = await deps.clientForRepo(repo);
   const result = await startSession({
     client,
     repo,
-    options,
+    options: args.options,
     trigger: { kind: "api", actor: "api" },
     config: deps.sessions.config,
     runtime: deps.sessions.runtime,
   });
-  answerStart(res, req, result);
+  answerStart(args.res, args.req, result);
 }
 
 function answerStart(res: ServerResponse, req: IncomingMessage, result: StartSessionResult): void {
