@@ -60,6 +60,11 @@ export function retryMessage(args: {
     if (!task) {
       const near = closestMatch(id, ids);
       lines.push(`\`${id}\` is not a task of this session${near ? ` (did you mean \`${near}\`?)` : ""}.`);
+    } else if (task.status === "skipped" && task.reason) {
+      // A skipped task runs again when what it waits for is retried: point there.
+      lines.push(
+        `\`${id}\` was skipped (${task.reason}); retry that task and \`${id}\` runs again after it.`,
+      );
     } else {
       lines.push(`\`${id}\` is ${task.status}; only failed or cancelled tasks can be retried.`);
     }
