@@ -1,6 +1,6 @@
 import nock from "nock";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { github, installationToken } from "../support/nock-github.js";
+import { describe, expect, it } from "vitest";
+import { github, installationToken, useOfflineNock } from "../support/nock-github.js";
 import { existingSession, serveSession } from "../support/nock-session.js";
 import { APP_ID, createTestProbot } from "../support/test-probot.js";
 import { examplePayload, forRepository, type Payload } from "../support/webhook-examples.js";
@@ -14,16 +14,7 @@ const TASKS = {
   ],
 };
 
-beforeAll(() => {
-  if (!nock.isActive()) nock.activate();
-  nock.disableNetConnect();
-});
-afterEach(() => {
-  nock.cleanAll();
-});
-afterAll(() => {
-  nock.enableNetConnect();
-});
+useOfflineNock();
 
 function checkRunEvent(
   action: "requested_action" | "rerequested",

@@ -1,7 +1,13 @@
 import nock from "nock";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { COMMAND_HELP } from "../../../src/core/parse-command.js";
-import { github, installationToken, permission, scriptStartSession } from "../support/nock-github.js";
+import {
+  github,
+  installationToken,
+  permission,
+  scriptStartSession,
+  useOfflineNock,
+} from "../support/nock-github.js";
 import { APP_ID, createTestProbot } from "../support/test-probot.js";
 import { examplePayload, forRepository, type Payload } from "../support/webhook-examples.js";
 
@@ -11,16 +17,7 @@ const FULL = `${OWNER}/${REPO}`;
 const INSTALLATION = 31;
 const COMMENT_ID = 6001;
 
-beforeAll(() => {
-  if (!nock.isActive()) nock.activate();
-  nock.disableNetConnect();
-});
-afterEach(() => {
-  nock.cleanAll();
-});
-afterAll(() => {
-  nock.enableNetConnect();
-});
+useOfflineNock();
 
 function comment(body: string, sender: { login: string; type?: string } = { login: "octocat" }): Payload {
   const payload = forRepository(examplePayload("issue_comment", "created"), {

@@ -1,7 +1,7 @@
 import nock from "nock";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { renderResultBlock } from "../../../src/core/task-result-block.js";
-import { github, installationToken } from "../support/nock-github.js";
+import { github, installationToken, useOfflineNock } from "../support/nock-github.js";
 import { existingSession, serveSession } from "../support/nock-session.js";
 import { createTestProbot } from "../support/test-probot.js";
 import { examplePayload, forRepository, type Payload } from "../support/webhook-examples.js";
@@ -16,16 +16,7 @@ const TASKS = {
 };
 const target = { owner: "acme", repo: "widgets", installationId: INSTALLATION };
 
-beforeAll(() => {
-  if (!nock.isActive()) nock.activate();
-  nock.disableNetConnect();
-});
-afterEach(() => {
-  nock.cleanAll();
-});
-afterAll(() => {
-  nock.enableNetConnect();
-});
+useOfflineNock();
 
 /** `schema` succeeded with PR #7; `migrate` waits for that PR to be merged. */
 function waitingSession() {

@@ -5,9 +5,24 @@
  * run's record is kept between the POST and the GET, as GitHub would.
  */
 import nock from "nock";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { APP_ID } from "./test-probot.js";
 
 export const API = "https://api.github.com";
+
+/** For a handler test file: no real network while it runs, and no scope left over between tests. */
+export function useOfflineNock(): void {
+  beforeAll(() => {
+    if (!nock.isActive()) nock.activate();
+    nock.disableNetConnect();
+  });
+  afterEach(() => {
+    nock.cleanAll();
+  });
+  afterAll(() => {
+    nock.enableNetConnect();
+  });
+}
 
 export function github(): nock.Scope {
   return nock(API);
