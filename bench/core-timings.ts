@@ -1,7 +1,8 @@
 import { stringify } from "yaml";
 import { parseTasksFile } from "../src/core/parse-tasks-file.js";
 import { countStatuses, observationOf, reconcile, type TaskObservations } from "../src/core/reconcile.js";
-import { applyDecision, recordAttemptResult, type MutableObservations } from "../src/core/session-state.js";
+import { step, type SessionMachine } from "../src/core/session-machine.js";
+import type { SessionState } from "../src/core/session-state.js";
 import type { TaskGraph } from "../src/core/task-graph.js";
 import { randomDag, randomTasks, seededRandom } from "../test/support/random-dag.js";
 import type { Benchmark } from "./benchmark.js";
@@ -36,21 +37,23 @@ function midRunSession(): { graph: TaskGraph; tasks: TaskObservations; maxParall
   const graph = randomDag({ shape: "layered", size: RECONCILE_TASKS, seed: 1_000 });
   const maxParallel = 16;
   const random = seededRandom(7);
-  let tasks: MutableObservations = {};
+  const machine: SessionMachine = { graph, limits: { maxParallel } };
+  let state: SessionState = { tasks: {} };
   let finished = 0;
   let failures = 0;
   while (finished < RECONCILE_TASKS / 2) {
-    tasks = applyDecision(tasks, reconcile({ graph, tasks, limits: { maxParallel } }));
-    const running = graph.order.filter((id) => tasks[id]?.status === "running");
+    state = step(machine, state, { type: "advance" }).state;
+    const running = graph.order.filter((id) => state.tasks[id]?.status === "running");
     const id = running[Math.floor(random() * running.length)] as string;
     // Two tasks at the end of a path fail, so the observation has failures without skipping half the graph.
     const succeeded = failures >= 2 || (graph.dependents.get(id)?.length ?? 0) > 0;
     if (!succeeded) failures++;
-    tasks = recordAttemptResult(tasks, { id, attempt: tasks[id]?.attempts ?? 1, succeeded, costUsd: 0.25 });
+    const attempt = state.tasks[id]?.attempts ?? 1;
+    state = step(machine, state, { type: "attempt_ended", id, attempt, succeeded, costUsd: 0.25 }).state;
     finished++;
   }
-  tasks = applyDecision(tasks, reconcile({ graph, tasks, limits: { maxParallel } }));
-  return { graph, tasks, maxParallel };
+  state = step(machine, state, { type: "advance" }).state;
+  return { graph, tasks: state.tasks, maxParallel };
 }
 
 export const coreTimings: Benchmark = {

@@ -90,6 +90,30 @@ export function spentUsd(tasks: TaskObservations): number {
   return total;
 }
 
+/**
+ * Whether a failed task gets another attempt: it has retries left, the budget is not spent and
+ * no cancel was asked for. Until then its dependents wait instead of being skipped.
+ */
+export function canRetry(args: {
+  graph: TaskGraph;
+  tasks: TaskObservations;
+  id: string;
+  budgetUsd: number | undefined;
+  cancelRequested: boolean;
+}): boolean {
+  const budgetReached = args.budgetUsd !== undefined && spentUsd(args.tasks) >= args.budgetUsd;
+  return (
+    retriesLeft(args.graph, observationOf(args.tasks, args.id), args.id) &&
+    !budgetReached &&
+    !args.cancelRequested
+  );
+}
+
+function retriesLeft(graph: TaskGraph, observed: TaskObservation, id: string): boolean {
+  const task = graph.byId.get(id);
+  return observed.status === "failed" && task !== undefined && observed.attempts < 1 + task.retries;
+}
+
 export function reconcile(input: ReconcileInput): Decision {
   const { graph, tasks } = input;
   const maxParallel = Math.max(1, Math.floor(input.limits.maxParallel));
@@ -103,17 +127,8 @@ export function reconcile(input: ReconcileInput): Decision {
   // For skipped tasks: the task whose failure or cancellation caused it, for the reason text.
   const rootCause = new Map<string, string>();
   const decision: Decision = { start: [], skip: [], cancel: [], waiting: [], finished: null };
-  const retryable = (id: string): boolean => {
-    const observed = observationOf(tasks, id);
-    const task = graph.byId.get(id);
-    return (
-      observed.status === "failed" &&
-      task !== undefined &&
-      observed.attempts < 1 + task.retries &&
-      !budgetReached &&
-      !cancelling
-    );
-  };
+  const retryable = (id: string): boolean =>
+    retriesLeft(graph, observationOf(tasks, id), id) && !budgetReached && !cancelling;
 
   const ready: string[] = [];
   let running = 0;

@@ -1,5 +1,5 @@
-import { reconcile } from "./reconcile.js";
-import { applyDecision, recordAttemptResult, type MutableObservations } from "./session-state.js";
+import { step, type SessionMachine } from "./session-machine.js";
+import type { SessionState } from "./session-state.js";
 import type { TaskGraph } from "./task-graph.js";
 
 export interface ScheduledTask {
@@ -27,22 +27,24 @@ export function simulateSession(args: {
 }): SimulatedSession {
   const { graph } = args;
   const duration = args.duration ?? ((id: string) => graph.byId.get(id)?.estimateMinutes ?? 1);
-  let tasks: MutableObservations = {};
+  const machine: SessionMachine = { graph, limits: { maxParallel: args.agents } };
+  let state: SessionState = { tasks: {} };
   const schedule: ScheduledTask[] = [];
   const running: ScheduledTask[] = [];
   const freeAgents = Array.from({ length: Math.max(1, args.agents) }, (_, i) => i + 1);
   let now = 0;
 
   for (;;) {
-    const decision = reconcile({ graph, tasks, limits: { maxParallel: args.agents } });
-    tasks = applyDecision(tasks, decision);
-    for (const start of decision.start) {
+    const advanced = step(machine, state, { type: "advance" });
+    state = advanced.state;
+    for (const start of advanced.actions) {
+      if (start.type !== "start") continue;
       const agent = freeAgents.shift() ?? 0;
       const entry = { id: start.id, start: now, end: now + duration(start.id), agent };
       schedule.push(entry);
       running.push(entry);
     }
-    if (decision.finished || running.length === 0) break;
+    if (state.outcome !== undefined || running.length === 0) break;
 
     // Advance to the next finish; every task ending at that instant completes together.
     now = Math.min(...running.map((entry) => entry.end));
@@ -51,7 +53,12 @@ export function simulateSession(args: {
       if (entry.end !== now) continue;
       running.splice(i, 1);
       freeAgents.push(entry.agent);
-      tasks = recordAttemptResult(tasks, { id: entry.id, attempt: 1, succeeded: true });
+      state = step(machine, state, {
+        type: "attempt_ended",
+        id: entry.id,
+        attempt: 1,
+        succeeded: true,
+      }).state;
     }
     freeAgents.sort((a, b) => a - b);
   }

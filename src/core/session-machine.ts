@@ -1,0 +1,326 @@
+import {
+  canRetry,
+  observationOf,
+  reconcile,
+  type SessionOutcome,
+  type TaskObservation,
+  type TaskStatus,
+} from "./reconcile.js";
+import { copySessionState, type SessionState } from "./session-state.js";
+import { descendants, type TaskGraph } from "./task-graph.js";
+
+/**
+ * The session machine: every rule that turns what happened into session state lives here, once,
+ * for both runtimes. An adapter (the App's pass, the local executor) turns its I/O into events,
+ * calls `step`, stores the new state and carries out the actions. `reconcile` decides what
+ * starts; this file says what every decision and every result does to the state.
+ *
+ * Transitions of one task (status · attempts), by event:
+ *
+ * | event                       | from                                  | to                           | actions                     |
+ * |-----------------------------|---------------------------------------|------------------------------|-----------------------------|
+ * | advance (reconcile)         | pending, ready, a slot free           | running · n+1                | start                       |
+ * |                             | failed, retries and budget left       | running · n+1                | start (retry)               |
+ * |                             | pending, a dependency did not succeed | skipped (why)                | skipped                     |
+ * |                             | pending, the budget is spent          | skipped (why)                | skipped                     |
+ * |                             | pending, dependencies not merged      | pending                      | waiting                     |
+ * |                             | pending or running, cancel requested  | cancelled                    | stop (if it ran), forget    |
+ * |                             | nothing runs, nothing can start       | session ended                | finished                    |
+ * | run_seen n (proof of a run) | pending · < n                         | running · n (or cancelled)   | forget (+ stop if cancelled) |
+ * |                             | cancelled · n, run still active       | cancelled · n                | stop                        |
+ * | attempt_ended n             | running · n                           | succeeded / failed, cost +=  | ended                       |
+ * | dispatch_failed n           | running · n                           | failed (why)                 | ended                       |
+ * | dispatch_withdrawn n        | running · n                           | pending · n-1                | forget                      |
+ * | attempt_interrupted n       | running · n                           | pending · n-1, cost +=       | forget                      |
+ * | resume                      | running · n                           | pending · n-1                | forget                      |
+ * | merged                      | succeeded                             | succeeded, merged            | —                           |
+ * | retry (ids or "failed")     | failed (or named cancelled)           | pending; skipped/cancelled dependents pending; session reopened | forget, retried |
+ * | cancel                      | session not ended                     | cancel requested             | — (next advance cancels)    |
+ *
+ * An event for another attempt than the task's current one changes nothing (a duplicate, late or
+ * stale report). Once the session has ended only `retry` (which reopens it) and `merged` apply.
+ */
+
+export interface SessionLimits {
+  maxParallel: number;
+  budgetUsd?: number | undefined;
+}
+
+export interface SessionMachine {
+  graph: TaskGraph;
+  limits: SessionLimits;
+}
+
+export type SessionEvent =
+  /** Decide what to do next (reconcile) and record the decision. */
+  | { type: "advance" }
+  /** A run of attempt `attempt` exists (proof of dispatch, even if the record lost the start). */
+  | { type: "run_seen"; id: string; attempt: number; active: boolean }
+  | {
+      type: "attempt_ended";
+      id: string;
+      attempt: number;
+      succeeded: boolean;
+      reason?: string;
+      costUsd?: number;
+    }
+  /** The attempt could not be started at all (the dispatch was refused): it fails with the reason. */
+  | { type: "dispatch_failed"; id: string; attempt: number; reason: string }
+  /** The start was not carried out and left no trace (its claim was not made): undone. */
+  | { type: "dispatch_withdrawn"; id: string; attempt: number }
+  /** Stopped by the executor itself (Ctrl-C): the attempt runs again later under the same number. */
+  | { type: "attempt_interrupted"; id: string; attempt: number; costUsd?: number }
+  /** The executor restarted: every attempt recorded as running was interrupted. */
+  | { type: "resume" }
+  /** A succeeded task's work reached the base branch. */
+  | { type: "merged"; id: string }
+  | { type: "retry"; tasks: readonly string[] | "failed" }
+  | { type: "cancel" };
+
+export type SessionAction =
+  /** Start attempt `attempt` of the task (dispatch a run, spawn an agent). */
+  | { type: "start"; id: string; attempt: number; retry: boolean }
+  /** Stop the running attempt (cancel its run, kill its agent). */
+  | { type: "stop"; id: string; attempt: number }
+  /** The adapter's facts about the task's last attempt (run id, PR, worktree) no longer apply. */
+  | { type: "forget"; id: string }
+  | { type: "skipped"; id: string; reason: string }
+  /** A `base: merged` task waits for these dependencies' work to reach the base branch. */
+  | { type: "waiting"; id: string; unmerged: string[] }
+  /** An attempt's end was recorded; `willRetry`: the next advance starts another attempt. */
+  | { type: "ended"; id: string; attempt: number; succeeded: boolean; willRetry: boolean }
+  | { type: "retried"; ids: string[] }
+  | { type: "finished"; outcome: SessionOutcome };
+
+export interface Step {
+  state: SessionState;
+  actions: SessionAction[];
+}
+
+/** Applies one event. Pure: the input state is never changed. */
+export function step(machine: SessionMachine, state: SessionState, event: SessionEvent): Step {
+  const next = copySessionState(state);
+  const actions: SessionAction[] = [];
+  const ended = state.outcome !== undefined;
+  if (ended && event.type !== "retry" && event.type !== "merged") return { state: next, actions };
+  const apply = TRANSITIONS[event.type] as (context: Context, event: SessionEvent) => void;
+  apply({ machine, state: next, actions }, event);
+  return { state: next, actions };
+}
+
+/** Applies events in order; the actions of all of them, in order. */
+export function stepAll(machine: SessionMachine, state: SessionState, events: readonly SessionEvent[]): Step {
+  let current: Step = { state, actions: [] };
+  for (const event of events) {
+    const after = step(machine, current.state, event);
+    current = { state: after.state, actions: [...current.actions, ...after.actions] };
+  }
+  return current;
+}
+
+interface Context {
+  machine: SessionMachine;
+  /** The copy being changed. */
+  state: SessionState;
+  actions: SessionAction[];
+}
+
+type Transitions = {
+  [K in SessionEvent["type"]]: (context: Context, event: Extract<SessionEvent, { type: K }>) => void;
+};
+
+const TRANSITIONS: Transitions = {
+  advance({ machine, state, actions }) {
+    const decision = reconcile({
+      graph: machine.graph,
+      tasks: state.tasks,
+      limits: machine.limits,
+      cancelRequested: state.cancelRequested === true,
+    });
+    for (const cancel of decision.cancel) {
+      const previous = observationOf(state.tasks, cancel.id);
+      set(
+        state,
+        cancel.id,
+        { status: "cancelled", attempts: previous.attempts, reason: "the session was cancelled" },
+        previous,
+      );
+      if (cancel.wasRunning) actions.push({ type: "stop", id: cancel.id, attempt: previous.attempts });
+      else actions.push({ type: "forget", id: cancel.id });
+    }
+    for (const skip of decision.skip) {
+      const previous = observationOf(state.tasks, skip.id);
+      set(state, skip.id, { status: "skipped", attempts: previous.attempts, reason: skip.reason }, previous);
+      actions.push({ type: "skipped", id: skip.id, reason: skip.reason });
+    }
+    for (const wait of decision.waiting)
+      actions.push({ type: "waiting", id: wait.id, unmerged: wait.unmerged });
+    for (const start of decision.start) {
+      set(
+        state,
+        start.id,
+        { status: "running", attempts: start.attempt },
+        observationOf(state.tasks, start.id),
+      );
+      actions.push({ type: "start", id: start.id, attempt: start.attempt, retry: start.retry });
+    }
+    if (decision.finished) {
+      state.outcome = { conclusion: decision.finished.conclusion, summary: decision.finished.summary };
+      actions.push({ type: "finished", outcome: decision.finished });
+    }
+  },
+
+  run_seen({ machine, state, actions }, event) {
+    if (!machine.graph.byId.has(event.id)) return;
+    const previous = observationOf(state.tasks, event.id);
+    if (previous.status === "pending" && previous.attempts < event.attempt) {
+      // The run proves attempt n was dispatched even if the record lost the start (a crash before
+      // the save, or another process's save overwriting ours): take it up.
+      const cancelling = state.cancelRequested === true;
+      const status: TaskStatus = cancelling ? "cancelled" : "running";
+      set(
+        state,
+        event.id,
+        { status, attempts: event.attempt, ...(cancelling ? { reason: "the session was cancelled" } : {}) },
+        previous,
+      );
+      actions.push({ type: "forget", id: event.id });
+      if (cancelling && event.active) actions.push({ type: "stop", id: event.id, attempt: event.attempt });
+      return;
+    }
+    // A run we learn about only now, of a task cancelled meanwhile: stop it.
+    if (previous.status === "cancelled" && previous.attempts === event.attempt && event.active) {
+      actions.push({ type: "stop", id: event.id, attempt: event.attempt });
+    }
+  },
+
+  attempt_ended(context, event) {
+    const reason = event.succeeded ? undefined : (event.reason ?? "the task failed");
+    endAttempt(context, { ...event, reason });
+  },
+
+  dispatch_failed(context, event) {
+    endAttempt(context, { id: event.id, attempt: event.attempt, succeeded: false, reason: event.reason });
+  },
+
+  dispatch_withdrawn({ state, actions }, event) {
+    if (!isCurrent(state, event)) return;
+    backToPending(state, event.id, 0);
+    actions.push({ type: "forget", id: event.id });
+  },
+
+  attempt_interrupted({ state, actions }, event) {
+    if (!isCurrent(state, event)) return;
+    backToPending(state, event.id, event.costUsd ?? 0);
+    actions.push({ type: "forget", id: event.id });
+  },
+
+  resume({ state, actions }) {
+    for (const [id, task] of Object.entries(state.tasks)) {
+      if (task.status !== "running") continue;
+      backToPending(state, id, 0);
+      actions.push({ type: "forget", id });
+    }
+  },
+
+  merged({ state }, event) {
+    const previous = state.tasks[event.id];
+    if (previous?.status === "succeeded") previous.merged = true;
+  },
+
+  retry({ machine, state, actions }, event) {
+    const { graph } = machine;
+    const candidates = event.tasks === "failed" ? graph.order : event.tasks;
+    const retried: string[] = [];
+    for (const id of candidates) {
+      const previous = observationOf(state.tasks, id);
+      const eligible =
+        previous.status === "failed" || (event.tasks !== "failed" && previous.status === "cancelled");
+      if (!eligible || !graph.byId.has(id)) continue;
+      retried.push(id);
+      // The attempt count is kept, so the next start is a new attempt (with a new claim).
+      set(state, id, { status: "pending", attempts: previous.attempts }, previous);
+      actions.push({ type: "forget", id });
+      for (const downstream of descendants(graph, id)) {
+        const below = observationOf(state.tasks, downstream);
+        if (below.status !== "skipped" && below.status !== "cancelled") continue;
+        set(state, downstream, { status: "pending", attempts: below.attempts }, below);
+        actions.push({ type: "forget", id: downstream });
+      }
+    }
+    if (retried.length === 0) return;
+    // A retry reopens an ended or cancelled session.
+    delete state.cancelRequested;
+    delete state.outcome;
+    actions.push({ type: "retried", ids: retried });
+  },
+
+  cancel({ state }) {
+    state.cancelRequested = true;
+  },
+};
+
+function isCurrent(state: SessionState, event: { id: string; attempt: number }): boolean {
+  const task = state.tasks[event.id];
+  return task?.status === "running" && task.attempts === event.attempt;
+}
+
+function endAttempt(
+  { machine, state, actions }: Context,
+  result: {
+    id: string;
+    attempt: number;
+    succeeded: boolean;
+    reason: string | undefined;
+    costUsd?: number | undefined;
+  },
+): void {
+  if (!isCurrent(state, result)) return;
+  const previous = observationOf(state.tasks, result.id);
+  const ended: TaskObservation = {
+    status: result.succeeded ? "succeeded" : "failed",
+    attempts: previous.attempts,
+  };
+  if (result.reason !== undefined) ended.reason = result.reason;
+  set(state, result.id, ended, previous, result.costUsd ?? 0);
+  const willRetry =
+    !result.succeeded &&
+    canRetry({
+      graph: machine.graph,
+      tasks: state.tasks,
+      id: result.id,
+      budgetUsd: machine.limits.budgetUsd,
+      cancelRequested: state.cancelRequested === true,
+    });
+  actions.push({
+    type: "ended",
+    id: result.id,
+    attempt: result.attempt,
+    succeeded: result.succeeded,
+    willRetry,
+  });
+}
+
+/**
+ * The attempt did not finish: back to pending without counting it, so it starts again as the same
+ * attempt instead of using up a retry. What it cost still counts.
+ */
+function backToPending(state: SessionState, id: string, costUsd: number): void {
+  const previous = observationOf(state.tasks, id);
+  set(state, id, { status: "pending", attempts: Math.max(0, previous.attempts - 1) }, previous, costUsd);
+}
+
+/** Sets a task's state, carrying over what every attempt spent (plus `addedCostUsd`). */
+function set(
+  state: SessionState,
+  id: string,
+  next: TaskObservation,
+  previous: TaskObservation,
+  addedCostUsd = 0,
+): void {
+  const cost = (previous.costUsd ?? 0) + addedCostUsd;
+  if (cost > 0 || previous.costUsd !== undefined) next.costUsd = cost;
+  if (next.status === "succeeded" && previous.merged === true && previous.status === "succeeded")
+    next.merged = true;
+  state.tasks[id] = next;
+}
