@@ -2,7 +2,7 @@ import { renderStatusSummary, renderStatusTitle, statusTotals } from "../../core
 import type { TaskGraph } from "../../core/task-graph.js";
 import { httpStatus, type GitHubClient } from "../github-client.js";
 import type { LoadedSession } from "./load-session.js";
-import { encodeSessionRecord, type SessionRecord } from "./session-record.js";
+import { taskViews, encodeSessionRecord, type SessionRecord } from "./session-record.js";
 import { sessionView } from "./session-status.js";
 
 /** Buttons on the summary check run (at most 3; label ≤ 20, description ≤ 40 characters). */
@@ -35,14 +35,14 @@ export function renderSummaryCheck(args: {
 }): SummaryCheckContent {
   const { record, graph } = args;
   const view = sessionView(args);
-  const totals = statusTotals(graph, record.tasks);
+  const totals = statusTotals(graph, taskViews(record));
   const actions: SummaryCheckContent["actions"] = [];
   if (totals.failed > 0) actions.push({ ...SUMMARY_ACTIONS.retryFailed });
   if (view.state === "running" && !record.cancelRequested) actions.push({ ...SUMMARY_ACTIONS.cancel });
   const content: SummaryCheckContent = {
     status: view.state === "running" ? "in_progress" : "completed",
     title: renderStatusTitle(view, totals),
-    summary: renderStatusSummary({ view, graph, tasks: record.tasks }),
+    summary: renderStatusSummary({ view, graph, tasks: taskViews(record) }),
     text: `${RECORD_NOTE}\n\n${encodeSessionRecord(record)}`,
     actions,
   };

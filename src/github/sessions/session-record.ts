@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { z } from "zod";
-import { TASK_STATUSES } from "../../core/reconcile.js";
+import { observationOf, type TaskObservation } from "../../core/reconcile.js";
+import { sessionStateShape } from "../../core/session-state.js";
 import { tasksFileSchema } from "../../core/tasks-schema.js";
 
 /**
@@ -12,14 +13,12 @@ import { tasksFileSchema } from "../../core/tasks-schema.js";
 export const TASK_CHECK_CONCLUSIONS = ["success", "failure", "cancelled", "timed_out", "skipped"] as const;
 export type TaskCheckConclusion = (typeof TASK_CHECK_CONCLUSIONS)[number];
 
-const taskRecordSchema = z.object({
-  status: z.enum(TASK_STATUSES),
-  attempts: z.number().int().min(0),
-  reason: z.string().optional(),
-  costUsd: z.number().min(0).optional(),
-  /** The task's pull request was merged (observed for dependents with `base: "merged"`). */
-  merged: z.boolean().optional(),
-  // Per attempt: cleared when a new attempt starts or the task goes back to pending.
+/**
+ * What the App knows about a task beside the core's state (`tasks`): its run, pull request and
+ * timing. Everything but `check` belongs to the current attempt and is dropped when the session
+ * machine says the attempt no longer applies (a `forget` or `start` action).
+ */
+const taskFactsSchema = z.object({
   runId: z.number().int().optional(),
   runUrl: z.string().optional(),
   runConclusion: z.string().optional(),
@@ -39,7 +38,24 @@ const taskRecordSchema = z.object({
     })
     .optional(),
 });
-export type TaskRecord = z.infer<typeof taskRecordSchema>;
+export type TaskFacts = z.infer<typeof taskFactsSchema>;
+
+/** The facts that describe one attempt (all but the check run last written). */
+export const PER_ATTEMPT_FACTS = [
+  "runId",
+  "runUrl",
+  "runConclusion",
+  "prNumber",
+  "prUrl",
+  "turns",
+  "durationMs",
+  "startedAt",
+  "endedAt",
+  "note",
+] as const satisfies ReadonlyArray<keyof TaskFacts>;
+
+/** A task as the App shows it: the core's state and the App's facts together. */
+export type TaskView = TaskObservation & TaskFacts;
 
 const triggerSchema = z.discriminatedUnion("kind", [
   z.object({
@@ -55,7 +71,7 @@ const triggerSchema = z.discriminatedUnion("kind", [
 export type SessionTrigger = z.infer<typeof triggerSchema>;
 
 export const sessionRecordSchema = z.object({
-  version: z.literal(1),
+  version: z.literal(2),
   sha: z.string(),
   /** Path of the tasks file at `sha`; for inline tasks a label such as `(inline)`. */
   file: z.string(),
@@ -82,21 +98,61 @@ export const sessionRecordSchema = z.object({
     })
     .optional(),
   createdAt: z.string(),
-  cancelRequested: z.boolean(),
-  /** Set when the session ended; cleared again when a retry reopens it. */
-  outcome: z
-    .object({
-      conclusion: z.enum(["success", "failure", "cancelled"]),
-      summary: z.string(),
-      at: z.string(),
-    })
-    .optional(),
+  /** The core's state of the session (tasks, cancel, outcome): see core/session-state.ts. */
+  ...sessionStateShape,
+  /** When the session ended (the outcome's time). */
+  endedAt: z.string().optional(),
   /** A session that never started (invalid tasks file): why. */
   error: z.object({ kind: z.string(), message: z.string() }).optional(),
   inlineTasks: tasksFileSchema.optional(),
-  tasks: z.record(z.string(), taskRecordSchema),
+  /** The App's own facts per task, beside the core's state. */
+  runs: z.record(z.string(), taskFactsSchema),
 });
 export type SessionRecord = z.infer<typeof sessionRecordSchema>;
+
+/** The task's state and the App's facts about it, together (a copy). */
+export function taskView(record: Pick<SessionRecord, "tasks" | "runs">, id: string): TaskView {
+  return { ...observationOf(record.tasks, id), ...record.runs[id] };
+}
+
+/** Every task the record knows of, as the App shows it (for the status table and totals). */
+export function taskViews(record: Pick<SessionRecord, "tasks" | "runs">): Record<string, TaskView> {
+  const views: Record<string, TaskView> = {};
+  for (const id of new Set([...Object.keys(record.tasks), ...Object.keys(record.runs)])) {
+    views[id] = taskView(record, id);
+  }
+  return views;
+}
+
+/** The facts kept for a task, made on first use. */
+export function taskFacts(record: Pick<SessionRecord, "runs">, id: string): TaskFacts {
+  return (record.runs[id] ??= {});
+}
+
+/**
+ * Records of version 1 kept the App's facts inside each task's entry and the end time inside the
+ * outcome: split them the way version 2 keeps them, so sessions running across an upgrade go on.
+ */
+function migrateVersion1(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || (value as { version?: unknown }).version !== 1)
+    return value;
+  const old = value as Record<string, unknown> & { tasks?: Record<string, Record<string, unknown>> };
+  const tasks: Record<string, unknown> = {};
+  const runs: Record<string, unknown> = {};
+  for (const [id, entry] of Object.entries(old.tasks ?? {})) {
+    const { status, attempts, reason, costUsd, merged, ...facts } = entry;
+    tasks[id] = { status, attempts, reason, costUsd, merged };
+    if (Object.keys(facts).length > 0) runs[id] = facts;
+  }
+  const migrated: Record<string, unknown> = { ...old, version: 2, tasks, runs };
+  const outcome = old.outcome as { at?: unknown } | undefined;
+  if (outcome !== undefined) {
+    const { at, ...rest } = outcome;
+    migrated.outcome = rest;
+    migrated.endedAt = at;
+  }
+  return migrated;
+}
 
 const OPEN = "<!-- orchestrator:session ";
 const CLOSE = " -->";
@@ -143,7 +199,7 @@ export function decodeSessionRecord(text: string | null | undefined): SessionRec
     const json = payload.startsWith(GZIP_PREFIX)
       ? gunzipSync(Buffer.from(payload.slice(GZIP_PREFIX.length), "base64")).toString("utf8")
       : payload;
-    const parsed = sessionRecordSchema.safeParse(JSON.parse(json));
+    const parsed = sessionRecordSchema.safeParse(migrateVersion1(JSON.parse(json)));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;

@@ -2,7 +2,7 @@ import { observationOf, type TaskStatus } from "../../core/reconcile.js";
 import { renderStatusTitle, statusTotals, type SessionView } from "../../core/render-status.js";
 import type { TaskGraph } from "../../core/task-graph.js";
 import type { RepoRef } from "../github-client.js";
-import type { SessionRecord, SessionTrigger } from "./session-record.js";
+import { taskViews, taskView, type SessionRecord, type SessionTrigger } from "./session-record.js";
 
 /** A session as callers (replies, HTTP API, CLI) see it. */
 export interface SessionStatus {
@@ -71,7 +71,7 @@ export function sessionView(args: {
     sha: record.sha,
     sessionId: args.sessionId,
     parallel: record.options.parallel,
-    cancelRequested: record.cancelRequested,
+    cancelRequested: record.cancelRequested === true,
   };
   if (record.outcome) {
     view.conclusion = record.outcome.conclusion;
@@ -108,11 +108,11 @@ export function buildSessionStatus(args: {
   };
   let summary = view.outcome ?? "";
   if (graph) {
-    const counted = statusTotals(graph, record.tasks);
+    const counted = statusTotals(graph, taskViews(record));
     for (const key of Object.keys(totals) as Array<keyof typeof totals>) totals[key] = counted[key];
     if (!summary) summary = renderStatusTitle(view, counted);
     for (const task of graph.tasks) {
-      const entry = record.tasks[task.id];
+      const entry = taskView(record, task.id);
       const observation = observationOf(record.tasks, task.id);
       const item: SessionTaskStatus = {
         id: task.id,
@@ -122,13 +122,13 @@ export function buildSessionStatus(args: {
         dependencies: [...task.dependencies],
         branch: task.branch,
       };
-      if (entry?.prNumber !== undefined) item.prNumber = entry.prNumber;
-      if (entry?.prUrl !== undefined) item.prUrl = entry.prUrl;
-      if (entry?.runId !== undefined) item.runId = entry.runId;
-      if (entry?.runUrl !== undefined) item.runUrl = entry.runUrl;
-      if (entry?.costUsd !== undefined) item.costUsd = entry.costUsd;
-      if (entry?.durationMs !== undefined) item.durationMs = entry.durationMs;
-      if (entry?.reason !== undefined) item.reason = entry.reason;
+      if (entry.prNumber !== undefined) item.prNumber = entry.prNumber;
+      if (entry.prUrl !== undefined) item.prUrl = entry.prUrl;
+      if (entry.runId !== undefined) item.runId = entry.runId;
+      if (entry.runUrl !== undefined) item.runUrl = entry.runUrl;
+      if (entry.costUsd !== undefined) item.costUsd = entry.costUsd;
+      if (entry.durationMs !== undefined) item.durationMs = entry.durationMs;
+      if (entry.reason !== undefined) item.reason = entry.reason;
       tasks.push(item);
     }
   }
@@ -141,7 +141,7 @@ export function buildSessionStatus(args: {
     summary,
     createdAt: record.createdAt,
     trigger: record.trigger,
-    cancelRequested: record.cancelRequested,
+    cancelRequested: record.cancelRequested === true,
     totals,
     tasks,
   };

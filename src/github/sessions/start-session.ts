@@ -170,7 +170,7 @@ async function start(args: {
 
   const now = config.now().toISOString();
   const record: SessionRecord = {
-    version: 1,
+    version: 2,
     sha,
     file: source.path,
     baseBranch: file.base_branch ?? defaultBranch,
@@ -181,6 +181,7 @@ async function start(args: {
     createdAt: now,
     cancelRequested: false,
     tasks: {},
+    runs: {},
   };
   if (options.only && options.only.length > 0) record.options.only = [...options.only];
   if (options.budgetUsd !== undefined) record.options.budgetUsd = options.budgetUsd;
@@ -292,7 +293,7 @@ async function recordInvalidFile(args: {
   const { client, repo, source, sha, path } = args;
   const now = args.config.now().toISOString();
   const record: SessionRecord = {
-    version: 1,
+    version: 2,
     sha,
     file: path,
     baseBranch: args.defaultBranch,
@@ -304,6 +305,7 @@ async function recordInvalidFile(args: {
     cancelRequested: false,
     error: { kind: source.kind, message: source.message },
     tasks: {},
+    runs: {},
   };
   if (args.trigger.kind === "comment") record.statusComment = { issueNumber: args.trigger.issueNumber };
   const problems = renderIssues(source.issues, 50_000);

@@ -4,7 +4,7 @@ import { renderStatusComment } from "../../core/render-status.js";
 import type { TaskGraph } from "../../core/task-graph.js";
 import { describeApiError, httpStatus, type GitHubClient, type RepoRef } from "../github-client.js";
 import type { AppConfig } from "./app-config.js";
-import type { SessionRecord } from "./session-record.js";
+import { taskViews, type SessionRecord } from "./session-record.js";
 import { sessionView } from "./session-status.js";
 
 /**
@@ -30,14 +30,14 @@ export async function syncStatusComment(args: {
   const target = record.statusComment;
   if (!target) return { written: false };
   const view = sessionView({ ...args, graph: args.graph });
-  const body = renderStatusComment({ view, graph: args.graph, tasks: record.tasks });
+  const body = renderStatusComment({ view, graph: args.graph, tasks: taskViews(record) });
   const digest = sha256(body);
   if (target.digest === digest && target.commentId !== undefined) return { written: false };
   const signature = sha256(
     JSON.stringify([
       view.state,
       view.conclusion ?? null,
-      record.cancelRequested,
+      record.cancelRequested === true,
       args.graph.order.filter((id) => observationOf(record.tasks, id).status === "failed"),
     ]),
   );

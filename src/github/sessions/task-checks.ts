@@ -2,7 +2,13 @@ import { formatUsd } from "../../core/reconcile.js";
 import { formatDuration } from "../../core/render-status.js";
 import type { ResolvedTask, TaskGraph } from "../../core/task-graph.js";
 import { describeApiError, type GitHubClient, type RepoRef } from "../github-client.js";
-import type { SessionRecord, TaskCheckConclusion, TaskRecord } from "./session-record.js";
+import {
+  taskFacts,
+  taskView,
+  type SessionRecord,
+  type TaskCheckConclusion,
+  type TaskView,
+} from "./session-record.js";
 import { taskRunRequest } from "./task-run-request.js";
 
 /**
@@ -39,7 +45,7 @@ export function parseTaskCheckExternalId(
 
 /** The check run a task should have now, or null (pending, running, or cancelled before it ran). */
 export function desiredTaskCheck(
-  entry: TaskRecord | undefined,
+  entry: TaskView | undefined,
 ): { attempt: number; conclusion: TaskCheckConclusion } | null {
   if (!entry) return null;
   const attempt = entry.attempts;
@@ -76,16 +82,21 @@ export async function projectTaskChecks(args: {
    * Attempt outcomes recorded during the pass, in order. A failed attempt that is retried at once
    * is no longer visible in the task's entry, yet its check run must be written.
    */
-  finished?: ReadonlyArray<{ id: string; entry: TaskRecord }>;
+  finished?: ReadonlyArray<{ id: string; entry: TaskView }>;
 }): Promise<{ writes: number; warnings: string[] }> {
   const { client, record, graph } = args;
   let writes = 0;
   const warnings: string[] = [];
-  const wanted = [...(args.finished ?? []), ...graph.order.map((id) => ({ id, entry: record.tasks[id] }))];
+  const wanted = [
+    ...(args.finished ?? []),
+    ...graph.order
+      .filter((id) => record.tasks[id] !== undefined)
+      .map((id) => ({ id, entry: taskView(record, id) })),
+  ];
   for (const { id, entry: shown } of wanted) {
-    const entry = record.tasks[id];
+    const entry = taskView(record, id);
     const desired = desiredTaskCheck(shown);
-    if (!entry || !shown || !desired) continue;
+    if (!desired) continue;
     if (entry.check?.attempt === desired.attempt && entry.check.conclusion === desired.conclusion) continue;
     const task = graph.byId.get(id) as ResolvedTask;
     try {
@@ -116,7 +127,11 @@ export async function projectTaskChecks(args: {
           : { actions: [{ ...TASK_RETRY_ACTION }] }),
       });
       writes++;
-      entry.check = { id: Number(data.id), attempt: desired.attempt, conclusion: desired.conclusion };
+      taskFacts(record, id).check = {
+        id: Number(data.id),
+        attempt: desired.attempt,
+        conclusion: desired.conclusion,
+      };
     } catch (error) {
       warnings.push(`could not write the check run of task "${id}": ${describeApiError(error)}`);
     }
@@ -132,7 +147,7 @@ const TITLES: Record<TaskCheckConclusion, string> = {
   skipped: "Skipped",
 };
 
-function taskCheckTitle(entry: TaskRecord, conclusion: TaskCheckConclusion): string {
+function taskCheckTitle(entry: TaskView, conclusion: TaskCheckConclusion): string {
   const parts = [TITLES[conclusion]];
   if (entry.prNumber !== undefined) parts.push(`PR #${entry.prNumber}`);
   if (entry.costUsd !== undefined) parts.push(`$${formatUsd(entry.costUsd)}`);
@@ -145,7 +160,7 @@ function taskCheckTitle(entry: TaskRecord, conclusion: TaskCheckConclusion): str
 
 function taskCheckSummary(args: {
   task: ResolvedTask;
-  entry: TaskRecord;
+  entry: TaskView;
   record: SessionRecord;
   graph: TaskGraph;
   sessionId: string;

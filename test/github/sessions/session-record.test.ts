@@ -9,11 +9,10 @@ import {
 
 function record(tasks: number): SessionRecord {
   const entries: SessionRecord["tasks"] = {};
+  const runs: SessionRecord["runs"] = {};
   for (let i = 0; i < tasks; i++) {
-    entries[`task-${i}`] = {
-      status: "succeeded",
-      attempts: 1,
-      costUsd: 0.1234,
+    entries[`task-${i}`] = { status: "succeeded", attempts: 1, costUsd: 0.1234 };
+    runs[`task-${i}`] = {
       runId: 9_000_000_000 + i,
       runUrl: `https://github.com/acme/widgets/actions/runs/${9_000_000_000 + i}`,
       prNumber: 1000 + i,
@@ -26,7 +25,7 @@ function record(tasks: number): SessionRecord {
     };
   }
   return {
-    version: 1,
+    version: 2,
     sha: "0123456789012345678901234567890123456789",
     file: "tasks/tasks.json",
     baseBranch: "main",
@@ -37,6 +36,7 @@ function record(tasks: number): SessionRecord {
     createdAt: "2026-01-05T09:00:00.000Z",
     cancelRequested: false,
     tasks: entries,
+    runs,
   };
 }
 
@@ -45,7 +45,7 @@ describe("the session record codec", () => {
     const small = record(2);
     small.tasks["task-0"]!.reason = "it said -- and --> in the output";
     const text = `Human text\n\n${encodeSessionRecord(small)}`;
-    expect(text).toMatch(/<!-- orchestrator:session \{"version":1/);
+    expect(text).toMatch(/<!-- orchestrator:session \{"version":2/);
     expect(text.slice(text.indexOf("<!--") + 4, text.lastIndexOf("-->"))).not.toContain("--");
     expect(decodeSessionRecord(text)).toEqual(small);
   });
@@ -73,6 +73,23 @@ describe("the session record codec", () => {
     expect(decodeSessionRecord(undefined)).toBeNull();
     expect(decodeSessionRecord("no record here")).toBeNull();
     expect(decodeSessionRecord('<!-- orchestrator:session {"version":2} -->')).toBeNull();
+    expect(decodeSessionRecord('<!-- orchestrator:session {"version":3} -->')).toBeNull();
     expect(decodeSessionRecord("<!-- orchestrator:session gz:not-base64!! -->")).toBeNull();
+  });
+
+  it("reads a version 1 record (facts inside each task, the end time inside the outcome) as version 2", () => {
+    const v2 = record(1);
+    v2.outcome = { conclusion: "success", summary: "1 of 1 tasks succeeded" };
+    v2.endedAt = "2026-01-05T09:06:00.000Z";
+    const v1 = {
+      ...v2,
+      version: 1,
+      tasks: { "task-0": { ...v2.tasks["task-0"], ...v2.runs["task-0"] } },
+      outcome: { ...v2.outcome, at: v2.endedAt },
+    } as Record<string, unknown>;
+    delete v1.runs;
+    delete v1.endedAt;
+    const text = `<!-- orchestrator:session ${JSON.stringify(v1)} -->`;
+    expect(decodeSessionRecord(text)).toEqual(v2);
   });
 });

@@ -3,7 +3,11 @@
  * tasks file at the session's commit. Writes to the check run update what later reads return.
  */
 import type nock from "nock";
-import { encodeSessionRecord, type SessionRecord } from "../../../src/github/sessions/session-record.js";
+import {
+  encodeSessionRecord,
+  type SessionRecord,
+  type TaskView,
+} from "../../../src/github/sessions/session-record.js";
 import { APP_ID } from "./test-probot.js";
 
 export interface ExistingSession {
@@ -18,8 +22,18 @@ export function existingSession(args: {
   repo: string;
   checkRunId: number;
   tasksJson: { tasks: Array<{ id: string; prompt: string; dependencies?: string[] }> };
-  tasks: SessionRecord["tasks"];
+  /** Each task's state and the App's facts about it, together; stored apart as the record keeps them. */
+  tasks: Record<string, TaskView>;
 }): ExistingSession {
+  const tasks: SessionRecord["tasks"] = {};
+  const runs: SessionRecord["runs"] = {};
+  for (const [id, { status, attempts, reason, costUsd, merged, ...facts }] of Object.entries(args.tasks)) {
+    tasks[id] = { status, attempts };
+    if (reason !== undefined) tasks[id].reason = reason;
+    if (costUsd !== undefined) tasks[id].costUsd = costUsd;
+    if (merged !== undefined) tasks[id].merged = merged;
+    if (Object.keys(facts).length > 0) runs[id] = facts;
+  }
   const sha = "c".repeat(40);
   const [owner, name] = args.repo.split("/");
   return {
@@ -28,7 +42,7 @@ export function existingSession(args: {
     checkRunId: args.checkRunId,
     patches: [],
     record: {
-      version: 1,
+      version: 2,
       sha,
       file: "tasks/tasks.json",
       baseBranch: "main",
@@ -38,7 +52,8 @@ export function existingSession(args: {
       trigger: { kind: "api", actor: "api" },
       createdAt: "2026-01-05T09:00:00.000Z",
       cancelRequested: false,
-      tasks: args.tasks,
+      tasks,
+      runs,
     },
   };
 }

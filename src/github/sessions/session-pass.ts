@@ -1,0 +1,326 @@
+import { formatRunName } from "../../core/dispatch-inputs.js";
+import {
+  step,
+  type SessionAction,
+  type SessionEvent,
+  type SessionMachine,
+} from "../../core/session-machine.js";
+import { storeSessionState } from "../../core/session-state.js";
+import type { TaskGraph } from "../../core/task-graph.js";
+import { describeApiError, httpStatus, type GitHubClient } from "../github-client.js";
+import type { AppConfig } from "./app-config.js";
+import { dispatchTask } from "./dispatch-task.js";
+import type { LoadedSession } from "./load-session.js";
+import { readRunResult } from "./read-run-result.js";
+import {
+  PER_ATTEMPT_FACTS,
+  taskFacts,
+  taskView,
+  type SessionRecord,
+  type TaskView,
+} from "./session-record.js";
+import type { SessionRuntime } from "./session-runtime.js";
+import { sessionLimits } from "./session-status.js";
+import { taskRunRequest } from "./task-run-request.js";
+import { runKeyFromWorkflowRun, type WorkflowRunLike } from "./workflow-run.js";
+
+/**
+ * One pass of the App over a session: the adapter between GitHub and the session machine. It
+ * turns what GitHub shows (runs, their results, merged pull requests, refused dispatches) into
+ * machine events, and carries out the machine's actions (dispatch, cancel a run) — deciding
+ * nothing itself. Beside the core's state it keeps only the App's facts (`record.runs`).
+ */
+export class SessionPass {
+  readonly machine: SessionMachine;
+  private readonly record: SessionRecord;
+  /** Attempt outcomes in the order they were recorded (see projectTaskChecks). */
+  readonly finished: Array<{ id: string; entry: TaskView }> = [];
+  /** Tasks a retry put back to pending. */
+  retried: string[] = [];
+  readonly warnings: string[] = [];
+  readonly dispatched: Array<{ taskId: string; attempt: number; runId?: number }> = [];
+  /** Starts tried in this pass: a start whose claim failed waits for the next pass. */
+  private readonly tried = new Set<string>();
+  private readonly nowIso: string;
+
+  constructor(
+    private readonly ctx: {
+      client: GitHubClient;
+      session: LoadedSession;
+      graph: TaskGraph;
+      config: AppConfig;
+      runtime: SessionRuntime;
+      now: Date;
+    },
+  ) {
+    this.record = ctx.session.record;
+    this.machine = { graph: ctx.graph, limits: sessionLimits(this.record, ctx.graph) };
+    this.nowIso = ctx.now.toISOString();
+  }
+
+  /** Applies an event and carries out what the machine asks; returns the follow-up events. */
+  async apply(event: SessionEvent): Promise<SessionAction[]> {
+    const actions = this.step(event);
+    const followUps: SessionEvent[] = [];
+    for (const action of actions) followUps.push(...(await this.carryOut(action)));
+    for (const followUp of followUps) await this.apply(followUp);
+    return actions;
+  }
+
+  /** Takes up what the given workflow runs show: runs adopted as proof of dispatch, attempts ended. */
+  async observeRuns(runs: readonly WorkflowRunLike[]): Promise<void> {
+    const { session, graph } = this.ctx;
+    for (const run of latestPerRun(runs)) {
+      const key = runKeyFromWorkflowRun(run);
+      if (!key || key.sessionId !== session.sessionId) continue;
+      const task = graph.byId.get(key.taskId);
+      if (!task) continue;
+      const runId = Number(run.id);
+      const actions = this.step({
+        type: "run_seen",
+        id: key.taskId,
+        attempt: key.attempt,
+        active: run.status !== "completed",
+      });
+      const current = this.record.tasks[key.taskId];
+      if (!current || current.attempts !== key.attempt) continue;
+      const facts = taskFacts(this.record, key.taskId);
+      if (actions.some((action) => action.type === "forget")) facts.startedAt = run.created_at ?? this.nowIso;
+      // Link the run to its attempt: a running one, or one cancelled after it was dispatched.
+      const dispatched =
+        current.status === "running" || (current.status === "cancelled" && facts.startedAt !== undefined);
+      if (facts.runId === undefined && dispatched) {
+        facts.runId = runId;
+        if (run.html_url) facts.runUrl = run.html_url;
+        delete facts.note;
+      }
+      for (const action of actions) if (action.type === "stop") await this.cancelRun(facts.runId ?? runId);
+      if (run.status !== "completed") continue;
+      if (current.status !== "running") {
+        if (current.status === "cancelled" && facts.endedAt === undefined)
+          facts.endedAt = run.updated_at ?? this.nowIso;
+        continue;
+      }
+      const outcome = await readRunResult({
+        client: this.ctx.client,
+        repo: session.repo,
+        run,
+        key,
+        branch: task.branch,
+        allowNoChanges: task.allowNoChanges,
+        timeoutMinutes: task.timeoutMinutes,
+      });
+      facts.runConclusion = outcome.runConclusion;
+      facts.endedAt = run.updated_at ?? this.nowIso;
+      delete facts.note;
+      if (outcome.prNumber !== undefined) facts.prNumber = outcome.prNumber;
+      if (outcome.prUrl !== undefined) facts.prUrl = outcome.prUrl;
+      if (outcome.turns !== undefined) facts.turns = outcome.turns;
+      if (outcome.durationMs !== undefined) facts.durationMs = outcome.durationMs;
+      await this.apply({
+        type: "attempt_ended",
+        id: key.taskId,
+        attempt: key.attempt,
+        succeeded: outcome.succeeded,
+        ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+        ...(outcome.costUsd === undefined ? {} : { costUsd: outcome.costUsd }),
+      });
+    }
+  }
+
+  /** Running tasks whose run has not appeared long after dispatch fail, so the session can go on. */
+  async failNeverStarted(seen: readonly WorkflowRunLike[]): Promise<void> {
+    const limit = this.ctx.config.runNeverStartedAfterMs;
+    const seenNames = new Set(seen.map((run) => run.display_title ?? ""));
+    for (const id of this.ctx.graph.order) {
+      const task = this.record.tasks[id];
+      const facts = this.record.runs[id];
+      if (task?.status !== "running" || facts?.runId !== undefined) continue;
+      const runName = formatRunName({
+        sessionId: this.ctx.session.sessionId,
+        taskId: id,
+        attempt: task.attempts,
+      });
+      if (seenNames.has(runName)) continue;
+      const started = Date.parse(facts?.startedAt ?? "");
+      if (Number.isNaN(started) || this.ctx.now.getTime() - started < limit) continue;
+      const minutes = Math.round(limit / 60_000);
+      const reason =
+        `the workflow run of attempt ${task.attempts} never appeared (${minutes} minutes after dispatch)` +
+        (facts?.note ? `; ${facts.note}` : "") +
+        `; check the task workflow and the Actions settings, then retry`;
+      taskFacts(this.record, id).endedAt = this.nowIso;
+      await this.apply({ type: "attempt_ended", id, attempt: task.attempts, succeeded: false, reason });
+    }
+  }
+
+  /**
+   * Decides and acts until acting no longer changes the picture (a refused dispatch fails its
+   * task, which may start a retry or skip dependents; a merge seen lets a waiting task start).
+   */
+  async advance(): Promise<void> {
+    let mergesChecked = false;
+    for (let round = 0; round < 5; round++) {
+      // The machine is pure: look at what an advance would do before doing it.
+      const peek = step(this.machine, this.record, { type: "advance" });
+      const waiting = peek.actions.filter((action) => action.type === "waiting");
+      if (waiting.length > 0 && !mergesChecked) {
+        mergesChecked = true;
+        if (await this.observeMerges(waiting)) continue;
+      }
+      const failedBefore = this.finished.length;
+      await this.apply({ type: "advance" });
+      if (this.finished.length === failedBefore) return;
+    }
+  }
+
+  /** Steps the machine and stores its state in the record; the actions are the caller's. */
+  private step(event: SessionEvent): SessionAction[] {
+    const { state, actions } = step(this.machine, this.record, event);
+    storeSessionState(this.record, state);
+    for (const action of actions) {
+      if (action.type === "forget" || action.type === "start") this.forget(action.id);
+    }
+    return actions;
+  }
+
+  private async carryOut(action: SessionAction): Promise<SessionEvent[]> {
+    switch (action.type) {
+      case "start":
+        return this.dispatch(action.id, action.attempt);
+      case "stop": {
+        const runId = this.record.runs[action.id]?.runId;
+        if (runId !== undefined) await this.cancelRun(runId);
+        return [];
+      }
+      case "ended":
+        this.finished.push({ id: action.id, entry: taskView(this.record, action.id) });
+        return [];
+      case "retried":
+        this.retried = action.ids;
+        return [];
+      case "finished":
+        this.record.endedAt = this.nowIso;
+        return [];
+      case "forget":
+      case "skipped":
+      case "waiting":
+        return [];
+    }
+  }
+
+  /** Drops the facts of the task's last attempt; the check run last written stays known. */
+  private forget(id: string): void {
+    const facts = this.record.runs[id];
+    if (facts) for (const field of PER_ATTEMPT_FACTS) delete facts[field];
+  }
+
+  private async dispatch(id: string, attempt: number): Promise<SessionEvent[]> {
+    const key = `${id}#${attempt}`;
+    if (this.tried.has(key)) return [{ type: "dispatch_withdrawn", id, attempt }];
+    this.tried.add(key);
+    const facts = taskFacts(this.record, id);
+    facts.startedAt = this.nowIso;
+    const { session, graph } = this.ctx;
+    const outcome = await dispatchTask({
+      client: this.ctx.client,
+      repo: session.repo,
+      checkRunId: session.ref.checkRunId,
+      sha: this.record.sha,
+      dispatchRef: this.record.dispatchRef,
+      workflowFile: this.record.workflowFile,
+      request: taskRunRequest({
+        graph,
+        taskId: id,
+        attempt,
+        sessionId: session.sessionId,
+        sha: this.record.sha,
+        baseBranch: this.record.baseBranch,
+        tasksFile: this.record.inlineTasks ? undefined : this.record.file,
+      }),
+      config: this.ctx.config,
+      runtime: this.ctx.runtime,
+    });
+    switch (outcome.kind) {
+      case "dispatched":
+        if (outcome.runId !== undefined) facts.runId = outcome.runId;
+        if (outcome.runUrl !== undefined) facts.runUrl = outcome.runUrl;
+        this.dispatched.push({
+          taskId: id,
+          attempt,
+          ...(outcome.runId !== undefined ? { runId: outcome.runId } : {}),
+        });
+        return [];
+      case "claimed-elsewhere":
+        return [];
+      case "uncertain":
+        facts.note = outcome.note;
+        return [];
+      case "rejected":
+        facts.endedAt = this.nowIso;
+        return [{ type: "dispatch_failed", id, attempt, reason: outcome.reason }];
+      case "not-claimed":
+        this.warnings.push(`task "${id}" was not started: ${outcome.reason}`);
+        return [{ type: "dispatch_withdrawn", id, attempt }];
+    }
+  }
+
+  /**
+   * Reads the pull requests of the dependencies waiting tasks need merged and tells the machine
+   * of each merge. Returns whether any was merged; waiting tasks get a note saying what they wait for.
+   */
+  private async observeMerges(
+    waiting: ReadonlyArray<Extract<SessionAction, { type: "waiting" }>>,
+  ): Promise<boolean> {
+    const { client, session } = this.ctx;
+    const unmerged = [...new Set(waiting.flatMap((wait) => wait.unmerged))];
+    let changed = false;
+    for (const id of unmerged) {
+      const prNumber = this.record.runs[id]?.prNumber;
+      if (prNumber === undefined) continue;
+      try {
+        const { data } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+          ...session.repo,
+          pull_number: prNumber,
+        });
+        if (data.merged) {
+          await this.apply({ type: "merged", id });
+          changed = true;
+        }
+      } catch (error) {
+        this.warnings.push(`could not read pull request #${prNumber}: ${describeApiError(error)}`);
+      }
+    }
+    for (const wait of waiting) {
+      const facts = taskFacts(this.record, wait.id);
+      const still = wait.unmerged.filter((dep) => this.record.tasks[dep]?.merged !== true);
+      if (still.length > 0) {
+        facts.note = `waiting for the pull request${still.length > 1 ? "s" : ""} of ${still.join(", ")} to be merged`;
+      } else delete facts.note;
+    }
+    return changed;
+  }
+
+  private async cancelRun(runId: number): Promise<void> {
+    try {
+      await this.ctx.client.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel", {
+        ...this.ctx.session.repo,
+        run_id: runId,
+      });
+    } catch (error) {
+      // 409: it already finished, which is what we wanted.
+      if (httpStatus(error) !== 409)
+        this.warnings.push(`could not cancel run ${runId}: ${describeApiError(error)}`);
+    }
+  }
+}
+
+/** Last state of each run id: a `completed` event wins over an older `in_progress` one. */
+function latestPerRun(runs: readonly WorkflowRunLike[]): WorkflowRunLike[] {
+  const byId = new Map<number, WorkflowRunLike>();
+  for (const run of runs) {
+    const known = byId.get(Number(run.id));
+    if (!known || known.status !== "completed") byId.set(Number(run.id), run);
+  }
+  return [...byId.values()];
+}
