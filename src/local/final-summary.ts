@@ -57,11 +57,11 @@ export function finalSummary(args: {
   if (reasons.length > 0) lines.push("", "Why:", ...reasons);
 
   const elapsed = formatDuration(
-    Date.parse(state.finished?.at ?? state.updatedAt) - Date.parse(state.startedAt),
+    Date.parse(state.finishedAt ?? state.updatedAt) - Date.parse(state.startedAt),
   );
   lines.push("");
-  if (state.finished) {
-    lines.push(`Total: ${formatCost(total)} · ${state.finished.summary} · ${elapsed}`);
+  if (state.outcome) {
+    lines.push(`Total: ${formatCost(total)} · ${state.outcome.summary} · ${elapsed}`);
   } else {
     const done = Object.values(state.tasks).filter((o) => o.status === "succeeded").length;
     lines.push(

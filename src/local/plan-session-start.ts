@@ -1,4 +1,5 @@
-import type { TaskObservation } from "../core/reconcile.js";
+import { closestMatch } from "../core/closest-match.js";
+import { observationOf } from "../core/reconcile.js";
 import type { LocalSessionState } from "./state-file.js";
 
 /**
@@ -8,6 +9,8 @@ import type { LocalSessionState } from "./state-file.js";
 export type SessionStart =
   | { kind: "fresh" }
   | { kind: "resume"; state: LocalSessionState }
+  /** `--retry`: the last session again, with these tasks retried; `changed`: tasks whose definition was edited. */
+  | { kind: "retry"; state: LocalSessionState; tasks: readonly string[] | "failed"; changed: string[] }
   /** `--resume` of a session that had already finished: nothing to do. */
   | { kind: "finished"; state: LocalSessionState }
   | { kind: "refuse"; message: string };
@@ -15,7 +18,11 @@ export type SessionStart =
 export function planSessionStart(input: {
   existing: LocalSessionState | null;
   resume: boolean;
+  /** `--retry`: task ids, or every failed task. */
+  retry?: readonly string[] | "failed";
   tasksFileSha256: string;
+  /** A digest of each task's definition in the tasks file as it is now. */
+  taskDigests: Readonly<Record<string, string>>;
   /** The tasks file as the user named it, for messages. */
   tasksFile: string;
   /** `--base`, when given. */
@@ -24,8 +31,9 @@ export function planSessionStart(input: {
   stateFile: string;
 }): SessionStart {
   const { existing, stateFile } = input;
+  if (input.retry !== undefined) return planRetry({ ...input, retry: input.retry });
   if (!input.resume) {
-    if (existing === null || existing.finished !== undefined) return { kind: "fresh" };
+    if (existing === null || existing.outcome !== undefined) return { kind: "fresh" };
     return {
       kind: "refuse",
       message:
@@ -40,7 +48,7 @@ export function planSessionStart(input: {
       message: `There is no session to resume (${stateFile} does not exist). Run without --resume to start one.`,
     };
   }
-  if (existing.finished !== undefined) return { kind: "finished", state: existing };
+  if (existing.outcome !== undefined) return { kind: "finished", state: existing };
   if (existing.tasksFileSha256 !== input.tasksFileSha256) {
     return {
       kind: "refuse",
@@ -50,36 +58,124 @@ export function planSessionStart(input: {
         `resume, or delete ${stateFile} and run without --resume to start a new session with the new file.`,
     };
   }
-  if (input.baseBranch !== undefined && input.baseBranch !== existing.baseBranch) {
-    return {
-      kind: "refuse",
-      message:
-        `Session ${existing.sessionId} runs on base branch ${existing.baseBranch}, not ${input.baseBranch}. ` +
-        `Resume without --base (or with --base ${existing.baseBranch}), or delete ${stateFile} to start over.`,
-    };
-  }
-  return { kind: "resume", state: { ...existing, tasks: restartInterrupted(existing.tasks) } };
+  const otherBase = refuseOtherBase(input, existing, "Resume");
+  if (otherBase) return otherBase;
+  return { kind: "resume", state: existing };
+}
+
+function refuseOtherBase(
+  input: { baseBranch?: string; stateFile: string },
+  existing: LocalSessionState,
+  verb: "Resume" | "Retry",
+): SessionStart | null {
+  if (input.baseBranch === undefined || input.baseBranch === existing.baseBranch) return null;
+  return {
+    kind: "refuse",
+    message:
+      `Session ${existing.sessionId} runs on base branch ${existing.baseBranch}, not ${input.baseBranch}. ` +
+      `${verb} without --base (or with --base ${existing.baseBranch}), or delete ${input.stateFile} to start over.`,
+  };
 }
 
 /**
- * Tasks recorded as running when the executor stopped (crash, Ctrl-C) did not finish: they go
- * back to pending and their interrupted attempt is not counted, so they restart as the same
- * attempt instead of using up a retry.
+ * `--retry`: failed (or named failed and cancelled) tasks of the last session run again with
+ * their skipped dependents; succeeded tasks never do. Tasks that did not succeed may have been
+ * edited since (that is often why one retries); a succeeded task that changed is refused, since
+ * its work no longer matches its definition.
  */
-export function restartInterrupted(
-  tasks: Readonly<Record<string, TaskObservation>>,
-): Record<string, TaskObservation> {
-  const next: Record<string, TaskObservation> = {};
-  for (const [id, observation] of Object.entries(tasks)) {
-    if (observation.status !== "running") {
-      next[id] = { ...observation };
-      continue;
-    }
-    const restarted: TaskObservation = { status: "pending", attempts: Math.max(0, observation.attempts - 1) };
-    if (observation.costUsd !== undefined) restarted.costUsd = observation.costUsd;
-    next[id] = restarted;
+function planRetry(input: {
+  existing: LocalSessionState | null;
+  retry: readonly string[] | "failed";
+  tasksFileSha256: string;
+  taskDigests: Readonly<Record<string, string>>;
+  tasksFile: string;
+  baseBranch?: string;
+  stateFile: string;
+}): SessionStart {
+  const { existing, stateFile } = input;
+  const refuse = (message: string): SessionStart => ({ kind: "refuse", message });
+  if (existing === null) {
+    return refuse(
+      `There is no session to retry (${stateFile} does not exist). Run without --retry to start one.`,
+    );
   }
-  return next;
+  const otherBase = refuseOtherBase(input, existing, "Retry");
+  if (otherBase) return otherBase;
+  const changed = changedTasks(existing, input);
+  if (changed === null) {
+    return refuse(
+      `The tasks file ${input.tasksFile} has changed since session ${existing.sessionId} started, and its ` +
+        `state does not record which tasks (it was written by an older version). Restore the file to retry, ` +
+        `or delete ${stateFile} and run without --retry to start a new session.`,
+    );
+  }
+  const before = Object.keys(existing.taskDigests ?? {});
+  const now = Object.keys(input.taskDigests);
+  const added = now.filter((id) => existing.taskDigests?.[id] === undefined);
+  const removed = before.filter((id) => input.taskDigests[id] === undefined);
+  if (added.length > 0 || removed.length > 0) {
+    const parts = [
+      ...(added.length > 0 ? [`added ${added.join(", ")}`] : []),
+      ...(removed.length > 0 ? [`removed ${removed.join(", ")}`] : []),
+    ];
+    return refuse(
+      `The tasks of session ${existing.sessionId} changed (${parts.join("; ")}): a retry runs the same tasks ` +
+        `again. Undo that change to retry, or delete ${stateFile} and run without --retry to start a new session.`,
+    );
+  }
+  const succeededChanged = changed.filter((id) => observationOf(existing.tasks, id).status === "succeeded");
+  if (succeededChanged.length > 0) {
+    return refuse(
+      `${listed(succeededChanged)} succeeded in session ${existing.sessionId} and changed since; a retry never ` +
+        `runs a succeeded task again, so its work would no longer match the file. Restore ${succeededChanged.length > 1 ? "their" : "its"} ` +
+        `definition to retry the others, or delete ${stateFile} and run without --retry to start a new session.`,
+    );
+  }
+  const problem = retryProblem(existing, input.retry);
+  if (problem) return refuse(problem);
+  return { kind: "retry", state: existing, tasks: input.retry, changed };
+}
+
+/** Tasks whose definition differs from the session's; null when the state cannot tell. */
+function changedTasks(
+  existing: LocalSessionState,
+  input: { tasksFileSha256: string; taskDigests: Readonly<Record<string, string>> },
+): string[] | null {
+  if (existing.tasksFileSha256 === input.tasksFileSha256) return [];
+  if (existing.taskDigests === undefined) return null;
+  return Object.keys(input.taskDigests).filter((id) => {
+    const before = existing.taskDigests?.[id];
+    return before !== undefined && before !== input.taskDigests[id];
+  });
+}
+
+function retryProblem(existing: LocalSessionState, retry: readonly string[] | "failed"): string | null {
+  const ids = Object.keys(existing.taskDigests ?? existing.runs);
+  if (retry === "failed") {
+    if (ids.some((id) => observationOf(existing.tasks, id).status === "failed")) return null;
+    return `No task failed in session ${existing.sessionId}: nothing to retry. Name tasks with --retry <id>… to run cancelled ones again.`;
+  }
+  for (const id of retry) {
+    if (!ids.includes(id)) {
+      const suggestion = closestMatch(id, ids);
+      return `There is no task "${id}" in session ${existing.sessionId}${suggestion ? ` (did you mean "${suggestion}"?)` : ""}.`;
+    }
+    const { status, reason } = observationOf(existing.tasks, id);
+    if (status === "failed" || status === "cancelled") continue;
+    const why = status === "skipped" && reason ? ` (${reason}): retry the task it waits for instead` : "";
+    return `Task "${id}" ${statusWords(status)} in session ${existing.sessionId}${why}; only failed or cancelled tasks can be retried.`;
+  }
+  return null;
+}
+
+function statusWords(status: string): string {
+  if (status === "pending") return "has not run yet";
+  if (status === "running") return "was interrupted (continue with --resume)";
+  return status === "skipped" ? "was skipped" : status;
+}
+
+function listed(ids: readonly string[]): string {
+  return ids.length === 1 ? `Task "${ids[0]}"` : `Tasks ${ids.map((id) => `"${id}"`).join(", ")}`;
 }
 
 function progressWords(state: LocalSessionState): string {

@@ -150,7 +150,7 @@ function totalsLine(state: LocalSessionState, graph: TaskGraph, now: number): st
   const parts = (["running", "succeeded", "failed", "skipped", "pending"] as const)
     .filter((status) => (counts[status] ?? 0) > 0)
     .map((status) => `${counts[status]} ${status === "pending" ? "waiting" : status}`);
-  const end = state.finished ? Date.parse(state.finished.at) : now;
+  const end = state.finishedAt !== undefined ? Date.parse(state.finishedAt) : now;
   const elapsed = formatDuration(end - Date.parse(state.startedAt));
   return `${graph.tasks.length} tasks: ${parts.join(", ")} · ${formatCost(cost)} · ${elapsed} · up to ${state.maxParallel} at once`;
 }

@@ -1,52 +1,71 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { TASK_STATUSES, type SessionConclusion, type TaskObservation } from "../core/reconcile.js";
+import { z } from "zod";
+import { sessionStateShape } from "../core/session-state.js";
 
 /**
- * The local session's record, `.orchestrator/state.json`. It holds the core's observations
- * (`tasks`, exactly what `reconcile` reads) plus what the executor learned about each attempt
- * (`runs`), and is rewritten atomically after every transition, so a `kill -9` at any moment
- * leaves either the previous or the next state on disk, never half of one.
+ * The local session's record, `.orchestrator/state.json`. It holds the core's state (`tasks`,
+ * `outcome`: exactly what the session machine owns) plus what the executor learned about each
+ * attempt (`runs`), is checked against its schema when read, and is rewritten atomically after
+ * every transition, so a `kill -9` at any moment leaves either the previous or the next state on
+ * disk, never half of one.
  */
 
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
-export interface TaskRunRecord {
-  branch: string;
+const taskRunSchema = z.object({
+  branch: z.string(),
   /** ISO times of the current (or last) attempt. */
-  startedAt?: string;
-  endedAt?: string;
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
   /** Branch tip after the task's commit. */
-  commitSha?: string;
-  changedFiles?: number;
-  commits?: number;
-  /** What failed, for code; the words are the observation's `reason`. */
-  failureKind?: string;
+  commitSha: z.string().optional(),
+  changedFiles: z.number().int().min(0).optional(),
+  commits: z.number().int().min(0).optional(),
+  /** What failed, for code; the words are the task state's `reason`. */
+  failureKind: z.string().optional(),
   /** Set while a failed task's worktree is kept for inspection. */
-  keptWorktree?: string;
-}
+  keptWorktree: z.string().optional(),
+});
+export type TaskRunRecord = z.infer<typeof taskRunSchema>;
 
-export interface LocalSessionState {
-  version: typeof STATE_VERSION;
-  sessionId: string;
+/** The executor's facts about an attempt, dropped when the session machine says it no longer applies. */
+export const PER_ATTEMPT_RUN_FACTS = [
+  "startedAt",
+  "endedAt",
+  "commitSha",
+  "changedFiles",
+  "commits",
+  "failureKind",
+  "keptWorktree",
+] as const satisfies ReadonlyArray<keyof TaskRunRecord>;
+
+const stateSchema = z.object({
+  version: z.literal(STATE_VERSION),
+  sessionId: z.string(),
   /** The tasks file as given, relative to the repository root when inside it. */
-  tasksFile: string;
+  tasksFile: z.string(),
   /** sha256 of the tasks file's bytes: `--resume` refuses a file that changed since. */
-  tasksFileSha256: string;
-  baseBranch: string;
-  maxParallel: number;
+  tasksFileSha256: z.string(),
+  /** A digest of each task's definition: `--retry` allows edits only to tasks that did not succeed. */
+  taskDigests: z.record(z.string(), z.string()).optional(),
+  baseBranch: z.string(),
+  maxParallel: z.number().int().min(1),
   /** The `--agent` command (argv) if one was used; absent: Claude Code. Reused by `--resume`. */
-  agentCommand?: string[];
-  startedAt: string;
-  updatedAt: string;
-  /** Set once nothing is left to run. */
-  finished?: { at: string; conclusion: SessionConclusion; summary: string };
-  /** Set when the last run was stopped (Ctrl-C, SIGTERM) before finishing. */
-  interrupted?: { at: string; reason: string };
-  tasks: Record<string, TaskObservation>;
-  runs: Record<string, TaskRunRecord>;
-}
+  agentCommand: z.array(z.string()).optional(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+  /** The core's state of the session (tasks, outcome): see core/session-state.ts. */
+  ...sessionStateShape,
+  /** When the session ended (set with `outcome`). */
+  finishedAt: z.string().optional(),
+  /** Set when the last run was stopped (Ctrl-C, SIGTERM, waiting for merges) before finishing. */
+  interrupted: z.object({ at: z.string(), reason: z.string() }).optional(),
+  /** The executor's own facts per task, beside the core's state. */
+  runs: z.record(z.string(), taskRunSchema),
+});
+export type LocalSessionState = z.infer<typeof stateSchema>;
 
 export class StateFileError extends Error {
   override readonly name = "StateFileError";
@@ -98,28 +117,31 @@ function checkState(value: unknown, path: string): LocalSessionState {
   const problem = (what: string) =>
     new StateFileError(`The session state ${path} ${what}. Delete it to start a new session.`);
   if (typeof value !== "object" || value === null) throw problem("is not a JSON object");
-  const state = value as Partial<LocalSessionState>;
-  if (state.version !== STATE_VERSION) {
-    throw problem(
-      `has format version ${String(state.version)}; this orchestrator reads version ${STATE_VERSION}`,
-    );
+  const version = (value as { version?: unknown }).version;
+  if (version !== STATE_VERSION && version !== 1) {
+    throw problem(`has format version ${String(version)}; this orchestrator reads version ${STATE_VERSION}`);
   }
-  const strings = [
-    "sessionId",
-    "tasksFile",
-    "tasksFileSha256",
-    "baseBranch",
-    "startedAt",
-    "updatedAt",
-  ] as const;
-  for (const key of strings) if (typeof state[key] !== "string") throw problem(`has no ${key}`);
-  if (typeof state.maxParallel !== "number") throw problem("has no maxParallel");
-  if (typeof state.tasks !== "object" || state.tasks === null) throw problem("has no tasks");
-  if (typeof state.runs !== "object" || state.runs === null) throw problem("has no runs");
-  for (const [id, observation] of Object.entries(state.tasks)) {
-    if (!TASK_STATUSES.includes(observation.status) || typeof observation.attempts !== "number") {
-      throw problem(`has an unreadable entry for task ${id}`);
-    }
+  const parsed = stateSchema.safeParse(
+    version === 1 ? migrateVersion1(value as Record<string, unknown>) : value,
+  );
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const [top, id] = issue?.path ?? [];
+  if ((top === "tasks" || top === "runs") && typeof id === "string") {
+    throw problem(`has an unreadable entry for task ${id} (${issue?.message ?? "invalid"})`);
   }
-  return state as LocalSessionState;
+  throw problem(`has an unreadable ${issue?.path.join(".") || "content"} (${issue?.message ?? "invalid"})`);
+}
+
+/** Version 1 kept the outcome and its time together as `finished`. */
+function migrateVersion1(value: Record<string, unknown>): Record<string, unknown> {
+  const { finished, ...rest } = value as {
+    finished?: { at?: unknown; conclusion?: unknown; summary?: unknown };
+  };
+  const migrated: Record<string, unknown> = { ...rest, version: STATE_VERSION };
+  if (finished !== undefined) {
+    migrated.outcome = { conclusion: finished.conclusion, summary: finished.summary };
+    migrated.finishedAt = finished.at;
+  }
+  return migrated;
 }

@@ -92,7 +92,7 @@ describe("kill -9 of the executor, then --resume", () => {
     expect(["a", "b", "c", "d", "e"].map((id) => count("start", id))).toEqual([1, 2, 1, 1, 1]);
 
     const saved = await state();
-    expect(saved?.finished?.conclusion).toBe("success");
+    expect(saved?.outcome?.conclusion).toBe("success");
     for (const id of ["a", "b", "c", "e"]) {
       expect(await gitIn(project.repo, ["rev-list", "--count", `main..orchestrator/${id}`])).toBe(
         id === "c" ? "2" : "1",

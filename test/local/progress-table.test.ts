@@ -130,7 +130,8 @@ describe("final summary", () => {
     const done = finalSummary({
       state: {
         ...state,
-        finished: { at: at(60), conclusion: "failure", summary: "1 of 4 tasks succeeded, 1 failed (broken)" },
+        outcome: { conclusion: "failure", summary: "1 of 4 tasks succeeded, 1 failed (broken)" },
+        finishedAt: at(60),
       },
       graph,
       paths,

@@ -69,7 +69,7 @@ describe("orchestrator run (local executor)", () => {
     expect(events[0]?.session).toMatch(/^local-/);
 
     const saved = await state(project);
-    expect(saved.finished?.conclusion).toBe("success");
+    expect(saved.outcome?.conclusion).toBe("success");
     expect(Object.values(saved.tasks).map((t) => t.status)).toEqual(Array(4).fill("succeeded"));
     expect(saved.runs.d?.commitSha).toBe(await tip("orchestrator/d"));
     expect(await taskWorktrees(project.repo)).toEqual([]);
@@ -148,7 +148,7 @@ describe("orchestrator run (local executor)", () => {
     expect(saved.tasks.other?.status).toBe("succeeded");
     expect(saved.tasks.idle).toMatchObject({ status: "failed" });
     expect(saved.tasks.idle?.reason).toContain("without changing any file");
-    expect(saved.finished?.conclusion).toBe("failure");
+    expect(saved.outcome?.conclusion).toBe("failure");
     expect((await project.events()).map((e) => e.id)).not.toContain("child");
     expect(await revParse(project.repo, "orchestrator/other")).not.toBeNull();
     expect(existsSync(join(project.repo, ".orchestrator", "worktrees", "root"))).toBe(true);
@@ -229,7 +229,7 @@ describe("orchestrator run (local executor)", () => {
         .sort(),
     ).toEqual(["after", "quick", "slow", "slow"]);
     expect(resumed.stdout()).toContain("resuming session");
-    expect((await state(project)).finished?.conclusion).toBe("success");
+    expect((await state(project)).outcome?.conclusion).toBe("success");
     expect(await taskWorktrees(project.repo)).toEqual([]);
   }, 60_000);
 

@@ -1,0 +1,375 @@
+import { mkdir, readdir } from "node:fs/promises";
+import {
+  step,
+  type SessionAction,
+  type SessionEvent as MachineEvent,
+  type SessionMachine,
+} from "../core/session-machine.js";
+import { storeSessionState } from "../core/session-state.js";
+import type { TaskGraph } from "../core/task-graph.js";
+import { allSettledOrThrow } from "../runner/all-settled-or-throw.js";
+import { git } from "../runner/git.js";
+import { runTask, type TaskRunResult } from "../runner/run-task.js";
+import { isTaskFailure } from "../runner/task-failure.js";
+import { addWorktree, removeWorktree } from "../runner/worktree.js";
+import type { LocalPaths } from "./local-paths.js";
+import type { LocalSessionOptions, LocalSessionResult } from "./run-local-session.js";
+import type { SessionEvent } from "./session-events.js";
+import { PER_ATTEMPT_RUN_FACTS, writeStateFile, type LocalSessionState } from "./state-file.js";
+import { stopOrphanAgents } from "./stop-orphan-agents.js";
+import { WorktreeOps } from "./worktree-ops.js";
+
+/**
+ * One run of a local session: the adapter between this machine and the session machine. It
+ * tells the machine what happened (an agent finished or was interrupted, a branch was merged),
+ * stores the new state, writes the state file after every transition, and carries out the
+ * machine's actions (start an agent in its worktree, report a skip, stop to wait for merges).
+ */
+
+interface Finished {
+  id: string;
+  attempt: number;
+  result: TaskRunResult;
+}
+
+export class LocalSession {
+  private readonly graph: TaskGraph;
+  private readonly machine: SessionMachine;
+  private readonly paths: LocalPaths;
+  private readonly state: LocalSessionState;
+  private readonly inFlight = new Map<string, Promise<Finished>>();
+  private readonly stop = new AbortController();
+  /** Removes wait while a task is starting: its agent waits for its add, a removal for nobody. */
+  private readonly worktreeOps = new WorktreeOps();
+  /** Succeeded tasks whose worktrees are removed once their dependents have been started. */
+  private readonly toRemove: string[] = [];
+  private readonly removals: Array<Promise<unknown>> = [];
+
+  constructor(
+    private readonly args: {
+      options: LocalSessionOptions;
+      state: LocalSessionState;
+      paths: LocalPaths;
+      author: { name: string; email: string };
+    },
+  ) {
+    this.graph = args.options.graph;
+    this.machine = {
+      graph: this.graph,
+      limits: { maxParallel: args.state.maxParallel, budgetUsd: this.graph.budgetUsd },
+    };
+    this.paths = args.paths;
+    this.state = args.state;
+  }
+
+  /**
+   * Clears what an earlier run left: agents still running in our worktrees (an executor killed
+   * with -9 cannot stop them) and worktrees nobody will use again. A failed task's worktree is
+   * kept on resume (the summary pointed the user to it); a fresh session starts clean.
+   */
+  private async recover(resuming: boolean): Promise<void> {
+    const stopped = await stopOrphanAgents({ worktreesDir: this.paths.worktreesDir });
+    if (stopped.length > 0) {
+      this.notice(`Stopped ${stopped.length} agent process group(s) left running by an earlier run.`);
+    }
+    const names = await readdir(this.paths.worktreesDir).catch(() => [] as string[]);
+    for (const id of names) {
+      const keep = resuming && this.state.runs[id]?.keptWorktree !== undefined;
+      if (!keep) await removeWorktree({ repoDir: this.paths.repoRoot, path: this.paths.worktree(id) });
+    }
+    if (!resuming) {
+      for (const id of Object.keys(this.state.runs)) delete this.state.runs[id]?.keptWorktree;
+    }
+  }
+
+  /**
+   * Recovers from an earlier run, applies the events that continue it (a resume, a retry), then
+   * runs the graph until it is finished, stopped or waiting.
+   */
+  async run(start: {
+    resumed: boolean;
+    events: MachineEvent[];
+    changed?: string[];
+  }): Promise<LocalSessionResult> {
+    const { options } = this.args;
+    const onAbort = () => {
+      this.stop.abort();
+      if (this.inFlight.size > 0) {
+        this.report({
+          type: "stopping",
+          reason: "stopping the agents and saving the state (Ctrl-C again forces exit)",
+        });
+      }
+    };
+    if (options.signal?.aborted) this.stop.abort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      // The checkout is looked at while leftovers are cleared; the notice comes after the start.
+      const [uncommitted] = await allSettledOrThrow([this.hasUncommittedWork(), this.recover(start.resumed)]);
+      await mkdir(this.paths.logsDir, { recursive: true });
+      for (const event of start.events) this.step(event);
+      await this.save({ type: "session_started", resumed: start.resumed });
+      if (start.changed !== undefined && start.changed.length > 0) {
+        this.notice(`Changed since the last run, and run as now written: ${start.changed.join(", ")}.`);
+      }
+      if (uncommitted) {
+        this.notice(
+          `Your checkout has uncommitted changes; tasks start from the last commit of ${this.state.baseBranch}, without them.`,
+        );
+      }
+      for (;;) {
+        if (!this.stop.signal.aborted) {
+          await this.observeMerges();
+          const actions = this.step({ type: "advance" });
+          const ended = await this.carryOut(actions);
+          if (ended) return ended;
+        }
+        if (this.inFlight.size === 0) break;
+        await this.record(await Promise.race(this.inFlight.values()));
+      }
+      this.removeFinishedWorktrees();
+      await this.worktreesRemoved();
+      const reason = "stopped by a signal (Ctrl-C or SIGTERM)";
+      this.state.interrupted = { at: new Date().toISOString(), reason };
+      await this.save({ type: "session_interrupted", reason });
+      return this.result("interrupted", 130);
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Steps the machine and stores its state; forgets the facts of attempts it says no longer apply. */
+  private step(event: MachineEvent): SessionAction[] {
+    const { state, actions } = step(this.machine, this.state, event);
+    storeSessionState(this.state, state);
+    for (const action of actions) {
+      if (action.type !== "forget" && action.type !== "start") continue;
+      const run = this.runRecord(action.id);
+      for (const field of PER_ATTEMPT_RUN_FACTS) delete run[field];
+    }
+    return actions;
+  }
+
+  /**
+   * Carries out an advance: agents start before the state is written (no start waits for the
+   * disk; a crash in between leaves nothing the next run would not clear), then skips and starts
+   * are saved in order. Returns the result when the session is over or can only wait.
+   */
+  private async carryOut(actions: readonly SessionAction[]): Promise<LocalSessionResult | null> {
+    const now = new Date().toISOString();
+    for (const action of actions) {
+      if (action.type !== "start") continue;
+      this.runRecord(action.id).startedAt = now;
+      this.inFlight.set(action.id, this.runOne(action.id, action.attempt));
+    }
+    for (const action of actions) {
+      if (action.type !== "skipped") continue;
+      const run = this.runRecord(action.id);
+      delete run.startedAt;
+      run.endedAt = now;
+      await this.save({ type: "task_skipped", id: action.id, reason: action.reason });
+    }
+    for (const action of actions) {
+      if (action.type === "start")
+        await this.save({ type: "task_started", id: action.id, attempt: action.attempt });
+    }
+    this.removeFinishedWorktrees();
+    const finished = actions.find((action) => action.type === "finished");
+    if (finished) {
+      await this.worktreesRemoved();
+      this.state.finishedAt = new Date().toISOString();
+      await this.save({ type: "session_finished", outcome: finished.outcome });
+      return this.result("finished", finished.outcome.conclusion === "success" ? 0 : 1);
+    }
+    const waiting = actions.filter((action) => action.type === "waiting");
+    if (this.inFlight.size === 0 && waiting.length > 0) return this.waitForMerges(waiting);
+    return null;
+  }
+
+  private async runOne(id: string, attempt: number): Promise<Finished> {
+    const task = this.graph.byId.get(id);
+    if (task === undefined) throw new Error(`the session machine started unknown task ${id}`);
+    const worktree = this.paths.worktree(id);
+    const { options } = this.args;
+    const repoDir = this.paths.repoRoot;
+    const added = this.worktreeOps.addComing();
+    try {
+      const result = await runTask({
+        cwd: worktree,
+        // Made at the commit the task starts from, once that is known to exist.
+        newCheckout: {
+          repoDir,
+          create: async ({ branch, startPoint }) => {
+            try {
+              await this.worktreeOps.run("add", () =>
+                addWorktree({ repoDir, path: worktree, branch, startPoint }),
+              );
+            } finally {
+              added();
+            }
+          },
+        },
+        task,
+        attempt,
+        sessionId: this.state.sessionId,
+        baseBranch: this.state.baseBranch,
+        dependencyBranches: task.dependencies.map((dep) => this.graph.byId.get(dep)?.branch ?? dep),
+        agent: options.agent,
+        author: this.args.author,
+        logFile: this.paths.log(id),
+        signal: this.stop.signal,
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(options.killGraceMs === undefined ? {} : { killGraceMs: options.killGraceMs }),
+      });
+      return { id, attempt, result };
+    } catch (error) {
+      const kind = isTaskFailure(error) ? error.kind : "internal_error";
+      const message = error instanceof Error ? error.message : String(error);
+      const result: TaskRunResult = {
+        taskId: id,
+        attempt,
+        branch: task.branch,
+        ok: false,
+        failure: { kind, stage: "prepare", message },
+        durationMs: 0,
+      };
+      return { id, attempt, result };
+    } finally {
+      added(); // when preparing failed before the add
+    }
+  }
+
+  /** Tells the machine how an agent's attempt ended, and keeps what the runner learned beside it. */
+  private async record(finished: Finished): Promise<void> {
+    const { id, attempt, result } = finished;
+    this.inFlight.delete(id);
+    const costUsd = result.costUsd === undefined ? {} : { costUsd: result.costUsd };
+
+    if (!result.ok && result.failure?.kind === "cancelled" && this.stop.signal.aborted) {
+      this.step({ type: "attempt_interrupted", id, attempt, ...costUsd });
+      this.runRecord(id).endedAt = new Date().toISOString();
+      await this.save({ type: "task_interrupted", id });
+      return;
+    }
+
+    const run = this.runRecord(id);
+    run.endedAt = new Date().toISOString();
+    const actions = this.step({
+      type: "attempt_ended",
+      id,
+      attempt,
+      succeeded: result.ok,
+      ...(result.failure === undefined ? {} : { reason: result.failure.message }),
+      ...costUsd,
+    });
+    if (result.ok) {
+      // The branch holds the work; the checkout is only needed to look at a failure.
+      this.toRemove.push(id);
+      if (result.commitSha !== undefined) run.commitSha = result.commitSha;
+      if (result.changedFiles !== undefined) run.changedFiles = result.changedFiles.length;
+      if (result.commits !== undefined) run.commits = result.commits;
+      await this.save({ type: "task_succeeded", id, result });
+      return;
+    }
+    run.failureKind = result.failure?.kind ?? "agent_error";
+    run.keptWorktree = this.paths.worktree(id);
+    const willRetry = actions.some((action) => action.type === "ended" && action.willRetry);
+    await this.save({ type: "task_failed", id, result, willRetry });
+  }
+
+  /**
+   * Queued after the dependents they unblocked were started, so removing a finished checkout
+   * never delays the next task's start (the critical path).
+   */
+  private removeFinishedWorktrees(): void {
+    for (const id of this.toRemove.splice(0)) {
+      const path = this.paths.worktree(id);
+      this.removals.push(
+        this.worktreeOps
+          .run("remove", () => removeWorktree({ repoDir: this.paths.repoRoot, path }))
+          .catch(() => false),
+      );
+    }
+  }
+
+  private async worktreesRemoved(): Promise<void> {
+    await Promise.all(this.removals.splice(0));
+  }
+
+  /**
+   * Tasks with `base: merged` start once their dependencies' work is in the base branch. Locally
+   * there are no pull requests: a dependency counts as merged when its branch tip is an ancestor
+   * of the base branch (the user merged it, by any means), checked afresh on every pass.
+   */
+  private async observeMerges(): Promise<void> {
+    const needed = new Set<string>();
+    for (const task of this.graph.tasks) {
+      if (task.base === "merged") for (const dep of task.dependencies) needed.add(dep);
+    }
+    for (const id of needed) {
+      const task = this.state.tasks[id];
+      const tip = this.state.runs[id]?.commitSha;
+      if (task?.status !== "succeeded" || task.merged === true || tip === undefined) continue;
+      const { exitCode } = await git(
+        ["merge-base", "--is-ancestor", tip, `refs/heads/${this.state.baseBranch}`],
+        { cwd: this.paths.repoRoot, okExitCodes: [1, 128] },
+      );
+      if (exitCode === 0) this.step({ type: "merged", id });
+    }
+  }
+
+  /** Nothing runs and the rest waits for merges only the user can make: stop, resumable. */
+  private async waitForMerges(
+    waiting: ReadonlyArray<Extract<SessionAction, { type: "waiting" }>>,
+  ): Promise<LocalSessionResult> {
+    await this.worktreesRemoved();
+    const lines = waiting.map((wait) => {
+      const branches = wait.unmerged.map((dep) => this.graph.byId.get(dep)?.branch ?? dep);
+      return `${wait.id} waits for ${branches.join(", ")}`;
+    });
+    const reason =
+      `waiting for work to be merged into ${this.state.baseBranch} (base: merged): ${lines.join("; ")}. ` +
+      `Merge those branches into ${this.state.baseBranch}, then run \`orchestrator run --resume\``;
+    this.state.interrupted = { at: new Date().toISOString(), reason };
+    await this.save({ type: "session_interrupted", reason });
+    return this.result("waiting", 1);
+  }
+
+  /** Whether the user's checkout is on the base branch with changes to tracked files. */
+  private async hasUncommittedWork(): Promise<boolean> {
+    // One call for both: the branch header and a line per changed file. No ahead/behind count,
+    // which would walk the history to the upstream.
+    const { stdout } = await git(
+      ["status", "--porcelain=v2", "--branch", "--no-ahead-behind", "--untracked-files=no"],
+      { cwd: this.paths.repoRoot },
+    );
+    const lines = stdout.split("\n").filter((line) => line !== "");
+    const onBase = lines.includes(`# branch.head ${this.state.baseBranch}`);
+    return onBase && lines.some((line) => !line.startsWith("#"));
+  }
+
+  private runRecord(id: string) {
+    const task = this.graph.byId.get(id);
+    const run = (this.state.runs[id] ??= { branch: task?.branch ?? id });
+    if (task) run.branch = task.branch;
+    return run;
+  }
+
+  private notice(message: string): void {
+    this.report({ type: "notice", message });
+  }
+
+  private async save(event: SessionEvent): Promise<void> {
+    this.state.updatedAt = new Date().toISOString();
+    await writeStateFile(this.paths.stateFile, this.state);
+    this.report(event);
+  }
+
+  private report(event: SessionEvent): void {
+    this.args.options.reporter?.event(event, { state: this.state, graph: this.graph });
+  }
+
+  private result(status: LocalSessionResult["status"], exitCode: number): LocalSessionResult {
+    return { status, state: this.state, graph: this.graph, paths: this.paths, exitCode };
+  }
+}
