@@ -3,7 +3,7 @@
 # Run:   docker run --env-file .env -p 8080:8080 orchestrator
 
 # Build stage: all dependencies, TypeScript compiled to dist/.
-FROM node:20-slim AS build
+FROM node:26-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would build before the sources are copied.
@@ -13,7 +13,7 @@ COPY src ./src
 RUN npx tsc -p tsconfig.build.json
 
 # Runtime stage: production dependencies and the compiled code only, as an unprivileged user.
-FROM node:20-slim AS runtime
+FROM node:26-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
