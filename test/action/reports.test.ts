@@ -1,8 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { parseResultBlock, type TaskResult } from "../../src/core/task-result-block.js";
-import { agentEnvironment, agentTimeoutMs } from "../../action/src/agent-environment.js";
+import { agentDeadline, agentEnvironment } from "../../action/src/agent-environment.js";
 import { renderJobSummary } from "../../action/src/job-summary.js";
 import { pullRequestTitle, renderPullRequestBody } from "../../action/src/pull-request-body.js";
+import { agentTimeLeftMs } from "../../src/runner/task-agent.js";
+
+/** The agent's time when it starts at `now`, in a job that started at `startedAt`. */
+function agentTimeoutMs(args: {
+  timeoutMinutes: number | undefined;
+  startedAt: number;
+  now: number;
+}): number {
+  const deadline = agentDeadline({ timeoutMinutes: args.timeoutMinutes, startedAt: args.startedAt });
+  return agentTimeLeftMs({ deadline, now: args.now });
+}
 
 const result: TaskResult = {
   version: 1,
