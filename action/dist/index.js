@@ -51906,7 +51906,6 @@ function describeAgent(agent) {
 async function runTask(options) {
   const startedAt = Date.now();
   const { task, attempt } = options;
-  if (options.push && options.remote === void 0) throw new TypeError("runTask: push needs a remote");
   const result = { taskId: task.id, attempt, branch: task.branch, ok: false, durationMs: 0 };
   const log = (line) => writeLog(options.logFile, line);
   const finish = async (failure2) => {
@@ -51919,7 +51918,9 @@ async function runTask(options) {
   };
   const prepared = await prepareStage({ options, result, log });
   if (prepared.failure) return finish(prepared.failure);
-  const agentFailure = await agentStage({ options, result, log });
+  const agent = await setUpAgent(options.agent);
+  if (agent.failure) return finish(agent.failure);
+  const agentFailure = await agentStage({ options, agent: agent.spec, result, log });
   if (agentFailure && options.onAgentFailure !== "keep_partial_work") return finish(agentFailure);
   const kept = await commitAndPushStages({
     options,
@@ -51958,16 +51959,16 @@ async function prepareStage(args) {
     return { failure: stageFailure("prepare", error63) };
   }
 }
-async function agentStage(args) {
-  const { options, result, log } = args;
-  let agent;
+async function setUpAgent(agent) {
   try {
-    const setUp = typeof options.agent === "function" ? await options.agent() : options.agent;
-    if ("failure" in setUp) return agentStageFailure(setUp.failure);
-    agent = setUp;
+    const setUp = typeof agent === "function" ? await agent() : agent;
+    return "failure" in setUp ? { failure: agentStageFailure(setUp.failure) } : { spec: setUp };
   } catch (error63) {
-    return stageFailure("agent", error63);
+    return { failure: stageFailure("agent", error63) };
   }
+}
+async function agentStage(args) {
+  const { options, agent, result, log } = args;
   await log(`== running the agent (${describeAgent(agent)})`);
   const outcome2 = await runTaskAgent({
     cwd: options.cwd,

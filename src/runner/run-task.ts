@@ -33,7 +33,23 @@ export type RunnableTask = Pick<
 > &
   Partial<Pick<ResolvedTask, "model" | "maxTurns" | "maxBudgetUsd" | "allowedTools">>;
 
-export interface RunTaskOptions {
+/** Pushing needs a remote; without one (the local executor), branches stay local. */
+export type RunTaskOptions = RunTaskCommonOptions &
+  (
+    | { remote?: undefined; push?: false }
+    | {
+        /** Fetch bases from this remote (the Action). */
+        remote: string;
+        /**
+         * Push the committed branch to `remote`, leased on the tip seen when the branch was prepared,
+         * so a retry replaces its previous attempt but never someone else's commits (the Action). A
+         * run with no commit (an allowed no-change run) has nothing to push. Default: no push.
+         */
+        push?: boolean;
+      }
+  );
+
+interface RunTaskCommonOptions {
   cwd: string;
   /** Set when `cwd` is made as the branch is prepared (see `PrepareTaskBranchOptions`). */
   newCheckout?: PrepareTaskBranchOptions["newCheckout"];
@@ -49,14 +65,6 @@ export interface RunTaskOptions {
   agent: AgentSpec | AgentSetup;
   /** Identity of merge commits and of the task's commit. */
   author: { name: string; email: string };
-  /** Fetch bases from this remote (the Action); undefined: local branches (the local executor). */
-  remote?: string;
-  /**
-   * Push the committed branch to `remote`, leased on the tip seen when the branch was prepared so
-   * a retry replaces its previous attempt but never someone else's commits (the Action). A run
-   * with no commit (an allowed no-change run) has nothing to push. Default: branches stay local.
-   */
-  push?: boolean;
   /**
    * What becomes of the work when the agent fails. `"stop"` (default, the local executor): nothing
    * is committed; the worktree keeps what the agent left, and a retry rebuilds the branch anyway.
@@ -120,7 +128,6 @@ type Log = (line: string) => Promise<void>;
 export async function runTask(options: RunTaskOptions): Promise<TaskRunResult> {
   const startedAt = Date.now();
   const { task, attempt } = options;
-  if (options.push && options.remote === undefined) throw new TypeError("runTask: push needs a remote");
   const result: TaskRunResult = { taskId: task.id, attempt, branch: task.branch, ok: false, durationMs: 0 };
   const log: Log = (line) => writeLog(options.logFile, line);
   const finish = async (failure?: TaskRunFailure): Promise<TaskRunResult> => {
@@ -135,7 +142,9 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRunResult> {
   const prepared = await prepareStage({ options, result, log });
   if (prepared.failure) return finish(prepared.failure);
 
-  const agentFailure = await agentStage({ options, result, log });
+  const agent = await setUpAgent(options.agent);
+  if (agent.failure) return finish(agent.failure);
+  const agentFailure = await agentStage({ options, agent: agent.spec, result, log });
   if (agentFailure && options.onAgentFailure !== "keep_partial_work") return finish(agentFailure);
 
   const kept = await commitAndPushStages({
@@ -183,21 +192,25 @@ async function prepareStage(args: {
   }
 }
 
-/** Sets the agent up and runs it; its failure, if any. */
+async function setUpAgent(
+  agent: AgentSpec | AgentSetup,
+): Promise<{ spec: AgentSpec; failure?: undefined } | { failure: TaskRunFailure }> {
+  try {
+    const setUp = typeof agent === "function" ? await agent() : agent;
+    return "failure" in setUp ? { failure: agentStageFailure(setUp.failure) } : { spec: setUp };
+  } catch (error) {
+    return { failure: stageFailure("agent", error) };
+  }
+}
+
+/** Runs the agent; its failure, if any. */
 async function agentStage(args: {
   options: RunTaskOptions;
+  agent: AgentSpec;
   result: TaskRunResult;
   log: Log;
 }): Promise<TaskRunFailure | undefined> {
-  const { options, result, log } = args;
-  let agent: AgentSpec;
-  try {
-    const setUp = typeof options.agent === "function" ? await options.agent() : options.agent;
-    if ("failure" in setUp) return agentStageFailure(setUp.failure);
-    agent = setUp;
-  } catch (error) {
-    return stageFailure("agent", error);
-  }
+  const { options, agent, result, log } = args;
   await log(`== running the agent (${describeAgent(agent)})`);
   const outcome = await runTaskAgent({
     cwd: options.cwd,

@@ -182,14 +182,17 @@ describe("runTask's deadline and agent setup", () => {
     expect(calls).toEqual(["orchestrator/set-up"]);
   });
 
-  it("reports a setup failure as the agent's, with its kind; a throw as an internal error", async () => {
+  it("reports a setup failure as the agent's, with its kind, keeping nothing; a throw as an internal error", async () => {
     const { checkout } = await actionCheckout();
     const refused = await run({
       cwd: checkout,
       task: task({ id: "no-cli" }),
       agent: () => Promise.resolve({ failure: { kind: "install_failed", message: "npm is offline" } }),
+      onAgentFailure: "keep_partial_work",
     });
     expect(refused.failure).toEqual({ stage: "agent", kind: "install_failed", message: "npm is offline" });
+    // No agent ran, so there is no partial work to keep.
+    expect(refused.commits).toBeUndefined();
 
     const broken = await run({
       cwd: checkout,

@@ -48,8 +48,9 @@ async function claudeAgent(script: ModelScript): Promise<AgentSpec> {
   return { kind: "claude", claudePath, env: offlineClaudeEnv({ url: server.url, home }) };
 }
 
+/** As the local executor runs a task: local branches, no remote. */
 async function run(
-  options: Partial<RunTaskOptions> &
+  options: Partial<Omit<RunTaskOptions, "remote" | "push">> &
     Pick<RunTaskOptions, "task" | "agent"> & { repo: string; worktree: string },
 ) {
   const { repo, worktree, ...rest } = options;
