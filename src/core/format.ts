@@ -4,7 +4,7 @@
  */
 
 /** What an unknown value shows as (an empty table cell would look like a rendering bug). */
-export const UNKNOWN = "—";
+const UNKNOWN = "—";
 
 /** "4.2s", "42s", "4m 05s", "1h 03m"; "—" when unknown. Tenths below ten seconds: "0s" says nothing. */
 export function formatDuration(ms: number | undefined): string {
