@@ -1,18 +1,15 @@
-import type { AgentFailureKind } from "../../src/runner/agent-result.js";
-
 /**
- * A failure of the action's own steps (inputs, tasks file, CLI install, GitHub API) or of the
- * agent, alongside the runner's `TaskFailure` (git work). `kind` goes into the PR's result block;
- * `message` is what the user reads on the Checks tab.
+ * A failure of the action's own steps (inputs, tasks file, CLI install, GitHub API), alongside
+ * the runner's failures (git work, the agent). `kind` goes into the PR's result block; `message`
+ * is what the user reads on the Checks tab.
  */
 export type ActionFailureKind =
   | "bad_input"
   | "task_not_found"
   | "tasks_file_invalid"
+  /** Also an agent failure kind: the install is the agent's setup (see `claudeSetup`). */
   | "install_failed"
-  | "pr_api_error"
-  /** The agent's own failure, raised once its partial work is pushed. */
-  | AgentFailureKind;
+  | "pr_api_error";
 
 export class ActionFailure extends Error {
   readonly kind: ActionFailureKind;

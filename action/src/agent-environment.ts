@@ -1,3 +1,5 @@
+import type { AgentDeadline } from "../../src/runner/task-agent.js";
+
 /**
  * What the agent's process may see. It runs whatever the task asks for (Bash, when allowed), so
  * the runner's own credentials are removed: the action's inputs (the GitHub token arrives as
@@ -29,22 +31,21 @@ export function agentEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return overrides;
 }
 
-const DEFAULT_TIMEOUT_MINUTES = 60;
+export const DEFAULT_TIMEOUT_MINUTES = 60;
 /** Time kept back for committing, pushing and the pull request after the agent is stopped. */
 const MAX_RESERVE_MS = 3 * 60_000;
 const MIN_AGENT_MS = 60_000;
 
 /**
  * The job's `timeout-minutes` is the task's timeout, and a job killed by it can neither push the
- * partial work nor say why. So the agent gets the task's time minus what the job has used so far
- * and a reserve for the steps after it.
+ * partial work nor say why. So the agent must stop by the task's time, counted from the job's
+ * start, less a reserve for the steps after it.
  */
-export function agentTimeoutMs(args: {
+export function agentDeadline(args: {
   timeoutMinutes: number | undefined;
   startedAt: number;
-  now: number;
-}): number {
+}): AgentDeadline {
   const totalMs = (args.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000;
   const reserve = Math.min(MAX_RESERVE_MS, totalMs * 0.2);
-  return Math.max(MIN_AGENT_MS, totalMs - reserve - Math.max(0, args.now - args.startedAt));
+  return { at: args.startedAt + totalMs - reserve, minimumMs: MIN_AGENT_MS };
 }

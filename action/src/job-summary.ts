@@ -1,5 +1,5 @@
 import type { TaskResult } from "../../src/core/task-result-block.js";
-import { formatCost, formatDuration } from "./format.js";
+import { formatCost, formatDuration } from "../../src/core/format.js";
 
 export interface JobSummaryContent {
   taskId: string;

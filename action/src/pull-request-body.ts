@@ -1,5 +1,5 @@
 import { upsertResultBlock, type TaskResult } from "../../src/core/task-result-block.js";
-import { formatCost, formatDuration } from "./format.js";
+import { formatCost, formatDuration } from "../../src/core/format.js";
 
 /** What the PR body says about one run of a task; everything but `result` is for people. */
 export interface PullRequestBodyContent {

@@ -1,6 +1,7 @@
 import { parseResultBlock } from "../../src/core/task-result-block.js";
 import { ActionFailure } from "./action-failure.js";
-import { describeApiError, type GitHubClient, type Repository } from "./github-client.js";
+import { describeApiError } from "../../src/github/github-client.js";
+import type { GitHubClient, Repository } from "./github-client.js";
 
 export interface PullRequestRef {
   number: number;

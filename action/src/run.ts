@@ -57,15 +57,15 @@ function readDispatchInputs(): DispatchInputs {
 }
 
 async function report(outcome: ActionOutcome): Promise<void> {
-  const { result, agent } = outcome;
-  if (outcome.agentLog) await printLogTail(outcome.agentLog);
+  const { result, run } = outcome;
+  if (outcome.taskLog) await printLogTail(outcome.taskLog);
   core.setOutput("conclusion", outcome.conclusion);
   core.setOutput("branch", outcome.request?.branch ?? "");
   core.setOutput("pr-number", outcome.pullRequest?.number ?? "");
   core.setOutput("pr-url", outcome.pullRequest?.url ?? "");
-  core.setOutput("cost-usd", agent?.costUsd ?? "");
-  core.setOutput("turns", agent?.turns ?? "");
-  core.setOutput("duration-ms", agent?.durationMs ?? "");
+  core.setOutput("cost-usd", run?.costUsd ?? "");
+  core.setOutput("turns", run?.turns ?? "");
+  core.setOutput("duration-ms", run?.agentDurationMs ?? "");
 
   const taskId = outcome.request?.taskId ?? core.getInput("task_id");
   const summary = renderJobSummary({
@@ -75,7 +75,7 @@ async function report(outcome: ActionOutcome): Promise<void> {
     ...(outcome.failure ? { failureMessage: outcome.failure.message } : {}),
     ...(outcome.pullRequest ? { pullRequest: outcome.pullRequest } : {}),
     changedFiles: outcome.changedFiles,
-    ...(agent?.deniedTools ? { deniedTools: agent.deniedTools } : {}),
+    ...(run?.deniedTools ? { deniedTools: run.deniedTools } : {}),
   });
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(summary).write();
 
@@ -85,7 +85,10 @@ async function report(outcome: ActionOutcome): Promise<void> {
     core.setFailed(taskId ? `Task ${taskId}: ${outcome.failure.message}` : outcome.failure.message);
 }
 
-/** Claude Code's stream-json log, folded in the job log: what each turn did, for debugging. */
+/**
+ * The task's log, folded in the job log: the runner's stage lines (where the branch started, what
+ * was committed and pushed) and Claude Code's stream-json output (what each turn did).
+ */
 async function printLogTail(path: string): Promise<void> {
   let handle;
   try {
@@ -98,7 +101,7 @@ async function printLogTail(path: string): Promise<void> {
     const length = Math.min(size, LOG_TAIL_BYTES);
     const buffer = Buffer.alloc(length);
     await handle.read(buffer, 0, length, size - length);
-    core.startGroup(`Claude Code log${size > length ? ` (last ${LOG_TAIL_BYTES / 1024} KB)` : ""}`);
+    core.startGroup(`Task log${size > length ? ` (last ${LOG_TAIL_BYTES / 1024} KB)` : ""}`);
     core.info(buffer.toString("utf8"));
     core.endGroup();
   } finally {

@@ -1,11 +1,9 @@
-import {
-  countStatuses,
-  formatUsd,
-  observationOf,
-  type TaskObservation,
-  type TaskStatus,
-} from "./reconcile.js";
+import { formatCost, formatDuration } from "./format.js";
+import { countStatuses, observationOf, type TaskObservation, type TaskStatus } from "./reconcile.js";
 import type { ResolvedTask, TaskGraph } from "./task-graph.js";
+
+// The Checks tab's task lines (src/github/sessions/task-checks.ts) still take it from here.
+export { formatDuration } from "./format.js";
 
 /**
  * Renders a session's state as Markdown: the table on the summary check run and in the status
@@ -64,7 +62,7 @@ export function renderCounts(totals: StatusTotals): string {
 
 export function renderTotalsLine(totals: StatusTotals): string {
   const parts = [`${totals.tasks} ${totals.tasks === 1 ? "task" : "tasks"}`, renderCounts(totals)];
-  parts.push(`cost $${formatUsd(totals.costUsd)}`);
+  parts.push(`cost ${formatCost(totals.costUsd)}`);
   if (totals.durationMs > 0) parts.push(`agent time ${formatDuration(totals.durationMs)}`);
   return `**Totals:** ${parts.filter(Boolean).join(" · ")}`;
 }
@@ -108,7 +106,7 @@ function renderRow(task: ResolvedTask, details: TaskStatusDetails | undefined): 
     status += ` (attempt ${observation.attempts}/${Math.max(maxAttempts, observation.attempts)})`;
   }
   const pr = details?.prUrl && details.prNumber ? `[#${details.prNumber}](${details.prUrl})` : "";
-  const cost = details?.costUsd !== undefined ? `$${formatUsd(details.costUsd)}` : "";
+  const cost = details?.costUsd !== undefined ? formatCost(details.costUsd) : "";
   const duration = details?.durationMs !== undefined ? formatDuration(details.durationMs) : "";
   const deps = task.dependencies.map(code).join(", ");
   const notes =
@@ -116,17 +114,6 @@ function renderRow(task: ResolvedTask, details: TaskStatusDetails | undefined): 
       ? cell(observation.reason ?? "", 300)
       : cell(details?.note ?? "", 200);
   return `| ${label} | ${status} | ${pr} | ${cost} | ${duration} | ${deps} | ${notes} |`;
-}
-
-/** "1h 3m", "4m 12s", "9s". */
-export function formatDuration(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  const hours = Math.floor(seconds / 3600);
-  const minutes = Math.floor((seconds % 3600) / 60);
-  const rest = seconds % 60;
-  if (hours > 0) return `${hours}h ${minutes}m`;
-  if (minutes > 0) return `${minutes}m ${rest}s`;
-  return `${rest}s`;
 }
 
 /** Text safe inside a table cell: one line, no unescaped pipes, bounded length. */
@@ -196,7 +183,7 @@ function sessionHeadLines(view: SessionView): string[] {
   const lines: string[] = [];
   if (view.state === "completed" && view.outcome) lines.push(`**${capitalize(view.outcome)}.**`);
   else if (view.cancelRequested) lines.push("**Cancelling:** running tasks are being stopped.");
-  const budget = view.budgetUsd !== undefined ? ` · budget $${formatUsd(view.budgetUsd)}` : "";
+  const budget = view.budgetUsd !== undefined ? ` · budget ${formatCost(view.budgetUsd)}` : "";
   lines.push(
     `Tasks file \`${view.file}\` at \`${view.sha.slice(0, 7)}\` · up to ${view.parallel} at once${budget} · session \`${view.sessionId}\``,
   );

@@ -18,7 +18,7 @@ export function httpStatus(error: unknown): number | undefined {
   return typeof status === "number" ? status : undefined;
 }
 
-/** GitHub's own words for a failed request (`message` and any `errors[].message`). */
+/** GitHub's own words for a failed request (`message` and any `errors`). */
 export function apiErrorMessage(error: unknown): string {
   if (typeof error === "object" && error !== null && "response" in error) {
     const data = (error as { response?: { data?: unknown } }).response?.data;
@@ -31,6 +31,8 @@ export function apiErrorMessage(error: unknown): string {
           if (typeof item === "string") parts.push(item);
           else if (typeof item === "object" && item !== null && "message" in item)
             parts.push(String((item as { message: unknown }).message));
+          // A validation error often says only which field and why: `{ field: "base", code: "invalid" }`.
+          else if (typeof item === "object" && item !== null) parts.push(JSON.stringify(item));
         }
       }
       if (parts.length > 0) return parts.join("; ");

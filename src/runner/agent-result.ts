@@ -16,6 +16,8 @@ export const AGENT_FAILURE_KINDS = [
   "exit_code",
   /** The agent could not be started (missing binary, missing working directory, log file). */
   "spawn_error",
+  /** The agent's program could not be installed (the Action's pinned Claude Code CLI). */
+  "install_failed",
   /** The agent exited 0 but printed no result we could read. */
   "bad_output",
 ] as const;

@@ -1,20 +1,29 @@
 import { appendFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ResolvedTask } from "../core/task-graph.js";
-import type { AgentFailureKind, AgentResult } from "./agent-result.js";
-import { runClaudeAgent } from "./claude-agent.js";
-import type { PermissionMode } from "./claude-agent-args.js";
-import { runCommandAgent } from "./command-agent.js";
+import type { AgentFailure, AgentFailureKind, AgentResult } from "./agent-result.js";
 import { commitTaskWork } from "./commit-task-work.js";
 import { prepareTaskBranch, type PrepareTaskBranchOptions } from "./prepare-task-branch.js";
+import { pushWork } from "./push-work.js";
+import {
+  agentTimeLeftMs,
+  describeAgent,
+  runTaskAgent,
+  type AgentDeadline,
+  type AgentSetup,
+  type AgentSpec,
+} from "./task-agent.js";
 import { isTaskFailure, type TaskFailureKind } from "./task-failure.js";
+
+export type { AgentDeadline, AgentSetup, AgentSpec } from "./task-agent.js";
 
 /**
  * One task, end to end, in a checkout the caller owns (a local worktree, an Actions checkout):
- * prepare the branch from its base, run the agent, commit what it did. Every way this can go
- * wrong ends as a typed result with a plain-words message, never as a throw, so executors only
- * record outcomes. Pushing and pull requests are the caller's business (the Action pushes; the
- * local executor keeps branches local).
+ * prepare the branch from its base, run the agent, commit what it did, and push it if asked.
+ * Every way this can go wrong ends as a typed result with a plain-words message, never as a
+ * throw, so executors only record outcomes. The local executor and the Action both run this; what
+ * they do differently is an option each (`remote`, `push`, `onAgentFailure`, `deadline`), with
+ * the local executor's behaviour as the default. Pull requests are the Action's business.
  */
 
 /** The task fields the runner reads: a `ResolvedTask` fits. */
@@ -24,24 +33,23 @@ export type RunnableTask = Pick<
 > &
   Partial<Pick<ResolvedTask, "model" | "maxTurns" | "maxBudgetUsd" | "allowedTools">>;
 
-/** Which agent does the work. */
-export type AgentSpec =
-  | {
-      kind: "claude";
-      /** Defaults to `claude` on PATH. */
-      claudePath?: string;
-      permissionMode?: PermissionMode;
-      /** Added to the agent's environment (e.g. ANTHROPIC_BASE_URL). */
-      env?: NodeJS.ProcessEnv;
-    }
-  | {
-      kind: "command";
-      /** argv; the prompt goes to stdin, exit 0 means success. */
-      command: readonly string[];
-      env?: NodeJS.ProcessEnv;
-    };
+/** Pushing needs a remote; without one (the local executor), branches stay local. */
+export type RunTaskOptions = RunTaskCommonOptions &
+  (
+    | { remote?: undefined; push?: false }
+    | {
+        /** Fetch bases from this remote (the Action). */
+        remote: string;
+        /**
+         * Push the committed branch to `remote`, leased on the tip seen when the branch was prepared,
+         * so a retry replaces its previous attempt but never someone else's commits (the Action). A
+         * run with no commit (an allowed no-change run) has nothing to push. Default: no push.
+         */
+        push?: boolean;
+      }
+  );
 
-export interface RunTaskOptions {
+interface RunTaskCommonOptions {
   cwd: string;
   /** Set when `cwd` is made as the branch is prepared (see `PrepareTaskBranchOptions`). */
   newCheckout?: PrepareTaskBranchOptions["newCheckout"];
@@ -53,13 +61,22 @@ export interface RunTaskOptions {
   baseBranch: string;
   /** Branches of the task's dependencies, in the tasks file's order. */
   dependencyBranches: readonly string[];
-  agent: AgentSpec;
+  /** The agent, or how to set it up once the branch is ready (see `AgentSetup`). */
+  agent: AgentSpec | AgentSetup;
   /** Identity of merge commits and of the task's commit. */
   author: { name: string; email: string };
-  /** Fetch bases from this remote (the Action); undefined: local branches (the local executor). */
-  remote?: string;
+  /**
+   * What becomes of the work when the agent fails. `"stop"` (default, the local executor): nothing
+   * is committed; the worktree keeps what the agent left, and a retry rebuilds the branch anyway.
+   * `"keep_partial_work"` (the Action): what it got through is committed and, with `push`, pushed —
+   * the runner's checkout is thrown away with the job, and the diff is where a person decides
+   * whether to retry or finish by hand. The task still fails with the agent's reason.
+   */
+  onAgentFailure?: "stop" | "keep_partial_work";
   /** Overrides the task's `timeout_minutes` (tests, benchmarks). */
   timeoutMs?: number;
+  /** Stop the agent by this time instead of after the task's `timeout_minutes` (see `AgentDeadline`). */
+  deadline?: AgentDeadline;
   /** Time between SIGTERM and SIGKILL when the agent is stopped. */
   killGraceMs?: number;
   /** Stage headers and the agent's output are appended here. */
@@ -68,7 +85,7 @@ export interface RunTaskOptions {
   signal?: AbortSignal;
 }
 
-export type TaskRunStage = "prepare" | "agent" | "commit";
+export type TaskRunStage = "prepare" | "agent" | "commit" | "push";
 
 export type TaskRunFailureKind = AgentFailureKind | TaskFailureKind | "internal_error";
 
@@ -90,33 +107,68 @@ export interface TaskRunResult {
   /** The ref the branch was created from, e.g. `main` or `orchestrator/a`. */
   startPoint?: string;
   mergedBranches?: string[];
-  /** The branch tip after the commit (set on success). */
+  /** The branch tip after the commit (set once committed). */
   commitSha?: string;
   changedFiles?: string[];
   commits?: number;
+  /** True once the remote branch holds `commitSha` (only with `push`). */
+  pushed?: boolean;
   /** The agent's final words. */
   summary?: string;
   costUsd?: number;
   turns?: number;
   deniedTools?: string[];
-  /** Whole run: prepare, agent and commit. */
+  /** Whole run: prepare, agent, commit and push. */
   durationMs: number;
   agentDurationMs?: number;
 }
+
+type Log = (line: string) => Promise<void>;
 
 export async function runTask(options: RunTaskOptions): Promise<TaskRunResult> {
   const startedAt = Date.now();
   const { task, attempt } = options;
   const result: TaskRunResult = { taskId: task.id, attempt, branch: task.branch, ok: false, durationMs: 0 };
-  const finish = (failure?: TaskRunFailure): TaskRunResult => {
+  const log: Log = (line) => writeLog(options.logFile, line);
+  const finish = async (failure?: TaskRunFailure): Promise<TaskRunResult> => {
     result.durationMs = Date.now() - startedAt;
-    if (failure) result.failure = failure;
-    else result.ok = true;
+    if (failure) {
+      result.failure = failure;
+      await log(`== failed (${failure.stage}, ${failure.kind}): ${failure.message}`);
+    } else result.ok = true;
     return result;
   };
-  const log = (line: string) => writeLog(options.logFile, line);
 
-  await log(`== task ${task.id}, attempt ${attempt}: preparing branch ${task.branch}`);
+  const prepared = await prepareStage({ options, result, log });
+  if (prepared.failure) return finish(prepared.failure);
+
+  const agent = await setUpAgent(options.agent);
+  if (agent.failure) return finish(agent.failure);
+  const agentFailure = await agentStage({ options, agent: agent.spec, result, log });
+  if (agentFailure && options.onAgentFailure !== "keep_partial_work") return finish(agentFailure);
+
+  const kept = await commitAndPushStages({
+    options,
+    result,
+    log,
+    previousSha: prepared.previousSha,
+    allowNoChanges: task.allowNoChanges || agentFailure !== undefined,
+  });
+  // After an agent failure, the agent's reason is the task's: a problem keeping its partial work
+  // would hide why the task failed, so it is only logged.
+  if (agentFailure && kept)
+    await log(`== the partial work was not kept (${kept.stage}, ${kept.kind}): ${kept.message}`);
+  return finish(agentFailure ?? kept);
+}
+
+async function prepareStage(args: {
+  options: RunTaskOptions;
+  result: TaskRunResult;
+  log: Log;
+}): Promise<{ previousSha: string | null; failure?: undefined } | { failure: TaskRunFailure }> {
+  const { options, result, log } = args;
+  const { task } = options;
+  await log(`== task ${task.id}, attempt ${options.attempt}: preparing branch ${task.branch}`);
   try {
     const prepared = await prepareTaskBranch({
       cwd: options.cwd,
@@ -134,26 +186,67 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRunResult> {
     result.mergedBranches = prepared.mergedBranches;
     const merged = prepared.mergedBranches.length > 0 ? ` + ${prepared.mergedBranches.join(" + ")}` : "";
     await log(`== branch ${task.branch} starts from ${prepared.startPoint}${merged} at ${prepared.baseSha}`);
+    return { previousSha: prepared.previousSha };
   } catch (error) {
-    return finish(await logged(log, stageFailure("prepare", error)));
+    return { failure: stageFailure("prepare", error) };
   }
+}
 
-  await log(`== running the agent (${describeAgent(options.agent)})`);
-  const agent = await runAgent(options);
-  copyAgentFields(result, agent);
-  if (!agent.ok) {
-    const failure = agent.failure ?? { kind: "agent_error", message: "The agent reported a failure." };
-    return finish(await logged(log, { stage: "agent", kind: failure.kind, message: failure.message }));
+async function setUpAgent(
+  agent: AgentSpec | AgentSetup,
+): Promise<{ spec: AgentSpec; failure?: undefined } | { failure: TaskRunFailure }> {
+  try {
+    const setUp = typeof agent === "function" ? await agent() : agent;
+    return "failure" in setUp ? { failure: agentStageFailure(setUp.failure) } : { spec: setUp };
+  } catch (error) {
+    return { failure: stageFailure("agent", error) };
   }
+}
 
+/** Runs the agent; its failure, if any. */
+async function agentStage(args: {
+  options: RunTaskOptions;
+  agent: AgentSpec;
+  result: TaskRunResult;
+  log: Log;
+}): Promise<TaskRunFailure | undefined> {
+  const { options, agent, result, log } = args;
+  await log(`== running the agent (${describeAgent(agent)})`);
+  const outcome = await runTaskAgent({
+    cwd: options.cwd,
+    task: options.task,
+    attempt: options.attempt,
+    sessionId: options.sessionId,
+    agent,
+    timeoutMs: agentTimeoutMs(options),
+    ...(options.killGraceMs === undefined ? {} : { killGraceMs: options.killGraceMs }),
+    ...(options.logFile === undefined ? {} : { logFile: options.logFile }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  copyAgentFields(result, outcome);
+  if (outcome.ok) return undefined;
+  return agentStageFailure(
+    outcome.failure ?? { kind: "agent_error", message: "The agent reported a failure." },
+  );
+}
+
+async function commitAndPushStages(args: {
+  options: RunTaskOptions;
+  result: TaskRunResult;
+  log: Log;
+  previousSha: string | null;
+  allowNoChanges: boolean;
+}): Promise<TaskRunFailure | undefined> {
+  const { options, result, log } = args;
+  const { task } = options;
   await log(`== committing the work on ${task.branch}`);
   try {
     const committed = await commitTaskWork({
       cwd: options.cwd,
       task: { id: task.id, name: task.name },
-      attempt,
+      attempt: options.attempt,
       author: options.author,
-      allowNoChanges: task.allowNoChanges,
+      allowNoChanges: args.allowNoChanges,
       baseSha: result.baseSha as string,
       branch: task.branch,
     });
@@ -164,45 +257,30 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRunResult> {
       `== done: ${committed.commits} commit(s), ${committed.changedFiles.length} file(s) changed, tip ${committed.commitSha}`,
     );
   } catch (error) {
-    return finish(await logged(log, stageFailure("commit", error)));
+    return stageFailure("commit", error);
   }
-  return finish();
+  if (!options.push || options.remote === undefined || result.commits === 0) return undefined;
+
+  await log(`== pushing ${task.branch} to ${options.remote}`);
+  try {
+    await pushWork({
+      cwd: options.cwd,
+      remote: options.remote,
+      branch: task.branch,
+      previousSha: args.previousSha,
+    });
+    result.pushed = true;
+    await log(`== pushed ${task.branch}`);
+    return undefined;
+  } catch (error) {
+    return stageFailure("push", error);
+  }
 }
 
-/** What every agent sees in its environment, so wrappers and hooks know which task they serve. */
-export function taskAgentEnv(
-  options: Pick<RunTaskOptions, "task" | "attempt" | "sessionId">,
-): Record<string, string> {
-  return {
-    ORCHESTRATOR_TASK_ID: options.task.id,
-    ORCHESTRATOR_TASK_NAME: options.task.name,
-    ORCHESTRATOR_SESSION_ID: options.sessionId,
-    ORCHESTRATOR_ATTEMPT: String(options.attempt),
-  };
-}
-
-function runAgent(options: RunTaskOptions): Promise<AgentResult> {
-  const { task, agent } = options;
-  const common = {
-    cwd: options.cwd,
-    prompt: task.prompt,
-    timeoutMs: options.timeoutMs ?? task.timeoutMinutes * 60_000,
-    ...(options.killGraceMs === undefined ? {} : { killGraceMs: options.killGraceMs }),
-    ...(options.logFile === undefined ? {} : { logFile: options.logFile }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-  };
-  const env = { ...agent.env, ...taskAgentEnv(options) };
-  if (agent.kind === "command") return runCommandAgent({ ...common, command: agent.command, env });
-  return runClaudeAgent({
-    ...common,
-    env,
-    ...(agent.claudePath === undefined ? {} : { claudePath: agent.claudePath }),
-    ...(agent.permissionMode === undefined ? {} : { permissionMode: agent.permissionMode }),
-    ...(task.model === undefined ? {} : { model: task.model }),
-    ...(task.maxTurns === undefined ? {} : { maxTurns: task.maxTurns }),
-    ...(task.maxBudgetUsd === undefined ? {} : { maxBudgetUsd: task.maxBudgetUsd }),
-    ...(task.allowedTools === undefined ? {} : { allowedTools: task.allowedTools }),
-  });
+function agentTimeoutMs(options: RunTaskOptions): number {
+  if (options.timeoutMs !== undefined) return options.timeoutMs;
+  if (options.deadline !== undefined) return agentTimeLeftMs({ deadline: options.deadline, now: Date.now() });
+  return options.task.timeoutMinutes * 60_000;
 }
 
 function copyAgentFields(result: TaskRunResult, agent: AgentResult): void {
@@ -213,27 +291,23 @@ function copyAgentFields(result: TaskRunResult, agent: AgentResult): void {
   if (agent.deniedTools !== undefined && agent.deniedTools.length > 0) result.deniedTools = agent.deniedTools;
 }
 
+function agentStageFailure(failure: AgentFailure): TaskRunFailure {
+  return { stage: "agent", kind: failure.kind, message: failure.message };
+}
+
+const DOING: Record<TaskRunStage, string> = {
+  prepare: "preparing the task branch",
+  agent: "setting up the agent",
+  commit: "committing the agent's work",
+  push: "pushing the task branch",
+};
+
 function stageFailure(stage: TaskRunStage, error: unknown): TaskRunFailure {
   if (isTaskFailure(error)) return { stage, kind: error.kind, message: error.message };
-  // Not a git problem we know how to name: still the task's failure (with what was said), so one
+  // Not a problem we know how to name: still the task's failure (with what was said), so one
   // broken task does not take the whole session down.
   const detail = error instanceof Error ? error.message : String(error);
-  const doing = stage === "prepare" ? "preparing the task branch" : "committing the agent's work";
-  return { stage, kind: "internal_error", message: `Unexpected error while ${doing}: ${detail}` };
-}
-
-async function logged(
-  log: (line: string) => Promise<void>,
-  failure: TaskRunFailure,
-): Promise<TaskRunFailure> {
-  await log(`== failed (${failure.stage}, ${failure.kind}): ${failure.message}`);
-  return failure;
-}
-
-function describeAgent(agent: AgentSpec): string {
-  return agent.kind === "command"
-    ? `command: ${agent.command.join(" ")}`
-    : `Claude Code: ${agent.claudePath ?? "claude"}`;
+  return { stage, kind: "internal_error", message: `Unexpected error while ${DOING[stage]}: ${detail}` };
 }
 
 async function writeLog(logFile: string | undefined, line: string): Promise<void> {

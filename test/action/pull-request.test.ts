@@ -164,7 +164,7 @@ describe("upsertPullRequest", () => {
     expect(error).toBeInstanceOf(ActionFailure);
     expect((error as ActionFailure).kind).toBe("pr_api_error");
     expect((error as ActionFailure).message).toMatch(
-      /^Could not open or update the pull request for orchestrator\/a → main: GitHub answered 422: Validation Failed \(.*"field":"base".*\)\. The work is pushed to orchestrator\/a/,
+      /^Could not open or update the pull request for orchestrator\/a → main: GitHub answered 422: Validation Failed; .*"field":"base".*\. The work is pushed to orchestrator\/a/,
     );
     scope.done();
   });

@@ -1,8 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { parseResultBlock, type TaskResult } from "../../src/core/task-result-block.js";
-import { agentEnvironment, agentTimeoutMs } from "../../action/src/agent-environment.js";
+import { agentDeadline, agentEnvironment } from "../../action/src/agent-environment.js";
 import { renderJobSummary } from "../../action/src/job-summary.js";
 import { pullRequestTitle, renderPullRequestBody } from "../../action/src/pull-request-body.js";
+import { agentTimeLeftMs } from "../../src/runner/task-agent.js";
+
+/** The agent's time when it starts at `now`, in a job that started at `startedAt`. */
+function agentTimeoutMs(args: {
+  timeoutMinutes: number | undefined;
+  startedAt: number;
+  now: number;
+}): number {
+  const deadline = agentDeadline({ timeoutMinutes: args.timeoutMinutes, startedAt: args.startedAt });
+  return agentTimeLeftMs({ deadline, now: args.now });
+}
 
 const result: TaskResult = {
   version: 1,
@@ -34,7 +45,7 @@ describe("PR body", () => {
     expect(body).toContain("Task `api`, attempt 1");
     expect(body).toContain("**Builds on:** #3 (`orchestrator/db`), `orchestrator/auth`");
     expect(body).toContain(
-      "| ✅ success | $0.0123 | 4 | 1m 05s | 2 | [workflow run](https://github.test/acme/widgets/actions/runs/1) |",
+      "| ✅ success | $0.01 | 4 | 1m 05s | 2 | [workflow run](https://github.test/acme/widgets/actions/runs/1) |",
     );
     expect(body).toContain("- `src/api.ts`");
     expect(body).toContain("Added the endpoints.");
@@ -80,7 +91,7 @@ describe("job summary", () => {
     });
     expect(summary).toContain("## ✅ Task `api` — Build the API");
     expect(summary).toContain(
-      "| success | 1 | `orchestrator/api` | [#5](https://github.test/pull/5) (opened) | $0.0123 | 4 | 1m 05s | 1 |",
+      "| success | 1 | `orchestrator/api` | [#5](https://github.test/pull/5) (opened) | $0.01 | 4 | 1m 05s | 1 |",
     );
     expect(summary).toContain("- `src/api.ts`");
     expect(summary).toContain("refused these tools: `Bash`");

@@ -119,7 +119,7 @@ describe("final summary", () => {
     expect(text).toMatch(
       /setup\s+succeeded\s+orchestrator\/setup\s+\$0\.25\s+3 files, 1 commit, tip abcdef0, 12s/,
     );
-    expect(text).toMatch(/broken\s+failed\s+orchestrator\/broken\s+–\s+see below/);
+    expect(text).toMatch(/broken\s+failed\s+orchestrator\/broken\s+—\s+see below/);
     expect(text).toContain("  broken: Claude Code reported an error: overloaded");
     expect(text).toContain("    worktree kept for inspection: .orchestrator/worktrees/broken");
     expect(text).toContain("    log: .orchestrator/logs/broken.log");
@@ -138,7 +138,7 @@ describe("final summary", () => {
       status: "finished",
       cwd: "/repo",
     });
-    expect(done).toContain("Total: $0.75 · 1 of 4 tasks succeeded, 1 failed (broken) · 1m00s");
+    expect(done).toContain("Total: $0.75 · 1 of 4 tasks succeeded, 1 failed (broken) · 1m 00s");
     expect(done).not.toContain("--resume");
   });
 });

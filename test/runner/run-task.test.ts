@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -8,12 +8,7 @@ import {
   type ModelScript,
   type ScriptedModelServer,
 } from "../../src/demo/scripted-model-server.js";
-import {
-  runTask,
-  type AgentSpec,
-  type RunTaskOptions,
-  type RunnableTask,
-} from "../../src/runner/run-task.js";
+import { runTask, type AgentSpec, type RunTaskOptions } from "../../src/runner/run-task.js";
 import { addWorktree } from "../../src/runner/worktree.js";
 import {
   TEST_AUTHOR,
@@ -26,6 +21,7 @@ import {
   removeTempDirs,
   revParse,
 } from "../support/git-fixtures.js";
+import { nodeAgent, task } from "./run-task-fixtures.js";
 
 /** The real Claude Code CLI (pinned in devDependencies) against a scripted model on loopback. */
 const claudePath = resolve("node_modules/.bin/claude");
@@ -38,18 +34,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-function task(overrides: Partial<RunnableTask> & Pick<RunnableTask, "id">): RunnableTask {
-  return {
-    name: overrides.id,
-    prompt: `Do the work of ${overrides.id}.`,
-    branch: `orchestrator/${overrides.id}`,
-    base: "dependencies",
-    allowNoChanges: false,
-    timeoutMinutes: 1,
-    ...overrides,
-  };
-}
 
 /** A repo and a worktree for the task, as the local executor makes them. */
 async function checkout(): Promise<{ repo: string; worktree: string }> {
@@ -64,8 +48,9 @@ async function claudeAgent(script: ModelScript): Promise<AgentSpec> {
   return { kind: "claude", claudePath, env: offlineClaudeEnv({ url: server.url, home }) };
 }
 
+/** As the local executor runs a task: local branches, no remote. */
 async function run(
-  options: Partial<RunTaskOptions> &
+  options: Partial<Omit<RunTaskOptions, "remote" | "push">> &
     Pick<RunTaskOptions, "task" | "agent"> & { repo: string; worktree: string },
 ) {
   const { repo, worktree, ...rest } = options;
@@ -79,13 +64,6 @@ async function run(
     author: TEST_AUTHOR,
     ...rest,
   });
-}
-
-/** A node script as the agent: no shell, fast. */
-async function nodeAgent(source: string): Promise<AgentSpec> {
-  const file = join(await makeTempDir("orchestrator-agent-"), "agent.mjs");
-  await writeFile(file, source);
-  return { kind: "command", command: [process.execPath, file] };
 }
 
 describe("runTask with the real Claude Code CLI", () => {

@@ -1,6 +1,6 @@
-import { git } from "../../src/runner/git.js";
-import { pushBranch, type PushedBranch } from "../../src/runner/push-branch.js";
-import { isTaskFailure } from "../../src/runner/task-failure.js";
+import { git } from "./git.js";
+import { pushBranch, type PushedBranch } from "./push-branch.js";
+import { isTaskFailure } from "./task-failure.js";
 
 export interface PushWorkOptions {
   cwd: string;
