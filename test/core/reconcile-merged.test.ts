@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { reconcile } from "../../src/core/reconcile.js";
-import { recordMerged } from "../../src/core/session-state.js";
 import { buildTaskGraph } from "../../src/core/task-graph.js";
 
 const graph = buildTaskGraph({
@@ -26,12 +25,12 @@ describe('reconcile with base "merged"', () => {
   });
 
   it("starts the task once the last dependency is merged", () => {
-    let tasks = {
+    // Recording the merge itself (the machine's `merged` event): session-machine.test.ts.
+    const tasks = {
       schema: { status: "succeeded" as const, attempts: 1, merged: true },
-      api: { status: "succeeded" as const, attempts: 1 },
+      api: { status: "succeeded" as const, attempts: 1, merged: true },
       docs: { status: "succeeded" as const, attempts: 1 },
     };
-    tasks = recordMerged(tasks, "api") as typeof tasks;
     const decision = reconcile({ graph, tasks, limits });
     expect(decision.start).toEqual([{ id: "migrate", attempt: 1, retry: false }]);
     expect(decision.waiting).toEqual([]);
@@ -49,8 +48,14 @@ describe('reconcile with base "merged"', () => {
     expect(decision.finished).toBeNull();
   });
 
-  it("only marks succeeded tasks as merged", () => {
-    const tasks = recordMerged({ api: { status: "failed", attempts: 1 } }, "api");
-    expect(tasks.api).toEqual({ status: "failed", attempts: 1 });
+  it("a merge of a task that did not succeed unblocks nothing", () => {
+    const tasks = {
+      schema: { status: "succeeded" as const, attempts: 1, merged: true },
+      api: { status: "failed" as const, attempts: 1, merged: true },
+      docs: { status: "succeeded" as const, attempts: 1 },
+    };
+    const decision = reconcile({ graph, tasks, limits });
+    expect(decision.start).toEqual([]);
+    expect(decision.skip).toEqual([{ id: "migrate", reason: 'dependency "api" failed' }]);
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { reconcile, type ReconcileInput, type TaskObservations } from "../../src/core/reconcile.js";
-import { applyDecision, recordAttemptResult, retryTasks } from "../../src/core/session-state.js";
+import { canRetry, reconcile, type ReconcileInput, type TaskObservations } from "../../src/core/reconcile.js";
 import type { TaskGraph } from "../../src/core/task-graph.js";
 import { graphOf } from "../support/random-dag.js";
 
@@ -80,7 +79,11 @@ describe("reconcile: what starts", () => {
       { id: "a", attempt: 1, retry: false },
       { id: "e", attempt: 1, retry: false },
     ]);
-    const again = run(graph, applyDecision({}, first));
+    // Once those starts are recorded (the session machine's advance), nothing starts again.
+    const again = run(graph, {
+      a: { status: "running", attempts: 1 },
+      e: { status: "running", attempts: 1 },
+    });
     expect(again.start).toEqual([]);
     expect(again.finished).toBeNull();
   });
@@ -119,6 +122,28 @@ describe("reconcile: failures and retries", () => {
     const decision = run(graph, { a: { status: "failed", attempts: 1 } });
     expect(decision.skip).toEqual([]);
     expect(decision.start).toContainEqual({ id: "a", attempt: 2, retry: true });
+  });
+
+  it("canRetry agrees with reconcile: retries left, budget not spent, no cancel", () => {
+    const graph = tree({ a: 1 });
+    const args = (tasks: TaskObservations, budgetUsd?: number, cancelRequested = false) => ({
+      graph,
+      tasks,
+      id: "a",
+      budgetUsd,
+      cancelRequested,
+    });
+    const failedOnce = { a: { status: "failed", attempts: 1, costUsd: 1 } } as const;
+    expect(canRetry(args(failedOnce))).toBe(true);
+    expect(canRetry(args(failedOnce, 1.01))).toBe(true);
+    expect(canRetry(args(failedOnce, 1))).toBe(false);
+    expect(canRetry(args(failedOnce, undefined, true))).toBe(false);
+    expect(canRetry(args({ a: { status: "failed", attempts: 2 } }))).toBe(false);
+    expect(canRetry(args({ a: { status: "running", attempts: 1 } }))).toBe(false);
+    expect(canRetry({ ...args(failedOnce), id: "nobody" })).toBe(false);
+    // The same answer as the decision: a retryable failure starts again, a final one skips.
+    expect(startedIds(run(graph, failedOnce, { maxParallel: 3, budgetUsd: 1.01 }))).toContain("a");
+    expect(startedIds(run(graph, failedOnce, { maxParallel: 3, budgetUsd: 1 }))).not.toContain("a");
   });
 
   it("independent branches go on after a failure", () => {
@@ -225,9 +250,7 @@ describe("reconcile: cancel", () => {
       skipped: 0,
       cancelled: 3,
     });
-    const applied = applyDecision(tasks, decision);
-    expect(applied.b).toEqual({ status: "cancelled", attempts: 1, reason: "the session was cancelled" });
-    expect(applied.c).toEqual({ status: "cancelled", attempts: 0, reason: "the session was cancelled" });
+    // What the cancels do to the state: session-machine.test.ts ("advance cancels …").
   });
 });
 
@@ -288,80 +311,29 @@ describe("reconcile: finishing", () => {
   });
 });
 
-describe("session state transitions", () => {
-  it("recordAttemptResult records the current attempt and sums its cost", () => {
-    const tasks = { a: { status: "running", attempts: 2, costUsd: 1 } } as const;
-    expect(recordAttemptResult(tasks, { id: "a", attempt: 2, succeeded: true, costUsd: 0.5 }).a).toEqual({
-      status: "succeeded",
-      attempts: 2,
-      costUsd: 1.5,
-    });
-    expect(recordAttemptResult(tasks, { id: "a", attempt: 2, succeeded: false }).a).toEqual({
-      status: "failed",
-      attempts: 2,
-      reason: "the task failed",
-      costUsd: 1,
-    });
-  });
-
-  it("recordAttemptResult ignores stale attempts and tasks that no longer run", () => {
-    const tasks = {
-      a: { status: "running", attempts: 2 },
-      b: { status: "cancelled", attempts: 1, reason: "the session was cancelled" },
-      c: { status: "succeeded", attempts: 1 },
-    } as const;
-    expect(recordAttemptResult(tasks, { id: "a", attempt: 1, succeeded: true })).toEqual(tasks);
-    expect(recordAttemptResult(tasks, { id: "b", attempt: 1, succeeded: true })).toEqual(tasks);
-    expect(recordAttemptResult(tasks, { id: "c", attempt: 1, succeeded: false })).toEqual(tasks);
-    expect(recordAttemptResult(tasks, { id: "nobody", attempt: 1, succeeded: true })).toEqual(tasks);
-  });
-
-  it("retryTasks puts a failed task back to pending and un-skips its dependents", () => {
-    const graph = tree();
-    let tasks = applyDecision(
-      {
-        a: { status: "failed", attempts: 1, reason: "boom", costUsd: 2 },
-        e: { status: "succeeded", attempts: 1 },
-      },
-      run(graph, { a: { status: "failed", attempts: 1 }, e: { status: "succeeded", attempts: 1 } }),
-    );
-    expect(tasks.b?.status).toBe("skipped");
-    const retried = retryTasks(graph, tasks, ["a"]);
-    expect(retried.retried).toEqual(["a"]);
-    tasks = retried.tasks;
-    expect(tasks.a).toEqual({ status: "pending", attempts: 1, costUsd: 2 });
-    for (const id of ["b", "c", "d"]) expect(tasks[id]?.status).toBe("pending");
-    expect(tasks.e?.status).toBe("succeeded");
-    const decision = run(graph, tasks);
-    expect(decision.start).toEqual([{ id: "a", attempt: 2, retry: true }]);
-    expect(decision.skip).toEqual([]);
-  });
-
-  it("retryTasks('failed') retries every failed task but not cancelled or succeeded ones", () => {
-    const graph = graphOf({ a: [], b: [], c: [], d: ["c"] });
-    const tasks = {
-      a: { status: "failed", attempts: 1 },
-      b: { status: "cancelled", attempts: 1 },
-      c: { status: "failed", attempts: 2 },
-      d: { status: "skipped", attempts: 0, reason: 'dependency "c" failed' },
-    } as const;
-    const { tasks: next, retried } = retryTasks(graph, tasks, "failed");
-    expect(retried).toEqual(["a", "c"]);
-    expect(next.b?.status).toBe("cancelled");
-    expect(next.d).toEqual({ status: "pending", attempts: 0 });
-    // Named explicitly, a cancelled task can be retried.
-    expect(retryTasks(graph, tasks, ["b"]).retried).toEqual(["b"]);
-  });
-
+describe("reconcile: after a retry", () => {
   it("a retried task's dependent that is blocked by another failure is skipped again", () => {
     const graph = graphOf({ a: [], b: [], c: ["a", "b"] });
-    const tasks = {
-      a: { status: "failed", attempts: 1 },
+    // The state right after retrying a (session-machine.test.ts checks the retry itself produces it).
+    const decision = run(graph, {
+      a: { status: "pending", attempts: 1 },
       b: { status: "failed", attempts: 1 },
-      c: { status: "skipped", attempts: 0 },
-    } as const;
-    const decision = run(graph, retryTasks(graph, tasks, ["a"]).tasks);
+      c: { status: "pending", attempts: 0 },
+    });
     expect(decision.start).toEqual([{ id: "a", attempt: 2, retry: true }]);
     expect(decision.skip).toEqual([{ id: "c", reason: 'dependency "b" failed' }]);
+  });
+
+  it("starts a retried task again with the next attempt and un-skipped dependents wait for it", () => {
+    const graph = tree();
+    const decision = run(graph, {
+      a: { status: "pending", attempts: 1, costUsd: 2 },
+      b: { status: "pending", attempts: 0 },
+      c: { status: "pending", attempts: 0 },
+      d: { status: "pending", attempts: 0 },
+      e: { status: "succeeded", attempts: 1 },
+    });
+    expect(decision.start).toEqual([{ id: "a", attempt: 2, retry: true }]);
+    expect(decision.skip).toEqual([]);
   });
 });

@@ -1,5 +1,7 @@
+import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import {
   observationOf,
   reconcile,
@@ -9,20 +11,24 @@ import {
   type TaskObservations,
 } from "../../src/core/reconcile.js";
 import {
-  applyDecision,
-  recordAttemptResult,
-  retryTasks,
-  type MutableObservations,
-} from "../../src/core/session-state.js";
-import { descendants, type TaskGraph } from "../../src/core/task-graph.js";
+  step,
+  type SessionAction,
+  type SessionEvent,
+  type SessionMachine,
+  type Step,
+} from "../../src/core/session-machine.js";
+import { sessionStateShape, type SessionState } from "../../src/core/session-state.js";
+import { descendants, graphFromTasks, type TaskGraph } from "../../src/core/task-graph.js";
 import { DAG_SHAPES, randomDag, randomInt, seededRandom, type Random } from "../support/random-dag.js";
 
 /**
- * Drives the reconciler the way an executor does — reconcile, carry out the decision, wait for
- * runs to end, record results — while an adversarial world fails tasks, delivers completion
- * events twice, late or for old attempts, crashes between deciding and acting (a "restart"
- * decides again from the same observation), cancels the session and retries tasks by hand.
- * After every decision the invariants of DESIGN §2 and §4 are checked.
+ * Drives the session machine the way an executor does — `advance`, carry out the actions, wait
+ * for runs to end, report them — while an adversarial world fails tasks and refuses or withdraws
+ * dispatches, delivers reports twice, late, early or for old attempts, loses the save of an
+ * advance (the run then shows up as `run_seen`), restarts the executor (`resume`), interrupts
+ * attempts, merges pull requests, cancels the session and retries tasks by hand. Every change goes
+ * through `step`; after every step the invariants of DESIGN §2 and §4 are checked, and after every
+ * `advance` the decision it carried out is checked against reconcile's own contract.
  */
 
 interface Scenario {
@@ -35,6 +41,8 @@ interface Scenario {
   failureRate: number;
   cancelRate: number;
   maxManualRetries: number;
+  /** Share of tasks with dependencies that use `base: "merged"`. */
+  mergedBaseRate: number;
 }
 
 const scenarioArbitrary: fc.Arbitrary<Scenario> = fc.record({
@@ -47,38 +55,87 @@ const scenarioArbitrary: fc.Arbitrary<Scenario> = fc.record({
   failureRate: fc.constantFrom(0, 0.1, 0.3, 0.6),
   cancelRate: fc.constantFrom(0, 0, 0.02),
   maxManualRetries: fc.integer({ min: 0, max: 3 }),
+  mergedBaseRate: fc.constantFrom(0, 0, 0.3),
 });
 
-interface Completion {
+/** A real run (a workflow run, an agent): what the world knows, whether or not the record does. */
+interface Run {
   id: string;
   attempt: number;
-  succeeded: boolean;
-  costUsd: number;
+  /** The record knows this attempt runs; false while the save of its start is lost. */
+  recorded: boolean;
+  /** The run is over; its report is not recorded yet. */
+  result?: { succeeded: boolean; costUsd: number };
 }
 
 /** What the random worlds actually exercised: a property over paths never taken proves nothing. */
 const seen = {
-  restarts: 0,
   automaticRetries: 0,
   finalFailures: 0,
   budgetSkips: 0,
   cancels: 0,
+  waits: 0,
+  merges: 0,
   manualRetries: 0,
+  reopenedSessions: 0,
   staleEvents: 0,
   lateEventsAfterCancel: 0,
+  /** An advance whose save was lost: its starts ran but the record does not know them. */
+  lostSaves: 0,
+  /** A lost save of an advance that retried a failed task: the record still says failed. */
+  lostRetryStarts: 0,
+  /** run_seen taking up such a lost start. */
+  lostStartsTakenUp: 0,
+  /** run_seen of a lost start after a cancel: cancelled, and stopped if still active. */
+  lostStartsCancelled: 0,
+  /** A report of a lost start arriving before its run_seen. */
+  earlyReports: 0,
+  /** run_seen of a run the record cancelled, still active: stop. */
+  stopsOfSeenRuns: 0,
+  restarts: 0,
+  interruptedWithCost: 0,
+  dispatchFailures: 0,
+  dispatchWithdrawals: 0,
+  willRetryTrue: 0,
+  willRetryFalse: 0,
+  /** willRetry compared with the advance right after it. */
+  willRetryChecked: 0,
+  endedSessionEvents: 0,
 };
 
+const recordSchema = z.object(sessionStateShape).strict();
+
+// Thousands of steps, each checked many times over: plain comparisons first, and `expect` (slow
+// when called this often, but with a readable failure) only when they disagree.
+
+/** `expect(actual, message).toEqual(expected)`. */
+function equal(actual: unknown, expected: unknown, message?: string): void {
+  if (!isDeepStrictEqual(actual, expected)) expect(actual, message).toEqual(expected);
+}
+
+/** `expect(actual, message).toBe(expected)`. */
+function same(actual: unknown, expected: unknown, message?: string): void {
+  if (!Object.is(actual, expected)) expect(actual, message).toBe(expected);
+}
+
 class World {
-  tasks: MutableObservations = {};
-  cancelRequested = false;
+  readonly machine: SessionMachine;
+  state: SessionState = { tasks: {} };
   /** A cancel, even one lifted by a later retry, may leave tasks cancelled for good. */
   everCancelled = false;
-  /** Attempts that a real executor would have running right now. */
-  readonly inFlight = new Map<string, number>();
-  /** Results already delivered, or for runs that were stopped: redelivering them must change nothing. */
-  readonly oldEvents: Completion[] = [];
-  /** Every (task, attempt) ever started: an attempt must never start twice. */
+  /** Runs that exist (or ended unreported), by task: at most one per task. */
+  readonly runs = new Map<string, Run>();
+  /** Reports already recorded, or of stopped runs: delivering them again must change nothing. */
+  readonly oldEvents: SessionEvent[] = [];
+  /** Every (task, attempt) started and not undone: an attempt must never start twice. */
   readonly started = new Set<string>();
+  /** Failures the machine called final (`willRetry: false`): they never start again unless retried. */
+  readonly finalFailures = new Set<string>();
+  /** What each task's attempts cost, as reported. */
+  readonly expectedCost = new Map<string, number>();
+  /** The `ended` action of the step just before, to compare with the advance that follows. */
+  lastEnded: Extract<SessionAction, { type: "ended" }>[] = [];
+  dispatchFailures = 0;
   manualRetriesLeft: number;
   readonly random: Random;
 
@@ -86,125 +143,576 @@ class World {
     readonly graph: TaskGraph,
     readonly scenario: Scenario,
   ) {
+    this.machine = {
+      graph,
+      limits: { maxParallel: scenario.maxParallel, budgetUsd: scenario.budgetUsd },
+    };
     this.random = seededRandom(scenario.worldSeed);
     this.manualRetriesLeft = scenario.maxManualRetries;
+  }
+
+  get ended(): boolean {
+    return this.state.outcome !== undefined;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.random() * items.length)] as T;
+  }
+
+  /** One step through the machine, checked to be pure and deterministic; the state is not kept yet. */
+  apply(event: SessionEvent): Step {
+    const before = structuredClone(this.state);
+    const result = step(this.machine, this.state, event);
+    equal(this.state, before, "step changed its input");
+    equal(step(this.machine, structuredClone(before), event), result);
+    if (before.outcome !== undefined && event.type !== "retry" && event.type !== "merged") {
+      // An ended session ignores task events.
+      seen.endedSessionEvents++;
+      equal(result.state, before, `${event.type} changed an ended session`);
+      if (event.type === "run_seen") {
+        for (const action of result.actions) same(action.type, "stop");
+      } else {
+        equal(result.actions, []);
+      }
+    }
+    if (event.type !== "advance") this.lastEnded = [];
+    return result;
+  }
+
+  /** Keeps a step's state and checks the invariants that hold after every step. */
+  keep(result: Step): void {
+    this.state = result.state;
+    this.check();
+  }
+
+  /** Collects every broken invariant (cheaper than one `expect` each, thousands of times). */
+  check(): void {
+    const { tasks } = this.state;
+    const problems: string[] = [];
+    const fail = (problem: string) => problems.push(problem);
+    const parsed = recordSchema.safeParse(this.state);
+    if (!parsed.success) fail(`the record does not parse: ${parsed.error.message}`);
+    for (const [id, task] of Object.entries(tasks)) {
+      if (!this.graph.byId.has(id)) fail(`state for unknown task ${id}`);
+      if (task.merged === true && task.status !== "succeeded") fail(`${id} merged but ${task.status}`);
+      const final = task.status === "failed" || task.status === "skipped" || task.status === "cancelled";
+      if (final && !task.reason) fail(`${id} ${task.status} without a reason`);
+      if (!final && task.reason !== undefined) fail(`${id} ${task.status} with a reason`);
+    }
+    // Money is never lost: every reported cost is in the record, and nothing else.
+    for (const id of this.graph.order) {
+      const recorded = observationOf(tasks, id).costUsd ?? 0;
+      const reported = this.expectedCost.get(id) ?? 0;
+      if (Math.abs(recorded - reported) > 1e-9) fail(`${id} records $${recorded}, reports say $${reported}`);
+    }
+    const running = this.graph.order.filter((id) => observationOf(tasks, id).status === "running");
+    if (running.length > this.scenario.maxParallel) fail(`${running.length} running`);
+    // The record's running attempts are exactly the world's recorded runs.
+    for (const id of running) {
+      const run = this.runs.get(id);
+      const attempts = observationOf(tasks, id).attempts;
+      if (!run?.recorded || run.attempt !== attempts)
+        fail(`${id}#${attempts} recorded running without its run`);
+    }
+    for (const run of this.runs.values()) {
+      const task = observationOf(tasks, run.id);
+      if (run.recorded && (task.status !== "running" || task.attempts !== run.attempt)) {
+        fail(`run ${run.id}#${run.attempt} recorded as ${task.status} · ${task.attempts}`);
+      }
+      // A lost start: the record has the task before that start.
+      if (!run.recorded && task.attempts >= run.attempt)
+        fail(`lost run ${run.id}#${run.attempt} is recorded`);
+    }
+    if (this.ended) {
+      if (this.runs.size > 0) fail("the session ended with runs left behind");
+      for (const id of this.graph.order) {
+        const status = observationOf(tasks, id).status;
+        if (status === "pending" || status === "running") fail(`the session ended with ${id} ${status}`);
+      }
+    }
+    equal(problems, []);
   }
 
   input(): ReconcileInput {
     return {
       graph: this.graph,
-      tasks: this.tasks,
-      limits: { maxParallel: this.scenario.maxParallel, budgetUsd: this.scenario.budgetUsd },
-      cancelRequested: this.cancelRequested,
+      tasks: this.state.tasks,
+      limits: this.machine.limits,
+      cancelRequested: this.state.cancelRequested === true,
     };
   }
 
-  /** One reconcile-and-act round; returns the decision after checking it. */
-  decideAndAct(): Decision {
-    const input = this.input();
-    const before = structuredClone(this.tasks);
-    const decision = reconcile(input);
-    // Pure and deterministic: same input, same answer, input untouched.
-    expect(reconcile(input)).toEqual(decision);
-    expect(reconcile({ ...input, tasks: structuredClone(this.tasks) })).toEqual(decision);
-    expect(this.tasks).toEqual(before);
-    checkDecision(this.graph, input, decision);
-
-    // A crash between deciding and acting: the restarted executor decides again from the same
-    // observation and must reach the same decision.
-    if (this.random() < 0.2) {
-      seen.restarts++;
-      expect(reconcile(this.input())).toEqual(decision);
+  /** The adapter's pass: every run the record does not know is reported before deciding. */
+  listRuns(): void {
+    for (const run of [...this.runs.values()]) {
+      if (!run.recorded) this.runSeen(run);
     }
+  }
+
+  runSeen(run: Run): void {
+    const before = observationOf(this.state.tasks, run.id);
+    const cancelling = this.state.cancelRequested === true;
+    const active = run.result === undefined;
+    const result = this.apply({ type: "run_seen", id: run.id, attempt: run.attempt, active });
+    const after = observationOf(result.state.tasks, run.id);
+    same(
+      after.attempts,
+      run.attempt,
+      `the lost start of ${run.id}#${run.attempt} (recorded ${before.status} · ${before.attempts}) was not taken up`,
+    );
+    equal(after.costUsd, before.costUsd);
+    if (cancelling) {
+      seen.lostStartsCancelled++;
+      same(after.status, "cancelled");
+      equal(result.actions, [
+        { type: "forget", id: run.id },
+        ...(active ? [{ type: "stop", id: run.id, attempt: run.attempt }] : []),
+      ]);
+      this.runs.delete(run.id);
+      if (active) {
+        // Listed again before the next advance: stopped again.
+        const again = step(this.machine, result.state, {
+          type: "run_seen",
+          id: run.id,
+          attempt: run.attempt,
+          active,
+        });
+        equal(again, { state: result.state, actions: [{ type: "stop", id: run.id, attempt: run.attempt }] });
+        seen.stopsOfSeenRuns++;
+      }
+      // A stopped run may still report, late; an ended one already did.
+      this.oldEvents.push({
+        type: "attempt_ended",
+        id: run.id,
+        attempt: run.attempt,
+        succeeded: run.result?.succeeded ?? this.random() < 0.5,
+        costUsd: 0.1,
+      });
+    } else {
+      seen.lostStartsTakenUp++;
+      same(after.status, "running");
+      equal(result.actions, [{ type: "forget", id: run.id }]);
+      run.recorded = true;
+    }
+    this.keep(result);
+  }
+
+  /** One advance; sometimes its save is lost after its starts were carried out. */
+  advance(): void {
+    this.listRuns();
+    const input = this.input();
+    const endedBefore = this.ended;
+    const lastEnded = this.lastEnded;
+    this.lastEnded = [];
+    const decision = reconcile(input);
+    // reconcile is pure and deterministic: same input, same answer, input untouched.
+    equal(reconcile({ ...input, tasks: structuredClone(input.tasks) }), decision);
+    const result = this.apply({ type: "advance" });
+    if (endedBefore) return;
+
+    checkDecision(this.graph, input, decision, result.state.tasks);
+    // The machine carried out exactly that decision.
+    equal(result.actions, expectedActions(input.tasks, decision));
+    equal(
+      result.state.outcome,
+      decision.finished
+        ? { conclusion: decision.finished.conclusion, summary: decision.finished.summary }
+        : undefined,
+    );
     seen.automaticRetries += decision.start.filter((s) => s.retry).length;
     seen.budgetSkips += decision.skip.filter((s) => s.reason.startsWith("the session budget")).length;
     seen.finalFailures += decision.skip.filter((s) => / failed$/.test(s.reason)).length;
     seen.cancels += decision.cancel.length;
+    seen.waits += decision.waiting.length;
 
-    for (const start of decision.start) {
-      const key = `${start.id}#${start.attempt}`;
-      expect(this.started.has(key), `attempt ${key} started twice`).toBe(false);
-      this.started.add(key);
-      this.inFlight.set(start.id, start.attempt);
-    }
-    for (const cancel of decision.cancel) {
-      const attempt = this.inFlight.get(cancel.id);
-      expect(attempt !== undefined).toBe(cancel.wasRunning);
-      if (attempt !== undefined) {
-        // The stopped run may still report, late.
-        this.oldEvents.push({ id: cancel.id, attempt, succeeded: this.random() < 0.5, costUsd: 0.1 });
-        seen.lateEventsAfterCancel++;
-        this.inFlight.delete(cancel.id);
+    // willRetry (of the report just before) agrees with this advance.
+    const runningAfter = this.graph.order.filter(
+      (id) => observationOf(result.state.tasks, id).status === "running",
+    ).length;
+    for (const ended of lastEnded) {
+      if (ended.succeeded) continue;
+      seen.willRetryChecked++;
+      const restarted = decision.start.find((s) => s.id === ended.id);
+      if (!ended.willRetry) {
+        expect(restarted, `${ended.id} started again after a final failure`).toBeUndefined();
+      } else if (!restarted) {
+        // Only a full house (of paths at least as long) keeps a retry waiting.
+        same(runningAfter, this.scenario.maxParallel, `${ended.id} was to be retried`);
+        const remaining = (id: string) => this.graph.remaining.get(id) ?? 0;
+        for (const start of decision.start) {
+          expect(remaining(start.id)).toBeGreaterThanOrEqual(remaining(ended.id));
+        }
+        same(result.state.tasks[ended.id]?.status, "failed");
       }
     }
-    this.tasks = applyDecision(this.tasks, decision);
+    for (const start of decision.start) {
+      same(this.finalFailures.has(start.id), false, `${start.id}: a final failure started again`);
+    }
 
-    const running = Object.values(this.tasks).filter((t) => t.status === "running").length;
-    expect(running).toBeLessThanOrEqual(this.scenario.maxParallel);
-    expect(running).toBe(this.inFlight.size);
+    const stops = result.actions.filter((a) => a.type === "stop");
+    if (decision.start.length > 0 && stops.length === 0 && this.random() < 0.1) {
+      // The starts are carried out, the save is not: the record stays as it was.
+      seen.lostSaves++;
+      if (decision.start.some((s) => s.retry)) seen.lostRetryStarts++;
+      for (const start of decision.start) this.startRun(start.id, start.attempt, false);
+      this.check();
+      return;
+    }
 
-    // Idempotent: deciding again right away never restarts what was just started.
-    const again = reconcile(this.input());
-    for (const start of again.start) expect(this.started.has(`${start.id}#${start.attempt}`)).toBe(false);
-    return decision;
+    for (const action of result.actions) {
+      if (action.type === "stop") {
+        const run = this.runs.get(action.id);
+        same(run?.attempt, action.attempt, `stop of ${action.id} without its run`);
+        this.runs.delete(action.id);
+        // The stopped run may still report, late.
+        seen.lateEventsAfterCancel++;
+        this.oldEvents.push({
+          type: "attempt_ended",
+          id: action.id,
+          attempt: action.attempt,
+          succeeded: this.random() < 0.5,
+          costUsd: 0.1,
+        });
+      } else if (action.type === "forget") {
+        same(this.runs.has(action.id), false);
+      }
+    }
+    const dispatches: SessionEvent[] = [];
+    for (const start of decision.start) {
+      const roll = this.random();
+      if (roll < 0.05) {
+        dispatches.push({ type: "dispatch_failed", id: start.id, attempt: start.attempt, reason: "refused" });
+        this.startRun(start.id, start.attempt, true);
+      } else if (roll < 0.1) {
+        dispatches.push({ type: "dispatch_withdrawn", id: start.id, attempt: start.attempt });
+        this.startRun(start.id, start.attempt, true);
+      } else {
+        this.startRun(start.id, start.attempt, true);
+      }
+    }
+    this.keep(result);
+    for (const event of dispatches) {
+      if (event.type === "dispatch_failed") this.dispatchFailed(event.id, event.attempt);
+      else if (event.type === "dispatch_withdrawn") this.dispatchWithdrawn(event.id, event.attempt);
+    }
   }
 
-  /** A run ends and reports; sometimes the report is delivered twice. */
+  /**
+   * Carries out a start. A refused or withdrawn dispatch leaves no run, but the record has the
+   * start until its event arrives (right after), so the run stands in until then.
+   */
+  startRun(id: string, attempt: number, recorded: boolean): void {
+    const key = `${id}#${attempt}`;
+    same(this.started.has(key), false, `attempt ${key} started twice`);
+    same(this.runs.has(id), false, `${key} started while ${id} still runs`);
+    this.started.add(key);
+    this.runs.set(id, { id, attempt, recorded });
+  }
+
+  dispatchFailed(id: string, attempt: number): void {
+    seen.dispatchFailures++;
+    this.dispatchFailures++;
+    const before = observationOf(this.state.tasks, id);
+    const result = this.apply({ type: "dispatch_failed", id, attempt, reason: "refused" });
+    expect(result.state.tasks[id]).toMatchObject({ status: "failed", attempts: attempt, reason: "refused" });
+    equal(result.state.tasks[id]?.costUsd, before.costUsd);
+    this.runs.delete(id);
+    this.checkEnded(result, id, attempt, false);
+    this.oldEvents.push({ type: "dispatch_failed", id, attempt, reason: "refused again" });
+    this.keep(result);
+  }
+
+  dispatchWithdrawn(id: string, attempt: number): void {
+    seen.dispatchWithdrawals++;
+    const before = observationOf(this.state.tasks, id);
+    const result = this.apply({ type: "dispatch_withdrawn", id, attempt });
+    equal(result.state.tasks[id], {
+      status: "pending",
+      attempts: attempt - 1,
+      ...(before.costUsd === undefined ? {} : { costUsd: before.costUsd }),
+    });
+    equal(result.actions, [{ type: "forget", id }]);
+    this.runs.delete(id);
+    // Undone: the same attempt number starts again.
+    this.started.delete(`${id}#${attempt}`);
+    this.keep(result);
+  }
+
+  /** The `ended` action of a recorded report, checked against an independent reading of the rules. */
+  checkEnded(result: Step, id: string, attempt: number, succeeded: boolean): void {
+    const task = this.graph.byId.get(id);
+    const after = observationOf(result.state.tasks, id);
+    const budget = this.machine.limits.budgetUsd;
+    const expectRetry =
+      !succeeded &&
+      task !== undefined &&
+      after.attempts < 1 + task.retries &&
+      !(budget !== undefined && spentUsd(result.state.tasks) >= budget) &&
+      this.state.cancelRequested !== true;
+    const ended = { type: "ended", id, attempt, succeeded, willRetry: expectRetry } as const;
+    equal(result.actions, [ended]);
+    if (!succeeded) {
+      if (expectRetry) seen.willRetryTrue++;
+      else seen.willRetryFalse++;
+      if (!expectRetry) this.finalFailures.add(id);
+    }
+    this.lastEnded = [ended];
+  }
+
+  /** A run ends; its report arrives (or arrives early, before the record knows the run). */
   completeOne(): void {
-    const entries = [...this.inFlight];
-    const [id, attempt] = entries[Math.floor(this.random() * entries.length)] as [string, number];
-    const event: Completion = {
-      id,
-      attempt,
+    const run = this.pick([...this.runs.values()]);
+    run.result ??= {
       succeeded: this.random() >= this.scenario.failureRate,
       costUsd: Math.round(this.random() * 100) / 100,
     };
-    this.inFlight.delete(id);
-    const previousCost = observationOf(this.tasks, id).costUsd ?? 0;
-    this.tasks = recordAttemptResult(this.tasks, event);
-    const recorded = observationOf(this.tasks, id);
-    expect(recorded.status).toBe(event.succeeded ? "succeeded" : "failed");
-    expect(recorded.attempts).toBe(attempt);
-    expect(recorded.costUsd ?? 0).toBeCloseTo(previousCost + event.costUsd, 9);
-    if (this.random() < 0.3) this.oldEvents.push(event);
+    const event = {
+      type: "attempt_ended",
+      id: run.id,
+      attempt: run.attempt,
+      succeeded: run.result.succeeded,
+      costUsd: run.result.costUsd,
+    } as const;
+    if (!run.recorded) {
+      // Early: the record does not know this attempt yet, so the report changes nothing. The
+      // run will be listed (not active) and reported again.
+      seen.earlyReports++;
+      const early = this.apply(event);
+      equal(early, { state: this.state, actions: [] });
+      this.keep(early);
+      return;
+    }
+    const previousCost = this.expectedCost.get(run.id) ?? 0;
+    const result = this.apply(event);
+    this.runs.delete(run.id);
+    this.expectedCost.set(run.id, previousCost + event.costUsd);
+    const recorded = observationOf(result.state.tasks, run.id);
+    same(recorded.status, event.succeeded ? "succeeded" : "failed");
+    same(recorded.attempts, run.attempt);
+    this.checkEnded(result, run.id, run.attempt, event.succeeded);
+    if (this.random() < 0.3) {
+      this.oldEvents.push(this.random() < 0.5 ? { ...event, succeeded: !event.succeeded } : event);
+    }
+    this.keep(result);
   }
 
-  /** A duplicate or stale report arrives: it must change nothing. */
+  /** The executor stops one attempt itself (Ctrl-C): it runs again later as the same attempt. */
+  interruptOne(): void {
+    const recorded = [...this.runs.values()].filter((run) => run.recorded && run.result === undefined);
+    if (recorded.length === 0) return;
+    const run = this.pick(recorded);
+    const costUsd = Math.round(this.random() * 50) / 100;
+    const result = this.apply({ type: "attempt_interrupted", id: run.id, attempt: run.attempt, costUsd });
+    if (costUsd > 0) seen.interruptedWithCost++;
+    this.expectedCost.set(run.id, (this.expectedCost.get(run.id) ?? 0) + costUsd);
+    expect(result.state.tasks[run.id]).toMatchObject({ status: "pending", attempts: run.attempt - 1 });
+    equal(result.actions, [{ type: "forget", id: run.id }]);
+    this.runs.delete(run.id);
+    this.started.delete(`${run.id}#${run.attempt}`);
+    this.keep(result);
+  }
+
+  /** The executor restarts: every attempt it had running died with it. */
+  restart(): void {
+    seen.restarts++;
+    const before = this.state;
+    const result = this.apply({ type: "resume" });
+    const running = this.graph.order.filter((id) => observationOf(before.tasks, id).status === "running");
+    expect(result.actions).toHaveLength(running.length);
+    equal(result.actions, expect.arrayContaining(running.map((id) => ({ type: "forget", id }))));
+    for (const id of this.graph.order) {
+      const was = observationOf(before.tasks, id);
+      const now = observationOf(result.state.tasks, id);
+      if (was.status === "running") {
+        same(now.status, "pending");
+        same(now.attempts, was.attempts - 1);
+        equal(now.costUsd, was.costUsd);
+      } else {
+        equal(now, was);
+      }
+    }
+    for (const run of this.runs.values()) this.started.delete(`${run.id}#${run.attempt}`);
+    this.runs.clear();
+    this.keep(result);
+  }
+
+  /** A duplicate, late or stale report, or a listing of a run the record knows: nothing changes. */
   redeliverOld(): void {
     seen.staleEvents++;
-    const event = this.oldEvents[Math.floor(this.random() * this.oldEvents.length)] as Completion;
-    const flipped = this.random() < 0.5 ? { ...event, succeeded: !event.succeeded } : event;
-    expect(recordAttemptResult(this.tasks, flipped)).toEqual(this.tasks);
+    const listed = [...this.runs.values()].filter((run) => run.recorded);
+    const roll = this.random();
+    let event: SessionEvent;
+    if (roll < 0.15 && listed.length > 0) {
+      const run = this.pick(listed);
+      event = { type: "run_seen", id: run.id, attempt: run.attempt, active: run.result === undefined };
+    } else if (roll < 0.2) {
+      event = { type: "run_seen", id: "no-such-task", attempt: 1, active: true };
+    } else if (roll < 0.3) {
+      // A run of an attempt the record already ended or stopped, listed again; most interesting
+      // for a cancelled task (its run may still be active: stop it).
+      const cancelled = this.graph.order.filter((id) => this.state.tasks[id]?.status === "cancelled");
+      const id = this.pick(cancelled.length > 0 && this.random() < 0.5 ? cancelled : this.graph.order);
+      const task = observationOf(this.state.tasks, id);
+      if (task.status === "running" || task.attempts === 0) return;
+      event = { type: "run_seen", id, attempt: task.attempts, active: this.random() < 0.5 };
+    } else if (this.oldEvents.length > 0) {
+      event = this.pick(this.oldEvents);
+    } else {
+      return;
+    }
+    const result = this.apply(event);
+    equal(result.state, this.state, JSON.stringify(event));
+    if (event.type === "run_seen" && result.actions.length > 0) {
+      // Only a still-active run of a task the record cancelled is stopped.
+      const task = observationOf(this.state.tasks, event.id);
+      same(task.status, "cancelled");
+      same(task.attempts, event.attempt);
+      equal(result.actions, [{ type: "stop", id: event.id, attempt: event.attempt }]);
+      seen.stopsOfSeenRuns++;
+    } else {
+      equal(result.actions, [], JSON.stringify(event));
+    }
+    this.keep(result);
+  }
+
+  /** A succeeded task's pull request is merged (or a merge event for another task arrives). */
+  mergeOne(): boolean {
+    const unmerged = this.graph.order.filter((id) => {
+      const task = observationOf(this.state.tasks, id);
+      return task.status === "succeeded" && task.merged !== true;
+    });
+    const id = unmerged.length > 0 && this.random() < 0.8 ? this.pick(unmerged) : this.pick(this.graph.order);
+    if (id === undefined) return false;
+    const was = observationOf(this.state.tasks, id);
+    const result = this.apply({ type: "merged", id });
+    equal(result.actions, []);
+    if (was.status === "succeeded") {
+      if (was.merged !== true) seen.merges++;
+      equal(result.state.tasks[id], { ...was, merged: true });
+    } else {
+      equal(result.state, this.state);
+    }
+    this.keep(result);
+    return unmerged.length > 0;
+  }
+
+  cancel(): void {
+    const result = this.apply({ type: "cancel" });
+    if (!this.ended) {
+      this.everCancelled = true;
+      equal(result.state, { ...this.state, cancelRequested: true });
+      equal(result.actions, []);
+    }
+    this.keep(result);
   }
 
   manualRetry(): void {
     seen.manualRetries++;
     this.manualRetriesLeft--;
     const candidates = this.graph.order.filter((id) => {
-      const status = observationOf(this.tasks, id).status;
+      const status = observationOf(this.state.tasks, id).status;
       return status === "failed" || status === "cancelled";
     });
     const ids =
       this.random() < 0.5 || candidates.length === 0
         ? ("failed" as const)
         : candidates.filter(() => this.random() < 0.5);
-    const result = retryTasks(this.graph, this.tasks, ids);
-    for (const id of result.retried) {
-      expect(result.tasks[id]?.status).toBe("pending");
-      expect(result.tasks[id]?.attempts).toBe(observationOf(this.tasks, id).attempts);
+    const before = this.state;
+    const result = this.apply({ type: "retry", tasks: ids });
+    // In order; a task already put back to pending as a dependent of an earlier one is not
+    // retried again (nor reported as retried).
+    const eligible: string[] = [];
+    const reset = new Set<string>();
+    for (const id of ids === "failed" ? this.graph.order : ids) {
+      const status = observationOf(before.tasks, id).status;
+      if (reset.has(id) || !(status === "failed" || (ids !== "failed" && status === "cancelled"))) continue;
+      eligible.push(id);
+      for (const below of descendants(this.graph, id)) reset.add(below);
+    }
+    if (eligible.length === 0) {
+      equal(result, { state: before, actions: [] });
+      this.keep(result);
+      return;
+    }
+    const changed = new Set<string>();
+    for (const id of eligible) {
+      this.finalFailures.delete(id);
+      changed.add(id);
+      const was = observationOf(before.tasks, id);
+      equal(result.state.tasks[id], {
+        status: "pending",
+        attempts: was.attempts,
+        ...(was.costUsd === undefined ? {} : { costUsd: was.costUsd }),
+      });
       for (const below of descendants(this.graph, id)) {
-        const was = observationOf(this.tasks, below).status;
-        if (was === "skipped" || was === "cancelled") expect(result.tasks[below]?.status).toBe("pending");
+        const status = observationOf(before.tasks, below).status;
+        if (status === "skipped" || status === "cancelled") {
+          changed.add(below);
+          same(result.state.tasks[below]?.status, "pending");
+        }
       }
     }
-    this.tasks = result.tasks;
-    // A retry is a new command: it lifts an earlier cancel, as a user would expect.
-    this.cancelRequested = false;
+    for (const id of this.graph.order) {
+      if (!changed.has(id)) equal(observationOf(result.state.tasks, id), observationOf(before.tasks, id));
+    }
+    equal(result.actions.at(-1), { type: "retried", ids: eligible });
+    const forgotten = result.actions
+      .slice(0, -1)
+      .map((a) => (a.type === "forget" ? a.id : `not forget: ${a.type}`));
+    equal(new Set(forgotten), changed);
+    // A retry is a new command: it reopens the session and lifts an earlier cancel.
+    if (before.outcome !== undefined) seen.reopenedSessions++;
+    expect(result.state.outcome).toBeUndefined();
+    expect(result.state.cancelRequested).toBeUndefined();
+    this.keep(result);
+  }
+
+  /** Whatever arrives once the session ended: ignored, except a retry or merge. */
+  poke(): void {
+    const id = this.pick(this.graph.order);
+    const attempt = observationOf(this.state.tasks, id).attempts + randomInt(this.random, 0, 1);
+    const events: SessionEvent[] = [
+      { type: "advance" },
+      { type: "cancel" },
+      { type: "resume" },
+      { type: "run_seen", id, attempt, active: this.random() < 0.5 },
+      { type: "attempt_ended", id, attempt, succeeded: this.random() < 0.5, costUsd: 1 },
+      { type: "attempt_interrupted", id, attempt, costUsd: 1 },
+      { type: "dispatch_failed", id, attempt, reason: "refused" },
+      { type: "dispatch_withdrawn", id, attempt },
+    ];
+    this.keep(this.apply(this.pick(events)));
   }
 }
 
-/** The invariants every single decision must satisfy, given the observation it was made from. */
-function checkDecision(graph: TaskGraph, input: ReconcileInput, decision: Decision): void {
+/** The actions an advance must produce for a decision, in order. */
+function expectedActions(tasks: TaskObservations, decision: Decision): SessionAction[] {
+  const actions: SessionAction[] = [];
+  for (const cancel of decision.cancel) {
+    actions.push(
+      cancel.wasRunning
+        ? { type: "stop", id: cancel.id, attempt: observationOf(tasks, cancel.id).attempts }
+        : { type: "forget", id: cancel.id },
+    );
+  }
+  for (const skip of decision.skip) actions.push({ type: "skipped", id: skip.id, reason: skip.reason });
+  for (const wait of decision.waiting)
+    actions.push({ type: "waiting", id: wait.id, unmerged: wait.unmerged });
+  for (const start of decision.start) actions.push({ type: "start", ...start });
+  if (decision.finished) actions.push({ type: "finished", outcome: decision.finished });
+  return actions;
+}
+
+/**
+ * The invariants every single decision must satisfy, given the observation it was made from and
+ * the state the machine recorded for it (`after`).
+ */
+function checkDecision(
+  graph: TaskGraph,
+  input: ReconcileInput,
+  decision: Decision,
+  after: TaskObservations,
+): void {
   const { tasks } = input;
   const maxParallel = input.limits.maxParallel;
   const budget = input.limits.budgetUsd;
@@ -216,22 +724,43 @@ function checkDecision(graph: TaskGraph, input: ReconcileInput, decision: Decisi
     const task = graph.byId.get(id);
     return observed.status === "failed" && task !== undefined && observed.attempts < 1 + task.retries;
   };
+  const unmergedDeps = (id: string): string[] => {
+    const task = graph.byId.get(id);
+    if (task?.base !== "merged") return [];
+    return task.dependencies.filter((dep) => observationOf(tasks, dep).merged !== true);
+  };
+  // The checks over every task collect their problems (one `expect` each would be slow).
+  const problems: string[] = [];
+  const must = (ok: boolean, problem: string) => {
+    if (!ok) problems.push(problem);
+  };
 
   // Starts: only when allowed, only ready tasks, each with the next attempt number, within limits.
   expect(runningBefore + decision.start.length).toBeLessThanOrEqual(Math.max(maxParallel, runningBefore));
-  if (budgetReached || cancelling) expect(decision.start).toEqual([]);
+  if (budgetReached || cancelling) equal(decision.start, []);
   const startedIds = new Set(decision.start.map((s) => s.id));
-  expect(startedIds.size).toBe(decision.start.length);
+  same(startedIds.size, decision.start.length);
   for (const start of decision.start) {
     const observed = observationOf(tasks, start.id);
-    expect(observed.status === "pending" || retryable(start.id)).toBe(true);
-    expect(start.attempt).toBe(observed.attempts + 1);
-    expect(start.retry).toBe(observed.attempts > 0);
+    same(observed.status === "pending" || retryable(start.id), true);
+    same(start.attempt, observed.attempts + 1);
+    same(start.retry, observed.attempts > 0);
     for (const dep of graph.byId.get(start.id)?.dependencies ?? []) {
-      expect(observationOf(tasks, dep).status, `${start.id} started before ${dep} succeeded`).toBe(
-        "succeeded",
-      );
+      same(observationOf(tasks, dep).status, "succeeded", `${start.id} started before ${dep} succeeded`);
     }
+    equal(unmergedDeps(start.id), [], `${start.id} started before its dependencies were merged`);
+    expect(after[start.id]).toMatchObject({ status: "running", attempts: start.attempt });
+  }
+
+  // Waiting: exactly the ready `base: merged` tasks whose dependencies' work is not merged yet.
+  for (const wait of decision.waiting) {
+    same(observationOf(tasks, wait.id).status, "pending");
+    for (const dep of graph.byId.get(wait.id)?.dependencies ?? []) {
+      same(observationOf(tasks, dep).status, "succeeded");
+    }
+    equal(wait.unmerged, unmergedDeps(wait.id));
+    expect(wait.unmerged.length).toBeGreaterThan(0);
+    same(after[wait.id]?.status ?? "pending", "pending");
   }
 
   // Critical path first: starts come in priority order, and a ready task left waiting never
@@ -247,11 +776,13 @@ function checkDecision(graph: TaskGraph, input: ReconcileInput, decision: Decisi
       const observed = observationOf(tasks, id);
       const deps = graph.byId.get(id)?.dependencies ?? [];
       const depsOk = deps.every((dep) => observationOf(tasks, dep).status === "succeeded");
-      return (observed.status === "pending" || retryable(id)) && depsOk;
+      return (observed.status === "pending" || retryable(id)) && depsOk && unmergedDeps(id).length === 0;
     });
-    expect(decision.start.length).toBe(Math.min(ready.length, Math.max(0, maxParallel - runningBefore)));
+    same(decision.start.length, Math.min(ready.length, Math.max(0, maxParallel - runningBefore)));
     const lowestStarted = Math.min(...decision.start.map((s) => remaining(s.id)));
-    for (const id of ready) if (!startedIds.has(id)) expect(remaining(id)).toBeLessThanOrEqual(lowestStarted);
+    for (const id of ready) {
+      must(startedIds.has(id) || remaining(id) <= lowestStarted, `${id} outranks a started task`);
+    }
   }
 
   // Cancel: everything running or waiting is cancelled and the session ends as cancelled.
@@ -259,17 +790,23 @@ function checkDecision(graph: TaskGraph, input: ReconcileInput, decision: Decisi
   if (cancelling) {
     for (const id of graph.order) {
       const status = observationOf(tasks, id).status;
-      expect(cancelled.has(id)).toBe(status === "pending" || status === "running");
+      must(cancelled.has(id) === (status === "pending" || status === "running"), `${id} ${status}: cancel?`);
+      if (cancelled.has(id)) {
+        const now = after[id];
+        must(
+          now?.status === "cancelled" && now.reason === "the session was cancelled",
+          `${id} not recorded cancelled`,
+        );
+      }
     }
-    expect(decision.skip).toEqual([]);
-    expect(decision.finished?.conclusion).toBe("cancelled");
+    equal(decision.skip, []);
+    same(decision.finished?.conclusion, "cancelled");
   } else {
-    expect(decision.cancel).toEqual([]);
+    equal(decision.cancel, []);
   }
 
   // Skips: a final failure (or a skip or cancel) skips exactly the waiting tasks downstream of it;
   // with the budget reached, every other waiting task is skipped for the budget.
-  const after = applyDecision(tasks, decision);
   const finalFailures = graph.order.filter((id) => {
     const status = observationOf(after, id).status;
     return (status === "failed" && (!retryable(id) || budgetReached || cancelling)) || status === "cancelled";
@@ -280,33 +817,43 @@ function checkDecision(graph: TaskGraph, input: ReconcileInput, decision: Decisi
   }
   const skipped = new Set(decision.skip.map((s) => s.id));
   for (const skip of decision.skip) {
-    expect(observationOf(tasks, skip.id).status).toBe("pending");
+    same(observationOf(tasks, skip.id).status, "pending");
+    expect(after[skip.id]).toMatchObject({ status: "skipped", reason: skip.reason });
     if (skip.reason.startsWith("the session budget")) {
-      expect(budgetReached).toBe(true);
+      same(budgetReached, true);
     } else {
-      expect(blocked.has(skip.id), `${skip.id} skipped without a failed dependency`).toBe(true);
+      same(blocked.has(skip.id), true, `${skip.id} skipped without a failed dependency`);
       const [, cause, what] = /"([^"]+)" (failed|was cancelled|was skipped)$/.exec(skip.reason) ?? [];
       expect(cause, skip.reason).toBeDefined();
-      expect(descendants(graph, cause as string).has(skip.id)).toBe(true);
+      same(descendants(graph, cause as string).has(skip.id), true);
       // The reason tells the truth about the cause.
       const causeStatus = observationOf(after, cause as string).status;
-      expect(what, skip.reason).toBe(causeStatus === "failed" ? "failed" : `was ${causeStatus}`);
+      same(what, causeStatus === "failed" ? "failed" : `was ${causeStatus}`, skip.reason);
     }
   }
   if (!cancelling) {
     for (const failed of finalFailures) {
       for (const below of descendants(graph, failed)) {
         if (observationOf(tasks, below).status === "pending") {
-          expect(skipped.has(below), `${below} not skipped after ${failed} failed for good`).toBe(true);
+          must(skipped.has(below), `${below} not skipped after ${failed} failed for good`);
         }
       }
     }
     for (const id of graph.order) {
       if (observationOf(tasks, id).status === "pending" && !skipped.has(id) && !blocked.has(id)) {
-        expect(budgetReached).toBe(false);
+        must(!budgetReached, `${id} not skipped with the budget reached`);
       }
     }
   }
+
+  // Nothing else changes: tasks neither started, skipped nor cancelled keep their state.
+  for (const id of graph.order) {
+    if (!startedIds.has(id) && !skipped.has(id) && !cancelled.has(id)) {
+      const [was, now] = [observationOf(tasks, id), observationOf(after, id)];
+      must(JSON.stringify(now) === JSON.stringify(was), `${id} changed: ${JSON.stringify([was, now])}`);
+    }
+  }
+  equal(problems, []);
 
   // Finished exactly when nothing runs and nothing can start, with every task final.
   const stillActive = graph.order.some((id) => {
@@ -317,21 +864,21 @@ function checkDecision(graph: TaskGraph, input: ReconcileInput, decision: Decisi
       (status === "failed" && retryable(id) && !budgetReached && !cancelling)
     );
   });
-  expect(decision.finished !== null).toBe(!stillActive);
+  same(decision.finished !== null, !stillActive);
   if (decision.finished) {
     const counts = decision.finished.counts;
-    expect(counts.pending + counts.running).toBe(0);
-    expect(counts.succeeded + counts.failed + counts.skipped + counts.cancelled).toBe(graph.tasks.length);
+    same(counts.pending + counts.running, 0);
+    same(counts.succeeded + counts.failed + counts.skipped + counts.cancelled, graph.tasks.length);
     const allSucceeded = counts.succeeded === graph.tasks.length;
     const expected = cancelling ? "cancelled" : allSucceeded ? "success" : "failure";
-    expect(decision.finished.conclusion).toBe(expected);
+    same(decision.finished.conclusion, expected);
     expect(decision.finished.summary).toMatch(
       new RegExp(`^${counts.succeeded} of ${graph.tasks.length} tasks succeeded`),
     );
   }
 }
 
-function runScenario(scenario: Scenario): void {
+function scenarioGraph(scenario: Scenario): TaskGraph {
   const graph = randomDag({
     shape: scenario.shape,
     size: scenario.size,
@@ -339,52 +886,81 @@ function runScenario(scenario: Scenario): void {
     maxRetries: 2,
     estimates: { min: 1, max: 10 },
   });
+  if (scenario.mergedBaseRate === 0) return graph;
+  const random = seededRandom(scenario.graphSeed ^ 0x5eed);
+  return graphFromTasks(
+    graph.tasks.map((task) =>
+      task.dependencies.length > 0 && random() < scenario.mergedBaseRate ? { ...task, base: "merged" } : task,
+    ),
+  );
+}
+
+function runScenario(scenario: Scenario): void {
+  const graph = scenarioGraph(scenario);
   const world = new World(graph, scenario);
-  const maxSteps = 50 * graph.tasks.length + 200;
-  let decision = world.decideAndAct();
-  for (let step = 0; ; step++) {
-    expect(step, "the session did not end").toBeLessThan(maxSteps);
-    if (decision.finished && world.inFlight.size === 0) {
+  const maxSteps = 60 * graph.tasks.length + 200;
+  world.advance();
+  for (let round = 0; ; round++) {
+    if (round >= maxSteps) expect.unreachable("the session did not end");
+    if (world.ended) {
+      while (world.random() < 0.5) world.poke();
       if (world.manualRetriesLeft > 0 && world.random() < 0.5) {
         world.manualRetry();
-        decision = world.decideAndAct();
+        world.advance();
         continue;
       }
       break;
     }
     const roll = world.random();
-    if (roll < scenario.cancelRate && !world.cancelRequested) {
-      world.cancelRequested = true;
-      world.everCancelled = true;
-    } else if (roll < 0.05 && world.manualRetriesLeft > 0) {
+    const lostRuns = [...world.runs.values()].some((run) => !run.recorded);
+    // A cancel is likeliest to meet a lost start (a run the record does not know) right away.
+    const cancelRate = lostRuns ? Math.max(0.1, 10 * scenario.cancelRate) : scenario.cancelRate;
+    if (roll < cancelRate && world.state.cancelRequested !== true) {
+      world.cancel();
+    } else if (roll < 0.04 && world.manualRetriesLeft > 0) {
       world.manualRetry();
-    } else if (roll < 0.2 && world.oldEvents.length > 0) {
+    } else if (roll < 0.07 && world.runs.size > 0) {
+      world.restart();
+    } else if (roll < 0.1) {
+      world.interruptOne();
+    } else if (roll < 0.22) {
       world.redeliverOld();
-    } else if (world.inFlight.size > 0) {
+    } else if (roll < 0.27) {
+      world.listRuns();
+    } else if (roll < 0.32 || world.runs.size === 0) {
+      // A pull request is merged; when nothing runs, that is all that can happen (something waits).
+      if (!world.mergeOne() && world.runs.size > 0) world.completeOne();
+    } else {
       world.completeOne();
     }
     // Level-triggered: any event is just a wake-up to decide again.
-    decision = world.decideAndAct();
+    world.advance();
   }
 
-  // The end: every task final, no run left behind, the outcome matching the observation.
-  expect(decision.finished).not.toBeNull();
-  for (const id of graph.order) {
-    const status = observationOf(world.tasks, id).status;
-    expect(["succeeded", "failed", "skipped", "cancelled"]).toContain(status);
+  // The end: every task final, no run left behind, the outcome matching the record.
+  same(world.ended, true);
+  same(world.runs.size, 0);
+  const allSucceeded = graph.order.every((id) => observationOf(world.state.tasks, id).status === "succeeded");
+  // Without failures (a refused dispatch is one), budget or cancel, everything succeeds.
+  if (
+    scenario.failureRate === 0 &&
+    scenario.budgetUsd === undefined &&
+    !world.everCancelled &&
+    world.dispatchFailures === 0
+  ) {
+    same(allSucceeded, true);
   }
-  const allSucceeded = graph.order.every((id) => observationOf(world.tasks, id).status === "succeeded");
-  if (scenario.failureRate === 0 && scenario.budgetUsd === undefined && !world.everCancelled) {
-    expect(allSucceeded).toBe(true);
+  if (allSucceeded) {
+    same(world.state.outcome?.conclusion, world.state.cancelRequested ? "cancelled" : "success");
   }
-  if (allSucceeded && !world.cancelRequested) expect(decision.finished?.conclusion).toBe("success");
 }
 
-describe("reconcile under an adversarial executor", () => {
-  it("keeps every invariant across random graphs, failures, duplicates, restarts, budgets, cancels and retries", () => {
+describe("the session machine under an adversarial executor", () => {
+  it("keeps every invariant across random graphs, failures, duplicates, lost saves, restarts, budgets, merges, cancels and retries", () => {
     fc.assert(fc.property(scenarioArbitrary, runScenario), { numRuns: 300 });
-    for (const [what, count] of Object.entries(seen))
+    for (const [what, count] of Object.entries(seen)) {
       expect(count, `never exercised: ${what}`).toBeGreaterThan(0);
+    }
   });
 
   it("runs every task exactly once when nothing fails, whatever the graph", () => {
@@ -396,22 +972,32 @@ describe("reconcile under an adversarial executor", () => {
         fc.integer({ min: 1, max: 8 }),
         (shape, size, seed, maxParallel) => {
           const graph = randomDag({ shape, size, seed });
-          let tasks: TaskObservations = {};
+          const machine: SessionMachine = { graph, limits: { maxParallel } };
+          let state: SessionState = { tasks: {} };
           const starts: string[] = [];
           const random = seededRandom(seed);
-          for (let step = 0; step < 10 * size + 10; step++) {
-            const decision = reconcile({ graph, tasks, limits: { maxParallel } });
-            if (decision.finished) {
-              expect(decision.finished.conclusion).toBe("success");
-              expect(decision.finished.summary).toBe(`${size} of ${size} tasks succeeded`);
+          for (let round = 0; round < 10 * size + 10; round++) {
+            const advanced = step(machine, state, { type: "advance" });
+            state = advanced.state;
+            const finished = advanced.actions.find((a) => a.type === "finished");
+            if (finished) {
+              expect(finished.outcome.conclusion).toBe("success");
+              expect(finished.outcome.summary).toBe(`${size} of ${size} tasks succeeded`);
+              expect(state.outcome?.conclusion).toBe("success");
               expect([...starts].sort()).toEqual([...graph.order].sort());
               return;
             }
-            starts.push(...decision.start.map((s) => s.id));
-            tasks = applyDecision(tasks, decision);
-            const running = graph.order.filter((id) => tasks[id]?.status === "running");
+            for (const action of advanced.actions) {
+              expect(action.type).toBe("start");
+              if (action.type === "start") {
+                expect(action).toMatchObject({ attempt: 1, retry: false });
+                starts.push(action.id);
+              }
+            }
+            const running = graph.order.filter((id) => state.tasks[id]?.status === "running");
+            expect(running.length).toBeLessThanOrEqual(maxParallel);
             const id = running[randomInt(random, 0, running.length - 1)] as string;
-            tasks = recordAttemptResult(tasks, { id, attempt: 1, succeeded: true });
+            state = step(machine, state, { type: "attempt_ended", id, attempt: 1, succeeded: true }).state;
           }
           expect.unreachable("the session did not finish");
         },
