@@ -87,7 +87,7 @@ export type SessionAction =
   | { type: "skipped"; id: string; reason: string }
   /** A `base: merged` task waits for these dependencies' work to reach the base branch. */
   | { type: "waiting"; id: string; unmerged: string[] }
-  /** An attempt's end was recorded; `willRetry`: the next advance starts another attempt. */
+  /** An attempt's end was recorded; `willRetry`: the task gets another attempt (once a slot is free). */
   | { type: "ended"; id: string; attempt: number; succeeded: boolean; willRetry: boolean }
   | { type: "retried"; ids: string[] }
   | { type: "finished"; outcome: SessionOutcome };
@@ -102,7 +102,7 @@ export function step(machine: SessionMachine, state: SessionState, event: Sessio
   const next = copySessionState(state);
   const actions: SessionAction[] = [];
   const ended = state.outcome !== undefined;
-  if (ended && event.type !== "retry" && event.type !== "merged") return { state: next, actions };
+  if (ended && !AFTER_THE_END.has(event.type)) return { state: next, actions };
   const apply = TRANSITIONS[event.type] as (context: Context, event: SessionEvent) => void;
   apply({ machine, state: next, actions }, event);
   return { state: next, actions };
@@ -117,6 +117,9 @@ export function stepAll(machine: SessionMachine, state: SessionState, events: re
   }
   return current;
 }
+
+/** Events that still apply once the session has ended. */
+const AFTER_THE_END: ReadonlySet<SessionEvent["type"]> = new Set(["retry", "merged", "run_seen"]);
 
 interface Context {
   machine: SessionMachine;
@@ -173,7 +176,8 @@ const TRANSITIONS: Transitions = {
   run_seen({ machine, state, actions }, event) {
     if (!machine.graph.byId.has(event.id)) return;
     const previous = observationOf(state.tasks, event.id);
-    if (previous.status === "pending" && previous.attempts < event.attempt) {
+    const startable = previous.status === "pending" || previous.status === "failed";
+    if (startable && previous.attempts < event.attempt && state.outcome === undefined) {
       // The run proves attempt n was dispatched even if the record lost the start (a crash before
       // the save, or another process's save overwriting ours): take it up.
       const cancelling = state.cancelRequested === true;
@@ -188,10 +192,15 @@ const TRANSITIONS: Transitions = {
       if (cancelling && event.active) actions.push({ type: "stop", id: event.id, attempt: event.attempt });
       return;
     }
-    // A run we learn about only now, of a task cancelled meanwhile: stop it.
-    if (previous.status === "cancelled" && previous.attempts === event.attempt && event.active) {
-      actions.push({ type: "stop", id: event.id, attempt: event.attempt });
-    }
+    // A run still going that the session will never use: of a task cancelled or skipped before
+    // the run was seen, or seen only after the session ended. Stop it: it would only spend money
+    // nobody counts. (A run of the attempt a pending or failed task already had is a late report
+    // of a run that has ended, and left alone.)
+    const unwanted =
+      previous.status === "cancelled" || previous.status === "skipped"
+        ? previous.attempts <= event.attempt
+        : startable && previous.attempts < event.attempt;
+    if (event.active && unwanted) actions.push({ type: "stop", id: event.id, attempt: event.attempt });
   },
 
   attempt_ended(context, event) {
@@ -231,12 +240,14 @@ const TRANSITIONS: Transitions = {
   retry({ machine, state, actions }, event) {
     const { graph } = machine;
     const candidates = event.tasks === "failed" ? graph.order : event.tasks;
+    // Eligibility as the retry found it: a named task reset as another's dependent still counts.
+    const before = new Map(candidates.map((id) => [id, observationOf(state.tasks, id).status]));
     const retried: string[] = [];
     for (const id of candidates) {
       const previous = observationOf(state.tasks, id);
-      const eligible =
-        previous.status === "failed" || (event.tasks !== "failed" && previous.status === "cancelled");
-      if (!eligible || !graph.byId.has(id)) continue;
+      const status = before.get(id);
+      const eligible = status === "failed" || (event.tasks !== "failed" && status === "cancelled");
+      if (!eligible || !graph.byId.has(id) || retried.includes(id)) continue;
       retried.push(id);
       // The attempt count is kept, so the next start is a new attempt (with a new claim).
       set(state, id, { status: "pending", attempts: previous.attempts }, previous);

@@ -619,15 +619,14 @@ class World {
         : candidates.filter(() => this.random() < 0.5);
     const before = this.state;
     const result = this.apply({ type: "retry", tasks: ids });
-    // In order; a task already put back to pending as a dependent of an earlier one is not
-    // retried again (nor reported as retried).
+    // In order, each once, judged by the state the retry found: a named cancelled task that an
+    // earlier one already put back to pending as its dependent is still reported as retried.
     const eligible: string[] = [];
-    const reset = new Set<string>();
     for (const id of ids === "failed" ? this.graph.order : ids) {
       const status = observationOf(before.tasks, id).status;
-      if (reset.has(id) || !(status === "failed" || (ids !== "failed" && status === "cancelled"))) continue;
+      if (eligible.includes(id) || !(status === "failed" || (ids !== "failed" && status === "cancelled")))
+        continue;
       eligible.push(id);
-      for (const below of descendants(this.graph, id)) reset.add(below);
     }
     if (eligible.length === 0) {
       equal(result, { state: before, actions: [] });
