@@ -6,12 +6,12 @@ import {
   cancelSession,
   logWarnings,
   retrySession,
+  sessionWarnings,
   startSession,
   type CommandResult,
   type StartSessionResult,
   type WarningLog,
 } from "../sessions/index.js";
-import { sessionWarnings } from "../sessions/warnings.js";
 import type { AppService } from "../app-service.js";
 import { latestSessionOnIssue } from "./latest-session.js";
 import { repositoryPermission } from "./repository-permission.js";

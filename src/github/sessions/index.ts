@@ -10,7 +10,7 @@ export { cancelSession } from "./cancel-session.js";
 export type { CommandResult } from "./session-commands.js";
 export { getSessionStatus, listActiveSessions } from "./session-queries.js";
 export { sweepActiveSessions } from "./sweep.js";
-export { logWarnings, type Warning, type WarningLog } from "./warnings.js";
+export { logWarnings, sessionWarnings, type Warning, type WarningLog } from "./warnings.js";
 export { redeliverFailedDeliveries } from "./redeliver.js";
 export { advanceSession } from "./advance-session.js";
 export type { AdvanceInput, AdvanceResult, SessionCommand } from "./advance-session.js";
