@@ -4,7 +4,7 @@ import { processIo, type CliIo } from "./cli/cli-io.js";
 import { EXIT } from "./cli/command.js";
 import { commands } from "./cli/commands.js";
 import { isMainModule } from "./cli/is-main-module.js";
-import { UsageError } from "./cli/usage-error.js";
+import { invokeCommand } from "./cli/invoke-command.js";
 
 /**
  * `orchestrator <command> [...]`. Returns the exit code instead of exiting, so tests and
@@ -37,20 +37,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     );
     return EXIT.usage;
   }
-  try {
-    return await command.run(rest, io);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(
-        `orchestrator ${command.name}: ${error.message}\nRun "orchestrator ${command.name} --help" for usage.\n`,
-      );
-      return EXIT.usage;
-    }
-    io.stderr(
-      `orchestrator ${command.name}: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    return EXIT.failed;
-  }
+  return invokeCommand(command, rest, io);
 }
 
 function generalUsage(): string {

@@ -1,8 +1,21 @@
-/** Where a command writes and which directory it works in: the real process, or a test's capture. */
+/** Where a command writes, which directory and environment it works in: the real process, or a test's capture. */
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   cwd: string;
+  /** Default: this process's environment. */
+  env?: NodeJS.ProcessEnv;
+  /** Set when stdout is a terminal: `run` draws its live table there, plain lines elsewhere. */
+  terminal?: { columns?: number | undefined };
+  /** Where Ctrl-C comes from; default: this process. Tests and the demo pass their own. */
+  signals?: SignalSource;
+  /** Called on the second Ctrl-C; default: exit the process at once. */
+  forceExit?: (code: number) => void;
+}
+
+export interface SignalSource {
+  on(signal: "SIGINT" | "SIGTERM", listener: () => void): unknown;
+  off(signal: "SIGINT" | "SIGTERM", listener: () => void): unknown;
 }
 
 export function processIo(): CliIo {
@@ -10,5 +23,7 @@ export function processIo(): CliIo {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
     cwd: process.cwd(),
+    env: process.env,
+    ...(process.stdout.isTTY ? { terminal: { columns: process.stdout.columns } } : {}),
   };
 }

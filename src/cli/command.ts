@@ -7,7 +7,7 @@ export interface Command {
   summary: string;
   /** Full help, printed by `orchestrator <name> --help`. */
   usage: string;
-  /** Returns the exit code (see EXIT). Throws UsageError for bad arguments. */
+  /** Returns the exit code (see EXIT). Throws CliError to stop with a message (bad arguments, or work that could not be done). */
   run(argv: string[], io: CliIo): Promise<number>;
 }
 

@@ -1,11 +1,11 @@
 import { makePlan } from "../core/make-plan.js";
 import { renderPlan } from "../core/render-plan.js";
-import { LIMITS } from "../core/tasks-schema.js";
 import { formatIssue } from "../core/validation-issue.js";
 import { EXIT, type Command } from "./command.js";
 import { loadTasksFile } from "./load-tasks-file.js";
+import { parallelArg } from "./parallel-arg.js";
 import { parseCommandArgs } from "./parse-command-args.js";
-import { UsageError } from "./usage-error.js";
+import { CliError } from "./cli-error.js";
 
 const USAGE = `Usage: orchestrator plan [file] [--parallel N] [--json]
 
@@ -43,8 +43,8 @@ export const planCommand: Command = {
       io.stdout(USAGE);
       return EXIT.ok;
     }
-    if (positionals.length > 1) throw new UsageError(`expected one tasks file, got ${positionals.length}`);
-    const parallel = values.parallel === undefined ? undefined : parseParallel(values.parallel);
+    if (positionals.length > 1) throw new CliError(`expected one tasks file, got ${positionals.length}`);
+    const parallel = parallelArg(values.parallel);
 
     const { fileName, result } = await loadTasksFile({ cwd: io.cwd, file: positionals[0] });
     if (!result.ok) {
@@ -71,12 +71,3 @@ export const planCommand: Command = {
     return EXIT.ok;
   },
 };
-
-function parseParallel(text: string): number {
-  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!(value >= 1 && value <= LIMITS.maxParallelAgents))
-    throw new UsageError(
-      `--parallel must be a whole number from 1 to ${LIMITS.maxParallelAgents} (got "${text}")`,
-    );
-  return value;
-}

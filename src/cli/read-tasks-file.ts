@@ -1,8 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { MAX_FILE_BYTES } from "../core/parse-tasks-file.js";
-
-export const DEFAULT_TASKS_FILES = ["tasks/tasks.json", "tasks/tasks.yaml", "tasks/tasks.yml"] as const;
+import { DEFAULT_TASKS_FILES } from "../core/session-options.js";
 
 export type ReadTasksFileResult =
   { ok: true; text: string; fileName: string } | { ok: false; fileName: string; message: string };

@@ -1,9 +1,7 @@
-import { constants } from "node:fs";
 import { access, readFile } from "node:fs/promises";
-import { delimiter, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { join, resolve } from "node:path";
 import { parseTasksFile } from "../core/parse-tasks-file.js";
-import { LIMITS } from "../core/tasks-schema.js";
+import { DEFAULT_TASKS_FILES } from "../core/session-options.js";
 import { formatIssue } from "../core/validation-issue.js";
 import { finalSummary } from "../local/final-summary.js";
 import { localPaths } from "../local/local-paths.js";
@@ -12,9 +10,13 @@ import { RepoError, repoRootOf } from "../local/repo-info.js";
 import { SessionStartError, runLocalSession } from "../local/run-local-session.js";
 import { SessionLockedError } from "../local/session-lock.js";
 import { StateFileError, readStateFile } from "../local/state-file.js";
-import { AgentCommandError, parseAgentCommand } from "../runner/command-agent.js";
-import type { AgentSpec } from "../runner/run-task.js";
-import type { Command } from "./command.js";
+import { chooseAgent } from "./choose-agent.js";
+import { CliError } from "./cli-error.js";
+import type { CliIo, SignalSource } from "./cli-io.js";
+import { EXIT, type Command } from "./command.js";
+import { invokeCommand } from "./invoke-command.js";
+import { parallelArg } from "./parallel-arg.js";
+import { parseCommandArgs } from "./parse-command-args.js";
 
 /** `orchestrator run`: the task graph on this machine, one worktree and branch per task. */
 
@@ -49,52 +51,57 @@ Exit status: 0 if every task succeeded, 1 if any did not (or the run could not s
 2 for a usage error, 130 if stopped by a signal.
 `;
 
+export const runCliCommand: Command = {
+  name: "run",
+  summary: "run the tasks on this machine: one git worktree and branch per task, N agents at once",
+  usage: RUN_HELP,
+  async run(argv, io) {
+    const args = parseRunArgs(argv);
+    if (args.help) {
+      io.stdout(RUN_HELP);
+      return EXIT.ok;
+    }
+    try {
+      return await run(args, io);
+    } catch (error) {
+      // The local executor's refusals (not a repository, a locked or changed session...).
+      if (
+        error instanceof SessionStartError ||
+        error instanceof RepoError ||
+        error instanceof StateFileError ||
+        error instanceof SessionLockedError
+      ) {
+        throw new CliError(error.message, "failed");
+      }
+      throw error;
+    }
+  },
+};
+
+export type { SignalSource } from "./cli-io.js";
+
+/** What the demo and the local executor's tests pass: streams rather than CliIo's text functions. */
 export interface RunCommandIo {
   cwd: string;
   env: NodeJS.ProcessEnv;
   stdout: ProgressOutput;
   stderr: { write(text: string): unknown };
-  /** Where Ctrl-C comes from; default: this process. Tests and the demo pass their own. */
   signals?: SignalSource;
-  /** Called on the second Ctrl-C; default: exit the process at once. */
   forceExit?: (code: number) => void;
 }
 
-export interface SignalSource {
-  on(signal: "SIGINT" | "SIGTERM", listener: () => void): unknown;
-  off(signal: "SIGINT" | "SIGTERM", listener: () => void): unknown;
-}
-
-class UsageError extends Error {}
-
-export async function runCommand(argv: readonly string[], io: RunCommandIo = processIo()): Promise<number> {
-  let args: RunArgs;
-  try {
-    args = parseRunArgs(argv);
-  } catch (error) {
-    io.stderr.write(`orchestrator run: ${(error as Error).message}\nTry: orchestrator run --help\n`);
-    return 2;
-  }
-  if (args.help) {
-    io.stdout.write(RUN_HELP);
-    return 0;
-  }
-  try {
-    return await run(args, io);
-  } catch (error) {
-    if (
-      error instanceof SessionStartError ||
-      error instanceof RepoError ||
-      error instanceof StateFileError ||
-      error instanceof SessionLockedError ||
-      error instanceof UsageError ||
-      error instanceof AgentCommandError
-    ) {
-      io.stderr.write(`orchestrator run: ${error.message}\n`);
-      return error instanceof UsageError || error instanceof AgentCommandError ? 2 : 1;
-    }
-    throw error;
-  }
+/** `orchestrator run ARGV` exactly as the CLI runs it (same parsing, messages and exit codes). */
+export function runCommand(argv: readonly string[], io: RunCommandIo): Promise<number> {
+  const cliIo: CliIo = {
+    cwd: io.cwd,
+    env: io.env,
+    stdout: (text) => void io.stdout.write(text),
+    stderr: (text) => void io.stderr.write(text),
+    ...(io.stdout.isTTY === true ? { terminal: { columns: io.stdout.columns } } : {}),
+    ...(io.signals === undefined ? {} : { signals: io.signals }),
+    ...(io.forceExit === undefined ? {} : { forceExit: io.forceExit }),
+  };
+  return invokeCommand(runCliCommand, [...argv], cliIo);
 }
 
 interface RunArgs {
@@ -107,10 +114,9 @@ interface RunArgs {
 }
 
 export function parseRunArgs(argv: readonly string[]): RunArgs {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs({
     args: [...argv],
     allowPositionals: true,
-    strict: true,
     options: {
       parallel: { type: "string", short: "p" },
       agent: { type: "string" },
@@ -120,45 +126,50 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
     },
   });
   if (positionals.length > 1)
-    throw new Error(`expected at most one tasks file, got: ${positionals.join(" ")}`);
+    throw new CliError(`expected at most one tasks file, got: ${positionals.join(" ")}`);
   const args: RunArgs = { help: values.help === true, resume: values.resume === true };
   if (positionals[0] !== undefined) args.file = positionals[0];
-  if (values.parallel !== undefined) {
-    const parallel = Number(values.parallel);
-    if (!Number.isInteger(parallel) || parallel < 1 || parallel > LIMITS.maxParallelAgents) {
-      throw new Error(
-        `--parallel must be a whole number from 1 to ${LIMITS.maxParallelAgents}, got "${values.parallel}"`,
-      );
-    }
-    args.parallel = parallel;
-  }
+  const parallel = parallelArg(values.parallel);
+  if (parallel !== undefined) args.parallel = parallel;
   if (values.agent !== undefined) args.agent = values.agent;
   if (values.base !== undefined) {
-    if (values.base.trim() === "") throw new Error("--base needs a branch name");
+    if (values.base.trim() === "") throw new CliError("--base needs a branch name");
     args.base = values.base;
   }
   return args;
 }
 
-async function run(args: RunArgs, io: RunCommandIo): Promise<number> {
+async function run(args: RunArgs, io: CliIo): Promise<number> {
+  const env = io.env ?? process.env;
   const repoRoot = await repoRootOf(io.cwd);
   const previous = args.resume ? await readStateFile(localPaths(repoRoot).stateFile) : null;
   const file = await chooseTasksFile({ args, repoRoot, cwd: io.cwd, previousFile: previous?.tasksFile });
   const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(
+    throw new CliError(
       `cannot read the tasks file ${file}: ${error.code === "ENOENT" ? "no such file" : error.message}`,
     );
   });
   const parsed = parseTasksFile({ text, fileName: args.file ?? file });
   if (!parsed.ok) {
-    io.stderr.write(`The tasks file has problems; nothing was started:\n`);
-    for (const issue of parsed.issues) io.stderr.write(`  ${formatIssue(issue)}\n`);
-    return 1;
+    io.stderr(`The tasks file has problems; nothing was started:\n`);
+    for (const issue of parsed.issues) io.stderr(`  ${formatIssue(issue)}\n`);
+    return EXIT.failed;
   }
-  for (const warning of parsed.warnings) io.stderr.write(`warning: ${formatIssue(warning)}\n`);
+  for (const warning of parsed.warnings) io.stderr(`warning: ${formatIssue(warning)}\n`);
 
-  const agent = await chooseAgent({ args, io, previousCommand: previous?.agentCommand });
-  const reporter = createProgressReporter({ output: io.stdout });
+  const agent = await chooseAgent({
+    agent: args.agent,
+    previousCommand: previous?.agentCommand,
+    cwd: io.cwd,
+    env,
+  });
+  // CliIo carries text; the terminal's presence and width pick the live table or plain lines.
+  const output: ProgressOutput = {
+    write: (chunk: string) => io.stdout(chunk),
+    isTTY: io.terminal !== undefined,
+    ...(io.terminal?.columns === undefined ? {} : { columns: io.terminal.columns }),
+  };
+  const reporter = createProgressReporter({ output });
   const controller = new AbortController();
   const signals = io.signals ?? process;
   let interrupts = 0;
@@ -169,7 +180,7 @@ async function run(args: RunArgs, io: RunCommandIo): Promise<number> {
       return;
     }
     reporter.close();
-    io.stderr.write(
+    io.stderr(
       "\nForced exit: agents may still be running; `orchestrator run --resume` stops them and continues.\n",
     );
     (io.forceExit ?? ((code: number) => process.exit(code)))(130);
@@ -184,14 +195,14 @@ async function run(args: RunArgs, io: RunCommandIo): Promise<number> {
       graph: parsed.graph,
       agent,
       resume: args.resume,
-      env: io.env,
+      env,
       reporter,
       signal: controller.signal,
       ...(args.parallel === undefined ? {} : { parallel: args.parallel }),
       ...(args.base === undefined ? {} : { baseBranch: args.base }),
     });
     reporter.close();
-    io.stdout.write(
+    io.stdout(
       finalSummary({
         state: result.state,
         graph: result.graph,
@@ -216,50 +227,11 @@ async function chooseTasksFile(input: {
 }): Promise<string> {
   if (input.args.file !== undefined) return resolve(input.cwd, input.args.file);
   if (input.previousFile !== undefined) return resolve(input.repoRoot, input.previousFile);
-  const candidates = ["tasks/tasks.json", "tasks/tasks.yaml", "tasks/tasks.yml"].map((name) =>
-    join(input.repoRoot, name),
-  );
+  const candidates = DEFAULT_TASKS_FILES.map((name) => join(input.repoRoot, name));
   for (const candidate of candidates) if (await exists(candidate)) return candidate;
-  throw new UsageError(
+  throw new CliError(
     `no tasks file given and none found at ${candidates.join(", ")}. Pass the file: orchestrator run path/to/tasks.json`,
   );
-}
-
-async function chooseAgent(input: {
-  args: RunArgs;
-  io: RunCommandIo;
-  previousCommand: string[] | undefined;
-}): Promise<AgentSpec> {
-  const { args, io } = input;
-  if (args.agent !== undefined)
-    return { kind: "command", command: parseAgentCommand(args.agent), env: io.env };
-  if (input.previousCommand !== undefined && input.previousCommand.length > 0) {
-    return { kind: "command", command: input.previousCommand, env: io.env };
-  }
-  const claudePath = await findClaude(io);
-  if (claudePath === null) {
-    throw new UsageError(
-      "the Claude Code CLI was not found (no `claude` on PATH, ORCHESTRATOR_CLAUDE_PATH not set). " +
-        "Install it with `npm install -g @anthropic-ai/claude-code`, then log in (run `claude` once) or set " +
-        "ANTHROPIC_API_KEY. Or run any other agent with --agent CMD.",
-    );
-  }
-  return { kind: "claude", claudePath, env: io.env };
-}
-
-async function findClaude(io: RunCommandIo): Promise<string | null> {
-  const configured = io.env.ORCHESTRATOR_CLAUDE_PATH;
-  if (configured !== undefined && configured !== "") {
-    const path = resolve(io.cwd, configured);
-    if (await isExecutable(path)) return path;
-    throw new UsageError(`ORCHESTRATOR_CLAUDE_PATH is set to ${configured}, but no executable is there.`);
-  }
-  for (const dir of (io.env.PATH ?? "").split(delimiter)) {
-    if (dir === "") continue;
-    const path = join(dir, "claude");
-    if (await isExecutable(path)) return path;
-  }
-  return null;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -268,34 +240,3 @@ async function exists(path: string): Promise<boolean> {
     () => false,
   );
 }
-
-async function isExecutable(path: string): Promise<boolean> {
-  return access(path, constants.X_OK).then(
-    () => true,
-    () => false,
-  );
-}
-
-function processIo(): RunCommandIo {
-  return { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr };
-}
-
-/** The `run` entry of the CLI's command table (`src/cli/commands.ts`). */
-export const runCliCommand: Command = {
-  name: "run",
-  summary: "run the tasks on this machine: one git worktree and branch per task, N agents at once",
-  usage: RUN_HELP,
-  run: (argv, io) =>
-    runCommand(argv, {
-      cwd: io.cwd,
-      env: process.env,
-      // CliIo carries text only; its output goes to this process's stdout, whose TTY-ness picks
-      // the live table or plain lines.
-      stdout: {
-        write: (text: string) => io.stdout(text),
-        isTTY: process.stdout.isTTY === true,
-        columns: process.stdout.columns,
-      },
-      stderr: { write: (text: string) => io.stderr(text) },
-    }),
-};

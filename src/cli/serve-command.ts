@@ -1,7 +1,7 @@
 import { runServer } from "../github/run-server.js";
 import { EXIT, type Command } from "./command.js";
 import { parseCommandArgs } from "./parse-command-args.js";
-import { UsageError } from "./usage-error.js";
+import { CliError } from "./cli-error.js";
 
 const USAGE = `Usage: orchestrator serve [--port N] [--host H]
 
@@ -31,11 +31,11 @@ export const serveCommand: Command = {
       io.stdout(USAGE);
       return EXIT.ok;
     }
-    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    if (positionals.length > 0) throw new CliError(`unexpected argument "${positionals[0]}"`);
     const overrides: { port?: number; host?: string } = {};
     if (values.port !== undefined) {
       if (!/^[0-9]+$/.test(values.port) || Number(values.port) > 65_535) {
-        throw new UsageError(`--port must be a number from 0 to 65535, got "${values.port}"`);
+        throw new CliError(`--port must be a number from 0 to 65535, got "${values.port}"`);
       }
       overrides.port = Number(values.port);
     }

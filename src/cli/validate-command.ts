@@ -3,7 +3,7 @@ import { formatIssue, type ValidationIssue } from "../core/validation-issue.js";
 import { EXIT, type Command } from "./command.js";
 import { loadTasksFile } from "./load-tasks-file.js";
 import { parseCommandArgs } from "./parse-command-args.js";
-import { UsageError } from "./usage-error.js";
+import { CliError } from "./cli-error.js";
 
 const USAGE = `Usage: orchestrator validate [file] [--json]
 
@@ -34,7 +34,7 @@ export const validateCommand: Command = {
       io.stdout(USAGE);
       return EXIT.ok;
     }
-    if (positionals.length > 1) throw new UsageError(`expected one tasks file, got ${positionals.length}`);
+    if (positionals.length > 1) throw new CliError(`expected one tasks file, got ${positionals.length}`);
     const { fileName, result } = await loadTasksFile({ cwd: io.cwd, file: positionals[0] });
 
     if (values.json) {

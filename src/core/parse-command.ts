@@ -1,3 +1,11 @@
+import {
+  DEFAULT_TASKS_FILES,
+  OPTION_FLAGS,
+  parseSessionOptions,
+  type SessionOptionName,
+  type SessionOptions,
+} from "./session-options.js";
+
 /**
  * Parses `/orchestrate …` commands from issue comments. Written for phones too: the command may
  * sit anywhere in the comment on its own line, keyboards that turn `--` into a dash are
@@ -5,14 +13,7 @@
  */
 
 export type OrchestrateCommand =
-  | {
-      kind: "start";
-      file?: string;
-      ref?: string;
-      parallel?: number;
-      only?: string[];
-      budgetUsd?: number;
-    }
+  | ({ kind: "start" } & SessionOptions)
   | { kind: "status"; sessionId?: string }
   | { kind: "retry"; target: "failed" | string[]; sessionId?: string }
   | { kind: "cancel"; sessionId?: string }
@@ -23,7 +24,7 @@ export type ParsedCommand = { ok: true; command: OrchestrateCommand } | { ok: fa
 export const COMMAND_KEYWORD = "/orchestrate";
 
 export const COMMAND_HELP = [
-  "`/orchestrate` — start a session from `tasks/tasks.json` on the default branch. Options:",
+  `\`/orchestrate\` — start a session from \`${DEFAULT_TASKS_FILES[0]}\` on the default branch. Options:`,
   "  `--file PATH` tasks file · `--ref REF` branch, tag or commit to read it at · `--parallel N` agents at once ·",
   "  `--only a,b` run only these tasks (and what they need) · `--budget USD` stop dispatching past this spend",
   "`/orchestrate status` — show the latest session of this issue",
@@ -69,38 +70,24 @@ export function parseCommand(comment: string): ParsedCommand | null {
 }
 
 function parseStart(args: string[]): ParsedCommand {
-  const options = readOptions(args, ["file", "ref", "parallel", "only", "budget"]);
+  const flags = Object.entries(OPTION_FLAGS) as Array<[SessionOptionName, string]>;
+  const options = readOptions(
+    args,
+    flags.map(([, flag]) => flag.slice(2)),
+  );
   if (!options.ok) return options;
-  const command: Extract<OrchestrateCommand, { kind: "start" }> = { kind: "start" };
-  const { values } = options;
   if (options.positional.length > 0) {
     return { ok: false, error: `unexpected "${options.positional[0]}" (options start with --)` };
   }
-  if (values.file !== undefined) command.file = values.file;
-  if (values.ref !== undefined) command.ref = values.ref;
-  if (values.parallel !== undefined) {
-    const parallel = Number(values.parallel);
-    if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) {
-      return { ok: false, error: `--parallel must be a whole number from 1 to 64, got "${values.parallel}"` };
-    }
-    command.parallel = parallel;
+  const values: Partial<Record<SessionOptionName, string>> = {};
+  for (const [option, flag] of flags) {
+    const value = options.values[flag.slice(2)];
+    if (value !== undefined) values[option] = value;
   }
-  if (values.only !== undefined) {
-    const only = values.only
-      .split(",")
-      .map((id) => id.trim())
-      .filter(Boolean);
-    if (only.length === 0) return { ok: false, error: "--only needs task ids, e.g. --only api,web" };
-    command.only = only;
-  }
-  if (values.budget !== undefined) {
-    const budget = Number(values.budget.replace(/^\$/, ""));
-    if (!Number.isFinite(budget) || budget <= 0) {
-      return { ok: false, error: `--budget must be a positive amount in US dollars, got "${values.budget}"` };
-    }
-    command.budgetUsd = budget;
-  }
-  return { ok: true, command };
+  const parsed = parseSessionOptions({ values });
+  return parsed.ok
+    ? { ok: true, command: { kind: "start", ...parsed.options } }
+    : { ok: false, error: parsed.error };
 }
 
 function parseRetry(args: string[]): ParsedCommand {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIMITS } from "../core/tasks-schema.js";
 import { DEFAULT_WORKFLOW_FILE } from "./sessions/app-config.js";
 
 /**
@@ -134,7 +135,7 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
     redeliverHours: int("ORCHESTRATOR_REDELIVER_HOURS", 24, { min: 0, max: 72 }),
     workflowFile: text("ORCHESTRATOR_WORKFLOW_FILE") ?? DEFAULT_WORKFLOW_FILE,
     workflowName: text("ORCHESTRATOR_WORKFLOW_NAME") ?? "Orchestrator task",
-    defaultParallel: int("ORCHESTRATOR_DEFAULT_PARALLEL", 3, { min: 1, max: 64 }),
+    defaultParallel: int("ORCHESTRATOR_DEFAULT_PARALLEL", 3, { min: 1, max: LIMITS.maxParallelAgents }),
     statusCommentIntervalMs: int("ORCHESTRATOR_STATUS_COMMENT_SECONDS", 120, { min: 0, max: 3600 }) * 1000,
     runNeverStartedAfterMs: int("ORCHESTRATOR_RUN_START_TIMEOUT_MINUTES", 15, { min: 1, max: 1440 }) * 60_000,
     rateLimit: {

@@ -1,10 +1,12 @@
 import type { Octokit } from "@octokit/rest";
 
 /**
- * The GitHub API as the App's use-cases see it: only `request`. Probot's `context.octokit`
- * satisfies it, and so does `new Octokit({ baseUrl })` pointed at the fake GitHub in tests.
+ * The GitHub API as the App's use-cases see it: `request`, and `paginate` for lists longer than
+ * a page (it follows GitHub's `Link: rel="next"`, so no use-case counts pages itself; its
+ * `iterator` stops early when the rest is not needed). Probot's `context.octokit` satisfies it,
+ * and so does `new Octokit({ baseUrl })` pointed at the fake GitHub in tests.
  */
-export type GitHubClient = Pick<Octokit, "request">;
+export type GitHubClient = Pick<Octokit, "request" | "paginate">;
 
 export interface RepoRef {
   owner: string;

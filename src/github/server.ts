@@ -9,18 +9,13 @@ import { createNodeMiddleware, Probot, type ProbotOctokit } from "probot";
 import { appVersion } from "./app-version.js";
 import { createOrchestratorApp } from "./app.js";
 import { describeConfig, type ServerConfig } from "./config.js";
+import { createAppService, type AppService } from "./app-service.js";
 import type { GitHubClient } from "./github-client.js";
-import type { HandlerDeps } from "./handlers/handler-deps.js";
 import { createHttpApi } from "./http-api/http-api.js";
 import { sendError } from "./http-api/json-io.js";
 import { RateLimiter } from "./http-api/rate-limiter.js";
 import { createInstallationClients } from "./installation-clients.js";
-import {
-  createAppConfig,
-  createSessionRuntime,
-  type AppConfig,
-  type SessionRuntime,
-} from "./sessions/index.js";
+import type { AppConfig } from "./sessions/index.js";
 import { createSweeper, type SweepReport } from "./sweeper.js";
 
 /**
@@ -34,7 +29,8 @@ export interface OrchestratorServer {
   url: string;
   port: number;
   probot: Probot;
-  runtime: SessionRuntime;
+  /** The plumbing every handler, the HTTP API and the sweeper share. */
+  service: AppService;
   /** One sweep and redelivery pass now (also what the timer runs). */
   sweep(): Promise<SweepReport>;
   /** Stops taking requests, lets running ones and queued session work finish (up to `graceMs`). */
@@ -69,23 +65,13 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
   const log = probot.log.child({ name: "orchestrator" });
   if (config.logLevel === "silent") log.level = "silent";
 
-  const runtime = createSessionRuntime();
-  const appConfig = createAppConfig({
-    workflowFile: config.workflowFile,
-    defaultParallel: config.defaultParallel,
-    appId: config.appId,
-    statusCommentIntervalMs: config.statusCommentIntervalMs,
-    runNeverStartedAfterMs: config.runNeverStartedAfterMs,
+  const service = createAppService({
+    config,
+    log,
     now,
-    ...options.appConfig,
+    ...(options.appConfig === undefined ? {} : { appConfig: options.appConfig }),
   });
-  const deps: HandlerDeps = {
-    config: appConfig,
-    runtime,
-    appId: config.appId,
-    workflowName: config.workflowName,
-  };
-  const webhooks = await createNodeMiddleware(createOrchestratorApp(deps), {
+  const webhooks = await createNodeMiddleware(createOrchestratorApp(service), {
     probot,
     webhooksPath: config.webhookPath,
   });
@@ -99,10 +85,7 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
     clients,
     sweepRepos: config.sweepRepos,
     redeliverHours: config.redeliverHours,
-    appConfig,
-    runtime,
-    now,
-    log,
+    service,
   });
   const version = appVersion();
   const api = createHttpApi({
@@ -112,11 +95,10 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
     trustedProxies: config.trustedProxies,
     maxBodyBytes: config.maxBodyBytes,
     clientForRepo: (repo) => clients.forRepo(repo),
-    sessions: { config: appConfig, runtime },
+    service,
     sweep: () => sweeper.sweep(),
     health: () => ({ status: "ok", version, uptime_s: Math.round((now().getTime() - startedAt) / 1000) }),
     nowMs: () => now().getTime(),
-    log,
   });
 
   let closing = false;
@@ -162,7 +144,7 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
     url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
     port,
     probot,
-    runtime,
+    service,
     sweep: () => sweeper.sweep(),
     async close(closeOptions = {}) {
       if (closing) return;
@@ -172,7 +154,7 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, grace).unref());
-      await Promise.race([Promise.all([closed, runtime.queue.idle(), sweeper.idle()]), deadline]);
+      await Promise.race([Promise.all([closed, service.runtime.queue.idle(), sweeper.idle()]), deadline]);
       http.closeAllConnections();
       log.info("orchestrator stopped");
     },

@@ -1,18 +1,19 @@
-import type { Logger, Probot } from "probot";
+import type { Probot } from "probot";
+import type { AppService } from "./app-service.js";
 import { describeApiError, type GitHubClient, type RepoRef } from "./github-client.js";
 import type { InstallationClients } from "./installation-clients.js";
 import {
+  logWarnings,
   redeliverFailedDeliveries,
   sweepActiveSessions,
-  type AppConfig,
-  type SessionRuntime,
+  type Warning,
 } from "./sessions/index.js";
 
 /**
  * The safety net for missed events (DESIGN §5): every few minutes, and once at start, (1) ask
  * GitHub to redeliver webhook deliveries that failed (it never does so by itself), and (2) look
  * at every active session of every repository again. Passes never overlap; a failing repository
- * does not stop the others.
+ * does not stop the others. Warnings of every use-case end in the report, logged once per pass.
  */
 export interface SweepReport {
   repositories: number;
@@ -20,7 +21,7 @@ export interface SweepReport {
   woken: number;
   ended: number;
   redelivered: number;
-  warnings: string[];
+  warnings: Warning[];
 }
 
 export interface Sweeper {
@@ -35,11 +36,9 @@ export function createSweeper(args: {
   /** Only these repositories; default every repository of every installation. */
   sweepRepos: RepoRef[] | undefined;
   redeliverHours: number;
-  appConfig: AppConfig;
-  runtime: SessionRuntime;
-  now: () => Date;
-  log: Logger;
+  service: AppService;
 }): Sweeper {
+  const { service } = args;
   let running: Promise<SweepReport> | null = null;
 
   const pass = async (): Promise<SweepReport> => {
@@ -51,17 +50,17 @@ export function createSweeper(args: {
       redelivered: 0,
       warnings: [],
     };
+    const warn = (message: string): void => void report.warnings.push({ message });
     const appClient = (await args.probot.auth()) as GitHubClient;
     if (args.redeliverHours > 0) {
       try {
-        const since = new Date(args.now().getTime() - args.redeliverHours * 3_600_000);
+        const since = new Date(service.config.now().getTime() - args.redeliverHours * 3_600_000);
         const result = await redeliverFailedDeliveries({ appClient, since });
         report.redelivered = result.redelivered.length;
         report.warnings.push(...result.warnings);
-        if (result.gaveUp.length > 0)
-          report.warnings.push(`gave up redelivering ${result.gaveUp.join(", ")}`);
+        if (result.gaveUp.length > 0) warn(`gave up redelivering ${result.gaveUp.join(", ")}`);
       } catch (error) {
-        report.warnings.push(`could not list failed webhook deliveries: ${describeApiError(error)}`);
+        warn(`could not list failed webhook deliveries: ${describeApiError(error)}`);
       }
     }
     try {
@@ -71,19 +70,19 @@ export function createSweeper(args: {
           const result = await sweepActiveSessions({
             client,
             repo,
-            config: args.appConfig,
-            runtime: args.runtime,
+            config: service.config,
+            runtime: service.runtime,
           });
           report.sessions += result.sessions;
           report.woken += result.woken;
           report.ended += result.ended;
           report.warnings.push(...result.warnings);
         } catch (error) {
-          report.warnings.push(`${repo.owner}/${repo.repo}: ${describeApiError(error)}`);
+          warn(`${repo.owner}/${repo.repo}: ${describeApiError(error)}`);
         }
       }
     } catch (error) {
-      report.warnings.push(`could not list the App's installations: ${describeApiError(error)}`);
+      warn(`could not list the App's installations: ${describeApiError(error)}`);
     }
     return report;
 
@@ -93,12 +92,12 @@ export function createSweeper(args: {
           try {
             yield { repo, client: await args.clients.forRepo(repo) };
           } catch (error) {
-            report.warnings.push(`${repo.owner}/${repo.repo}: ${describeApiError(error)}`);
+            warn(`${repo.owner}/${repo.repo}: ${describeApiError(error)}`);
           }
         }
         return;
       }
-      yield* installedRepositories({ appClient, probot: args.probot, warn: (w) => report.warnings.push(w) });
+      yield* installedRepositories({ appClient, probot: args.probot, warn });
     }
   };
 
@@ -108,12 +107,13 @@ export function createSweeper(args: {
       const started = Date.now();
       running = pass()
         .then((report) => {
-          const level = report.warnings.length > 0 ? "warn" : "info";
-          args.log[level]({ ...report, ms: Date.now() - started }, "sweep done");
+          const { warnings, ...counts } = report;
+          service.log.info({ ...counts, warnings: warnings.length, ms: Date.now() - started }, "sweep done");
+          logWarnings(service.log, warnings, { during: "sweep" });
           return report;
         })
         .catch((error: unknown) => {
-          args.log.error({ err: error }, "sweep failed");
+          service.log.error({ err: error }, "sweep failed");
           throw error;
         })
         .finally(() => {
@@ -133,39 +133,27 @@ async function* installedRepositories(args: {
   probot: Probot;
   warn: (warning: string) => void;
 }): AsyncGenerator<{ repo: RepoRef; client: GitHubClient }> {
-  for (let page = 1; ; page++) {
-    const { data: installations } = await args.appClient.request("GET /app/installations", {
-      per_page: 100,
-      page,
-    });
-    for (const installation of installations) {
-      if (installation.suspended_at) continue;
-      let client: GitHubClient;
-      try {
-        client = (await args.probot.auth(installation.id)) as GitHubClient;
-      } catch (error) {
-        args.warn(`installation ${installation.id}: ${describeApiError(error)}`);
-        continue;
-      }
-      const repos: RepoRef[] = [];
-      try {
-        for (let repoPage = 1; ; repoPage++) {
-          const { data } = await client.request("GET /installation/repositories", {
-            per_page: 100,
-            page: repoPage,
-          });
-          for (const item of data.repositories) {
-            if (!item.archived) repos.push({ owner: item.owner.login, repo: item.name });
-          }
-          if (data.repositories.length < 100) break;
-        }
-      } catch (error) {
-        args.warn(
-          `installation ${installation.id}: could not list its repositories: ${describeApiError(error)}`,
-        );
-      }
-      for (const repo of repos) yield { repo, client };
+  const installations = await args.appClient.paginate("GET /app/installations", { per_page: 100 });
+  for (const installation of installations) {
+    if (installation.suspended_at) continue;
+    let client: GitHubClient;
+    try {
+      client = (await args.probot.auth(installation.id)) as GitHubClient;
+    } catch (error) {
+      args.warn(`installation ${installation.id}: ${describeApiError(error)}`);
+      continue;
     }
-    if (installations.length < 100) break;
+    let repos: RepoRef[] = [];
+    try {
+      const items = await client.paginate("GET /installation/repositories", { per_page: 100 });
+      repos = items
+        .filter((item) => !item.archived)
+        .map((item) => ({ owner: item.owner.login, repo: item.name }));
+    } catch (error) {
+      args.warn(
+        `installation ${installation.id}: could not list its repositories: ${describeApiError(error)}`,
+      );
+    }
+    for (const repo of repos) yield { repo, client };
   }
 }

@@ -82,7 +82,7 @@ describe("orchestrator plan", () => {
         code: 2,
         stdout: "",
         stderr:
-          `orchestrator plan: --parallel must be a whole number from 1 to 64 (got "${value}")\n` +
+          `orchestrator plan: --parallel must be a whole number from 1 to 64, got "${value}"\n` +
           'Run "orchestrator plan --help" for usage.\n',
       });
     }

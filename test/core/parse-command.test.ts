@@ -79,7 +79,11 @@ describe("parseCommand", () => {
     });
     expect(parseCommand("/orchestrate --budget free")).toEqual({
       ok: false,
-      error: '--budget must be a positive amount in US dollars, got "free"',
+      error: '--budget must be a positive amount in US dollars, at most 10000, got "free"',
+    });
+    expect(parseCommand("/orchestrate --only ,")).toEqual({
+      ok: false,
+      error: '--only must name at least one task id (e.g. api,web), got ","',
     });
   });
 });

@@ -38,12 +38,12 @@ describe("GitHub failing under the real server, with Probot's retry and throttli
     const delivered = await h.deliver(server, h.comment({ body: "/orchestrate" }));
     expect([200, 202]).toContain(delivered); // 202: GitHub's 10 s are up, the work goes on
     await waitFor(() => h.runs().length === 1, "the first dispatch");
-    await server.runtime.queue.idle();
+    await server.service.runtime.queue.idle();
 
     for (let step = 0; step < 10 && h.summary().status !== "completed"; step++) {
       for (const run of h.openRuns()) await h.finish(run);
       for (const webhook of h.fake.takeWebhooks()) await h.deliver(server, webhook);
-      await server.runtime.queue.idle();
+      await server.service.runtime.queue.idle();
     }
 
     expect(h.summary()).toMatchObject({ status: "completed", conclusion: "success" });

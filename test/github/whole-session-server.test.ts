@@ -151,7 +151,7 @@ describe("a whole session through the real server", () => {
 
     // The completion of b happens while no server runs; the webhook reaches the new one.
     const second = await h.startServer();
-    expect(second.runtime).not.toBe(first.runtime);
+    expect(second.service.runtime).not.toBe(first.service.runtime);
     await finishOpenRuns(h, () => second);
     expect(h.dispatched()).toEqual(["a#1", "b#1", "c#1"]);
     await finishOpenRuns(h, () => second);

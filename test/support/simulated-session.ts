@@ -168,13 +168,14 @@ export class SessionHarness {
   }
 
   async wake(run?: WorkflowRunLike, runtime = this.runtime): Promise<SessionStatus | null> {
-    return wakeSession({
+    const woken = await wakeSession({
       client: this.client,
       sessionId: this.sessionId,
       ...(run ? { run } : {}),
       config: this.config,
       runtime,
     });
+    return woken?.status ?? null;
   }
 
   /** Runs dispatched by the App (the fake's state), oldest first. */

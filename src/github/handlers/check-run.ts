@@ -1,13 +1,15 @@
 import type { Context } from "probot";
 import type { GitHubClient } from "../github-client.js";
+import type { AppService } from "../app-service.js";
 import {
   cancelSession,
   checkRunTarget,
+  logWarnings,
   retrySession,
   SUMMARY_ACTIONS,
   TASK_RETRY_ACTION,
+  type SessionCommand,
 } from "../sessions/index.js";
-import type { HandlerDeps } from "./handler-deps.js";
 import { sessionInRepository } from "./same-repository.js";
 
 /**
@@ -19,10 +21,10 @@ import { sessionInRepository } from "./same-repository.js";
  */
 export async function handleCheckRun(
   context: Context<"check_run.rerequested" | "check_run.requested_action">,
-  deps: HandlerDeps,
+  service: AppService,
 ): Promise<void> {
   const { check_run: checkRun, sender } = context.payload;
-  if (checkRun.app?.id !== deps.appId) return;
+  if (checkRun.app?.id !== service.appId) return;
   const repo = context.repo();
   const target = checkRunTarget({ id: checkRun.id, external_id: checkRun.external_id }, repo);
   if (!target || !sessionInRepository(target.sessionId, repo)) return;
@@ -30,30 +32,38 @@ export async function handleCheckRun(
     context.payload.action === "requested_action"
       ? context.payload.requested_action?.identifier
       : "rerequested";
-  const client = context.octokit as GitHubClient;
-  const { config, runtime } = deps;
-  const actor = sender.login;
   const sessionId = target.sessionId;
-
-  let outcome: Awaited<ReturnType<typeof retrySession>> | null = null;
-  if (identifier === SUMMARY_ACTIONS.cancel.identifier) {
-    outcome = await cancelSession({ client, sessionId, actor, config, runtime });
-  } else if (
-    identifier === SUMMARY_ACTIONS.retryFailed.identifier ||
-    (identifier === "rerequested" && target.kind === "session")
-  ) {
-    outcome = await retrySession({ client, sessionId, tasks: "failed", actor, config, runtime });
-  } else if (
-    target.kind === "task" &&
-    (identifier === TASK_RETRY_ACTION.identifier || identifier === "rerequested")
-  ) {
-    outcome = await retrySession({ client, sessionId, tasks: [target.taskId], actor, config, runtime });
-  }
-  if (outcome === null) {
+  const command = commandOf(identifier, target);
+  if (command === null) {
     context.log.warn({ identifier, sessionId }, "check run action not understood");
     return;
   }
+
+  const { config, runtime } = service;
+  const run = { client: context.octokit as GitHubClient, sessionId, actor: sender.login, config, runtime };
+  const outcome =
+    command.kind === "cancel"
+      ? await cancelSession(run)
+      : await retrySession({ ...run, tasks: command.tasks });
+
   // The summary check run and the status comment show the result; the log keeps why not.
+  logWarnings(context.log, outcome.warnings);
   if (outcome.ok) context.log.info({ sessionId, identifier }, outcome.message);
   else context.log.info({ sessionId, identifier }, `check run action: ${outcome.error.message}`);
+}
+
+/** What a button (or "Re-run") asks of the session; null for an identifier we never set. */
+function commandOf(
+  identifier: string | undefined,
+  target: NonNullable<ReturnType<typeof checkRunTarget>>,
+): SessionCommand | null {
+  if (identifier === SUMMARY_ACTIONS.cancel.identifier) return { kind: "cancel" };
+  const rerun = identifier === "rerequested";
+  if (identifier === SUMMARY_ACTIONS.retryFailed.identifier || (rerun && target.kind === "session")) {
+    return { kind: "retry", tasks: "failed" };
+  }
+  if (target.kind === "task" && (identifier === TASK_RETRY_ACTION.identifier || rerun)) {
+    return { kind: "retry", tasks: [target.taskId] };
+  }
+  return null;
 }

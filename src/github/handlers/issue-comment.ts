@@ -4,11 +4,15 @@ import { describeApiError, type GitHubClient, type RepoRef } from "../github-cli
 import {
   advanceSession,
   cancelSession,
+  logWarnings,
   retrySession,
+  sessionWarnings,
   startSession,
   type CommandResult,
+  type StartSessionResult,
+  type WarningLog,
 } from "../sessions/index.js";
-import type { HandlerDeps } from "./handler-deps.js";
+import type { AppService } from "../app-service.js";
 import { latestSessionOnIssue } from "./latest-session.js";
 import { repositoryPermission } from "./repository-permission.js";
 import { sessionInRepository } from "./same-repository.js";
@@ -19,15 +23,15 @@ import { sessionInRepository } from "./same-repository.js";
  * reaction acknowledges a command and doubles as its claim: GitHub answers 200 instead of 201
  * when the reaction is already there, so a redelivered comment does not start a second session.
  * The session itself answers in its status comment; this handler replies only for refusals and
- * problems.
+ * problems (the use-cases return them; only handlers write on issues).
  */
 export async function handleIssueComment(
   context: Context<"issue_comment.created">,
-  deps: HandlerDeps,
+  service: AppService,
 ): Promise<void> {
   const { comment, sender, issue } = context.payload;
   if (sender.type === "Bot" || comment.user?.type === "Bot") return;
-  if (comment.performed_via_github_app?.id === deps.appId) return;
+  if (comment.performed_via_github_app?.id === service.appId) return;
   const parsed = parseCommand(comment.body ?? "");
   if (parsed === null) return;
 
@@ -65,9 +69,10 @@ export async function handleIssueComment(
       client,
       repo,
       talk,
-      deps,
+      service,
       issueNumber: issue.number,
       actor: sender.login,
+      log: context.log,
     });
   } catch (error) {
     // The command was claimed: say what went wrong rather than have the delivery retried.
@@ -82,23 +87,19 @@ async function runCommand(args: {
   client: GitHubClient;
   repo: RepoRef;
   talk: CommentTalk;
-  deps: HandlerDeps;
+  service: AppService;
   issueNumber: number;
   actor: string;
+  log: WarningLog;
 }): Promise<void> {
-  const { command, client, repo, talk, deps, actor } = args;
-  const { config, runtime } = deps;
+  const { command, client, repo, talk, service, actor, log } = args;
+  const { config, runtime } = service;
   if (command.kind === "help") {
     await talk.reply(COMMAND_HELP);
     return;
   }
   if (command.kind === "start") {
-    const options: Parameters<typeof startSession>[0]["options"] = {};
-    if (command.file !== undefined) options.file = command.file;
-    if (command.ref !== undefined) options.ref = command.ref;
-    if (command.parallel !== undefined) options.parallel = command.parallel;
-    if (command.only !== undefined) options.only = command.only;
-    if (command.budgetUsd !== undefined) options.budgetUsd = command.budgetUsd;
+    const { kind: _start, ...options } = command;
     const result = await startSession({
       client,
       repo,
@@ -107,14 +108,18 @@ async function runCommand(args: {
       config,
       runtime,
     });
-    // The use-case has answered on the issue (status comment, or the reason nothing started).
-    if (!result.ok) await talk.react("confused");
+    logWarnings(log, result.warnings);
+    // A started session answers in its status comment; why nothing started is said here.
+    if (!result.ok) {
+      await talk.react("confused");
+      await talk.post(notStartedReply(result));
+    }
     return;
   }
 
   const sessionId =
     command.sessionId ??
-    (await latestSessionOnIssue({ client, repo, issueNumber: args.issueNumber, appId: deps.appId }));
+    (await latestSessionOnIssue({ client, repo, issueNumber: args.issueNumber, appId: service.appId }));
   if (sessionId === null) {
     await talk.react("confused");
     await talk.reply("no orchestrator session was started from this issue; name one with `--session ID`.");
@@ -135,6 +140,7 @@ async function runCommand(args: {
       await talk.reply(`no orchestrator session \`${sessionId}\` was found.`);
       return;
     }
+    logWarnings(log, sessionWarnings(sessionId, result.warnings));
     // Sessions started elsewhere (API, dispatch, another issue) have no status comment here.
     if (result.status.statusComment?.issueNumber !== args.issueNumber) {
       const link = result.status.checkRunUrl ? ` ([Checks tab](${result.status.checkRunUrl}))` : "";
@@ -146,10 +152,18 @@ async function runCommand(args: {
     command.kind === "retry"
       ? await retrySession({ client, sessionId, tasks: command.target, actor, config, runtime })
       : await cancelSession({ client, sessionId, actor, config, runtime });
+  logWarnings(log, outcome.warnings);
   if (!outcome.ok) {
     await talk.react("confused");
     await talk.reply(outcome.error.message);
   }
+}
+
+/** Why nothing started, with a link to the failed check run when one records the problems. */
+function notStartedReply(result: Extract<StartSessionResult, { ok: false }>): string {
+  const url = result.status?.checkRunUrl;
+  const details = url === undefined ? "" : `\n\nDetails on the [Checks tab](${url}).`;
+  return `### ❌ Orchestrator: nothing was started\n\n${result.error.message}${details}`;
 }
 
 /** Reactions and replies on the comment that held the command. */
@@ -187,12 +201,17 @@ class CommentTalk {
     }
   }
 
+  /** A reply addressed to the person who commanded. */
   async reply(message: string): Promise<void> {
-    const { client, repo, issueNumber, login } = this.target;
+    await this.post(`@${this.target.login} ${message}`);
+  }
+
+  async post(body: string): Promise<void> {
+    const { client, repo, issueNumber } = this.target;
     await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", {
       ...repo,
       issue_number: issueNumber,
-      body: `@${login} ${message}`,
+      body,
     });
   }
 }

@@ -16,19 +16,19 @@ export async function latestSessionOnIssue(args: {
   appId: number;
 }): Promise<string | null> {
   let latest: string | null = null;
-  for (let page = 1; page <= MAX_PAGES; page++) {
-    const { data } = await args.client.request("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
-      ...args.repo,
-      issue_number: args.issueNumber,
-      per_page: 100,
-      page,
-    });
+  let pages = 0;
+  const comments = args.client.paginate.iterator("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+    ...args.repo,
+    issue_number: args.issueNumber,
+    per_page: 100,
+  });
+  for await (const { data } of comments) {
     for (const comment of data) {
       if (comment.performed_via_github_app?.id !== args.appId) continue;
       const id = sessionIdInComment(comment.body ?? "");
       if (id !== null) latest = id;
     }
-    if (data.length < 100) break;
+    if (++pages >= MAX_PAGES) break;
   }
   return latest;
 }

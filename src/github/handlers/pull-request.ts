@@ -1,8 +1,8 @@
 import type { Context } from "probot";
 import { parseResultBlock } from "../../core/task-result-block.js";
 import type { GitHubClient } from "../github-client.js";
-import { wakeSession } from "../sessions/index.js";
-import type { HandlerDeps } from "./handler-deps.js";
+import type { AppService } from "../app-service.js";
+import { logWarnings, wakeSession } from "../sessions/index.js";
 import { sessionInRepository } from "./same-repository.js";
 
 /**
@@ -14,16 +14,17 @@ import { sessionInRepository } from "./same-repository.js";
  */
 export async function handlePullRequestClosed(
   context: Context<"pull_request.closed">,
-  deps: HandlerDeps,
+  service: AppService,
 ): Promise<void> {
   const pull = context.payload.pull_request;
   if (!pull.merged) return;
   const block = parseResultBlock(pull.body);
   if (!block || !sessionInRepository(block.session_id, context.repo())) return;
-  await wakeSession({
+  const woken = await wakeSession({
     client: context.octokit as GitHubClient,
     sessionId: block.session_id,
-    config: deps.config,
-    runtime: deps.runtime,
+    config: service.config,
+    runtime: service.runtime,
   });
+  if (woken) logWarnings(context.log, woken.warnings);
 }

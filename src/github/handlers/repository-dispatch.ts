@@ -1,115 +1,114 @@
 import type { Context } from "probot";
-import { z } from "zod";
+import type { AppService } from "../app-service.js";
 import type { GitHubClient } from "../github-client.js";
+import { claimTrigger } from "../sessions/orchestrator-refs.js";
 import {
-  cancelPayloadSchema,
-  describeFirstIssue,
-  retryPayloadSchema,
-  startOptionsShape,
-  toStartOptions,
-} from "../http-api/api-schemas.js";
-import { ApiError } from "../http-api/api-error.js";
-import { cancelSession, listActiveSessions, retrySession, startSession } from "../sessions/index.js";
-import type { HandlerDeps } from "./handler-deps.js";
+  cancelSession,
+  listActiveSessions,
+  logWarnings,
+  retrySession,
+  startSession,
+} from "../sessions/index.js";
+import { isDispatchEventType, parseDispatchPayload, type DispatchRequest } from "./dispatch-payload.js";
 import { sessionInRepository } from "./same-repository.js";
-import { claimTrigger } from "./trigger-claim.js";
 
 /**
  * `repository_dispatch` events (sent with a token that can write to the repository, e.g. from
- * curl or an iOS Shortcut):
- *
- *   event_type "orchestrate"         client_payload { file | tasks_file, ref, parallel, only, budget_usd }
- *   event_type "orchestrate-retry"   client_payload { session_id?, tasks?: "failed" | ["a","b"] | "a,b" }
- *   event_type "orchestrate-cancel"  client_payload { session_id? }
- *
- * Without session_id, retry and cancel act on the repository's newest running session. The
- * sender already proved write access by sending the event. GitHub answers the sender 204 before
- * we see the event, so problems can only be logged, and the session's check run shows the rest.
+ * curl or an iOS Shortcut; payloads in dispatch-payload.ts): parse, run, answer. Without
+ * session_id, retry and cancel act on the repository's newest running session. The sender
+ * already proved write access by sending the event. GitHub answers the sender 204 before we see
+ * the event, so the answer is the log, and the session's check run shows the rest.
  */
-export const DISPATCH_EVENT_TYPES = ["orchestrate", "orchestrate-retry", "orchestrate-cancel"] as const;
-
-const startPayloadSchema = z.strictObject(startOptionsShape);
-
 export async function handleRepositoryDispatch(
   context: Context<"repository_dispatch">,
-  deps: HandlerDeps,
+  service: AppService,
 ): Promise<void> {
   const eventType = context.payload.action;
-  if (!(DISPATCH_EVENT_TYPES as readonly string[]).includes(eventType)) return;
-  const payload: unknown = context.payload.client_payload ?? {};
-  const client = context.octokit as GitHubClient;
+  if (!isDispatchEventType(eventType)) return;
   const repo = context.repo();
-  const actor = context.payload.sender.login;
-  const { config, runtime } = deps;
   const refuse = (message: string): void => {
     context.log.warn(
       { eventType, repository: `${repo.owner}/${repo.repo}` },
       `repository_dispatch refused: ${message}`,
     );
   };
+  const parsed = parseDispatchPayload(eventType, context.payload.client_payload ?? {});
+  if (!parsed.ok) return refuse(parsed.error);
+  const { request } = parsed;
+  if (request.kind === "start") return start({ context, service, options: request.options, refuse });
+  return command({ context, service, request, refuse });
+}
 
-  if (eventType === "orchestrate") {
-    const parsed = startPayloadSchema.safeParse(payload);
-    if (!parsed.success) return refuse(describeFirstIssue(parsed.error)[0]);
-    let options: ReturnType<typeof toStartOptions>;
-    try {
-      options = toStartOptions(parsed.data);
-    } catch (error) {
-      if (error instanceof ApiError) return refuse(error.message);
-      throw error;
-    }
-    // Starting is not idempotent: the delivery is claimed first (a redelivery finds the claim),
-    // and once begun a failure is logged, not thrown, so one event never starts two sessions.
-    const claimed = await claimTrigger({
-      client,
-      repo,
-      key: `dispatch-${context.id}`,
-      branch: context.payload.branch,
-    });
-    if (!claimed) {
-      context.log.info(
-        { delivery: context.id },
-        "repository_dispatch already handled (a redelivery): not run again",
-      );
-      return;
-    }
-    try {
-      const result = await startSession({
-        client,
-        repo,
-        options,
-        trigger: { kind: "repository_dispatch", actor },
-        config,
-        runtime,
-      });
-      if (result.ok)
-        context.log.info({ sessionId: result.sessionId }, "session started from repository_dispatch");
-      else refuse(`${result.error.kind}: ${result.error.message}`);
-    } catch (error) {
-      context.log.error({ err: error }, "repository_dispatch: starting the session failed");
-    }
+/**
+ * Starting is not idempotent: the delivery is claimed first (a redelivery finds the claim), and
+ * once begun a failure is logged, not thrown, so one event never starts two sessions.
+ */
+async function start(args: {
+  context: Context<"repository_dispatch">;
+  service: AppService;
+  options: Extract<DispatchRequest, { kind: "start" }>["options"];
+  refuse: (message: string) => void;
+}): Promise<void> {
+  const { context, service } = args;
+  const client = context.octokit as GitHubClient;
+  const repo = context.repo();
+  const claimed = await claimTrigger({
+    client,
+    repo,
+    key: `dispatch-${context.id}`,
+    branch: context.payload.branch,
+  });
+  if (!claimed) {
+    context.log.info(
+      { delivery: context.id },
+      "repository_dispatch already handled (a redelivery): not run again",
+    );
     return;
   }
+  try {
+    const result = await startSession({
+      client,
+      repo,
+      options: args.options,
+      trigger: { kind: "repository_dispatch", actor: context.payload.sender.login },
+      config: service.config,
+      runtime: service.runtime,
+    });
+    logWarnings(context.log, result.warnings);
+    if (result.ok)
+      context.log.info({ sessionId: result.sessionId }, "session started from repository_dispatch");
+    else args.refuse(`${result.error.kind}: ${result.error.message}`);
+  } catch (error) {
+    context.log.error({ err: error }, "repository_dispatch: starting the session failed");
+  }
+}
 
-  const parsed = (eventType === "orchestrate-retry" ? retryPayloadSchema : cancelPayloadSchema).safeParse(
-    payload,
-  );
-  if (!parsed.success) return refuse(describeFirstIssue(parsed.error)[0]);
-  const data: { session_id?: string; tasks?: string[] | "failed" } = parsed.data;
-  let sessionId = data.session_id;
+/** Retry and cancel are idempotent: errors are thrown, so a failed delivery is redelivered. */
+async function command(args: {
+  context: Context<"repository_dispatch">;
+  service: AppService;
+  request: Exclude<DispatchRequest, { kind: "start" }>;
+  refuse: (message: string) => void;
+}): Promise<void> {
+  const { context, service, request } = args;
+  const client = context.octokit as GitHubClient;
+  const repo = context.repo();
+  const { config, runtime } = service;
+  let sessionId = request.sessionId;
   if (sessionId === undefined) {
     const active = await listActiveSessions({ client, repo, config, runtime });
     sessionId = active[0]?.sessionId;
-    if (sessionId === undefined) return refuse("no running session; name one with session_id");
+    if (sessionId === undefined) return args.refuse("no running session; name one with session_id");
   }
-  if (!sessionInRepository(sessionId, repo))
-    return refuse(`${sessionId} is not a session of ${repo.owner}/${repo.repo}`);
-  // Retry and cancel are idempotent: errors are thrown, so a failed delivery is redelivered.
-  const tasks = data.tasks ?? "failed";
+  if (!sessionInRepository(sessionId, repo)) {
+    return args.refuse(`${sessionId} is not a session of ${repo.owner}/${repo.repo}`);
+  }
+  const actor = context.payload.sender.login;
   const outcome =
-    eventType === "orchestrate-retry"
-      ? await retrySession({ client, sessionId, tasks, actor, config, runtime })
+    request.kind === "retry"
+      ? await retrySession({ client, sessionId, tasks: request.tasks, actor, config, runtime })
       : await cancelSession({ client, sessionId, actor, config, runtime });
+  logWarnings(context.log, outcome.warnings);
   if (outcome.ok) context.log.info({ sessionId }, outcome.message);
-  else refuse(outcome.error.message);
+  else args.refuse(outcome.error.message);
 }

@@ -1,8 +1,8 @@
 import type { Context } from "probot";
 import { parseRunName } from "../../core/dispatch-inputs.js";
 import type { GitHubClient } from "../github-client.js";
-import { runKeyFromWorkflowRun, wakeSession, type WorkflowRunLike } from "../sessions/index.js";
-import type { HandlerDeps } from "./handler-deps.js";
+import type { AppService } from "../app-service.js";
+import { logWarnings, runKeyFromWorkflowRun, wakeSession, type WorkflowRunLike } from "../sessions/index.js";
 import { sessionInRepository } from "./same-repository.js";
 
 /**
@@ -10,17 +10,14 @@ import { sessionInRepository } from "./same-repository.js";
  * only a hint; the session pass decides). The run's `display_title` (its run-name) names the
  * session, task and attempt, so runs of other workflows are dropped without any API call.
  */
-export async function handleWorkflowRun(context: Context<"workflow_run">, deps: HandlerDeps): Promise<void> {
+export async function handleWorkflowRun(
+  context: Context<"workflow_run">,
+  service: AppService,
+): Promise<void> {
   const run = context.payload.workflow_run as WorkflowRunLike;
   const key = runKeyFromWorkflowRun(run);
   if (!key || !sessionInRepository(key.sessionId, context.repo())) return;
-  await wakeSession({
-    client: context.octokit as GitHubClient,
-    sessionId: key.sessionId,
-    run,
-    config: deps.config,
-    runtime: deps.runtime,
-  });
+  await wake({ context, service, sessionId: key.sessionId, run });
 }
 
 /**
@@ -32,19 +29,18 @@ export async function handleWorkflowRun(context: Context<"workflow_run">, deps: 
  */
 export async function handleWorkflowJob(
   context: Context<"workflow_job.completed">,
-  deps: HandlerDeps,
+  service: AppService,
 ): Promise<void> {
   const job = context.payload.workflow_job;
   const repo = context.repo();
-  const client = context.octokit as GitHubClient;
-  const { config, runtime } = deps;
   const named = parseRunName(job.name ?? "");
   if (named) {
     if (!sessionInRepository(named.sessionId, repo)) return;
-    await wakeSession({ client, sessionId: named.sessionId, run: runOfJob(job), config, runtime });
+    await wake({ context, service, sessionId: named.sessionId, run: runOfJob(job) });
     return;
   }
-  if (job.workflow_name !== deps.workflowName) return;
+  if (job.workflow_name !== service.workflowName) return;
+  const client = context.octokit as GitHubClient;
   const { data } = await client.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
     ...repo,
     run_id: job.run_id,
@@ -52,7 +48,25 @@ export async function handleWorkflowJob(
   const run = data as WorkflowRunLike;
   const key = runKeyFromWorkflowRun(run);
   if (!key || !sessionInRepository(key.sessionId, repo)) return;
-  await wakeSession({ client, sessionId: key.sessionId, run, config, runtime });
+  await wake({ context, service, sessionId: key.sessionId, run });
+}
+
+/** Wakes the session and logs what its pass could not do. */
+async function wake(args: {
+  context: Context<"workflow_run" | "workflow_job.completed">;
+  service: AppService;
+  sessionId: string;
+  run: WorkflowRunLike;
+}): Promise<void> {
+  const { context, service } = args;
+  const woken = await wakeSession({
+    client: context.octokit as GitHubClient,
+    sessionId: args.sessionId,
+    run: args.run,
+    config: service.config,
+    runtime: service.runtime,
+  });
+  if (woken) logWarnings(context.log, woken.warnings);
 }
 
 type CompletedJob = Context<"workflow_job.completed">["payload"]["workflow_job"];

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { sessionOptionFields, type SessionOptions } from "../../core/session-options.js";
 import { LIMITS, type TasksFile } from "../../core/tasks-schema.js";
 import { validateTasksFile } from "../../core/validate-tasks-file.js";
 import type { RepoRef } from "../github-client.js";
@@ -16,34 +17,8 @@ const REPOSITORY = /^([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+)$/;
 
 const repository = z.string().regex(REPOSITORY, 'must be "owner/repo"');
 
-const numeric = (inner: z.ZodNumber) =>
-  z.union([
-    inner,
-    z
-      .string()
-      .trim()
-      .regex(/^[0-9]+(\.[0-9]+)?$/, "must be a number")
-      .transform(Number)
-      .pipe(inner),
-  ]);
-
-const parallel = numeric(z.number().int("must be a whole number").min(1).max(LIMITS.maxParallelAgents));
-const budget = numeric(z.number().positive("must be more than 0").max(LIMITS.maxBudgetUsd));
-
-const taskIds = z
-  .union([z.array(z.string().trim().min(1, "must not hold empty ids")), z.string()])
-  .transform((value) =>
-    Array.isArray(value)
-      ? value
-      : value
-          .split(",")
-          .map((id) => id.trim())
-          .filter(Boolean),
-  )
-  .pipe(z.array(z.string()).min(1, "must name at least one task id"));
-
-const path = z.string().trim().min(1).max(1_000);
-const ref = z.string().trim().min(1).max(255);
+// The session options' own schemas (and limits), under the API's snake_case names.
+const { file: path, ref, parallel, only: taskIds, budgetUsd: budget } = sessionOptionFields;
 
 /** Options that start a session from a tasks file: API body and repository_dispatch payload. */
 export const startOptionsShape = {
@@ -97,7 +72,7 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
   throw badRequest("invalid_request", ...describeFirstIssue(parsed.error));
 }
 
-/** `[message, field]` of the first problem, e.g. `["parallel: Too big: expected number to be <=64", "parallel"]`. */
+/** `[message, field]` of the first problem, e.g. `["parallel: must be a whole number from 1 to 64", "parallel"]`. */
 export function describeFirstIssue(error: z.ZodError): [string, string | undefined] {
   const issue = error.issues[0];
   if (!issue) return ["the request is invalid", undefined];
@@ -112,17 +87,11 @@ export function describeFirstIssue(error: z.ZodError): [string, string | undefin
 }
 
 /** The start options of the session use-case, from the API body or a dispatch payload. */
-export function toStartOptions(body: z.infer<z.ZodObject<typeof startOptionsShape>>): {
-  file?: string;
-  ref?: string;
-  parallel?: number;
-  only?: string[];
-  budgetUsd?: number;
-} {
+export function toStartOptions(body: z.infer<z.ZodObject<typeof startOptionsShape>>): SessionOptions {
   if (body.file !== undefined && body.tasks_file !== undefined && body.file !== body.tasks_file) {
     throw badRequest("invalid_request", "give tasks_file or file, not both", "file");
   }
-  const options: ReturnType<typeof toStartOptions> = {};
+  const options: SessionOptions = {};
   const file = body.tasks_file ?? body.file;
   if (file !== undefined) options.file = file;
   if (body.ref !== undefined) options.ref = body.ref;

@@ -2,13 +2,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseSessionId } from "../../core/session-id.js";
 import { describeApiError, httpStatus, type GitHubClient, type RepoRef } from "../github-client.js";
 import { NotInstalledError } from "../installation-clients.js";
+import type { AppService } from "../app-service.js";
 import {
   getSessionStatus,
   listActiveSessions,
+  logWarnings,
   startSession,
-  type AppConfig,
-  type SessionRuntime,
   type SessionStatus,
+  type StartSessionOptions,
   type StartSessionResult,
 } from "../sessions/index.js";
 import { ApiError, badRequest, notFound } from "./api-error.js";
@@ -44,12 +45,12 @@ export interface HttpApiDeps {
   trustedProxies: number;
   maxBodyBytes: number;
   clientForRepo: (repo: RepoRef) => Promise<GitHubClient>;
-  sessions: { config: AppConfig; runtime: SessionRuntime };
+  /** The session use-cases' settings and runtime, and the log. */
+  service: Pick<AppService, "config" | "runtime" | "log">;
   health: () => { status: "ok"; version: string; uptime_s: number };
   /** One sweep and redelivery pass (what the timer runs); its report. */
   sweep: () => Promise<object>;
   nowMs: () => number;
-  log: { warn: (data: object, message: string) => void; error: (data: object, message: string) => void };
 }
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -157,11 +158,11 @@ function answerError(deps: HttpApiDeps, res: ServerResponse, error: unknown, wha
   const status = httpStatus(error);
   if (status !== undefined) {
     // GitHub refused or failed: say what it said; the caller may retry.
-    deps.log.warn({ status, what }, `GitHub answered ${status}`);
+    deps.service.log.warn({ status, what }, `GitHub answered ${status}`);
     sendError(res, 502, { code: "github_error", message: describeApiError(error) });
     return;
   }
-  deps.log.error({ err: error, what }, "HTTP API request failed");
+  deps.service.log.error({ err: error, what }, "HTTP API request failed");
   sendError(res, 500, { code: "internal_error", message: "the server failed; see its logs" });
 }
 
@@ -189,18 +190,14 @@ async function quickStart(deps: HttpApiDeps, { req, res }: Parameters<Route>[0])
   const body = parseBody(quickStartBodySchema, await readJsonBody(req, deps.maxBodyBytes));
   const repo = repositoryOf(deps, body.repository);
   const inlineTasks = quickStartTasks(body, new Date(deps.nowMs()));
-  const options: Parameters<typeof startSession>[0]["options"] = { inlineTasks };
-  if (body.ref !== undefined) options.ref = body.ref;
-  if (body.parallel !== undefined) options.parallel = body.parallel;
-  if (body.budget_usd !== undefined) options.budgetUsd = body.budget_usd;
-  await startFromApi({ deps, repo, options, req, res });
+  await startFromApi({ deps, repo, options: { ...toStartOptions(body), inlineTasks }, req, res });
 }
 
 /** Both start endpoints: act through the App's installation on the repository, answer 202 or why not. */
 async function startFromApi(args: {
   deps: HttpApiDeps;
   repo: RepoRef;
-  options: Parameters<typeof startSession>[0]["options"];
+  options: StartSessionOptions;
   req: IncomingMessage;
   res: ServerResponse;
 }): Promise<void> {
@@ -211,9 +208,10 @@ async function startFromApi(args: {
     repo,
     options: args.options,
     trigger: { kind: "api", actor: "api" },
-    config: deps.sessions.config,
-    runtime: deps.sessions.runtime,
+    config: deps.service.config,
+    runtime: deps.service.runtime,
   });
+  logWarnings(deps.service.log, result.warnings, { repository: `${repo.owner}/${repo.repo}` });
   answerStart(args.res, args.req, result);
 }
 
@@ -251,8 +249,8 @@ async function status(deps: HttpApiDeps, { res, params }: Parameters<Route>[0]):
   const found = await getSessionStatus({
     client,
     sessionId: raw,
-    config: deps.sessions.config,
-    runtime: deps.sessions.runtime,
+    config: deps.service.config,
+    runtime: deps.service.runtime,
   });
   if (!found) throw notFound("session_not_found", `no orchestrator session ${raw}`);
   sendJson(res, 200, found);
@@ -264,8 +262,8 @@ async function sessions(deps: HttpApiDeps, { res, url }: Parameters<Route>[0]): 
   const active = await listActiveSessions({
     client,
     repo,
-    config: deps.sessions.config,
-    runtime: deps.sessions.runtime,
+    config: deps.service.config,
+    runtime: deps.service.runtime,
   });
   sendJson(res, 200, { repository: `${repo.owner}/${repo.repo}`, sessions: active });
 }

@@ -1,7 +1,7 @@
-import { describeApiError, httpStatus, type GitHubClient } from "../github-client.js";
-import { activeRefName } from "./active-sessions.js";
+import type { GitHubClient } from "../github-client.js";
 import type { AppConfig } from "./app-config.js";
-import { loadSession, loadSessionGraph, type LoadedSession } from "./load-session.js";
+import { loadSession, loadSessionGraph } from "./load-session.js";
+import { markSessionActive, markSessionEnded } from "./orchestrator-refs.js";
 import { renderSummaryCheck, saveSession } from "./save-session.js";
 import type { SessionRecord } from "./session-record.js";
 import { SessionPass } from "./session-pass.js";
@@ -130,41 +130,14 @@ export async function advanceSession(args: {
   });
   const ended = record.outcome !== undefined;
   if (ended !== wasEnded) {
-    const warning = await updateActiveRef({ client, session, ended });
+    const target = { client, repo: session.repo, checkRunId: session.ref.checkRunId };
+    const warning = ended
+      ? await markSessionEnded(target)
+      : await markSessionActive({ ...target, sha: record.sha });
     if (warning) result.warnings.push(warning);
   }
   result.status = buildSessionStatus({ sessionId: session.sessionId, repo, record, graph, checkRunUrl });
   return result;
-}
-
-/** Adds an active session to the index of active sessions, or takes an ended one out. */
-async function updateActiveRef(args: {
-  client: GitHubClient;
-  session: LoadedSession;
-  ended: boolean;
-}): Promise<string | undefined> {
-  const { client, session } = args;
-  const ref = activeRefName(session.ref.checkRunId);
-  try {
-    if (args.ended) {
-      await client.request("DELETE /repos/{owner}/{repo}/git/refs/{ref}", {
-        ...session.repo,
-        ref: ref.replace(/^refs\//, ""),
-      });
-    } else {
-      await client.request("POST /repos/{owner}/{repo}/git/refs", {
-        ...session.repo,
-        ref,
-        sha: session.record.sha,
-      });
-    }
-  } catch (error) {
-    const status = httpStatus(error);
-    // Already gone / already there: the index is as it should be.
-    if (status === 404 || status === 422) return undefined;
-    return `could not update the active-session index: ${describeApiError(error)}`;
-  }
-  return undefined;
 }
 
 /** Tasks that never started need no entries (a missing entry means exactly that). */

@@ -8,14 +8,14 @@ import {
   type RepoRef,
 } from "../github-client.js";
 import type { AppConfig } from "./app-config.js";
+import { claimTaskAttempt } from "./orchestrator-refs.js";
 import type { SessionRuntime } from "./session-runtime.js";
 import type { WorkflowRunLike } from "./workflow-run.js";
 
 /**
  * Starts one attempt of one task, at most once across every process (DESIGN §2.3):
  *
- * 1. Claim: create `refs/orchestrator/claims/<session check run>/<task>/<attempt>`. Creating a ref
- *    that exists fails with 422, so exactly one process wins the attempt; the others adopt it
+ * 1. Claim the attempt (orchestrator-refs.ts): exactly one process wins it; the others adopt it
  *    (the winner's run is matched later by its run-name).
  * 2. Dispatch the task workflow once, never retried blindly (Probot retries POSTs on 5xx):
  *    a 5xx may mean the run was created, so the run is looked for by its run-name instead.
@@ -36,18 +36,6 @@ export type DispatchOutcome =
   /** The claim itself could not be made (not a conflict): nothing was dispatched, try again later. */
   | { kind: "not-claimed"; reason: string };
 
-export function claimRefName(args: { checkRunId: number; taskId: string; attempt: number }): string {
-  return `refs/orchestrator/claims/${args.checkRunId}/${refSafeTaskId(args.taskId)}/${args.attempt}`;
-}
-
-/**
- * Task ids use letters, digits, `.`, `_` and `-`; git rejects `..` and components starting with
- * `.` or ending in `.lock`. `,` never occurs in ids, so mapping `.` to `,` keeps names unique.
- */
-export function refSafeTaskId(taskId: string): string {
-  return taskId.replace(/\./g, ",");
-}
-
 export async function dispatchTask(args: {
   client: GitHubClient;
   repo: RepoRef;
@@ -62,14 +50,16 @@ export async function dispatchTask(args: {
 }): Promise<DispatchOutcome> {
   const { client, repo, request } = args;
   try {
-    await client.request("POST /repos/{owner}/{repo}/git/refs", {
-      ...repo,
-      ref: claimRefName({ checkRunId: args.checkRunId, taskId: request.taskId, attempt: request.attempt }),
+    const claimed = await claimTaskAttempt({
+      client,
+      repo,
+      checkRunId: args.checkRunId,
+      taskId: request.taskId,
+      attempt: request.attempt,
       sha: args.sha,
-      request: { retries: 0 },
     });
+    if (!claimed) return { kind: "claimed-elsewhere" };
   } catch (error) {
-    if (httpStatus(error) === 422) return { kind: "claimed-elsewhere" };
     return { kind: "not-claimed", reason: `could not claim the attempt: ${describeApiError(error)}` };
   }
 

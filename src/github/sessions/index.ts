@@ -2,7 +2,7 @@
  * The session use-cases of the GitHub App. Handlers (webhooks, commands, HTTP API, sweeps) call
  * these with a GitHub client; all state lives on GitHub (see session-record.ts).
  */
-export { startSession, DEFAULT_TASKS_FILE } from "./start-session.js";
+export { startSession } from "./start-session.js";
 export type { StartSessionOptions, StartSessionResult, StartSessionErrorKind } from "./start-session.js";
 export { wakeSession } from "./wake-session.js";
 export { retrySession } from "./retry-session.js";
@@ -10,6 +10,7 @@ export { cancelSession } from "./cancel-session.js";
 export type { CommandResult } from "./session-commands.js";
 export { getSessionStatus, listActiveSessions } from "./session-queries.js";
 export { sweepActiveSessions } from "./sweep.js";
+export { logWarnings, sessionWarnings, type Warning, type WarningLog } from "./warnings.js";
 export { redeliverFailedDeliveries } from "./redeliver.js";
 export { advanceSession } from "./advance-session.js";
 export type { AdvanceInput, AdvanceResult, SessionCommand } from "./advance-session.js";
@@ -17,7 +18,7 @@ export { runKeyFromWorkflowRun } from "./workflow-run.js";
 export type { RunKey, WorkflowRunLike } from "./workflow-run.js";
 export { createAppConfig, DEFAULT_WORKFLOW_FILE } from "./app-config.js";
 export type { AppConfig } from "./app-config.js";
-export { createSessionRuntime, defaultSessionRuntime } from "./session-runtime.js";
+export { createSessionRuntime } from "./session-runtime.js";
 export type { SessionRuntime } from "./session-runtime.js";
 export type { SessionStatus, SessionTaskStatus } from "./session-status.js";
 export type { SessionTrigger } from "./session-record.js";

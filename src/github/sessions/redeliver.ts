@@ -1,4 +1,5 @@
 import { describeApiError, type GitHubClient } from "../github-client.js";
+import type { Warning } from "./warnings.js";
 
 /**
  * GitHub does not redeliver a webhook it failed to deliver (the App was down, or answered an
@@ -12,18 +13,14 @@ export async function redeliverFailedDeliveries(args: {
   since: Date;
   /** Give up on an event after this many failed deliveries (first try included). */
   maxAttempts?: number;
-}): Promise<{ checked: number; redelivered: string[]; gaveUp: string[]; warnings: string[] }> {
+}): Promise<{ checked: number; redelivered: string[]; gaveUp: string[]; warnings: Warning[] }> {
   const maxAttempts = args.maxAttempts ?? 3;
   const byGuid = new Map<string, { ok: boolean; attempts: number; latestId: number; event: string }>();
   let checked = 0;
-  let cursor: string | undefined;
-  pages: for (;;) {
-    const response = await args.appClient.request("GET /app/hook/deliveries", {
-      per_page: 100,
-      ...(cursor ? { cursor } : {}),
-    });
-    for (const delivery of response.data) {
-      // Newest first: everything after this one is older than the window.
+  // Pages follow GitHub's cursor links; newest first, so the walk stops at the window's edge.
+  const pages = args.appClient.paginate.iterator("GET /app/hook/deliveries", { per_page: 100 });
+  pages: for await (const page of pages) {
+    for (const delivery of page.data) {
       if (Date.parse(delivery.delivered_at) < args.since.getTime()) break pages;
       checked++;
       const ok = delivery.status_code >= 200 && delivery.status_code < 300;
@@ -35,10 +32,8 @@ export async function redeliverFailedDeliveries(args: {
         byGuid.set(delivery.guid, { ok, attempts: 1, latestId: Number(delivery.id), event: delivery.event });
       }
     }
-    cursor = nextCursor(response.headers.link);
-    if (!cursor) break;
   }
-  const result = { checked, redelivered: [] as string[], gaveUp: [] as string[], warnings: [] as string[] };
+  const result = { checked, redelivered: [] as string[], gaveUp: [] as string[], warnings: [] as Warning[] };
   for (const [guid, delivery] of byGuid) {
     if (delivery.ok) continue;
     if (delivery.attempts >= maxAttempts) {
@@ -51,20 +46,10 @@ export async function redeliverFailedDeliveries(args: {
       });
       result.redelivered.push(guid);
     } catch (error) {
-      result.warnings.push(`could not redeliver ${delivery.event} ${guid}: ${describeApiError(error)}`);
+      result.warnings.push({
+        message: `could not redeliver ${delivery.event} ${guid}: ${describeApiError(error)}`,
+      });
     }
   }
   return result;
-}
-
-/** The `cursor` of the `rel="next"` link, if any. */
-export function nextCursor(link: string | undefined): string | undefined {
-  if (!link) return undefined;
-  for (const part of link.split(",")) {
-    const match = /<([^>]+)>\s*;\s*rel="next"/.exec(part);
-    if (!match) continue;
-    const cursor = new URL(match[1] as string).searchParams.get("cursor");
-    if (cursor) return cursor;
-  }
-  return undefined;
 }

@@ -2,16 +2,19 @@ import { closestMatch } from "../../core/closest-match.js";
 import type { GitHubClient } from "../github-client.js";
 import { advanceSession, type AdvanceResult, type SessionCommand } from "./advance-session.js";
 import type { AppConfig } from "./app-config.js";
-import { defaultSessionRuntime, type SessionRuntime } from "./session-runtime.js";
+import type { SessionRuntime } from "./session-runtime.js";
 import type { SessionStatus } from "./session-status.js";
+import type { Warning } from "./warnings.js";
 
-export type CommandResult =
+/** What a command did, or why it did nothing; `warnings` of its pass go to the caller's log. */
+export type CommandResult = (
   | { ok: true; status: SessionStatus; message: string; retried?: string[] }
   | {
       ok: false;
       error: { kind: "session_not_found" | "nothing_to_do"; message: string };
       status?: SessionStatus;
-    };
+    }
+) & { warnings: Warning[] };
 
 /** Runs a command in the session's queue, as one level-triggered pass. */
 export async function runSessionCommand(args: {
@@ -19,9 +22,9 @@ export async function runSessionCommand(args: {
   sessionId: string;
   command: SessionCommand;
   config: AppConfig;
-  runtime?: SessionRuntime;
+  runtime: SessionRuntime;
 }): Promise<AdvanceResult | null> {
-  const runtime = args.runtime ?? defaultSessionRuntime;
+  const { runtime } = args;
   return runtime.queue.run(args.sessionId, () =>
     advanceSession({
       client: args.client,
@@ -37,6 +40,7 @@ export function sessionNotFound(sessionId: string): CommandResult {
   return {
     ok: false,
     error: { kind: "session_not_found", message: `no orchestrator session \`${sessionId}\` was found` },
+    warnings: [],
   };
 }
 

@@ -1,8 +1,8 @@
 import type { GitHubClient, RepoRef } from "../github-client.js";
-import { listActiveSessionIds } from "./active-sessions.js";
+import { listActiveSessionIds } from "./orchestrator-refs.js";
 import type { AppConfig } from "./app-config.js";
 import { loadSession, loadSessionGraph } from "./load-session.js";
-import { defaultSessionRuntime, type SessionRuntime } from "./session-runtime.js";
+import type { SessionRuntime } from "./session-runtime.js";
 import { buildSessionStatus, type SessionStatus } from "./session-status.js";
 
 /** A session's status, read-only (no pass, no writes). Null when there is no such session. */
@@ -10,7 +10,7 @@ export async function getSessionStatus(args: {
   client: GitHubClient;
   sessionId: string;
   config?: Pick<AppConfig, "appId">;
-  runtime?: SessionRuntime;
+  runtime: SessionRuntime;
 }): Promise<SessionStatus | null> {
   const session = await loadSession({
     client: args.client,
@@ -23,7 +23,7 @@ export async function getSessionStatus(args: {
     : await loadSessionGraph({
         client: args.client,
         session,
-        runtime: args.runtime ?? defaultSessionRuntime,
+        runtime: args.runtime,
       });
   return buildSessionStatus({
     sessionId: session.sessionId,
@@ -39,7 +39,7 @@ export async function listActiveSessions(args: {
   client: GitHubClient;
   repo: RepoRef;
   config?: Pick<AppConfig, "appId">;
-  runtime?: SessionRuntime;
+  runtime: SessionRuntime;
 }): Promise<SessionStatus[]> {
   const ids = await listActiveSessionIds(args);
   const statuses: SessionStatus[] = [];

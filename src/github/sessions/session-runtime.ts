@@ -29,6 +29,3 @@ export function createSessionRuntime(): SessionRuntime {
     noRunDetails: new Set(),
   };
 }
-
-/** The process-wide runtime used when a caller passes none. */
-export const defaultSessionRuntime: SessionRuntime = createSessionRuntime();

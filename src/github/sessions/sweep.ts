@@ -1,9 +1,10 @@
-import { describeApiError, httpStatus, type GitHubClient, type RepoRef } from "../github-client.js";
-import { activeRefName, listActiveSessionIds } from "./active-sessions.js";
+import { parseSessionId } from "../../core/session-id.js";
+import { describeApiError, type GitHubClient, type RepoRef } from "../github-client.js";
 import { advanceSession } from "./advance-session.js";
 import type { AppConfig } from "./app-config.js";
-import { defaultSessionRuntime, type SessionRuntime } from "./session-runtime.js";
-import { parseSessionId } from "../../core/session-id.js";
+import { listActiveSessionIds, markSessionEnded } from "./orchestrator-refs.js";
+import type { SessionRuntime } from "./session-runtime.js";
+import { sessionWarnings, type Warning } from "./warnings.js";
 
 /**
  * The safety net for missed events (GitHub does not redeliver on its own): every active session
@@ -15,51 +16,31 @@ export async function sweepActiveSessions(args: {
   client: GitHubClient;
   repo: RepoRef;
   config: AppConfig;
-  runtime?: SessionRuntime;
-}): Promise<{ sessions: number; woken: number; ended: number; warnings: string[] }> {
-  const runtime = args.runtime ?? defaultSessionRuntime;
-  const ids = await listActiveSessionIds(args);
-  const summary = { sessions: ids.length, woken: 0, ended: 0, warnings: [] as string[] };
+  runtime: SessionRuntime;
+}): Promise<{ sessions: number; woken: number; ended: number; warnings: Warning[] }> {
+  const { client, repo, config, runtime } = args;
+  const ids = await listActiveSessionIds({ client, repo });
+  const summary = { sessions: ids.length, woken: 0, ended: 0, warnings: [] as Warning[] };
   for (const sessionId of ids) {
     try {
       const result = await runtime.queue.run(sessionId, () =>
-        advanceSession({
-          client: args.client,
-          sessionId,
-          input: { sweep: true },
-          config: args.config,
-          runtime,
-        }),
+        advanceSession({ client, sessionId, input: { sweep: true }, config, runtime }),
       );
       if (result === null || result.status.state === "completed") {
         // Gone, not ours, or ended before its index entry was removed (a crash in between).
-        await removeActiveRef({ client: args.client, repo: args.repo, sessionId });
+        const checkRunId = parseSessionId(sessionId)?.checkRunId;
+        const warning =
+          checkRunId === undefined ? null : await markSessionEnded({ client, repo, checkRunId });
+        summary.warnings.push(...sessionWarnings(sessionId, [warning]));
         summary.ended++;
         continue;
       }
       summary.woken++;
-      summary.warnings.push(...result.warnings.map((warning) => `${sessionId}: ${warning}`));
+      summary.warnings.push(...sessionWarnings(sessionId, result.warnings));
     } catch (error) {
       // One broken session must not stop the sweep of the others.
-      summary.warnings.push(`${sessionId}: ${describeApiError(error)}`);
+      summary.warnings.push({ sessionId, message: describeApiError(error) });
     }
   }
   return summary;
-}
-
-async function removeActiveRef(args: {
-  client: GitHubClient;
-  repo: RepoRef;
-  sessionId: string;
-}): Promise<void> {
-  const ref = parseSessionId(args.sessionId);
-  if (!ref) return;
-  try {
-    await args.client.request("DELETE /repos/{owner}/{repo}/git/refs/{ref}", {
-      ...args.repo,
-      ref: activeRefName(ref.checkRunId).replace(/^refs\//, ""),
-    });
-  } catch (error) {
-    if (httpStatus(error) !== 404 && httpStatus(error) !== 422) throw error;
-  }
 }

@@ -1,43 +1,45 @@
 import type { GitHubClient } from "../github-client.js";
 import { advanceSession, type AdvanceResult } from "./advance-session.js";
 import type { AppConfig } from "./app-config.js";
-import { defaultSessionRuntime, type PendingWake, type SessionRuntime } from "./session-runtime.js";
+import type { PendingWake, SessionRuntime } from "./session-runtime.js";
 import type { SessionStatus } from "./session-status.js";
+import { sessionWarnings, type Warning } from "./warnings.js";
 import type { WorkflowRunLike } from "./workflow-run.js";
 
 /**
  * "Look at session X again", optionally with the workflow run that prompted it. Wake-ups for one
  * session run one at a time; those that arrive while another waits join it, so a burst of
  * events becomes one pass (one read of the record, one write). Null when the session does not
- * exist or is not ours.
+ * exist or is not ours. The pass's warnings come back to the wake-up that began it only, so they
+ * are logged once.
  */
 export async function wakeSession(args: {
   client: GitHubClient;
   sessionId: string;
   run?: WorkflowRunLike;
   config: AppConfig;
-  runtime?: SessionRuntime;
-}): Promise<SessionStatus | null> {
-  const runtime = args.runtime ?? defaultSessionRuntime;
-  const waiting = runtime.pendingWakes.get(args.sessionId);
+  runtime: SessionRuntime;
+}): Promise<{ status: SessionStatus; warnings: Warning[] } | null> {
+  const { runtime, sessionId } = args;
+  const waiting = runtime.pendingWakes.get(sessionId);
   if (waiting) {
     if (args.run) waiting.runs.push(args.run);
     const joined = (await waiting.promise) as AdvanceResult | null;
-    return joined?.status ?? null;
+    return joined && { status: joined.status, warnings: [] };
   }
   const batch: PendingWake = { runs: args.run ? [args.run] : [], promise: Promise.resolve(null) };
-  runtime.pendingWakes.set(args.sessionId, batch);
-  batch.promise = runtime.queue.run(args.sessionId, () => {
+  runtime.pendingWakes.set(sessionId, batch);
+  batch.promise = runtime.queue.run(sessionId, () => {
     // From here on, new wake-ups start a batch of their own: this one has begun reading.
-    if (runtime.pendingWakes.get(args.sessionId) === batch) runtime.pendingWakes.delete(args.sessionId);
+    if (runtime.pendingWakes.get(sessionId) === batch) runtime.pendingWakes.delete(sessionId);
     return advanceSession({
       client: args.client,
-      sessionId: args.sessionId,
+      sessionId,
       input: { runs: batch.runs },
       config: args.config,
       runtime,
     });
   });
   const result = (await batch.promise) as AdvanceResult | null;
-  return result?.status ?? null;
+  return result && { status: result.status, warnings: sessionWarnings(sessionId, result.warnings) };
 }

@@ -161,6 +161,47 @@ describe("issue_comment commands", () => {
     expect(replies[0]).toContain(COMMAND_HELP);
   });
 
+  it("says why nothing started when the session cannot start (the use-case returns it, the handler replies)", async () => {
+    const { receive } = await createTestProbot();
+    const scope = github();
+    installationToken(scope, INSTALLATION);
+    permission(scope, FULL, "octocat", "write");
+    reaction(scope, "eyes");
+    scope
+      .get(`/repos/${FULL}`)
+      .reply(200, { default_branch: "main", full_name: FULL })
+      .get(`/repos/${FULL}/commits/main`)
+      .reply(200, { sha: "a".repeat(40) })
+      .get(`/repos/${FULL}/contents/plan.json`)
+      .query({ ref: "a".repeat(40) })
+      .reply(404, { message: "Not Found" });
+    reaction(scope, "confused");
+    const replies: string[] = [];
+    reply(scope, replies);
+
+    await receive("issue_comment", comment("/orchestrate --file plan.json"));
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(replies).toEqual([
+      "### ❌ Orchestrator: nothing was started\n\nno tasks file at `main` (aaaaaaa): looked for `plan.json`",
+    ]);
+  });
+
+  it("refuses a bad option before any work, naming the option", async () => {
+    const { receive } = await createTestProbot();
+    const scope = github();
+    installationToken(scope, INSTALLATION);
+    permission(scope, FULL, "octocat", "write");
+    reaction(scope, "confused");
+    const replies: string[] = [];
+    reply(scope, replies);
+
+    await receive("issue_comment", comment("/orchestrate --parallel 65"));
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(replies[0]).toContain('@octocat --parallel must be a whole number from 1 to 64, got "65"');
+  });
+
   it("does not run a command twice: a 200 for the 👀 reaction means it was already handled", async () => {
     const { receive } = await createTestProbot();
     const scope = github();
@@ -181,7 +222,7 @@ describe("issue_comment commands", () => {
     reaction(scope, "eyes");
     scope
       .get(`/repos/${FULL}/issues/12/comments`)
-      .query({ per_page: "100", page: "1" })
+      .query({ per_page: "100" })
       .reply(200, [
         // Someone quoting a session id is not the App: not trusted.
         {

@@ -47,14 +47,18 @@ beforeAll(async () => {
     trustedProxies: 1,
     maxBodyBytes: 4096,
     clientForRepo,
-    sessions: {
+    service: {
       config: createAppConfig({ sleep: async () => {}, runLookup: { attempts: 1, delayMs: 0 } }),
       runtime: createSessionRuntime(),
+      log: {
+        info: () => undefined,
+        warn: (_data: object, message: string) => warnings.push(message),
+        error: (_data: object, message: string) => warnings.push(message),
+      },
     },
     health: () => ({ status: "ok", version: "1.2.3", uptime_s: 7 }),
     sweep: async () => ({ repositories: 1, sessions: sweeps++ }),
     nowMs: () => clock,
-    log: { warn: (_d, m) => warnings.push(m), error: (_d, m) => warnings.push(m) },
   });
   server = createServer((req, res) => {
     void createHttpApi(deps())(req, res).then((handled) => {
@@ -162,11 +166,16 @@ describe("rate limiting", () => {
 describe("validation", () => {
   it("answers 400 naming the field", async () => {
     const cases: Array<[unknown, string, RegExp]> = [
-      [{ parallel: 0 }, "parallel", /parallel: Too small/],
-      [{ parallel: "three" }, "parallel", /parallel/],
+      [{ parallel: 0 }, "parallel", /^parallel: must be a whole number from 1 to 64$/],
+      [{ parallel: "three" }, "parallel", /^parallel: must be a whole number from 1 to 64$/],
+      [{ parallel: 65 }, "parallel", /^parallel: must be a whole number from 1 to 64$/],
       [{ paralel: 2 }, "paralel", /unknown field "paralel"/],
       [{ repository: "not a repo" }, "repository", /owner\/repo/],
-      [{ budget_usd: -1 }, "budget_usd", /budget_usd/],
+      [
+        { budget_usd: -1 },
+        "budget_usd",
+        /^budget_usd: must be a positive amount in US dollars, at most 10000$/,
+      ],
       [{ only: [] }, "only", /at least one task id/],
       [{ file: "a.json", tasks_file: "b.json" }, "file", /not both/],
     ];

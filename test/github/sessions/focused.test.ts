@@ -3,7 +3,8 @@ import { retry } from "@octokit/plugin-retry";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createAppConfig, createSessionRuntime } from "../../../src/github/sessions/index.js";
-import { claimRefName, dispatchTask } from "../../../src/github/sessions/dispatch-task.js";
+import { dispatchTask } from "../../../src/github/sessions/dispatch-task.js";
+import { claimRefName } from "../../../src/github/sessions/orchestrator-refs.js";
 import { readRunResult } from "../../../src/github/sessions/read-run-result.js";
 import { SessionQueue } from "../../../src/github/sessions/session-queue.js";
 

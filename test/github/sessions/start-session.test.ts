@@ -29,7 +29,7 @@ const invalid = `{
 `;
 
 describe("starting a session", () => {
-  it("an invalid tasks file: a failed check run with the problems as annotations, a reply, nothing dispatched", async () => {
+  it("an invalid tasks file: a failed check run with the problems as annotations, nothing dispatched", async () => {
     const h = (harness = await SessionHarness.create({ tasks: invalid }));
     const issue = h.fake.state.addIssue({ repo: FULL_NAME, title: "Go" });
     const result = await h.start(
@@ -57,19 +57,24 @@ describe("starting a session", () => {
       ["tasks/tasks.json", 3],
       ["tasks/tasks.json", 4],
     ]);
-    const comments = [...h.fake.state.comments.values()];
-    expect(comments).toHaveLength(1);
-    expect(comments[0]?.body).toContain("nothing was started");
-    expect(comments[0]?.body).toContain("did you mean");
+    // The use-case writes nothing on the issue: the handler answers the comment (issue-comment.test.ts).
+    expect([...h.fake.state.comments.values()]).toEqual([]);
+    expect(result.status?.checkRunUrl).toMatch(new RegExp(`/runs/${check!.id}$`));
     // The session id finds the failed session too.
-    const status = await getSessionStatus({ client: h.client, sessionId: result.sessionId! });
+    const status = await getSessionStatus({
+      client: h.client,
+      sessionId: result.sessionId!,
+      runtime: h.runtime,
+    });
     expect(status).toMatchObject({
       state: "completed",
       conclusion: "failure",
       error: { kind: "invalid_tasks_file" },
     });
     // No active-session index entry for it.
-    expect(await listActiveSessions({ client: h.client, repo: { owner: OWNER, repo: REPO } })).toEqual([]);
+    expect(
+      await listActiveSessions({ client: h.client, repo: { owner: OWNER, repo: REPO }, runtime: h.runtime }),
+    ).toEqual([]);
   });
 
   it("names what is missing: the file, the ref, the workflow, unknown --only tasks", async () => {
@@ -114,7 +119,11 @@ describe("starting a session", () => {
     expect(started.ok && started.status.tasks.map((t) => t.id)).toEqual(["a", "b"]);
     expect(h.runFor("a").inputs).toMatchObject({ prompt: "Write a.txt" });
     expect(h.runFor("a").inputs.tasks_ref).toBeUndefined();
-    const active = await listActiveSessions({ client: h.client, repo: { owner: OWNER, repo: REPO } });
+    const active = await listActiveSessions({
+      client: h.client,
+      repo: { owner: OWNER, repo: REPO },
+      runtime: h.runtime,
+    });
     expect(active.map((s) => s.sessionId)).toEqual([h.sessionId]);
   });
 });

@@ -5,7 +5,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { Probot, ProbotOctokit } from "probot";
 import { createOrchestratorApp } from "../../../src/github/app.js";
-import type { HandlerDeps } from "../../../src/github/handlers/handler-deps.js";
+import type { AppService } from "../../../src/github/app-service.js";
 import { createAppConfig, createSessionRuntime, type AppConfig } from "../../../src/github/sessions/index.js";
 import type { Payload } from "./webhook-examples.js";
 
@@ -36,7 +36,7 @@ export async function createTestProbot(
   options: { baseUrl?: string; config?: Partial<AppConfig>; workflowName?: string } = {},
 ): Promise<{
   probot: Probot;
-  deps: HandlerDeps;
+  service: AppService;
   receive: (name: string, payload: Payload, id?: string) => Promise<void>;
 }> {
   const probot = new Probot({
@@ -46,7 +46,7 @@ export async function createTestProbot(
     logLevel: "fatal",
     ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
   });
-  const deps: HandlerDeps = {
+  const service: AppService = {
     config: createAppConfig({
       appId: APP_ID,
       sleep: async () => {},
@@ -54,12 +54,13 @@ export async function createTestProbot(
       ...options.config,
     }),
     runtime: createSessionRuntime(),
+    log: probot.log,
     appId: APP_ID,
     workflowName: options.workflowName ?? "Orchestrator task",
   };
-  await probot.load(createOrchestratorApp(deps));
+  await probot.load(createOrchestratorApp(service));
   let delivery = 0;
   const receive = (name: string, payload: Payload, id = `delivery-${++delivery}`): Promise<void> =>
     probot.receive({ id, name, payload } as Parameters<Probot["receive"]>[0]);
-  return { probot, deps, receive };
+  return { probot, service, receive };
 }

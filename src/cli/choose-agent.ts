@@ -1,0 +1,61 @@
+import { constants } from "node:fs";
+import { access } from "node:fs/promises";
+import { delimiter, join, resolve } from "node:path";
+import { AgentCommandError, parseAgentCommand } from "../runner/command-agent.js";
+import type { AgentSpec } from "../runner/run-task.js";
+import { CliError } from "./cli-error.js";
+
+/**
+ * The agent `orchestrator run` uses: `--agent CMD`, else the command a resumed session used,
+ * else the Claude Code CLI (ORCHESTRATOR_CLAUDE_PATH, or `claude` on PATH).
+ */
+export async function chooseAgent(args: {
+  agent: string | undefined;
+  previousCommand: string[] | undefined;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}): Promise<AgentSpec> {
+  const { env } = args;
+  if (args.agent !== undefined) {
+    try {
+      return { kind: "command", command: parseAgentCommand(args.agent), env };
+    } catch (error) {
+      if (error instanceof AgentCommandError) throw new CliError(error.message);
+      throw error;
+    }
+  }
+  if (args.previousCommand !== undefined && args.previousCommand.length > 0) {
+    return { kind: "command", command: args.previousCommand, env };
+  }
+  const claudePath = await findClaude(args);
+  if (claudePath === null) {
+    throw new CliError(
+      "the Claude Code CLI was not found (no `claude` on PATH, ORCHESTRATOR_CLAUDE_PATH not set). " +
+        "Install it with `npm install -g @anthropic-ai/claude-code`, then log in (run `claude` once) or set " +
+        "ANTHROPIC_API_KEY. Or run any other agent with --agent CMD.",
+    );
+  }
+  return { kind: "claude", claudePath, env };
+}
+
+async function findClaude(args: { cwd: string; env: NodeJS.ProcessEnv }): Promise<string | null> {
+  const configured = args.env.ORCHESTRATOR_CLAUDE_PATH;
+  if (configured !== undefined && configured !== "") {
+    const path = resolve(args.cwd, configured);
+    if (await isExecutable(path)) return path;
+    throw new CliError(`ORCHESTRATOR_CLAUDE_PATH is set to ${configured}, but no executable is there.`);
+  }
+  for (const dir of (args.env.PATH ?? "").split(delimiter)) {
+    if (dir === "") continue;
+    const path = join(dir, "claude");
+    if (await isExecutable(path)) return path;
+  }
+  return null;
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  return access(path, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
+}
