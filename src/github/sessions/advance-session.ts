@@ -86,11 +86,13 @@ export async function advanceSession(args: {
     await pass.apply(
       command.kind === "cancel" ? { type: "cancel" } : { type: "retry", tasks: command.tasks },
     );
+  // Runs are looked at even after the end: one still going that the session will not use is stopped.
+  const runs = [...(args.input.runs ?? [])];
+  if (args.input.sweep && record.outcome === undefined) {
+    runs.push(...(await sweepRuns({ client, session, graph, warnings: pass.warnings })));
+  }
+  await pass.observeRuns(runs);
   if (record.outcome === undefined) {
-    const runs = [...(args.input.runs ?? [])];
-    if (args.input.sweep)
-      runs.push(...(await sweepRuns({ client, session, graph, warnings: pass.warnings })));
-    await pass.observeRuns(runs);
     if (args.input.sweep) await pass.failNeverStarted(runs);
     await pass.advance();
   }

@@ -82,8 +82,10 @@ export class SessionPass {
         attempt: key.attempt,
         active: run.status !== "completed",
       });
+      // A stop here is for this very run (one the session will not use).
+      if (actions.some((action) => action.type === "stop")) await this.cancelRun(runId);
       const current = this.record.tasks[key.taskId];
-      if (!current || current.attempts !== key.attempt) continue;
+      if (this.record.outcome !== undefined || !current || current.attempts !== key.attempt) continue;
       const facts = taskFacts(this.record, key.taskId);
       if (actions.some((action) => action.type === "forget")) facts.startedAt = run.created_at ?? this.nowIso;
       // Link the run to its attempt: a running one, or one cancelled after it was dispatched.
@@ -94,7 +96,6 @@ export class SessionPass {
         if (run.html_url) facts.runUrl = run.html_url;
         delete facts.note;
       }
-      for (const action of actions) if (action.type === "stop") await this.cancelRun(facts.runId ?? runId);
       if (run.status !== "completed") continue;
       if (current.status !== "running") {
         if (current.status === "cancelled" && facts.endedAt === undefined)
