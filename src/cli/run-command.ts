@@ -20,7 +20,7 @@ import { parseCommandArgs } from "./parse-command-args.js";
 
 /** `orchestrator run`: the task graph on this machine, one worktree and branch per task. */
 
-export const RUN_HELP = `Usage: orchestrator run [file] [--parallel N] [--agent CMD] [--resume] [--base BRANCH]
+export const RUN_HELP = `Usage: orchestrator run [file] [--parallel N] [--agent CMD] [--resume | --retry TASK,…|failed] [--base BRANCH]
 
 Runs the tasks of a tasks file on this machine: one git worktree (.orchestrator/worktrees/<id>)
 and one branch (branch_name, or orchestrator/<id>) per task, at most N agents at once, longest
@@ -39,6 +39,11 @@ Options:
                    backslashes) but no shell runs it.
   --resume         continue the session recorded in .orchestrator/state.json: finished tasks
                    are kept, interrupted ones restart. Refused if the tasks file changed.
+  --retry TASKS    run again the failed tasks (\`--retry failed\`) or the named failed or
+                   cancelled tasks (\`--retry a,b\`) of the last session, with the tasks skipped
+                   because of them; succeeded tasks never run again. Tasks that did not succeed
+                   may be edited in the tasks file first (the run names them); a changed
+                   succeeded task is refused.
   --base BRANCH    branch to start from (default: base_branch of the file, else the current branch)
   -h, --help       show this help
 
@@ -110,6 +115,7 @@ interface RunArgs {
   parallel?: number;
   agent?: string;
   resume: boolean;
+  retry?: readonly string[] | "failed";
   base?: string;
 }
 
@@ -121,6 +127,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
       parallel: { type: "string", short: "p" },
       agent: { type: "string" },
       resume: { type: "boolean" },
+      retry: { type: "string" },
       base: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -132,6 +139,16 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
   const parallel = parallelArg(values.parallel);
   if (parallel !== undefined) args.parallel = parallel;
   if (values.agent !== undefined) args.agent = values.agent;
+  if (values.retry !== undefined) {
+    if (args.resume)
+      throw new CliError("--retry continues the last session itself; give --resume or --retry, not both");
+    const ids = values.retry
+      .split(",")
+      .map((id) => id.trim())
+      .filter((id) => id !== "");
+    if (ids.length === 0) throw new CliError('--retry needs task ids (a,b) or "failed"');
+    args.retry = ids.length === 1 && ids[0] === "failed" ? "failed" : ids;
+  }
   if (values.base !== undefined) {
     if (values.base.trim() === "") throw new CliError("--base needs a branch name");
     args.base = values.base;
@@ -142,7 +159,8 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
 async function run(args: RunArgs, io: CliIo): Promise<number> {
   const env = io.env ?? process.env;
   const repoRoot = await repoRootOf(io.cwd);
-  const previous = args.resume ? await readStateFile(localPaths(repoRoot).stateFile) : null;
+  const previous =
+    args.resume || args.retry !== undefined ? await readStateFile(localPaths(repoRoot).stateFile) : null;
   const file = await chooseTasksFile({ args, repoRoot, cwd: io.cwd, previousFile: previous?.tasksFile });
   const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
     throw new CliError(
@@ -195,6 +213,7 @@ async function run(args: RunArgs, io: CliIo): Promise<number> {
       graph: parsed.graph,
       agent,
       resume: args.resume,
+      ...(args.retry === undefined ? {} : { retry: args.retry }),
       env,
       reporter,
       signal: controller.signal,

@@ -279,6 +279,59 @@ describe("orchestrator run (local executor)", () => {
     expect(bad.stderr()).toContain("--parallel must be a whole number");
     expect(existsSync(join(project.repo, ".orchestrator", "state.json"))).toBe(false);
   });
+
+  it("--retry runs a failed task again as edited, with its skipped dependents, never a succeeded one", async () => {
+    const project = await makeProject({
+      tasks: [{ id: "root", prompt: "fail" }, { id: "child", dependencies: ["root"] }, { id: "other" }],
+    });
+    expect((await run(project)).code).toBe(1);
+    const otherTip = await revParse(project.repo, "orchestrator/other");
+
+    // Editing a task that succeeded is refused, with the way out; nothing runs.
+    await writeTasksFile(project.repo, {
+      tasks: [
+        { id: "root", prompt: "fail" },
+        { id: "child", dependencies: ["root"] },
+        { id: "other", prompt: "changed" },
+      ],
+    });
+    const refused = await run(project, ["--retry", "failed"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr()).toContain('Task "other" succeeded in session');
+    expect(refused.stderr()).toContain("run without --retry to start a new session");
+
+    // The failed task's prompt fixed: it runs again, then its dependent; "other" does not.
+    await writeTasksFile(project.repo, {
+      tasks: [{ id: "root" }, { id: "child", dependencies: ["root"] }, { id: "other" }],
+    });
+    const before = (await project.events()).length;
+    const retried = await run(project, ["--retry", "root"]);
+    expect(retried.stderr()).toBe("");
+    expect(retried.code).toBe(0);
+    expect(retried.stdout()).toContain("Changed since the last run, and run as now written: root.");
+    const started = (await project.events())
+      .slice(before)
+      .filter((e) => e.event === "start")
+      .map((e) => e.id);
+    expect(started).toEqual(["root", "child"]);
+    expect(await revParse(project.repo, "orchestrator/other")).toBe(otherTip);
+    const saved = await state(project);
+    expect(saved.tasks.root).toMatchObject({ status: "succeeded", attempts: 2 });
+    expect(saved.outcome?.conclusion).toBe("success");
+  });
+
+  it("--retry says what it cannot do", async () => {
+    const project = await makeProject({ tasks: [{ id: "only" }] });
+    const none = await run(project, ["--retry", "failed"]);
+    expect(none.code).toBe(1);
+    expect(none.stderr()).toContain("There is no session to retry");
+    expect((await run(project)).code).toBe(0);
+    const nothing = await run(project, ["--retry", "failed"]);
+    expect(nothing.stderr()).toContain("No task failed in session");
+    const both = await run(project, ["--retry", "failed", "--resume"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr()).toContain("give --resume or --retry, not both");
+  });
 });
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
