@@ -15,14 +15,14 @@ export interface TaskObservation {
   /** Attempts started so far (a running task's current attempt is this number). */
   attempts: number;
   /** Why the task failed, was skipped or cancelled: plain words for the user. */
-  reason?: string;
+  reason?: string | undefined;
   /** Money spent by all attempts so far. */
-  costUsd?: number;
+  costUsd?: number | undefined;
   /**
    * The task's work has reached the base branch (its pull request was merged). Only tasks whose
    * dependents use `base: "merged"` need this observed.
    */
-  merged?: boolean;
+  merged?: boolean | undefined;
 }
 
 /** A missing entry means "pending, never started". */

@@ -13,13 +13,13 @@ export { formatDuration } from "./format.js";
 
 /** What the table shows about a task beyond the reconciler's observation. */
 export interface TaskStatusDetails extends TaskObservation {
-  prNumber?: number;
-  prUrl?: string;
-  runUrl?: string;
-  durationMs?: number;
-  turns?: number;
+  prNumber?: number | undefined;
+  prUrl?: string | undefined;
+  runUrl?: string | undefined;
+  durationMs?: number | undefined;
+  turns?: number | undefined;
   /** A short remark on a running task (e.g. "waiting for the workflow run to appear"). */
-  note?: string;
+  note?: string | undefined;
 }
 
 export type TaskDetails = Readonly<Record<string, TaskStatusDetails | undefined>>;

@@ -92,7 +92,7 @@ export class ServerHarness {
   async startServer(
     options: {
       env?: Record<string, string>;
-      Octokit?: typeof ProbotOctokit;
+      Octokit?: typeof ProbotOctokit | undefined;
       appConfig?: Partial<AppConfig>;
     } = {},
   ): Promise<OrchestratorServer> {
