@@ -53026,33 +53026,6 @@ var MinHeap = class {
   }
 };
 
-// src/core/branch-name.ts
-var FORBIDDEN = "~^:?*[\\";
-function branchNameProblem(name) {
-  if (name.length === 0) return "it is empty";
-  if (name.startsWith("-")) return "it starts with '-'";
-  if (name === "HEAD") return '"HEAD" is reserved by git';
-  if (name === "@") return `"@" is git's shorthand for HEAD`;
-  if (new RegExp("\\p{Cs}", "u").test(name)) return "it contains text that is not valid Unicode";
-  for (let i = 0; i < name.length; i++) {
-    const code = name.charCodeAt(i);
-    if (code < 32 || code === 127) return "it contains a control character (such as a tab or line break)";
-    if (code === 32) return "it contains a space";
-    if (FORBIDDEN.includes(name.charAt(i))) return `it contains '${name.charAt(i)}'`;
-  }
-  if (name.includes("..")) return "it contains '..'";
-  if (name.includes("@{")) return "it contains '@{'";
-  if (name.startsWith("/")) return "it starts with '/'";
-  if (name.endsWith("/")) return "it ends with '/'";
-  if (name.includes("//")) return "it contains '//'";
-  for (const part of name.split("/")) {
-    if (part.startsWith(".")) return `the part "${part}" starts with '.'`;
-    if (part.endsWith(".lock")) return `the part "${part}" ends with '.lock'`;
-  }
-  if (name.endsWith(".")) return "it ends with '.'";
-  return void 0;
-}
-
 // src/core/closest-match.ts
 function closestMatch(word, candidates) {
   const target = word.toLowerCase();
@@ -53096,6 +53069,33 @@ function boundedEditDistance(a, b, max) {
     [previousPrevious, previous, current] = [previous, current, previousPrevious];
   }
   return Math.min(previous[b.length], max + 1);
+}
+
+// src/core/branch-name.ts
+var FORBIDDEN = "~^:?*[\\";
+function branchNameProblem(name) {
+  if (name.length === 0) return "it is empty";
+  if (name.startsWith("-")) return "it starts with '-'";
+  if (name === "HEAD") return '"HEAD" is reserved by git';
+  if (name === "@") return `"@" is git's shorthand for HEAD`;
+  if (new RegExp("\\p{Cs}", "u").test(name)) return "it contains text that is not valid Unicode";
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code < 32 || code === 127) return "it contains a control character (such as a tab or line break)";
+    if (code === 32) return "it contains a space";
+    if (FORBIDDEN.includes(name.charAt(i))) return `it contains '${name.charAt(i)}'`;
+  }
+  if (name.includes("..")) return "it contains '..'";
+  if (name.includes("@{")) return "it contains '@{'";
+  if (name.startsWith("/")) return "it starts with '/'";
+  if (name.endsWith("/")) return "it ends with '/'";
+  if (name.includes("//")) return "it contains '//'";
+  for (const part of name.split("/")) {
+    if (part.startsWith(".")) return `the part "${part}" starts with '.'`;
+    if (part.endsWith(".lock")) return `the part "${part}" ends with '.lock'`;
+  }
+  if (name.endsWith(".")) return "it ends with '.'";
+  return void 0;
 }
 
 // src/core/dependency-cycles.ts
@@ -53175,53 +53175,7 @@ function stronglyConnectedComponents(tasks, edges) {
   return components;
 }
 
-// src/core/validate-tasks-file.ts
-var MAX_SUGGESTIONS = 50;
-var FIELD_SYNONYMS = {
-  depends_on: "dependencies",
-  dependsOn: "dependencies",
-  deps: "dependencies",
-  needs: "dependencies",
-  requires: "dependencies",
-  branch: "branch_name",
-  branchName: "branch_name",
-  title: "name",
-  instructions: "prompt",
-  timeout: "timeout_minutes",
-  estimate: "estimate_minutes",
-  max_parallel: "max_parallel_agents",
-  parallel: "max_parallel_agents"
-};
-var EXPECTED = {
-  string: "a string",
-  number: "a number",
-  boolean: "true or false",
-  array: "a list",
-  object: "an object"
-};
-function validateTasksFile(data) {
-  const errors = [];
-  const warnings = [];
-  if (!isRecord(data)) {
-    errors.push({ path: [], at: "value", message: describeNonObject(data) });
-    return { file: null, errors, warnings };
-  }
-  const rawTasks = Array.isArray(data.tasks) ? data.tasks : [];
-  const labels = rawTasks.map((raw, index) => taskLabel(raw, index));
-  const parsed = tasksFileSchema.safeParse(data);
-  if (!parsed.success) {
-    for (const issue3 of parsed.error.issues) errors.push(...describeZodIssue({ issue: issue3, data, labels }));
-  }
-  checkGraph({ root: data, rawTasks, labels, errors, warnings });
-  return { file: parsed.success && errors.length === 0 ? parsed.data : null, errors, warnings };
-}
-function describeNonObject(data) {
-  const expected = 'the file must be an object with a "tasks" list';
-  if (data === null || data === void 0)
-    return 'the file is empty: it must be an object with a "tasks" list';
-  if (Array.isArray(data)) return `${expected}, not a list; wrap it as { "tasks": [ ... ] }`;
-  return `${expected}, not ${show(data)}`;
-}
+// src/core/validation-problem.ts
 function taskLabel(raw, index) {
   if (isRecord(raw) && typeof raw.id === "string" && raw.id.trim() !== "") return raw.id;
   return `#${index + 1}`;
@@ -53253,118 +53207,12 @@ function problem(args) {
   if (args.seeAlso) result.seeAlso = args.seeAlso;
   return result;
 }
-function valueAt(data, path) {
-  let value = data;
-  for (const segment of path) {
-    if (Array.isArray(value) && typeof segment === "number") value = value[segment];
-    else if (isRecord(value) && typeof segment === "string" && Object.hasOwn(value, segment))
-      value = value[segment];
-    else return void 0;
-  }
-  return value;
-}
-function allowedFields(path) {
-  if (path.length === 0) return Object.keys(tasksFileSchema.shape);
-  if (path.length === 1 && path[0] === "defaults") return Object.keys(taskOptionsSchema.shape);
-  if (path.length === 2 && path[0] === "tasks") return Object.keys(taskSchema.shape);
-  return [];
-}
-function describeZodIssue(args) {
-  const { issue: issue3, data, labels } = args;
-  const path = issue3.path.filter((segment) => typeof segment !== "symbol");
-  if (issue3.code === "unrecognized_keys") {
-    const allowed = allowedFields(path);
-    return issue3.keys.map(
-      (key) => problem({
-        path: [...path, key],
-        at: "key",
-        labels,
-        message: unknownFieldMessage({ key, allowed, path })
-      })
-    );
-  }
-  const value = valueAt(data, path);
-  const isTasksList = path.length === 1 && path[0] === "tasks";
-  if (isTasksList && value === void 0)
-    return [
-      problem({
-        path,
-        labels,
-        message: 'is required: list the tasks under "tasks", e.g. { "tasks": [ { "id": "\u2026", "prompt": "\u2026" } ] }'
-      })
-    ];
-  if (isTasksList && issue3.code === "too_big" && Array.isArray(value))
-    return [
-      problem({
-        path,
-        labels,
-        message: `too many tasks: ${value.length} (the limit is ${String(issue3.maximum)})`
-      })
-    ];
-  return [problem({ path, labels, message: describeValueIssue(issue3, value) })];
-}
-function unknownFieldMessage(args) {
-  const { key, allowed, path } = args;
-  if (path.length === 1 && path[0] === "defaults" && key in taskSchema.shape)
-    return `unknown field: "${key}" can be set on each task, not in "defaults"`;
-  const synonym = FIELD_SYNONYMS[key];
-  const suggestion = synonym !== void 0 && allowed.includes(synonym) ? synonym : closestMatch(key, allowed);
-  if (suggestion !== void 0) return `unknown field (did you mean "${suggestion}"?)`;
-  return allowed.length > 0 ? `unknown field; the allowed fields are: ${allowed.join(", ")}` : "unknown field";
-}
-var DEFAULT_ZOD_MESSAGE = /^(Invalid|Too (small|big)|Unrecognized)/;
-function describeValueIssue(issue3, value) {
-  if (!DEFAULT_ZOD_MESSAGE.test(issue3.message)) return issue3.message;
-  switch (issue3.code) {
-    case "invalid_type":
-      if (value === void 0) return "is required";
-      if (issue3.expected === "int") return `must be a whole number (got ${show(value)})`;
-      if (issue3.expected === "number" && typeof value === "number")
-        return `must be a finite number (got ${show(value)})`;
-      return `must be ${EXPECTED[issue3.expected] ?? issue3.expected} (got ${show(value)})`;
-    case "too_small": {
-      const minimum = String(issue3.minimum);
-      if (issue3.origin === "number")
-        return issue3.inclusive ? `must be at least ${minimum} (got ${show(value)})` : `must be greater than ${minimum} (got ${show(value)})`;
-      if (issue3.origin === "string")
-        return minimum === "1" ? "must not be empty" : `must be at least ${minimum} characters long`;
-      if (issue3.origin === "array") return `must list at least ${minimum} item${minimum === "1" ? "" : "s"}`;
-      return issue3.message;
-    }
-    case "too_big": {
-      const maximum = String(issue3.maximum);
-      if (issue3.origin === "number") return `must be at most ${maximum} (got ${show(value)})`;
-      if (issue3.origin === "string" && typeof value === "string")
-        return `is too long: ${value.length} characters (the limit is ${maximum})`;
-      if (issue3.origin === "array" && Array.isArray(value))
-        return `lists too many items: ${value.length} (the limit is ${maximum})`;
-      return issue3.message;
-    }
-    case "invalid_value": {
-      const options = issue3.values.map((option) => JSON.stringify(option)).join(", ");
-      const suggestion = typeof value === "string" ? closestMatch(
-        value,
-        issue3.values.filter((option) => typeof option === "string")
-      ) : void 0;
-      return `must be one of ${options} (got ${show(value)})` + (suggestion === void 0 ? "" : `; did you mean "${suggestion}"?`);
-    }
-    default:
-      return issue3.message;
-  }
-}
-function show(value) {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "an object";
-  if (typeof value === "string") {
-    const quoted = JSON.stringify(value);
-    return quoted.length > 42 ? `${quoted.slice(0, 40)}\u2026"` : quoted;
-  }
-  return String(value);
-}
 function isRecord(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+// src/core/validate-task-graph.ts
+var MAX_SUGGESTIONS = 50;
 function checkGraph(check2) {
   const { rawTasks, labels, errors } = check2;
   const firstIndex = /* @__PURE__ */ new Map();
@@ -53540,6 +53388,162 @@ function checkBranches(check2, firstIndex) {
         })
       );
   }
+}
+
+// src/core/validate-tasks-file.ts
+var FIELD_SYNONYMS = {
+  depends_on: "dependencies",
+  dependsOn: "dependencies",
+  deps: "dependencies",
+  needs: "dependencies",
+  requires: "dependencies",
+  branch: "branch_name",
+  branchName: "branch_name",
+  title: "name",
+  instructions: "prompt",
+  timeout: "timeout_minutes",
+  estimate: "estimate_minutes",
+  max_parallel: "max_parallel_agents",
+  parallel: "max_parallel_agents"
+};
+var EXPECTED = {
+  string: "a string",
+  number: "a number",
+  boolean: "true or false",
+  array: "a list",
+  object: "an object"
+};
+function validateTasksFile(data) {
+  const errors = [];
+  const warnings = [];
+  if (!isRecord(data)) {
+    errors.push({ path: [], at: "value", message: describeNonObject(data) });
+    return { file: null, errors, warnings };
+  }
+  const rawTasks = Array.isArray(data.tasks) ? data.tasks : [];
+  const labels = rawTasks.map((raw, index) => taskLabel(raw, index));
+  const parsed = tasksFileSchema.safeParse(data);
+  if (!parsed.success) {
+    for (const issue3 of parsed.error.issues) errors.push(...describeZodIssue({ issue: issue3, data, labels }));
+  }
+  checkGraph({ root: data, rawTasks, labels, errors, warnings });
+  return { file: parsed.success && errors.length === 0 ? parsed.data : null, errors, warnings };
+}
+function describeNonObject(data) {
+  const expected = 'the file must be an object with a "tasks" list';
+  if (data === null || data === void 0)
+    return 'the file is empty: it must be an object with a "tasks" list';
+  if (Array.isArray(data)) return `${expected}, not a list; wrap it as { "tasks": [ ... ] }`;
+  return `${expected}, not ${show(data)}`;
+}
+function valueAt(data, path) {
+  let value = data;
+  for (const segment of path) {
+    if (Array.isArray(value) && typeof segment === "number") value = value[segment];
+    else if (isRecord(value) && typeof segment === "string" && Object.hasOwn(value, segment))
+      value = value[segment];
+    else return void 0;
+  }
+  return value;
+}
+function allowedFields(path) {
+  if (path.length === 0) return Object.keys(tasksFileSchema.shape);
+  if (path.length === 1 && path[0] === "defaults") return Object.keys(taskOptionsSchema.shape);
+  if (path.length === 2 && path[0] === "tasks") return Object.keys(taskSchema.shape);
+  return [];
+}
+function describeZodIssue(args) {
+  const { issue: issue3, data, labels } = args;
+  const path = issue3.path.filter((segment) => typeof segment !== "symbol");
+  if (issue3.code === "unrecognized_keys") {
+    const allowed = allowedFields(path);
+    return issue3.keys.map(
+      (key) => problem({
+        path: [...path, key],
+        at: "key",
+        labels,
+        message: unknownFieldMessage({ key, allowed, path })
+      })
+    );
+  }
+  const value = valueAt(data, path);
+  const isTasksList = path.length === 1 && path[0] === "tasks";
+  if (isTasksList && value === void 0)
+    return [
+      problem({
+        path,
+        labels,
+        message: 'is required: list the tasks under "tasks", e.g. { "tasks": [ { "id": "\u2026", "prompt": "\u2026" } ] }'
+      })
+    ];
+  if (isTasksList && issue3.code === "too_big" && Array.isArray(value))
+    return [
+      problem({
+        path,
+        labels,
+        message: `too many tasks: ${value.length} (the limit is ${String(issue3.maximum)})`
+      })
+    ];
+  return [problem({ path, labels, message: describeValueIssue(issue3, value) })];
+}
+function unknownFieldMessage(args) {
+  const { key, allowed, path } = args;
+  if (path.length === 1 && path[0] === "defaults" && key in taskSchema.shape)
+    return `unknown field: "${key}" can be set on each task, not in "defaults"`;
+  const synonym = FIELD_SYNONYMS[key];
+  const suggestion = synonym !== void 0 && allowed.includes(synonym) ? synonym : closestMatch(key, allowed);
+  if (suggestion !== void 0) return `unknown field (did you mean "${suggestion}"?)`;
+  return allowed.length > 0 ? `unknown field; the allowed fields are: ${allowed.join(", ")}` : "unknown field";
+}
+var DEFAULT_ZOD_MESSAGE = /^(Invalid|Too (small|big)|Unrecognized)/;
+function describeValueIssue(issue3, value) {
+  if (!DEFAULT_ZOD_MESSAGE.test(issue3.message)) return issue3.message;
+  switch (issue3.code) {
+    case "invalid_type":
+      if (value === void 0) return "is required";
+      if (issue3.expected === "int") return `must be a whole number (got ${show(value)})`;
+      if (issue3.expected === "number" && typeof value === "number")
+        return `must be a finite number (got ${show(value)})`;
+      return `must be ${EXPECTED[issue3.expected] ?? issue3.expected} (got ${show(value)})`;
+    case "too_small": {
+      const minimum = String(issue3.minimum);
+      if (issue3.origin === "number")
+        return issue3.inclusive ? `must be at least ${minimum} (got ${show(value)})` : `must be greater than ${minimum} (got ${show(value)})`;
+      if (issue3.origin === "string")
+        return minimum === "1" ? "must not be empty" : `must be at least ${minimum} characters long`;
+      if (issue3.origin === "array") return `must list at least ${minimum} item${minimum === "1" ? "" : "s"}`;
+      return issue3.message;
+    }
+    case "too_big": {
+      const maximum = String(issue3.maximum);
+      if (issue3.origin === "number") return `must be at most ${maximum} (got ${show(value)})`;
+      if (issue3.origin === "string" && typeof value === "string")
+        return `is too long: ${value.length} characters (the limit is ${maximum})`;
+      if (issue3.origin === "array" && Array.isArray(value))
+        return `lists too many items: ${value.length} (the limit is ${maximum})`;
+      return issue3.message;
+    }
+    case "invalid_value": {
+      const options = issue3.values.map((option) => JSON.stringify(option)).join(", ");
+      const suggestion = typeof value === "string" ? closestMatch(
+        value,
+        issue3.values.filter((option) => typeof option === "string")
+      ) : void 0;
+      return `must be one of ${options} (got ${show(value)})` + (suggestion === void 0 ? "" : `; did you mean "${suggestion}"?`);
+    }
+    default:
+      return issue3.message;
+  }
+}
+function show(value) {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "an object";
+  if (typeof value === "string") {
+    const quoted = JSON.stringify(value);
+    return quoted.length > 42 ? `${quoted.slice(0, 40)}\u2026"` : quoted;
+  }
+  return String(value);
 }
 
 // src/core/yaml-nesting.ts
