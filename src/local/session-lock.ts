@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { link, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 
 /**
@@ -9,8 +9,9 @@ import { dirname } from "node:path";
  *
  * The file appears whole or not at all: it is written under another name and hard-linked into
  * place (a link fails if the name exists), so no one ever reads a half-written lock and takes it
- * for a stale one. A stale lock is moved aside before it is replaced; whoever moved a lock that
- * turns out to be live (another process took it over in between) puts it back.
+ * for a stale one. A stale lock is taken over by one process at a time: the taker holds a second
+ * lock (`<lock>.takeover`, made the same way), checks again that the owner is gone, and only then
+ * removes the stale lock and makes its own.
  */
 
 export class SessionLockedError extends Error {
@@ -32,7 +33,7 @@ export async function acquireSessionLock(path: string): Promise<SessionLock> {
     if (owner === undefined) continue; // released in between: try again
     if (owner !== null && owner !== process.pid && isAlive(owner)) throw lockedBy(owner, path);
     // Its owner is gone (or it names none: left by a crash of an older version).
-    await moveAsideIfStale(path, owner);
+    await takeOverIfStale(path, owner, mine);
   }
   throw new SessionLockedError(`Could not take the run lock ${path}; another run keeps taking it.`);
 }
@@ -65,20 +66,21 @@ async function readOwner(path: string): Promise<number | null | undefined> {
   return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
-async function moveAsideIfStale(path: string, staleOwner: number | null): Promise<void> {
-  const aside = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.stale`;
+async function takeOverIfStale(path: string, staleOwner: number | null, mine: string): Promise<void> {
+  const takeover = `${path}.takeover`;
+  if (!(await createWith(takeover, mine))) {
+    // Someone else is taking it over; their taker lock is stale only if they died doing so.
+    const taker = await readOwner(takeover);
+    if (taker !== undefined && (taker === null || !isAlive(taker))) await rm(takeover, { force: true });
+    return;
+  }
   try {
-    await rename(path, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return; // someone else moved it
-    throw error;
+    // Under the takeover lock nobody else moves the lock; a live owner can only have appeared by
+    // creating it anew, which the check below sees.
+    if ((await readOwner(path)) === staleOwner) await rm(path, { force: true });
+  } finally {
+    await releaseIfOurs(takeover, mine);
   }
-  const moved = await readOwner(aside);
-  if (moved !== staleOwner && moved !== undefined) {
-    // Between our read and our move another process took the lock over: give it back.
-    await link(aside, path).catch(() => undefined);
-  }
-  await rm(aside, { force: true });
 }
 
 async function releaseIfOurs(path: string, mine: string): Promise<void> {
