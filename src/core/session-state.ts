@@ -51,11 +51,6 @@ export function copySessionState(state: SessionState): SessionState {
   return copy;
 }
 
-/** Only the core's fields of a record that holds more (an adapter's record). */
-export function sessionStateOf(record: SessionState): SessionState {
-  return copySessionState(record);
-}
-
 /** Writes the core's fields of `state` into an adapter's record, dropping those it no longer has. */
 export function storeSessionState(record: SessionState, state: SessionState): void {
   record.tasks = state.tasks;

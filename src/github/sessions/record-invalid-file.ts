@@ -5,7 +5,7 @@ import type { AppConfig } from "./app-config.js";
 import { SUMMARY_CHECK_NAME, SUMMARY_EXTERNAL_ID } from "./load-session.js";
 import { RECORD_NOTE } from "./save-session.js";
 import { encodeSessionRecord, type SessionRecord, type SessionTrigger } from "./session-record.js";
-import type { SessionStatus } from "./session-status.js";
+import { buildSessionStatus } from "./session-status.js";
 import type { StartSessionOptions, StartSessionResult } from "./start-session.js";
 import type { TasksSourceResult } from "./tasks-source.js";
 
@@ -95,31 +95,13 @@ export async function recordInvalidFile(args: {
   });
   const sessionId = formatSessionId({ ...repo, checkRunId: Number(check.id) });
   const message = `${source.message}:\n\n${problems}`;
-  const status: SessionStatus = {
+  const status = buildSessionStatus({
     sessionId,
-    repository: `${repo.owner}/${repo.repo}`,
-    sha,
-    file: path,
-    state: "completed",
-    conclusion: "failure",
-    summary: source.message,
-    createdAt: now,
-    trigger: args.trigger,
-    cancelRequested: false,
-    error: { kind: source.kind, message: source.message },
-    totals: {
-      costUsd: 0,
-      tasks: 0,
-      succeeded: 0,
-      failed: 0,
-      running: 0,
-      pending: 0,
-      skipped: 0,
-      cancelled: 0,
-    },
-    tasks: [],
-  };
-  if (check.html_url) status.checkRunUrl = check.html_url;
+    repo,
+    record,
+    graph: null,
+    checkRunUrl: check.html_url ?? undefined,
+  });
   return {
     ok: false,
     error: { kind: "invalid_tasks_file", message, issues: source.issues },
