@@ -1,3 +1,4 @@
+import { createPrivateKey } from "node:crypto";
 import { z } from "zod";
 import { LIMITS } from "../core/tasks-schema.js";
 import { DEFAULT_WORKFLOW_FILE } from "./sessions/app-config.js";
@@ -35,7 +36,18 @@ export interface ServerConfig {
   rateLimit: { perMinute: number; burst: number };
   /** How many reverse proxies sit in front (Cloud Run: 1): which X-Forwarded-For entry is the client. */
   trustedProxies: number;
+  /** Largest HTTP API request body, in bytes (the API's bodies are small JSON objects). */
   maxBodyBytes: number;
+  /** Largest webhook body, in bytes; larger ones get 413 and the connection is closed unread. */
+  maxWebhookBytes: number;
+  /** Open connections at once; more are dropped at accept (bounds sockets and buffered bodies). */
+  maxConnections: number;
+  /** A request's headers must arrive within this (Node's `headersTimeout`), else 408 and close. */
+  headersTimeoutMs: number;
+  /** A whole request (headers and body) must arrive within this (Node's `requestTimeout`). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this (Node's `keepAliveTimeout`). */
+  keepAliveTimeoutMs: number;
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
   logFormat: "json" | "pretty";
 }
@@ -62,6 +74,27 @@ const REPO = /^([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+)$/;
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 /** Shorter bearer tokens can be guessed; `openssl rand -hex 32` gives 64 characters. */
 const MIN_TOKEN_LENGTH = 24;
+/**
+ * The webhook secret is all that authenticates a webhook (the URL is public), and one signed
+ * delivery (a log, a proxy, a redelivery) lets anyone test guesses offline at GPU speed. Below 16
+ * characters it is a word or a default (Probot's is "development"); 16 random hex characters are
+ * 64 bits. `openssl rand -hex 32` gives 64.
+ */
+export const MIN_WEBHOOK_SECRET_LENGTH = 16;
+/** The placeholder in .env.example: long enough, and public. */
+const EXAMPLE_WEBHOOK_SECRET = "replace-with-a-long-random-string";
+const KIB = 1024;
+const MIB = 1024 * KIB;
+/**
+ * The default webhook limit: the events this App subscribes to (app.yml) are well under 1 MiB even
+ * with the largest comment and issue bodies GitHub allows (65,536 characters each); GitHub's own
+ * cap is 25 MB (`push` events), which this App never receives. With the default connection cap,
+ * 100 connections × 2 MiB bounds the bodies held at once to 200 MiB, inside a 512 MiB instance.
+ */
+export const DEFAULT_MAX_WEBHOOK_BYTES = 2 * MIB;
+const GITHUB_MAX_WEBHOOK_BYTES = 25 * 1000 * 1000;
+/** Above Cloud Run's concurrency (deploy/cloud-run.sh: 40), with room for idle keep-alive sockets. */
+export const DEFAULT_MAX_CONNECTIONS = 100;
 
 export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
   const { env } = options;
@@ -112,10 +145,21 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
     throw new ConfigError("WEBHOOK_PATH", `must start with "/", got "${webhookPath}"`);
   }
 
+  const headersTimeoutMs = int("ORCHESTRATOR_HEADERS_TIMEOUT_SECONDS", 20, { min: 1, max: 600 }) * 1000;
+  const requestTimeoutMs = int("ORCHESTRATOR_REQUEST_TIMEOUT_SECONDS", 60, { min: 1, max: 3600 }) * 1000;
+  if (requestTimeoutMs < headersTimeoutMs) {
+    throw new ConfigError(
+      "ORCHESTRATOR_REQUEST_TIMEOUT_SECONDS",
+      `must be at least ORCHESTRATOR_HEADERS_TIMEOUT_SECONDS (${headersTimeoutMs / 1000}): the headers are part of the request`,
+    );
+  }
+
   return {
     appId: Number(appIdText),
     privateKey: readPrivateKey(options, text),
-    webhookSecret: required("WEBHOOK_SECRET", "the webhook secret set in the App's settings"),
+    webhookSecret: readWebhookSecret(
+      required("WEBHOOK_SECRET", "the webhook secret set in the App's settings"),
+    ),
     baseUrl: apiBaseUrl(text),
     port: int("PORT", 3000, { min: 0, max: 65_535 }),
     host: text("HOST") ?? "127.0.0.1",
@@ -143,7 +187,17 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
       burst: int("ORCHESTRATOR_RATE_LIMIT_BURST", 10, { min: 1, max: 100_000 }),
     },
     trustedProxies: int("ORCHESTRATOR_TRUSTED_PROXIES", 0, { min: 0, max: 10 }),
-    maxBodyBytes: int("ORCHESTRATOR_MAX_BODY_BYTES", 512 * 1024, { min: 1024, max: 10 * 1024 * 1024 }),
+    maxBodyBytes: int("ORCHESTRATOR_MAX_BODY_BYTES", 512 * KIB, { min: KIB, max: 10 * MIB }),
+    maxWebhookBytes: int("ORCHESTRATOR_MAX_WEBHOOK_BYTES", DEFAULT_MAX_WEBHOOK_BYTES, {
+      min: 64 * KIB,
+      max: GITHUB_MAX_WEBHOOK_BYTES,
+    }),
+    maxConnections: int("ORCHESTRATOR_MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS, { min: 1, max: 100_000 }),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    // Behind Cloud Run's front end, idle keep-alive sockets must outlive the proxy's (600 s), or
+    // it may reuse one the server is closing (a 502). The connection cap bounds how many wait.
+    keepAliveTimeoutMs: 620_000,
     logLevel: choice("LOG_LEVEL", LOG_LEVELS, "info"),
     logFormat: choice("LOG_FORMAT", ["json", "pretty"] as const, "json"),
   };
@@ -164,6 +218,13 @@ export function describeConfig(config: ServerConfig): Record<string, unknown> {
     workflowFile: config.workflowFile,
     rateLimit: config.rateLimit,
     trustedProxies: config.trustedProxies,
+    limits: {
+      maxBodyBytes: config.maxBodyBytes,
+      maxWebhookBytes: config.maxWebhookBytes,
+      maxConnections: config.maxConnections,
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+    },
   };
 }
 
@@ -193,13 +254,45 @@ function readPrivateKey(options: LoadConfigOptions, text: (name: string) => stri
       "is required (or PRIVATE_KEY_PATH): the App's private key, generated on its settings page",
     );
   }
+  const variable = inline !== undefined ? "PRIVATE_KEY" : "PRIVATE_KEY_PATH";
   if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(key)) {
     throw new ConfigError(
-      inline !== undefined ? "PRIVATE_KEY" : "PRIVATE_KEY_PATH",
+      variable,
       "does not hold a PEM private key (expected a -----BEGIN RSA PRIVATE KEY----- block)",
     );
   }
+  // A key that only looks like PEM would start the server and fail every GitHub call later.
+  let type: string | undefined;
+  try {
+    type = createPrivateKey(key).asymmetricKeyType;
+  } catch (error) {
+    // The code only (e.g. ERR_OSSL_UNSUPPORTED): OpenSSL's messages say nothing of the key's text.
+    const code = error instanceof Error && "code" in error ? ` (${String(error.code)})` : "";
+    throw new ConfigError(
+      variable,
+      `holds a PEM block that is not a readable private key${code}; download a new key from the App's settings page`,
+    );
+  }
+  if (type !== "rsa") {
+    throw new ConfigError(variable, `holds a key of type ${type ?? "unknown"}; GitHub App keys are RSA`);
+  }
   return key;
+}
+
+function readWebhookSecret(secret: string): string {
+  if (secret.length < MIN_WEBHOOK_SECRET_LENGTH) {
+    throw new ConfigError(
+      "WEBHOOK_SECRET",
+      `must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters (it is ${secret.length}): it alone authenticates webhooks; make one with \`openssl rand -hex 32\` and set it in the App's settings too`,
+    );
+  }
+  if (secret === EXAMPLE_WEBHOOK_SECRET) {
+    throw new ConfigError(
+      "WEBHOOK_SECRET",
+      "is still the example value from .env.example; make one with `openssl rand -hex 32`",
+    );
+  }
+  return secret;
 }
 
 function decodeBase64Pem(value: string): string {

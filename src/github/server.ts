@@ -5,7 +5,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createNodeMiddleware, Probot, type ProbotOctokit } from "probot";
+import { createNodeMiddleware, Probot, type Logger, type ProbotOctokit } from "probot";
 import { appVersion } from "./app-version.js";
 import { createOrchestratorApp } from "./app.js";
 import { describeConfig, type ServerConfig } from "./config.js";
@@ -15,8 +15,11 @@ import { createHttpApi } from "./http-api/http-api.js";
 import { sendError } from "./http-api/json-io.js";
 import { RateLimiter } from "./http-api/rate-limiter.js";
 import { createInstallationClients } from "./installation-clients.js";
+import { refuseRequest } from "./refuse-request.js";
+import { declaredLength } from "./request-body.js";
 import type { AppConfig } from "./sessions/index.js";
 import { createSweeper, type SweepReport } from "./sweeper.js";
+import { createWebhookGate } from "./webhook-gate.js";
 
 /**
  * The App's HTTP server: GitHub webhooks (Probot's middleware, signature-checked), the HTTP API
@@ -46,6 +49,8 @@ export interface StartServerOptions {
   /** Sweep once right after start (default true: catches what happened while no server ran). */
   sweepAtStart?: boolean;
   now?: () => Date;
+  /** Where Probot and the server log (tests record it); default: Probot's pino logger on stdout. */
+  log?: Logger | undefined;
 }
 
 export async function startServer(options: StartServerOptions): Promise<OrchestratorServer> {
@@ -60,6 +65,7 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
     ...(options.Octokit === undefined ? {} : { Octokit: options.Octokit }),
     logLevel: config.logLevel === "silent" ? "fatal" : config.logLevel,
     logFormat: config.logFormat,
+    ...(options.log === undefined ? {} : { log: options.log }),
   });
   await probot.ready();
   const log = probot.log.child({ name: "orchestrator" });
@@ -71,9 +77,14 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
     now,
     ...(options.appConfig === undefined ? {} : { appConfig: options.appConfig }),
   });
-  const webhooks = await createNodeMiddleware(createOrchestratorApp(service), {
-    probot,
-    webhooksPath: config.webhookPath,
+  const webhooks = createWebhookGate({
+    secret: config.webhookSecret,
+    maxBytes: config.maxWebhookBytes,
+    log,
+    probot: await createNodeMiddleware(createOrchestratorApp(service), {
+      probot,
+      webhooksPath: config.webhookPath,
+    }),
   });
   const clients = createInstallationClients({
     appClient: async () => (await probot.auth()) as GitHubClient,
@@ -102,17 +113,51 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
   });
 
   let closing = false;
+  const webhookPath = config.webhookPath.replace(/\/+$/, "");
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (closing) res.setHeader("connection", "close");
-    // A keep-alive socket whose last request finishes during a stop would hold the stop up.
     res.once("finish", () => {
+      // An answer given before the body was read (401, 404, a refusal): close the connection
+      // rather than let Node drain the rest of the body to keep the socket alive.
+      if (!req.complete) req.socket.destroySoon();
+      // A keep-alive socket whose last request finishes during a stop would hold the stop up.
       if (closing) setImmediate(() => http.closeIdleConnections());
     });
+    const path = requestPath(req.url);
+    if (path === undefined) {
+      refuseRequest({
+        req,
+        res,
+        log,
+        status: 400,
+        error: { code: "bad_url", message: "the URL is malformed (e.g. a broken %-escape)" },
+        path: undefined,
+      });
+      return;
+    }
     try {
       // The webhook path is under /api/ too: it goes first, authenticated by its signature.
-      const path = new URL(req.url ?? "/", "http://localhost").pathname.replace(/\/+$/, "");
-      if (path === config.webhookPath.replace(/\/+$/, "")) {
-        await webhooks(req, res, () => undefined);
+      if (path.replace(/\/+$/, "") === webhookPath) {
+        await webhooks(req, res, path);
+        return;
+      }
+      // Everything else takes at most the API's small bodies; a declared larger one is refused
+      // before any route runs (an undeclared one is cut off by the API's reader).
+      const declared = declaredLength(req);
+      if (declared !== undefined && declared > config.maxBodyBytes) {
+        refuseRequest({
+          req,
+          res,
+          log,
+          status: 413,
+          error: {
+            code: "body_too_large",
+            message: `the request body is larger than ${config.maxBodyBytes} bytes`,
+          },
+          path,
+          readBytes: 0,
+          declaredBytes: declared,
+        });
         return;
       }
       if (await api(req, res)) return;
@@ -124,10 +169,30 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
       else res.end();
     }
   };
-  const http = createServer((req, res) => void handle(req, res));
-  // Behind Cloud Run's front end, idle keep-alive sockets must outlive the proxy's (600 s).
-  http.keepAliveTimeout = 620_000;
-  http.headersTimeout = 621_000;
+  const http = createServer(
+    {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      // How often Node checks those two timeouts (its default, 30 s, would let them run over).
+      connectionsCheckingInterval: Math.max(10, Math.min(5_000, Math.floor(config.headersTimeoutMs / 4))),
+    },
+    (req, res) => void handle(req, res),
+  );
+  http.keepAliveTimeout = config.keepAliveTimeoutMs;
+  // Connections past the cap are closed at accept, before a byte is read.
+  http.maxConnections = config.maxConnections;
+  let drops = { count: 0, loggedAt: -Infinity };
+  http.on("drop", () => {
+    // One line a minute at most: a flood of connections must not become a flood of logs.
+    drops.count++;
+    const at = now().getTime();
+    if (at - drops.loggedAt < 60_000) return;
+    log.warn(
+      { maxConnections: config.maxConnections, dropped: drops.count },
+      `refused ${drops.count} connection(s): ${config.maxConnections} already open (ORCHESTRATOR_MAX_CONNECTIONS)`,
+    );
+    drops = { count: 0, loggedAt: at };
+  });
   await listen(http, config.port, config.host);
   const { port } = http.address() as AddressInfo;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
@@ -159,6 +224,17 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
       log.info("orchestrator stopped");
     },
   };
+}
+
+/** The request's path, or undefined when the URL cannot be parsed or decoded (a 400, not a 500). */
+function requestPath(url: string | undefined): string | undefined {
+  try {
+    const { pathname } = new URL(url ?? "/", "http://localhost");
+    decodeURIComponent(pathname);
+    return pathname;
+  } catch {
+    return undefined;
+  }
 }
 
 function listen(http: HttpServer, port: number, host: string): Promise<void> {

@@ -1,8 +1,9 @@
+import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ConfigError, describeConfig, loadServerConfig } from "../../src/github/config.js";
 import { testPrivateKey } from "./support/test-probot.js";
 
-const BASE = { APP_ID: "123", PRIVATE_KEY: "", WEBHOOK_SECRET: "s3cret-value" };
+const BASE = { APP_ID: "123", PRIVATE_KEY: "", WEBHOOK_SECRET: "s3cret-value-for-the-config-tests" };
 const noFiles = (path: string): string => {
   throw Object.assign(new Error(`ENOENT: ${path}`), { code: "ENOENT" });
 };
@@ -37,6 +38,13 @@ describe("server configuration from the environment", () => {
     const described = JSON.stringify(describeConfig(config));
     expect(described).not.toContain("x".repeat(40));
     expect(described).not.toContain("s3cret-value");
+    expect(config).toMatchObject({
+      maxBodyBytes: 512 * 1024,
+      maxWebhookBytes: 2 * 1024 * 1024,
+      maxConnections: 100,
+      headersTimeoutMs: 20_000,
+      requestTimeoutMs: 60_000,
+    });
     expect(described).not.toContain("PRIVATE KEY");
   });
 
@@ -67,5 +75,69 @@ describe("server configuration from the environment", () => {
       { owner: "acme", repo: "a" },
       { owner: "acme", repo: "b" },
     ]);
+  });
+
+  it("refuses a short WEBHOOK_SECRET and the .env.example placeholder, naming the variable, never the value", () => {
+    const short = problem({ WEBHOOK_SECRET: "hunter2-secret" });
+    expect(short.variable).toBe("WEBHOOK_SECRET");
+    expect(short.message).toContain("WEBHOOK_SECRET: must be at least 16 characters (it is 14)");
+    expect(short.message).not.toContain("hunter2");
+    const placeholder = problem({ WEBHOOK_SECRET: "replace-with-a-long-random-string" });
+    expect(placeholder.message).toBe(
+      "WEBHOOK_SECRET: is still the example value from .env.example; make one with `openssl rand -hex 32`",
+    );
+    expect(load({ WEBHOOK_SECRET: "0123456789abcdef" }).webhookSecret).toBe("0123456789abcdef");
+  });
+
+  it("refuses a PEM block that is not a readable RSA key at start, naming the variable, never the key", () => {
+    const body = "c2VjcmV0LWtleS1tYXRlcmlhbC10aGF0LWlzLW5vdC1hLWtleQ==";
+    const garbled = `-----BEGIN RSA PRIVATE KEY-----\n${body}\n-----END RSA PRIVATE KEY-----\n`;
+    const inline = problem({ PRIVATE_KEY: garbled });
+    expect(inline.variable).toBe("PRIVATE_KEY");
+    expect(inline.message).toMatch(/^PRIVATE_KEY: holds a PEM block that is not a readable private key/);
+    expect(inline.message).not.toContain(body);
+    // A real key cut short (a copy-paste that lost its end) is refused too.
+    const pem = testPrivateKey();
+    const truncated = `${pem.slice(0, pem.length / 2)}\n-----END RSA PRIVATE KEY-----\n`;
+    const fromFile = (() => {
+      try {
+        load({ PRIVATE_KEY: "", PRIVATE_KEY_PATH: "/keys/app.pem" }, () => truncated);
+      } catch (error) {
+        return error as ConfigError;
+      }
+      throw new Error("expected a ConfigError");
+    })();
+    expect(fromFile.variable).toBe("PRIVATE_KEY_PATH");
+    expect(fromFile.message).not.toContain(pem.slice(40, 100));
+    // A readable key of another type: GitHub App keys are RSA.
+    const ec = generateKeyPairSync("ec", { namedCurve: "P-256" })
+      .privateKey.export({ type: "pkcs8", format: "pem" })
+      .toString();
+    expect(problem({ PRIVATE_KEY: ec }).message).toBe(
+      "PRIVATE_KEY: holds a key of type ec; GitHub App keys are RSA",
+    );
+  });
+
+  it("reads the body limits, connection cap and timeouts; the request timeout covers the headers", () => {
+    const config = load({
+      ORCHESTRATOR_MAX_WEBHOOK_BYTES: "1048576",
+      ORCHESTRATOR_MAX_CONNECTIONS: "50",
+      ORCHESTRATOR_HEADERS_TIMEOUT_SECONDS: "5",
+      ORCHESTRATOR_REQUEST_TIMEOUT_SECONDS: "30",
+    });
+    expect(config).toMatchObject({
+      maxWebhookBytes: 1_048_576,
+      maxConnections: 50,
+      headersTimeoutMs: 5_000,
+      requestTimeoutMs: 30_000,
+    });
+    expect(describeConfig(config).limits).toMatchObject({ maxWebhookBytes: 1_048_576, maxConnections: 50 });
+    expect(problem({ ORCHESTRATOR_MAX_WEBHOOK_BYTES: "30000000" }).message).toContain(
+      "ORCHESTRATOR_MAX_WEBHOOK_BYTES: expected a whole number from 65536 to 25000000",
+    );
+    expect(
+      problem({ ORCHESTRATOR_HEADERS_TIMEOUT_SECONDS: "30", ORCHESTRATOR_REQUEST_TIMEOUT_SECONDS: "10" })
+        .variable,
+    ).toBe("ORCHESTRATOR_REQUEST_TIMEOUT_SECONDS");
   });
 });

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { BodyAbortedError, BodyTooLargeError, readBodyWithin } from "../request-body.js";
 import { ApiError, type ApiErrorBody } from "./api-error.js";
 
 /** Reads a JSON request body of at most `maxBytes`; rejects other content types and bad JSON. */
@@ -10,28 +11,25 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
       message: 'send the body as JSON with "Content-Type: application/json"',
     });
   }
-  const tooLarge = (): ApiError =>
-    new ApiError(413, {
-      code: "body_too_large",
-      message: `the request body is larger than ${maxBytes} bytes`,
-    });
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    // Say so at once rather than read megabytes we will throw away.
-    req.resume();
-    throw tooLarge();
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) {
-      req.resume();
-      throw tooLarge();
+  let body: Buffer;
+  try {
+    body = await readBodyWithin(req, maxBytes);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      // The rest is left unread; `Connection: close` ends the socket after the answer instead of
+      // draining megabytes that would be thrown away.
+      throw new ApiError(
+        413,
+        { code: "body_too_large", message: `the request body is larger than ${maxBytes} bytes` },
+        { connection: "close" },
+      );
     }
-    chunks.push(chunk as Buffer);
+    if (error instanceof BodyAbortedError) {
+      throw new ApiError(400, { code: "body_aborted", message: error.message }, { connection: "close" });
+    }
+    throw error;
   }
-  const text = Buffer.concat(chunks).toString("utf8");
+  const text = body.toString("utf8");
   if (text.trim() === "") return {};
   try {
     return JSON.parse(text) as unknown;
