@@ -136,7 +136,7 @@ async function timeToHealth(entry: string): Promise<number> {
       PATH: process.env.PATH ?? "",
       APP_ID: "1",
       PRIVATE_KEY: testPrivateKey(),
-      WEBHOOK_SECRET: "bench-secret",
+      WEBHOOK_SECRET: "bench-webhook-secret-0123456789",
       HOST: "127.0.0.1",
       PORT: String(port),
       GHE_HOST: "127.0.0.1:9",

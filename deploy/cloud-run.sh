@@ -58,6 +58,8 @@ args=(
   --port 8080
   --min-instances 0
   --max-instances "$max_instances"
+  # The server caps open connections at 100 (ORCHESTRATOR_MAX_CONNECTIONS) and webhook bodies at
+  # 2 MiB: at most 200 MiB of bodies in memory, inside 512Mi. Raise them together, or not at all.
   --concurrency 40
   --cpu 1
   --memory 512Mi

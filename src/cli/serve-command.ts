@@ -7,7 +7,10 @@ const USAGE = `Usage: orchestrator serve [--port N] [--host H]
 
 Runs the GitHub App: webhooks at /api/github/webhooks, the HTTP API under /api/, and /health.
 Settings come from the environment (see .env.example): APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH,
-WEBHOOK_SECRET are required; ORCHESTRATOR_AUTH_TOKEN turns the HTTP API on.
+WEBHOOK_SECRET (16 characters or more) are required; ORCHESTRATOR_AUTH_TOKEN turns the HTTP API on.
+Limits against bad input: ORCHESTRATOR_MAX_WEBHOOK_BYTES (2 MiB), ORCHESTRATOR_MAX_BODY_BYTES
+(512 KiB, the API), ORCHESTRATOR_MAX_CONNECTIONS (100), ORCHESTRATOR_HEADERS_TIMEOUT_SECONDS (20)
+and ORCHESTRATOR_REQUEST_TIMEOUT_SECONDS (60).
 
 Options:
   --port N    port to listen on (default: PORT, else 3000)

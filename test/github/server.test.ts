@@ -155,6 +155,29 @@ describe("runServer (the entry of `orchestrator serve` and the container)", () =
     expect(errors.join("")).toContain("orchestrator serve: PRIVATE_KEY: is required");
   });
 
+  it("refuses to start with a short WEBHOOK_SECRET or an unreadable key, naming the variable, never the value", async () => {
+    const h = (harness = await ServerHarness.create({ tasks: TASKS }));
+    const start = async (env: Record<string, string>): Promise<{ code: number; stderr: string }> => {
+      const errors: string[] = [];
+      const code = await runServer({ env: h.configEnv(env), stderr: (text) => errors.push(text) });
+      return { code, stderr: errors.join("") };
+    };
+    const short = await start({ WEBHOOK_SECRET: "tiny-secret" });
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain("orchestrator serve: WEBHOOK_SECRET: must be at least 16 characters");
+    expect(short.stderr).not.toContain("tiny-secret");
+
+    const inner = "bm90LWEtcmVhbC1rZXktYnV0LWxvb2tzLWxpa2Utb25l";
+    const garbled = await start({
+      PRIVATE_KEY: `-----BEGIN RSA PRIVATE KEY-----\n${inner}\n-----END RSA PRIVATE KEY-----`,
+    });
+    expect(garbled.code).toBe(1);
+    expect(garbled.stderr).toContain(
+      "orchestrator serve: PRIVATE_KEY: holds a PEM block that is not a readable private key",
+    );
+    expect(garbled.stderr).not.toContain(inner);
+  });
+
   it("runs until SIGTERM, then stops and exits 0", async () => {
     const h = (harness = await ServerHarness.create({ tasks: TASKS }));
     const signals = new EventEmitter();
