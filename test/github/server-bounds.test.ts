@@ -170,6 +170,8 @@ describe("request bodies are bounded before anything reads them", () => {
     expect(authorized.status).toBe(413);
     expect(JSON.parse(authorized.body).error.code).toBe("body_too_large");
     expect(authorized.written).toBeLessThan(15 * MIB);
+    // Cut off inside the API's reader (no length was declared): the API logs the one line.
+    expect(refusals(log)).toEqual([{ what: "POST /api/quick-start", status: 413 }]);
 
     // No token: 401 at once, and the body it never read is not drained either.
     const anonymous = await within(
@@ -197,7 +199,15 @@ describe("request bodies are bounded before anything reads them", () => {
       "the upload to end",
     );
     expect(declared.status).toBe(413);
-    expect(refusals(log)).toEqual([expect.objectContaining({ status: 413, declaredBytes: 30 * MIB })]);
+    expect(refusals(log)).toEqual([
+      { what: "POST /api/quick-start", status: 413 },
+      expect.objectContaining({
+        path: "/api/orchestrate",
+        status: 413,
+        readBytes: 0,
+        declaredBytes: 30 * MIB,
+      }),
+    ]);
     expect(log.text()).not.toContain(MARKER);
   });
 });

@@ -148,6 +148,9 @@ function guard(deps: HttpApiDeps, req: IncomingMessage): void {
 
 function answerError(deps: HttpApiDeps, res: ServerResponse, error: unknown, what: string): void {
   if (error instanceof ApiError) {
+    // A body cut off at the limit: one line, never the body (the server logs its own refusals alike).
+    if (error.status === 413)
+      deps.service.log.warn({ what: what.slice(0, 200), status: 413 }, `refused ${what.slice(0, 200)}: 413`);
     sendError(res, error.status, error.body, error.headers);
     return;
   }
