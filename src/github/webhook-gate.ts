@@ -76,7 +76,7 @@ export function createWebhookGate(args: {
       }
       if (error instanceof BodyAbortedError) {
         // Nobody is left to answer; the socket is gone or going.
-        refuse(400, { code: "body_aborted", message: error.message }, error.readBytes);
+        refuse(408, { code: "body_aborted", message: error.message }, error.readBytes);
         return;
       }
       throw error;

@@ -25,7 +25,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
       );
     }
     if (error instanceof BodyAbortedError) {
-      throw new ApiError(400, { code: "body_aborted", message: error.message }, { connection: "close" });
+      throw new ApiError(408, { code: "body_aborted", message: error.message }, { connection: "close" });
     }
     throw error;
   }
