@@ -239,7 +239,12 @@ describe("slow, idle and surplus connections", () => {
   });
 
   it("refuses connections over the cap at accept; a freed slot serves again", async () => {
-    const { server, log } = await start({ maxConnections: 3 });
+    // Long timeouts: the held connections must outlast the test however busy the machine is.
+    const { server, log } = await start({
+      maxConnections: 3,
+      headersTimeoutMs: 600_000,
+      requestTimeoutMs: 600_000,
+    });
     const held = [rawSocket(server.port), rawSocket(server.port), rawSocket(server.port)];
     for (const client of held) {
       await new Promise<void>((resolve) => client.socket.once("connect", () => resolve()));
