@@ -105,6 +105,14 @@ export const taskSchema = z.strictObject({
     .max(LIMITS.maxEstimateMinutes)
     .optional()
     .describe("Expected duration, used to start the longest remaining path first and to plan."),
+  reset_existing: z
+    .boolean()
+    .optional()
+    .describe(
+      "Let the task replace its branch even if that branch already exists with commits that are not " +
+        "this task's (default false: the task fails and the branch is left alone). The old tip is kept " +
+        "under refs/orchestrator/replaced/<branch>/<sha>.",
+    ),
   ...taskOptionsShape,
 });
 export type Task = z.infer<typeof taskSchema>;
