@@ -124,7 +124,8 @@ export function foreignCommitsFailure(args: {
   const task = args.taskId === undefined ? "this task" : `task ${args.taskId}`;
   const count = `${foreign.total} commit${foreign.total === 1 ? "" : "s"}`;
   const lines = foreign.listed.map((commit) => `  ${commit.sha.slice(0, 12)} ${commit.subject}`);
-  if (foreign.total > foreign.listed.length) lines.push(`  … and ${foreign.total - foreign.listed.length} more`);
+  if (foreign.total > foreign.listed.length)
+    lines.push(`  … and ${foreign.total - foreign.listed.length} more`);
   return new TaskFailure(
     "branch_not_ours",
     redactCredentials(

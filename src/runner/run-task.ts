@@ -256,7 +256,11 @@ async function agentStage(args: {
  * the branch as this task's and may rebuild it. Best effort: a retry refused for lack of it
  * says how to go on, and loses nothing.
  */
-async function markStoppedWork(args: { options: RunTaskOptions; result: TaskRunResult; log: Log }): Promise<void> {
+async function markStoppedWork(args: {
+  options: RunTaskOptions;
+  result: TaskRunResult;
+  log: Log;
+}): Promise<void> {
   const { options, result, log } = args;
   if (result.baseSha === undefined) return;
   try {
@@ -268,9 +272,12 @@ async function markStoppedWork(args: { options: RunTaskOptions; result: TaskRunR
       baseSha: result.baseSha,
       branch: options.task.branch,
     });
-    if (marked !== null) await log(`== marked the agent's commits on ${options.task.branch} as this task's: ${marked}`);
+    if (marked !== null)
+      await log(`== marked the agent's commits on ${options.task.branch} as this task's: ${marked}`);
   } catch (error) {
-    await log(`== could not mark the agent's commits: ${error instanceof Error ? error.message : String(error)}`);
+    await log(
+      `== could not mark the agent's commits: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 

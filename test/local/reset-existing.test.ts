@@ -35,7 +35,9 @@ describe("orchestrator run and an existing branch of the user's", () => {
     const refused = await run(project);
 
     expect(refused.code).toBe(1);
-    expect(refused.stdout()).toContain("The branch feature in this repository has 1 commit that is not task a's work");
+    expect(refused.stdout()).toContain(
+      "The branch feature in this repository has 1 commit that is not task a's work",
+    );
     const state = await readStateFile(`${repo}/.orchestrator/state.json`);
     expect(state?.tasks.a?.status).toBe("failed");
     expect(state?.runs.a?.failureKind).toBe("branch_not_ours");

@@ -156,9 +156,9 @@ describe("a task whose branch_name is the user's branch, locally", () => {
     expect(first.result.failure?.stage).toBe("agent");
     // The agent's commit is still there, under an empty commit of the task's; the worktree as it was.
     const tip = (await revParse(repo, "orchestrator/a")) as string;
-    expect(await gitIn(repo, ["log", "-1", "--format=%(trailers:key=Orchestrator-Task,valueonly)", tip])).toBe(
-      "a",
-    );
+    expect(
+      await gitIn(repo, ["log", "-1", "--format=%(trailers:key=Orchestrator-Task,valueonly)", tip]),
+    ).toBe("a");
     expect(await gitIn(repo, ["log", "-1", "--format=%s", `${tip}^`])).toBe("agent work");
     expect(await gitIn(first.worktree, ["status", "--porcelain"])).toBe("");
     await gitIn(repo, ["worktree", "remove", "--force", first.worktree]);
@@ -193,7 +193,10 @@ describe("a task whose branch_name is the user's branch, locally", () => {
 
   it("accepts a tip the caller recorded as an earlier attempt (knownAttemptCommits)", async () => {
     const { repo, userCommit } = await repoWithUserBranch();
-    const { result } = await runLocally({ repo, extra: { knownAttemptCommits: [userCommit, "0".repeat(40)] } });
+    const { result } = await runLocally({
+      repo,
+      extra: { knownAttemptCommits: [userCommit, "0".repeat(40)] },
+    });
     expect(result.ok).toBe(true);
     expect(await refsUnder(repo, "refs/orchestrator/")).toEqual([]);
   });
@@ -201,7 +204,12 @@ describe("a task whose branch_name is the user's branch, locally", () => {
   it("lists at most ten foreign commits and counts the rest", async () => {
     const { repo } = await repoWithUserBranch();
     for (let i = 2; i <= 15; i++)
-      await commitFiles({ cwd: repo, branch: "feature", files: { [`f${i}.txt`]: `${i}\n` }, message: `Work ${i}` });
+      await commitFiles({
+        cwd: repo,
+        branch: "feature",
+        files: { [`f${i}.txt`]: `${i}\n` },
+        message: `Work ${i}`,
+      });
     await gitIn(repo, ["checkout", "--quiet", "main"]);
 
     const { result } = await runLocally({ repo });
@@ -262,7 +270,9 @@ describe("a task whose branch_name is the user's branch, in the Action (shallow 
     const result = await runInAction(checkout);
 
     expect(result.failure).toMatchObject({ stage: "prepare", kind: "branch_not_ours" });
-    expect(result.failure?.message).toContain("The branch feature on origin has 1 commit that is not task a's work");
+    expect(result.failure?.message).toContain(
+      "The branch feature on origin has 1 commit that is not task a's work",
+    );
     expect(result.failure?.message).toContain(`${userCommit.slice(0, 12)} My own work in progress`);
     expect(result.agentDurationMs).toBeUndefined();
     expect(await revParse(remote, "feature")).toBe(userCommit);

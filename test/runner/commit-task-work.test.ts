@@ -138,7 +138,9 @@ describe("commitTaskWork", () => {
     // The tip carries the task's trailer (a retry may replace the branch), and changes nothing.
     expect(await revParse(repo, `${BRANCH}^`)).toBe(agentCommit);
     expect(await revParse(repo, `${BRANCH}^{tree}`)).toBe(await revParse(repo, `${agentCommit}^{tree}`));
-    expect(await gitIn(repo, ["log", "-1", "--format=%(trailers:key=Orchestrator-Task,valueonly)"])).toBe("api");
+    expect(await gitIn(repo, ["log", "-1", "--format=%(trailers:key=Orchestrator-Task,valueonly)"])).toBe(
+      "api",
+    );
   });
 
   it("fails with no_changes when the agent changed nothing (ignored files do not count)", async () => {
