@@ -105,6 +105,7 @@ export const taskSchema = z.strictObject({
     .max(LIMITS.maxEstimateMinutes)
     .optional()
     .describe("Expected duration, used to start the longest remaining path first and to plan."),
+  ...taskOptionsShape,
   reset_existing: z
     .boolean()
     .optional()
@@ -113,7 +114,6 @@ export const taskSchema = z.strictObject({
         "this task's (default false: the task fails and the branch is left alone). The old tip is kept " +
         "under refs/orchestrator/replaced/<branch>/<sha>.",
     ),
-  ...taskOptionsShape,
 });
 export type Task = z.infer<typeof taskSchema>;
 
