@@ -49,7 +49,7 @@ export async function findForeignCommits(args: {
   // One record per commit (NUL-separated): "sha parents", this task's trailer values, the subject.
   const format = `--format=%H %P%n%(trailers:key=${TASK_TRAILER},valueonly,unfold,separator=%x2C)%n%s`;
   const revisions = [tip, ...[...args.startRefs, ...known].map((ref) => `^${ref}`)];
-  const { stdout } = await git(["log", "-z", format, "--stdin"], {
+  const { stdout } = await git(["log", "--no-show-signature", "-z", format, "--stdin"], {
     cwd,
     input: `${revisions.join("\n")}\n`,
   });

@@ -162,7 +162,13 @@ export async function markAgentCommits(options: {
   const onBase = await git(["merge-base", "--is-ancestor", baseSha, tip], { cwd, okExitCodes: [1] });
   if (onBase.exitCode !== 0) return null;
   const trailers = await gitValue(
-    ["log", "-1", `--format=%(trailers:key=${TASK_TRAILER},valueonly,separator=%x2C)`, tip],
+    [
+      "log",
+      "--no-show-signature",
+      "-1",
+      `--format=%(trailers:key=${TASK_TRAILER},valueonly,separator=%x2C)`,
+      tip,
+    ],
     { cwd },
   );
   if (trailers.split(",").includes(options.task.id)) return null;
