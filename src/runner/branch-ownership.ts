@@ -17,6 +17,17 @@ import { TaskFailure } from "./task-failure.js";
  * replacing it (`reset_existing`), in which case the old tip is kept under a ref first.
  */
 
+/** An old branch tip that held others' commits, replaced because the task allowed it. */
+export interface ReplacedTip {
+  sha: string;
+  /** Where it is kept (on the remote for a remote branch). */
+  ref: string;
+  /** "in this repository" or "on origin". */
+  where: string;
+  /** How many commits on it were not this task's. */
+  foreignCommits: number;
+}
+
 /** How many foreign commits a refusal lists; the rest are counted. */
 const MAX_LISTED = 10;
 const MAX_SUBJECT = 72;
@@ -82,6 +93,76 @@ export async function findForeignCommits(args: {
     })),
     total: foreign.length,
   };
+}
+
+/**
+ * Refuses to reset a branch (local, and on the remote when there is one) that holds commits that
+ * are not this task's, or with `resetExisting` keeps its old tip under a ref and lets it be
+ * reset. Checked before anything moves the branch; in the Action the push's lease on the remote
+ * tip checked here stops anything pushed after this check from being replaced.
+ */
+export async function guardExistingBranch(args: {
+  cwd: string;
+  branch: string;
+  /** Set in the Action: the remote branch is checked (and its old tip kept there). */
+  remote?: string | undefined;
+  taskId?: string | undefined;
+  knownAttemptCommits?: readonly string[] | undefined;
+  resetExisting?: boolean | undefined;
+  startRefs: string[];
+  startPoint: string;
+  remoteTip: string | null;
+  localTip: string | null;
+  /**
+   * Fetches the start's whole history, when this checkout is shallow: there a commit of the base
+   * older than the checkout's one commit looks like the branch's own (`unshallowSources` in prepare-task-branch.ts).
+   */
+  deepen?: () => Promise<boolean>;
+}): Promise<ReplacedTip[]> {
+  const { cwd, branch, remote } = args;
+  const tips: Array<{ sha: string; where: string; remote?: string }> = [];
+  if (remote !== undefined && args.remoteTip !== null)
+    tips.push({ sha: args.remoteTip, where: `on ${redactCredentials(remote)}`, remote });
+  if (args.localTip !== null && args.localTip !== args.remoteTip)
+    tips.push({ sha: args.localTip, where: "in this repository" });
+
+  const found = [];
+  let deepened = false;
+  for (const tip of tips) {
+    const find = () =>
+      findForeignCommits({
+        cwd,
+        tip: tip.sha,
+        startRefs: args.startRefs,
+        taskId: args.taskId,
+        knownAttemptCommits: args.knownAttemptCommits ?? [],
+      });
+    let foreign = await find();
+    // Only when the quick answer (the tip is the task's own) was no: the usual retry stays shallow.
+    if (foreign !== null && !deepened && args.deepen !== undefined) {
+      deepened = true;
+      if (await args.deepen()) foreign = await find();
+    }
+    if (foreign === null) continue;
+    if (args.resetExisting !== true)
+      throw foreignCommitsFailure({
+        branch,
+        where: tip.where,
+        taskId: args.taskId,
+        startPoint: args.startPoint,
+        foreign,
+      });
+    found.push({ tip, foreign });
+  }
+
+  const replaced: ReplacedTip[] = [];
+  for (const { tip, foreign } of found) {
+    const ref = tip.remote
+      ? await keepRemoteTip({ cwd, remote: tip.remote, branch, sha: tip.sha })
+      : await keepLocalTip({ cwd, branch, sha: tip.sha });
+    replaced.push({ sha: tip.sha, ref, where: tip.where, foreignCommits: foreign.total });
+  }
+  return replaced;
 }
 
 /** The ref an old tip is kept under when `reset_existing` replaces a branch. */

@@ -2,13 +2,7 @@ import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { BaseStrategy } from "../core/tasks-schema.js";
 import { allSettledOrThrow } from "./all-settled-or-throw.js";
-import {
-  branchIsStartFailure,
-  findForeignCommits,
-  foreignCommitsFailure,
-  keepLocalTip,
-  keepRemoteTip,
-} from "./branch-ownership.js";
+import { branchIsStartFailure, guardExistingBranch, type ReplacedTip } from "./branch-ownership.js";
 import { ORCHESTRATOR_DIR } from "./commit-task-work.js";
 import {
   GitError,
@@ -62,17 +56,6 @@ export interface PrepareTaskBranchOptions {
    * Without it, such a branch fails the task with `branch_not_ours` and is left as it was.
    */
   resetExisting?: boolean | undefined;
-}
-
-/** An old branch tip that held others' commits, replaced because the task allowed it. */
-export interface ReplacedTip {
-  sha: string;
-  /** Where it is kept (on the remote for a remote branch). */
-  ref: string;
-  /** "in this repository" or "on origin". */
-  where: string;
-  /** How many commits on it were not this task's. */
-  foreignCommits: number;
 }
 
 export interface PreparedTaskBranch {
@@ -150,8 +133,12 @@ async function prepare(options: PrepareTaskBranchOptions): Promise<PreparedTaskB
   // if the branch moves meanwhile; a remote one at the tip just fetched.
   const start = startSha ?? refOf(first);
   const replaced = await guardExistingBranch({
-    options,
     cwd: lookupDir,
+    branch,
+    remote,
+    taskId: options.taskId,
+    knownAttemptCommits: options.knownAttemptCommits,
+    resetExisting: options.resetExisting,
     startRefs: [start, ...others.map(refOf)],
     startPoint: remote ? `${remote}/${first}` : first,
     remoteTip: remote ? previousSha : null,
@@ -159,6 +146,7 @@ async function prepare(options: PrepareTaskBranchOptions): Promise<PreparedTaskB
     localTip: remote
       ? ((await resolveCommits([`refs/heads/${branch}`], { cwd: lookupDir }))[0] ?? null)
       : previousSha,
+    ...(remote ? { deepen: () => unshallowSources({ cwd: lookupDir, remote, sources }) } : {}),
   });
 
   await allSettledOrThrow([
@@ -191,59 +179,6 @@ async function prepare(options: PrepareTaskBranchOptions): Promise<PreparedTaskB
     previousSha,
     ...(replaced.length > 0 ? { replaced } : {}),
   };
-}
-
-/**
- * Refuses to reset a branch (local, and on the remote when there is one) that holds commits that
- * are not this task's, or with `resetExisting` keeps its old tip under a ref and lets it be
- * reset. Checked before anything moves the branch; in the Action the push's lease on the remote
- * tip checked here stops anything pushed after this check from being replaced.
- */
-async function guardExistingBranch(args: {
-  options: PrepareTaskBranchOptions;
-  cwd: string;
-  startRefs: string[];
-  startPoint: string;
-  remoteTip: string | null;
-  localTip: string | null;
-}): Promise<ReplacedTip[]> {
-  const { options, cwd } = args;
-  const { branch, remote } = options;
-  const tips: Array<{ sha: string; where: string; remote?: string }> = [];
-  if (remote !== undefined && args.remoteTip !== null)
-    tips.push({ sha: args.remoteTip, where: `on ${redactCredentials(remote)}`, remote });
-  if (args.localTip !== null && args.localTip !== args.remoteTip)
-    tips.push({ sha: args.localTip, where: "in this repository" });
-
-  const found = [];
-  for (const tip of tips) {
-    const foreign = await findForeignCommits({
-      cwd,
-      tip: tip.sha,
-      startRefs: args.startRefs,
-      taskId: options.taskId,
-      knownAttemptCommits: options.knownAttemptCommits ?? [],
-    });
-    if (foreign === null) continue;
-    if (options.resetExisting !== true)
-      throw foreignCommitsFailure({
-        branch,
-        where: tip.where,
-        taskId: options.taskId,
-        startPoint: args.startPoint,
-        foreign,
-      });
-    found.push({ tip, foreign });
-  }
-
-  const replaced: ReplacedTip[] = [];
-  for (const { tip, foreign } of found) {
-    const ref = tip.remote
-      ? await keepRemoteTip({ cwd, remote: tip.remote, branch, sha: tip.sha })
-      : await keepLocalTip({ cwd, branch, sha: tip.sha });
-    replaced.push({ sha: tip.sha, ref, where: tip.where, foreignCommits: foreign.total });
-  }
-  return replaced;
 }
 
 /** Fetches the start branches (and learns the task branch's remote tip); returns that tip. */
@@ -280,6 +215,24 @@ async function fetchSources(args: {
   await gitOrFail(["fetch", "--no-tags", "--quiet", remote, ...refspecs], cwd, "fetch the base");
   if (!existing) return null;
   return (await resolveCommits([`refs/remotes/${remote}/${branch}`], { cwd }))[0] ?? null;
+}
+
+/**
+ * In a shallow checkout the history of the start stops at its one commit, so the base commits a
+ * branch forked from earlier are not known to be the base's: they would count as the branch's
+ * own. Fetching the start branches' whole history fixes that; it is done only when an existing
+ * branch is not plainly the task's. Returns whether there was anything to deepen.
+ */
+async function unshallowSources(args: { cwd: string; remote: string; sources: string[] }): Promise<boolean> {
+  const { cwd, remote } = args;
+  if ((await gitValue(["rev-parse", "--is-shallow-repository"], { cwd })) !== "true") return false;
+  const refspecs = args.sources.map((name) => `+refs/heads/${name}:refs/remotes/${remote}/${name}`);
+  await gitOrFail(
+    ["fetch", "--unshallow", "--no-tags", "--quiet", remote, ...refspecs],
+    cwd,
+    "fetch the base's history",
+  );
+  return true;
 }
 
 /** Checks that the start branches exist; returns the first one's commit and the task branch's tip. */

@@ -191,6 +191,37 @@ describe("a task whose branch_name is the user's branch, locally", () => {
     expect(await revParse(repo, "orchestrator/a")).toBe(fix);
   });
 
+  it("retries a task that merges dependencies after one of them was retried (old dependency commits are its own past)", async () => {
+    const { repo } = await repoWithUserBranch();
+    for (const dep of ["b", "c"])
+      await commitFiles({
+        cwd: repo,
+        branch: `orchestrator/${dep}`,
+        from: "main",
+        files: { [`${dep}.txt`]: `${dep}\n` },
+        message: dep,
+      });
+    await gitIn(repo, ["checkout", "--quiet", "main"]);
+    const deps = { dependencyBranches: ["orchestrator/b", "orchestrator/c"] };
+    const first = await runLocally({ repo, id: "d", branch: "orchestrator/d", extra: deps });
+    expect(first.result.mergedBranches).toEqual(["orchestrator/c"]);
+    await gitIn(repo, ["worktree", "remove", "--force", first.worktree]);
+    // c is retried: its branch is rebuilt, so d's old merge holds a c commit no longer on any start.
+    await gitIn(repo, ["branch", "--force", "orchestrator/c", "main"]);
+    await commitFiles({
+      cwd: repo,
+      branch: "orchestrator/c",
+      files: { "c.txt": "c again\n" },
+      message: "c again",
+    });
+    await gitIn(repo, ["checkout", "--quiet", "main"]);
+
+    const retry = await runLocally({ repo, id: "d", branch: "orchestrator/d", attempt: 2, extra: deps });
+
+    expect(retry.result.ok).toBe(true);
+    expect(await refsUnder(repo, "refs/orchestrator/")).toEqual([]);
+  });
+
   it("accepts a tip the caller recorded as an earlier attempt (knownAttemptCommits)", async () => {
     const { repo, userCommit } = await repoWithUserBranch();
     const { result } = await runLocally({
@@ -276,6 +307,31 @@ describe("a task whose branch_name is the user's branch, in the Action (shallow 
     expect(result.failure?.message).toContain(`${userCommit.slice(0, 12)} My own work in progress`);
     expect(result.agentDurationMs).toBeUndefined();
     expect(await revParse(remote, "feature")).toBe(userCommit);
+  });
+
+  it("lists exactly the user's commits when the branch forked from an older main the shallow checkout lacks", async () => {
+    const { remote, seed } = await makeRepoWithRemote();
+    const older = await commitFiles({
+      cwd: seed,
+      branch: "feature",
+      from: "main",
+      files: { "one.txt": "1\n" },
+      message: "First of mine",
+    });
+    const newer = await commitFiles({ cwd: seed, files: { "two.txt": "2\n" }, message: "Second of mine" });
+    await commitFiles({ cwd: seed, branch: "main", files: { "later.txt": "l\n" }, message: "main moves on" });
+    await gitIn(seed, ["push", "--quiet", "origin", "main", "feature"]);
+    const checkout = await cloneRepo(remote, { depth: 1, branch: "main" });
+
+    const result = await runInAction(checkout);
+
+    const message = result.failure?.message ?? "";
+    expect(message).toContain("has 2 commits that are not task a's work");
+    expect(message).toContain(
+      `${newer.slice(0, 12)} Second of mine\n  ${older.slice(0, 12)} First of mine\n`,
+    );
+    expect(message).not.toContain("main moves on");
+    expect(await revParse(remote, "feature")).toBe(newer);
   });
 
   it("with resetExisting pushes the task's work and keeps the old tip on the remote", async () => {
