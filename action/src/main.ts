@@ -99,6 +99,7 @@ export async function main(options: MainOptions): Promise<ActionOutcome> {
       ...(request.maxTurns === undefined ? {} : { maxTurns: request.maxTurns }),
       ...(request.maxBudgetUsd === undefined ? {} : { maxBudgetUsd: request.maxBudgetUsd }),
       ...(request.allowedTools === undefined ? {} : { allowedTools: request.allowedTools }),
+      ...(task.resetExisting === true ? { resetExisting: true } : {}),
     },
     attempt: request.attempt,
     sessionId: request.sessionId,

@@ -10,6 +10,8 @@ export interface TaskToRun {
   prompt: string;
   /** Where the prompt came from, for the PR body and the log. */
   source: string;
+  /** The task's `reset_existing`: it may replace a branch holding others' commits. */
+  resetExisting?: boolean;
 }
 
 /**
@@ -53,6 +55,7 @@ export async function readTask(args: {
     name: task.name ?? task.id,
     prompt: task.prompt,
     source: `${request.tasksFile} at ${short(request.tasksRef)}`,
+    ...(task.reset_existing === true ? { resetExisting: true } : {}),
   };
 }
 

@@ -20,12 +20,13 @@ import { parseCommandArgs } from "./parse-command-args.js";
 
 /** `orchestrator run`: the task graph on this machine, one worktree and branch per task. */
 
-export const RUN_HELP = `Usage: orchestrator run [file] [--parallel N] [--agent CMD] [--resume | --retry TASK,…|failed] [--base BRANCH]
+export const RUN_HELP = `Usage: orchestrator run [file] [--parallel N] [--agent CMD] [--resume | --retry TASK,…|failed] [--base BRANCH] [--reset-existing]
 
 Runs the tasks of a tasks file on this machine: one git worktree (.orchestrator/worktrees/<id>)
 and one branch (branch_name, or orchestrator/<id>) per task, at most N agents at once, longest
 remaining path first. A task starts from its dependency's branch (several: merged), or from the
-base branch when it has none. Branches are created, or reset if they exist.
+base branch when it has none. A task's branch is created, or reset if it holds only that task's
+earlier attempts; a branch with other commits on it is left alone and the task fails, naming them.
 
 Arguments:
   file             tasks file (JSON or YAML); default tasks/tasks.json, .yaml or .yml at the
@@ -45,6 +46,9 @@ Options:
                    may be edited in the tasks file first (the run names them); a changed
                    succeeded task is refused.
   --base BRANCH    branch to start from (default: base_branch of the file, else the current branch)
+  --reset-existing let every task replace its branch even if it holds commits that are not the
+                   task's (as reset_existing: true on each task); each old tip is kept as
+                   refs/orchestrator/replaced/<branch>/<sha>
   -h, --help       show this help
 
 Without --agent, the Claude Code CLI does the work: \`claude\` on PATH, or ORCHESTRATOR_CLAUDE_PATH.
@@ -117,6 +121,7 @@ interface RunArgs {
   resume: boolean;
   retry?: readonly string[] | "failed";
   base?: string;
+  resetExisting: boolean;
 }
 
 export function parseRunArgs(argv: readonly string[]): RunArgs {
@@ -129,12 +134,17 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
       resume: { type: "boolean" },
       retry: { type: "string" },
       base: { type: "string" },
+      "reset-existing": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (positionals.length > 1)
     throw new CliError(`expected at most one tasks file, got: ${positionals.join(" ")}`);
-  const args: RunArgs = { help: values.help === true, resume: values.resume === true };
+  const args: RunArgs = {
+    help: values.help === true,
+    resume: values.resume === true,
+    resetExisting: values["reset-existing"] === true,
+  };
   if (positionals[0] !== undefined) args.file = positionals[0];
   const parallel = parallelArg(values.parallel);
   if (parallel !== undefined) args.parallel = parallel;
@@ -219,6 +229,7 @@ async function run(args: RunArgs, io: CliIo): Promise<number> {
       signal: controller.signal,
       ...(args.parallel === undefined ? {} : { parallel: args.parallel }),
       ...(args.base === undefined ? {} : { baseBranch: args.base }),
+      ...(args.resetExisting ? { resetExisting: true } : {}),
     });
     reporter.close();
     io.stdout(

@@ -17,6 +17,8 @@ export interface ResolvedTask {
   maxTurns?: number;
   maxBudgetUsd?: number;
   allowedTools?: string[];
+  /** `reset_existing`: the task may replace an existing branch holding others' commits. */
+  resetExisting?: boolean;
 }
 
 export interface TaskGraph {
@@ -61,6 +63,7 @@ export function resolveTasks(file: TasksFile): ResolvedTask[] {
     if (maxTurns !== undefined) resolved.maxTurns = maxTurns;
     if (maxBudgetUsd !== undefined) resolved.maxBudgetUsd = maxBudgetUsd;
     if (allowedTools !== undefined) resolved.allowedTools = allowedTools;
+    if (task.reset_existing === true) resolved.resetExisting = true;
     return resolved;
   });
 }

@@ -106,6 +106,14 @@ export const taskSchema = z.strictObject({
     .optional()
     .describe("Expected duration, used to start the longest remaining path first and to plan."),
   ...taskOptionsShape,
+  reset_existing: z
+    .boolean()
+    .optional()
+    .describe(
+      "Let the task replace its branch even if that branch already exists with commits that are not " +
+        "this task's (default false: the task fails and the branch is left alone). The old tip is kept " +
+        "under refs/orchestrator/replaced/<branch>/<sha>.",
+    ),
 });
 export type Task = z.infer<typeof taskSchema>;
 

@@ -5,6 +5,17 @@ import { TaskFailure, gitFailure } from "./task-failure.js";
 /** The orchestrator's own folder in a checkout (prompts, logs, state): never part of a task's work. */
 export const ORCHESTRATOR_DIR = ".orchestrator";
 
+/**
+ * The trailer naming the task on every commit the orchestrator makes for a task. It is how a later
+ * attempt knows the branch is this task's to replace (see `branch-ownership.ts`).
+ */
+export const TASK_TRAILER = "Orchestrator-Task";
+
+/** Said in the message of an empty commit that marks the agent's own commits as the task's. */
+const MARKER_NOTE =
+  "The agent committed its work itself; this empty commit marks the branch as the task's, so that " +
+  "a later attempt may replace it.";
+
 export interface CommitTaskWorkOptions {
   cwd: string;
   task: { id: string; name: string };
@@ -54,13 +65,23 @@ export async function commitTaskWork(options: CommitTaskWorkOptions): Promise<Co
       agentCommits === 0
         ? changedFiles.length > 0
         : (await git(["diff", "--cached", "--quiet"], { cwd, okExitCodes: [1] })).exitCode === 1;
-    if (staged) {
-      await git([...RUNNER_COMMIT_CONFIG, "commit", "--no-verify", "--quiet", ...messageArgs(options)], {
-        cwd,
-        env: identityEnv(options.author),
-      });
+    // When the agent committed everything itself, an empty commit of ours still goes on top: the
+    // tip must carry the task's trailer, or a retry could not tell this branch from a user's.
+    const marker = !staged && agentCommits > 0;
+    if (staged || marker) {
+      await git(
+        [
+          ...RUNNER_COMMIT_CONFIG,
+          "commit",
+          "--no-verify",
+          "--quiet",
+          ...(marker ? ["--allow-empty"] : []),
+          ...messageArgs(options, marker ? MARKER_NOTE : undefined),
+        ],
+        { cwd, env: identityEnv(options.author) },
+      );
     }
-    const commits = agentCommits + (staged ? 1 : 0);
+    const commits = agentCommits + (staged || marker ? 1 : 0);
 
     const [commitSha = "", headRef = ""] = (
       await git(["rev-parse", "HEAD", "--symbolic-full-name", "HEAD"], { cwd })
@@ -69,7 +90,7 @@ export async function commitTaskWork(options: CommitTaskWorkOptions): Promise<Co
       // Same commit as HEAD, so the working tree is untouched; -B moves the branch if it exists.
       await git(["checkout", "--quiet", "-B", options.branch], { cwd });
     }
-    if (changedFiles.length === 0 && !options.allowNoChanges) throw noChanges(options, commits);
+    if (changedFiles.length === 0 && !options.allowNoChanges) throw noChanges(options, agentCommits);
     return { commitSha, changedFiles, commits };
   } catch (error) {
     throw gitFailure(error, `commit the work of task ${task.id}`);
@@ -118,7 +139,48 @@ async function stageWork(cwd: string, baseSha: string): Promise<string[]> {
   return staged.filter((file) => !inFolder(file));
 }
 
-function messageArgs(options: CommitTaskWorkOptions): string[] {
+/**
+ * Marks the task branch as this attempt's when the agent committed on it but the attempt stops
+ * without a commit of ours (the agent failed and nothing is kept): an empty commit with the
+ * task's trailer on the branch tip, so a retry may rebuild the branch. It is made with
+ * `commit-tree` and a compare-and-swap of the branch, so the index and working tree the agent
+ * left (kept for inspection) are untouched. Returns the new tip, or null when there was nothing
+ * to mark (no commits past the base, the branch moved off it, or already marked).
+ */
+export async function markAgentCommits(options: {
+  cwd: string;
+  task: { id: string; name: string };
+  attempt: number;
+  author: { name: string; email: string };
+  baseSha: string;
+  branch: string;
+}): Promise<string | null> {
+  const { cwd, baseSha } = options;
+  const ref = `refs/heads/${options.branch}`;
+  const tip = await gitValue(["rev-parse", "--verify", `${ref}^{commit}`], { cwd });
+  if (tip === baseSha) return null;
+  const onBase = await git(["merge-base", "--is-ancestor", baseSha, tip], { cwd, okExitCodes: [1] });
+  if (onBase.exitCode !== 0) return null;
+  const trailers = await gitValue(
+    [
+      "log",
+      "--no-show-signature",
+      "-1",
+      `--format=%(trailers:key=${TASK_TRAILER},valueonly,separator=%x2C)`,
+      tip,
+    ],
+    { cwd },
+  );
+  if (trailers.split(",").includes(options.task.id)) return null;
+  const marked = await gitValue(
+    ["commit-tree", "--no-gpg-sign", "-p", tip, ...messageArgs(options, MARKER_NOTE), `${tip}^{tree}`],
+    { cwd, env: identityEnv(options.author) },
+  );
+  await git(["update-ref", "-m", "orchestrator: mark the agent's commits", ref, marked, tip], { cwd });
+  return marked;
+}
+
+function messageArgs(options: Pick<CommitTaskWorkOptions, "task" | "attempt">, note?: string): string[] {
   const { task, attempt } = options;
   const title = task.name.replace(/\s+/g, " ").trim() || task.id;
   const subject = title === task.id ? `Task ${task.id}` : `${title} (task ${task.id})`;
@@ -126,9 +188,9 @@ function messageArgs(options: CommitTaskWorkOptions): string[] {
     "-m",
     subject,
     "-m",
-    `Work of the coding agent on task ${task.id}, attempt ${attempt}.`,
+    `Work of the coding agent on task ${task.id}, attempt ${attempt}.${note === undefined ? "" : ` ${note}`}`,
     "-m",
-    `Orchestrator-Task: ${task.id}\nOrchestrator-Attempt: ${attempt}`,
+    `${TASK_TRAILER}: ${task.id}\nOrchestrator-Attempt: ${attempt}`,
   ];
 }
 

@@ -2,6 +2,7 @@ import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { BaseStrategy } from "../core/tasks-schema.js";
 import { allSettledOrThrow } from "./all-settled-or-throw.js";
+import { branchIsStartFailure, guardExistingBranch, type ReplacedTip } from "./branch-ownership.js";
 import { ORCHESTRATOR_DIR } from "./commit-task-work.js";
 import {
   GitError,
@@ -39,8 +40,22 @@ export interface PrepareTaskBranchOptions {
   remote?: string;
   /** Identity for merge commits, so they never depend on the machine's git config. */
   author: { name: string; email: string };
-  /** The task being prepared, named in merge commit messages and failure messages. */
+  /**
+   * The task being prepared, named in merge commit messages and failure messages. An existing
+   * branch whose tip is a commit of this task (trailer `Orchestrator-Task: <id>`) may be reset.
+   */
   taskId?: string;
+  /**
+   * Commits this caller recorded as earlier attempts of this task; the branch may be reset or
+   * built on past them.
+   */
+  knownAttemptCommits?: readonly string[] | undefined;
+  /**
+   * Reset the branch even if it holds commits that are not this task's (`reset_existing`,
+   * `--reset-existing`); its old tip is kept under `refs/orchestrator/replaced/<branch>/<sha>`.
+   * Without it, such a branch fails the task with `branch_not_ours` and is left as it was.
+   */
+  resetExisting?: boolean | undefined;
 }
 
 export interface PreparedTaskBranch {
@@ -55,6 +70,8 @@ export interface PreparedTaskBranch {
    * null if it did not exist. A push must lease against it (see `pushBranch`).
    */
   previousSha: string | null;
+  /** Set when `resetExisting` replaced a branch holding others' commits: where they are kept. */
+  replaced?: ReplacedTip[];
 }
 
 /**
@@ -71,6 +88,11 @@ export interface PreparedTaskBranch {
  * commits). Building on it would mix two attempts in one pull request and make the result depend
  * on how far the failed run got. The old tip is not lost: it is returned as `previousSha` (for the
  * job summary) and the pull request timeline keeps the force-push with both shas.
+ *
+ * An existing branch is only reset when everything on it is this task's (an earlier attempt, see
+ * `branch-ownership.ts`): a branch_name that names a user's branch fails the task with
+ * `branch_not_ours` and leaves it as it was, unless `resetExisting` says to replace it (the old
+ * tip is kept under a ref first). The base branch itself is never the task's branch.
  *
  * A merge conflict between dependency branches fails the task (`merge_conflict`, naming the
  * branches and files) instead of being handed to the agent, because:
@@ -97,6 +119,8 @@ async function prepare(options: PrepareTaskBranchOptions): Promise<PreparedTaskB
       : [options.baseBranch];
   const lookupDir = newCheckout?.repoDir ?? cwd;
   const [first, ...others] = sources as [string, ...string[]];
+  if (branch === options.baseBranch || sources.includes(branch))
+    throw branchIsStartFailure({ branch, taskId: options.taskId, isBase: branch === options.baseBranch });
 
   const { startSha, previousSha } = remote
     ? {
@@ -108,6 +132,22 @@ async function prepare(options: PrepareTaskBranchOptions): Promise<PreparedTaskB
   // A local branch starts at the commit just resolved, so the checkout and the lookup agree even
   // if the branch moves meanwhile; a remote one at the tip just fetched.
   const start = startSha ?? refOf(first);
+  const replaced = await guardExistingBranch({
+    cwd: lookupDir,
+    branch,
+    remote,
+    taskId: options.taskId,
+    knownAttemptCommits: options.knownAttemptCommits,
+    resetExisting: options.resetExisting,
+    startRefs: [start, ...others.map(refOf)],
+    startPoint: remote ? `${remote}/${first}` : first,
+    remoteTip: remote ? previousSha : null,
+    // In the Action the checkout may have the branch too (checked out, or left by a step before).
+    localTip: remote
+      ? ((await resolveCommits([`refs/heads/${branch}`], { cwd: lookupDir }))[0] ?? null)
+      : previousSha,
+    ...(remote ? { deepen: () => unshallowSources({ cwd: lookupDir, remote, sources }) } : {}),
+  });
 
   await allSettledOrThrow([
     newCheckout
@@ -132,7 +172,13 @@ async function prepare(options: PrepareTaskBranchOptions): Promise<PreparedTaskB
   // HEAD is the start commit unless merges moved it (or the start was a fetched ref, not resolved here).
   const baseSha =
     others.length === 0 && startSha !== undefined ? startSha : await gitValue(["rev-parse", "HEAD"], { cwd });
-  return { baseSha, startPoint: remote ? `${remote}/${first}` : first, mergedBranches: others, previousSha };
+  return {
+    baseSha,
+    startPoint: remote ? `${remote}/${first}` : first,
+    mergedBranches: others,
+    previousSha,
+    ...(replaced.length > 0 ? { replaced } : {}),
+  };
 }
 
 /** Fetches the start branches (and learns the task branch's remote tip); returns that tip. */
@@ -161,10 +207,32 @@ async function fetchSources(args: {
 
   // A shallow checkout (actions/checkout fetches one commit) needs no deepening: a shallow
   // client's fetch brings the new branches' history down to what it has, merge bases included
-  // (the shallow-clone test shows it).
-  const refspecs = sources.map((name) => `+refs/heads/${name}:refs/remotes/${remote}/${name}`);
+  // (the shallow-clone test shows it). The task branch comes too when it exists, so what it holds
+  // can be checked before it is replaced; its tip as fetched is the one checked and leased on.
+  const existing = remoteTips.has(`refs/heads/${branch}`);
+  const fetched = existing ? [...sources, branch] : sources;
+  const refspecs = fetched.map((name) => `+refs/heads/${name}:refs/remotes/${remote}/${name}`);
   await gitOrFail(["fetch", "--no-tags", "--quiet", remote, ...refspecs], cwd, "fetch the base");
-  return remoteTips.get(`refs/heads/${branch}`) ?? null;
+  if (!existing) return null;
+  return (await resolveCommits([`refs/remotes/${remote}/${branch}`], { cwd }))[0] ?? null;
+}
+
+/**
+ * In a shallow checkout the history of the start stops at its one commit, so the base commits a
+ * branch forked from earlier are not known to be the base's: they would count as the branch's
+ * own. Fetching the start branches' whole history fixes that; it is done only when an existing
+ * branch is not plainly the task's. Returns whether there was anything to deepen.
+ */
+async function unshallowSources(args: { cwd: string; remote: string; sources: string[] }): Promise<boolean> {
+  const { cwd, remote } = args;
+  if ((await gitValue(["rev-parse", "--is-shallow-repository"], { cwd })) !== "true") return false;
+  const refspecs = args.sources.map((name) => `+refs/heads/${name}:refs/remotes/${remote}/${name}`);
+  await gitOrFail(
+    ["fetch", "--unshallow", "--no-tags", "--quiet", remote, ...refspecs],
+    cwd,
+    "fetch the base's history",
+  );
+  return true;
 }
 
 /** Checks that the start branches exist; returns the first one's commit and the task branch's tip. */

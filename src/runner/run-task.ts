@@ -2,7 +2,7 @@ import { appendFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ResolvedTask } from "../core/task-graph.js";
 import type { AgentFailure, AgentFailureKind, AgentResult } from "./agent-result.js";
-import { commitTaskWork } from "./commit-task-work.js";
+import { commitTaskWork, markAgentCommits } from "./commit-task-work.js";
 import { prepareTaskBranch, type PrepareTaskBranchOptions } from "./prepare-task-branch.js";
 import { pushWork } from "./push-work.js";
 import {
@@ -31,7 +31,7 @@ export type RunnableTask = Pick<
   ResolvedTask,
   "id" | "name" | "prompt" | "branch" | "base" | "allowNoChanges" | "timeoutMinutes"
 > &
-  Partial<Pick<ResolvedTask, "model" | "maxTurns" | "maxBudgetUsd" | "allowedTools">>;
+  Partial<Pick<ResolvedTask, "model" | "maxTurns" | "maxBudgetUsd" | "allowedTools" | "resetExisting">>;
 
 /** Pushing needs a remote; without one (the local executor), branches stay local. */
 export type RunTaskOptions = RunTaskCommonOptions &
@@ -83,6 +83,16 @@ interface RunTaskCommonOptions {
   logFile?: string;
   /** Aborting stops the agent's process tree; the result is then a `cancelled` failure. */
   signal?: AbortSignal;
+  /**
+   * Commits this caller recorded as earlier attempts of this task; the branch may be reset or
+   * built on past them (see `PrepareTaskBranchOptions`).
+   */
+  knownAttemptCommits?: readonly string[] | undefined;
+  /**
+   * Replace the task branch even if it holds commits that are not this task's (`--reset-existing`),
+   * keeping its old tip under a ref; the task's own `resetExisting` (`reset_existing`) does too.
+   */
+  resetExisting?: boolean | undefined;
 }
 
 export type TaskRunStage = "prepare" | "agent" | "commit" | "push";
@@ -145,7 +155,10 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRunResult> {
   const agent = await setUpAgent(options.agent);
   if (agent.failure) return finish(agent.failure);
   const agentFailure = await agentStage({ options, agent: agent.spec, result, log });
-  if (agentFailure && options.onAgentFailure !== "keep_partial_work") return finish(agentFailure);
+  if (agentFailure && options.onAgentFailure !== "keep_partial_work") {
+    await markStoppedWork({ options, result, log });
+    return finish(agentFailure);
+  }
 
   const kept = await commitAndPushStages({
     options,
@@ -178,12 +191,19 @@ async function prepareStage(args: {
       strategy: task.base,
       author: options.author,
       taskId: task.id,
+      knownAttemptCommits: options.knownAttemptCommits,
+      resetExisting: options.resetExisting === true || task.resetExisting === true,
       ...(options.remote === undefined ? {} : { remote: options.remote }),
       ...(options.newCheckout === undefined ? {} : { newCheckout: options.newCheckout }),
     });
     result.baseSha = prepared.baseSha;
     result.startPoint = prepared.startPoint;
     result.mergedBranches = prepared.mergedBranches;
+    for (const old of prepared.replaced ?? [])
+      await log(
+        `== reset_existing: ${task.branch} ${old.where} held ${old.foreignCommits} commit(s) that were not ` +
+          `this task's; its old tip ${old.sha} is kept as ${old.ref}`,
+      );
     const merged = prepared.mergedBranches.length > 0 ? ` + ${prepared.mergedBranches.join(" + ")}` : "";
     await log(`== branch ${task.branch} starts from ${prepared.startPoint}${merged} at ${prepared.baseSha}`);
     return { previousSha: prepared.previousSha };
@@ -228,6 +248,37 @@ async function agentStage(args: {
   return agentStageFailure(
     outcome.failure ?? { kind: "agent_error", message: "The agent reported a failure." },
   );
+}
+
+/**
+ * After an agent failure that keeps nothing: if the agent committed on the task branch itself,
+ * an empty commit of the task's goes on top (the worktree is left as it is), so a retry knows
+ * the branch as this task's and may rebuild it. Best effort: a retry refused for lack of it
+ * says how to go on, and loses nothing.
+ */
+async function markStoppedWork(args: {
+  options: RunTaskOptions;
+  result: TaskRunResult;
+  log: Log;
+}): Promise<void> {
+  const { options, result, log } = args;
+  if (result.baseSha === undefined) return;
+  try {
+    const marked = await markAgentCommits({
+      cwd: options.cwd,
+      task: { id: options.task.id, name: options.task.name },
+      attempt: options.attempt,
+      author: options.author,
+      baseSha: result.baseSha,
+      branch: options.task.branch,
+    });
+    if (marked !== null)
+      await log(`== marked the agent's commits on ${options.task.branch} as this task's: ${marked}`);
+  } catch (error) {
+    await log(
+      `== could not mark the agent's commits: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
 
 async function commitAndPushStages(args: {

@@ -5,7 +5,14 @@ import { redactCredentials } from "./git.js";
  * projection, retries); `message` is shown as is on the Checks tab and in the status comment.
  */
 export type TaskFailureKind =
-  "merge_conflict" | "no_changes" | "push_rejected" | "git_error" | "missing_base" | "worktree_conflict";
+  | "merge_conflict"
+  | "no_changes"
+  | "push_rejected"
+  | "git_error"
+  | "missing_base"
+  | "worktree_conflict"
+  /** The task branch holds work that is not this task's (or is the base branch): it was left alone. */
+  | "branch_not_ours";
 
 /** For `merge_conflict`: which merge stopped and on which files. */
 export interface MergeConflict {

@@ -21,7 +21,10 @@ export interface WorktreeInfo {
 export interface AddWorktreeOptions {
   repoDir: string;
   path: string;
-  /** Created, or reset if it exists, at `startPoint`. */
+  /**
+   * Created, or reset if it exists, at `startPoint`. Resetting drops what the branch held: the
+   * caller checks first that it may (`prepareTaskBranch` does, before it calls `create`).
+   */
   branch: string;
   startPoint: string;
 }

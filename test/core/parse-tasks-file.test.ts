@@ -198,7 +198,7 @@ describe("YAML", () => {
       'tasks.yaml:7:22: task "api" field "timeout_minutes": must be at most 360 (got 999)',
       'tasks.yaml:8:5: task "api" field "colour": unknown field; the allowed fields are: id, name, description, ' +
         "prompt, branch_name, dependencies, estimate_minutes, timeout_minutes, retries, model, max_turns, " +
-        "max_budget_usd, allowed_tools, base, allow_no_changes",
+        "max_budget_usd, allowed_tools, base, allow_no_changes, reset_existing",
     ]);
   });
 

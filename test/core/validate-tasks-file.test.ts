@@ -300,7 +300,7 @@ describe("every problem at once", () => {
       'tasks.json:4:43: task "c" field "branch_name": "x y" is not a valid git branch name: it contains a space',
       'tasks.json:4:50: task "c" field "colour": unknown field; the allowed fields are: id, name, description, prompt, ' +
         "branch_name, dependencies, estimate_minutes, timeout_minutes, retries, model, max_turns, max_budget_usd, " +
-        "allowed_tools, base, allow_no_changes",
+        "allowed_tools, base, allow_no_changes, reset_existing",
     ]);
   });
 

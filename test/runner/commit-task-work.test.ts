@@ -125,7 +125,7 @@ describe("commitTaskWork", () => {
     expect(await committedFiles(repo)).toEqual(["c.ts"]);
   });
 
-  it("makes no commit of its own when the agent committed everything", async () => {
+  it("marks the agent's own commits with an empty commit of the task's when it committed everything", async () => {
     const { repo, baseSha } = await preparedRepo();
     const agentCommit = await commitFiles({
       cwd: repo,
@@ -134,7 +134,13 @@ describe("commitTaskWork", () => {
       who: OTHER_AUTHOR,
     });
     const result = await commitTaskWork(options(repo, baseSha));
-    expect(result).toEqual({ commitSha: agentCommit, changedFiles: ["a.ts"], commits: 1 });
+    expect(result).toEqual({ commitSha: await revParse(repo, BRANCH), changedFiles: ["a.ts"], commits: 2 });
+    // The tip carries the task's trailer (a retry may replace the branch), and changes nothing.
+    expect(await revParse(repo, `${BRANCH}^`)).toBe(agentCommit);
+    expect(await revParse(repo, `${BRANCH}^{tree}`)).toBe(await revParse(repo, `${agentCommit}^{tree}`));
+    expect(await gitIn(repo, ["log", "-1", "--format=%(trailers:key=Orchestrator-Task,valueonly)"])).toBe(
+      "api",
+    );
   });
 
   it("fails with no_changes when the agent changed nothing (ignored files do not count)", async () => {
@@ -217,8 +223,8 @@ describe("commitTaskWork", () => {
 
     const result = await commitTaskWork(options(repo, baseSha));
 
-    expect(result.commitSha).toBe(agentCommit);
-    expect(await revParse(repo, BRANCH)).toBe(agentCommit);
+    expect(await revParse(repo, `${result.commitSha}^`)).toBe(agentCommit);
+    expect(await revParse(repo, BRANCH)).toBe(result.commitSha);
     expect(await gitIn(repo, ["symbolic-ref", "--short", "HEAD"])).toBe(BRANCH);
   });
 

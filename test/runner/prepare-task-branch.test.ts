@@ -217,11 +217,11 @@ describe("prepareTaskBranch on local branches", () => {
   it("restarts a retried task from a fresh base, reporting the previous attempt's tip", async () => {
     const repo = await makeRepo();
     const mainSha = await revParse(repo, "main");
-    await prepareTaskBranch(options({ cwd: repo, branch: "orchestrator/r" }));
+    await prepareTaskBranch(options({ cwd: repo, branch: "orchestrator/r", taskId: "r" }));
     const firstAttempt = await commitFiles({
       cwd: repo,
       files: { "attempt1.txt": "half done\n" },
-      message: "attempt 1",
+      message: "attempt 1\n\nOrchestrator-Task: r",
     });
     // The crashed attempt also left edits and new files behind, and the orchestrator's folder.
     await writeFiles(repo, {
@@ -230,7 +230,7 @@ describe("prepareTaskBranch on local branches", () => {
       ".orchestrator/log.txt": "log\n",
     });
 
-    const prepared = await prepareTaskBranch(options({ cwd: repo, branch: "orchestrator/r" }));
+    const prepared = await prepareTaskBranch(options({ cwd: repo, branch: "orchestrator/r", taskId: "r" }));
 
     expect(prepared.previousSha).toBe(firstAttempt);
     expect(prepared.baseSha).toBe(mainSha);
@@ -354,7 +354,7 @@ describe("prepareTaskBranch with a remote", () => {
       branch: "orchestrator/t",
       from: "main",
       files: { "old.txt": "o\n" },
-      message: "old",
+      message: "old\n\nOrchestrator-Task: t",
     });
     await gitIn(seed, ["push", "--quiet", "origin", "main", "orchestrator/t"]);
 
@@ -365,6 +365,7 @@ describe("prepareTaskBranch with a remote", () => {
         branch: "orchestrator/t",
         dependencyBranches: ["orchestrator/a"],
         strategy: "merged",
+        taskId: "t",
       }),
     );
     expect(prepared).toEqual({

@@ -43,6 +43,7 @@ async function runAttempt(args: { remote: string; attempt: number; file: string 
     dependencyBranches: [],
     strategy: "dependencies",
     author: TEST_AUTHOR,
+    taskId: "feature",
   });
   await writeFiles(checkout, { [args.file]: `attempt ${args.attempt}\n` });
   const committed = await commitTaskWork({
@@ -102,10 +103,10 @@ describe("pushBranch", () => {
     const first = await runAttempt({ remote, attempt: 1, file: "one.txt" });
     await pushBranch({ cwd: first.checkout, remote: "origin", branch: BRANCH });
 
-    // A fresh checkout (another runner): it has never fetched the first attempt's commit.
+    // A fresh checkout (another runner): preparing fetched the first attempt's branch, to see
+    // that it is this task's own (its tip carries the task's trailer) before replacing it.
     const retry = await runAttempt({ remote, attempt: 2, file: "two.txt" });
     expect(retry.prepared.previousSha).toBe(first.committed.commitSha);
-    expect(await revParse(retry.checkout, first.committed.commitSha)).toBeNull();
 
     const pushed = await pushBranch({
       cwd: retry.checkout,
