@@ -41,6 +41,11 @@ export interface PrepareTaskBranchOptions {
   author: { name: string; email: string };
   /** The task being prepared, named in merge commit messages and failure messages. */
   taskId?: string;
+  /**
+   * Commits recorded as earlier attempts of this task (e.g. an interrupted attempt's work, kept
+   * under a ref by the local executor): the branch may be reset or built on past them.
+   */
+  knownAttemptCommits?: readonly string[] | undefined;
 }
 
 export interface PreparedTaskBranch {

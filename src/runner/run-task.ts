@@ -61,6 +61,8 @@ interface RunTaskCommonOptions {
   baseBranch: string;
   /** Branches of the task's dependencies, in the tasks file's order. */
   dependencyBranches: readonly string[];
+  /** Commits recorded as earlier attempts of this task (see `PrepareTaskBranchOptions`). */
+  knownAttemptCommits?: readonly string[] | undefined;
   /** The agent, or how to set it up once the branch is ready (see `AgentSetup`). */
   agent: AgentSpec | AgentSetup;
   /** Identity of merge commits and of the task's commit. */
@@ -178,6 +180,9 @@ async function prepareStage(args: {
       strategy: task.base,
       author: options.author,
       taskId: task.id,
+      ...(options.knownAttemptCommits === undefined
+        ? {}
+        : { knownAttemptCommits: options.knownAttemptCommits }),
       ...(options.remote === undefined ? {} : { remote: options.remote }),
       ...(options.newCheckout === undefined ? {} : { newCheckout: options.newCheckout }),
     });
