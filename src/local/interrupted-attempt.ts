@@ -118,8 +118,10 @@ export async function attemptCostFromLog(
   const header = `== task ${taskId}, attempt ${attempt}: preparing branch`;
   const at = text.startsWith(header) ? 0 : text.lastIndexOf(`\n${header}`);
   if (at === -1) return undefined;
+  // The attempt's section ends where the next attempt's begins.
+  const next = text.indexOf(`\n== task ${taskId}, attempt `, at + 1);
   const reader = new ClaudeStreamReader();
-  reader.push(text.slice(at));
+  reader.push(text.slice(at, next === -1 ? undefined : next));
   reader.end();
   const cost = reader.result?.total_cost_usd;
   return cost !== undefined && Number.isFinite(cost) && cost >= 0 ? cost : undefined;
