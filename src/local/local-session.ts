@@ -16,7 +16,7 @@ import { hasUncommittedWork, isMergedInto } from "./base-branch-checks.js";
 import type { LocalPaths } from "./local-paths.js";
 import type { LocalSessionOptions, LocalSessionResult } from "./run-local-session.js";
 import type { SessionEvent } from "./session-events.js";
-import { settleInterruptedAttempt } from "./settle-interrupted.js";
+import { keptCommits, settleInterruptedAttempt } from "./settle-interrupted.js";
 import { PER_ATTEMPT_RUN_FACTS, writeStateFile, type LocalSessionState } from "./state-file.js";
 import { stopOrphanAgents } from "./stop-orphan-agents.js";
 import { WorktreeOps } from "./worktree-ops.js";
@@ -235,9 +235,7 @@ export class LocalSession {
         sessionId: this.state.sessionId,
         baseBranch: this.state.baseBranch,
         dependencyBranches: task.dependencies.map((dep) => this.graph.byId.get(dep)?.branch ?? dep),
-        knownAttemptCommits: (this.runRecord(id).interruptions ?? []).flatMap((record) =>
-          (record.kept ?? []).map((kept) => kept.commit),
-        ),
+        knownAttemptCommits: keptCommits(this.runRecord(id)),
         // Once the branch is ready and before the agent runs, its start is written down: after
         // a crash, the commits beyond it are this attempt's work.
         agent: async () => {
@@ -403,15 +401,16 @@ export class LocalSession {
   private async settleInterrupted(id: string, attempt: number, reportedCostUsd?: number): Promise<string[]> {
     const task = this.graph.byId.get(id);
     if (task === undefined) return [];
-    const { event, notices } = await settleInterruptedAttempt({
+    const run = this.runRecord(id);
+    const settled = await settleInterruptedAttempt({
       task,
       attempt,
-      run: this.runRecord(id),
+      run,
       paths: this.paths,
-      ...(reportedCostUsd === undefined ? {} : { reportedCostUsd }),
+      reportedCostUsd,
     });
-    this.step(event);
-    return notices;
+    this.step(settled.event);
+    return settled.notices;
   }
 
   private report(event: SessionEvent): void {

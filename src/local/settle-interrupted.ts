@@ -86,3 +86,8 @@ export async function settleInterruptedAttempt(args: {
     notices: [interruptedNotice(id, record)],
   };
 }
+
+/** The commits of a task's interrupted attempts, kept under refs: known attempt commits for the runner. */
+export function keptCommits(run: TaskRunRecord): string[] {
+  return (run.interruptions ?? []).flatMap((record) => (record.kept ?? []).map((kept) => kept.commit));
+}
