@@ -1,6 +1,10 @@
-import { readFile, realpath } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { readFile, realpath, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ClaudeStreamReader } from "../runner/claude-agent-output.js";
-import { git, gitValue, resolveCommits, splitNul } from "../runner/git.js";
+import { ORCHESTRATOR_DIR } from "../runner/commit-task-work.js";
+import { RUNNER_COMMIT_CONFIG, git, gitValue, identityEnv, resolveCommits, splitNul } from "../runner/git.js";
 import { listWorktrees } from "../runner/worktree.js";
 
 /**
@@ -41,6 +45,8 @@ export async function inspectInterruptedAttempt(args: {
   baseSha: string;
   taskId: string;
   attempt: number;
+  /** Identity of the commit that holds what the agent had not committed. */
+  author: { name: string; email: string };
 }): Promise<InterruptedFinding> {
   const { repoDir, baseSha } = args;
   const [branchTip = null] = await resolveCommits([`refs/heads/${args.branch}`], { cwd: repoDir });
@@ -49,9 +55,9 @@ export async function inspectInterruptedAttempt(args: {
       return { kind: "finished", commitSha: branchTip, ...(await workSince(repoDir, baseSha, branchTip)) };
     }
   }
-  const candidates = [
-    ...new Set([branchTip, await worktreeHead(repoDir, args.worktree)].filter((sha) => sha !== null)),
-  ];
+  const head = await worktreeHead(repoDir, args.worktree);
+  const snapshot = head === null ? null : await snapshotUncommitted({ ...args, head });
+  const candidates = [...new Set([branchTip, snapshot ?? head].filter((sha) => sha !== null))];
   const beyondBase: string[] = [];
   for (const tip of candidates) {
     if (tip !== baseSha && !(await isAncestor(repoDir, tip, baseSha))) beyondBase.push(tip);
@@ -158,6 +164,39 @@ async function workSince(
     gitValue(["rev-list", "--count", `${baseSha}..${tip}`], { cwd: repoDir }),
   ]);
   return { changedFiles: splitNul(files.stdout), commits: Number(count) };
+}
+
+/**
+ * What the agent had written but not committed, as a commit on top of the worktree's HEAD (null
+ * when there is nothing): staged as the task's own commit would be (`.gitignore` holds, never
+ * `.orchestrator/`), into a temporary index so the worktree is left as it was.
+ */
+async function snapshotUncommitted(args: {
+  worktree: string;
+  head: string;
+  taskId: string;
+  attempt: number;
+  author: { name: string; email: string };
+}): Promise<string | null> {
+  const { worktree: cwd, head } = args;
+  const index = join(tmpdir(), `orchestrator-snapshot-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const env = { GIT_INDEX_FILE: index, ...identityEnv(args.author) };
+  try {
+    await git(["read-tree", head], { cwd, env });
+    await git(["add", "--all", "--", ":/"], { cwd, env });
+    await git(["reset", "--quiet", head, "--", `:(top)${ORCHESTRATOR_DIR}`], { cwd, env, okExitCodes: [1] });
+    const tree = await gitValue(["write-tree"], { cwd, env });
+    if (tree === (await gitValue(["rev-parse", `${head}^{tree}`], { cwd }))) return null;
+    const message =
+      `Uncommitted work of task ${args.taskId}, attempt ${args.attempt}, when it was interrupted\n\n` +
+      `Kept by the orchestrator: the files the agent had written but not committed.`;
+    return await gitValue([...RUNNER_COMMIT_CONFIG, "commit-tree", tree, "-p", head, "-m", message], {
+      cwd,
+      env,
+    });
+  } finally {
+    await rm(index, { force: true });
+  }
 }
 
 /** The HEAD of the task's worktree if git knows one at that path (the agent may have left the branch). */

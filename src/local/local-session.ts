@@ -407,6 +407,7 @@ export class LocalSession {
       attempt,
       run,
       paths: this.paths,
+      author: this.args.author,
       reportedCostUsd,
     });
     this.step(settled.event);

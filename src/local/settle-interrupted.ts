@@ -27,6 +27,8 @@ export async function settleInterruptedAttempt(args: {
   /** The task's run record, as stored: facts are written into it. */
   run: TaskRunRecord;
   paths: LocalPaths;
+  /** Identity of the commit keeping what the agent had not committed. */
+  author: { name: string; email: string };
   /** A cost the runner already has for this attempt (its result), read before the log. */
   reportedCostUsd?: number | undefined;
 }): Promise<{ event: MachineEvent; notices: string[] }> {
@@ -43,6 +45,7 @@ export async function settleInterruptedAttempt(args: {
     baseSha,
     taskId: id,
     attempt,
+    author: args.author,
   });
   const costUsd = args.reportedCostUsd ?? (await attemptCostFromLog(paths.log(id), id, attempt));
   const cost = costUsd === undefined ? {} : { costUsd };

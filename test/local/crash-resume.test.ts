@@ -117,7 +117,7 @@ describe("work an interrupted run committed survives --resume", () => {
   it("kill -9 while agents hold commits: the commits are kept under a ref and named, costs counted or said unknown", async () => {
     const project = await makeProject({
       tasks: [
-        { id: "b", prompt: "do b scratch={scratch} interim=0.25 cost=0.5" },
+        { id: "b", prompt: "do b scratch={scratch} unsaved interim=0.25 cost=0.5" },
         { id: "c", prompt: "do c scratch={scratch} cost=0.125" },
       ],
     });
@@ -153,11 +153,21 @@ describe("work an interrupted run committed survives --resume", () => {
     expect(code, output).toBe(0);
 
     // Each attempt's commit is kept and named; the task ran again from a fresh start.
+    // c's commit is kept as it is; b's with one more commit on top holding what it had not committed.
+    const kept = { b: await revParse(project.repo, "refs/orchestrator/interrupted/b/1"), c: partial.c };
+    expect(await revParse(project.repo, "refs/orchestrator/interrupted/b/1^")).toBe(partial.b);
+    expect(await gitIn(project.repo, ["show", "refs/orchestrator/interrupted/b/1:b-unsaved.txt"])).toBe(
+      "not committed by b",
+    );
     for (const id of ["b", "c"] as const) {
       const ref = `refs/orchestrator/interrupted/${id}/1`;
-      expect(await revParse(project.repo, ref)).toBe(partial[id]);
+      const commits = id === "b" ? 2 : 1;
+      expect(await revParse(project.repo, ref)).toBe(kept[id]);
       expect(await gitIn(project.repo, ["show", `${ref}:${id}-partial.txt`])).toBe(`half of ${id}`);
-      expect(output).toContain(`1 commit kept as ${ref} (${partial[id].slice(0, 7)})`);
+      expect(output).toContain(
+        `${commits} commit${commits === 1 ? "" : "s"} kept as ${ref} (${kept[id]?.slice(0, 7)})`,
+      );
+      // The task ran again from a fresh start: one commit on the base, none of the kept work.
       expect(await gitIn(project.repo, ["rev-list", "--count", `main..orchestrator/${id}`])).toBe("1");
       expect(await contains(project.repo, `orchestrator/${id}`, partial[id])).toBe(false);
     }
@@ -172,7 +182,7 @@ describe("work an interrupted run committed survives --resume", () => {
       expect.objectContaining({
         attempt: 1,
         costUsd: 0.25,
-        kept: [{ ref: "refs/orchestrator/interrupted/b/1", commit: partial.b, commits: 1 }],
+        kept: [{ ref: "refs/orchestrator/interrupted/b/1", commit: kept.b, commits: 2 }],
       }),
     ]);
     expect(saved?.runs.c?.interruptions?.[0]?.costUsd).toBeUndefined();

@@ -24,6 +24,7 @@ if (blocking) {
   writeFileSync(id + "-partial.txt", "half of " + id + "\\n");
   execFileSync("git", ["add", "--all"]);
   execFileSync("git", ["-c", "user.name=Agent", "-c", "user.email=agent@example.invalid", "commit", "-q", "-m", "partial work of " + id]);
+  if (/\\bunsaved\\b/.test(prompt)) writeFileSync(id + "-unsaved.txt", "not committed by " + id + "\\n");
   if (word("interim")) report(Number(word("interim")));
   writeFileSync(scratch + "/" + id + ".committed", "");
   const deadline = Date.now() + 120000;
