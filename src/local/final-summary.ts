@@ -62,7 +62,7 @@ export function finalSummary(args: {
         `  ${id} attempt ${record.attempt}: ${keptWords(record) || "no commits"} · ${costWords(record)}`,
     ),
   );
-  if (interrupted.length > 0) lines.push("", "Interrupted attempts (work kept, not lost):", ...interrupted);
+  if (interrupted.length > 0) lines.push("", "Interrupted attempts:", ...interrupted);
   const unknown = unknownCostCount(graph.order.flatMap((id) => state.runs[id]?.interruptions ?? []));
   const notCounted =
     unknown === 0

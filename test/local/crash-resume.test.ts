@@ -110,7 +110,7 @@ describe("kill -9 of the executor, then --resume", () => {
     );
     const worktrees = (await listWorktrees(project.repo)).filter((w) => w.path.includes(".orchestrator"));
     expect(worktrees).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe("work an interrupted run committed survives --resume", () => {
@@ -171,7 +171,7 @@ describe("work an interrupted run committed survives --resume", () => {
       expect(await gitIn(project.repo, ["rev-list", "--count", `main..orchestrator/${id}`])).toBe("1");
       expect(await contains(project.repo, `orchestrator/${id}`, partial[id])).toBe(false);
     }
-    expect(output).toContain("Interrupted attempts (work kept, not lost):");
+    expect(output).toContain("Interrupted attempts:");
 
     const saved = await state();
     expect(saved?.outcome?.conclusion).toBe("success");
@@ -191,7 +191,7 @@ describe("work an interrupted run committed survives --resume", () => {
     expect(output).toMatch(/Total: \$0\.88 \(not counted: the cost of 1 interrupted attempt, not known\)/);
     const starts = (await project.events()).filter((e) => e.event === "start");
     expect(starts.map((e) => e.id).sort()).toEqual(["b", "b", "c", "c"]);
-  }, 90_000);
+  }, 120_000);
 
   it("a crash between the orchestrator's commit and the state write: recorded from the commit, the agent not run again", async () => {
     const project = await makeProject({ tasks: [{ id: "a", prompt: "do a scratch={scratch} cost=0.4" }] });
@@ -243,7 +243,7 @@ describe("work an interrupted run committed survives --resume", () => {
     expect(await revParse(project.repo, "orchestrator/a")).toBe(commit);
     expect((await project.events()).filter((e) => e.event === "start")).toHaveLength(1);
     expect(second.output()).toContain("Total: $0.40");
-  }, 90_000);
+  }, 120_000);
 });
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
