@@ -2,6 +2,7 @@ import { relative } from "node:path";
 import type { TaskGraph } from "../core/task-graph.js";
 import { fit, formatCost, formatDuration } from "./format.js";
 import type { LocalPaths } from "./local-paths.js";
+import { costWords, keptWords, unknownCostCount } from "./interruption-words.js";
 import type { LocalSessionState } from "./state-file.js";
 
 /**
@@ -55,17 +56,29 @@ export function finalSummary(args: {
     );
   }
   if (reasons.length > 0) lines.push("", "Why:", ...reasons);
+  const interrupted = graph.order.flatMap((id) =>
+    (state.runs[id]?.interruptions ?? []).map(
+      (record) =>
+        `  ${id} attempt ${record.attempt}: ${keptWords(record) || "no commits"} · ${costWords(record)}`,
+    ),
+  );
+  if (interrupted.length > 0) lines.push("", "Interrupted attempts:", ...interrupted);
+  const unknown = unknownCostCount(graph.order.flatMap((id) => state.runs[id]?.interruptions ?? []));
+  const notCounted =
+    unknown === 0
+      ? ""
+      : ` (not counted: the cost of ${unknown} interrupted attempt${unknown === 1 ? "" : "s"}, not known)`;
 
   const elapsed = formatDuration(
     Date.parse(state.finishedAt ?? state.updatedAt) - Date.parse(state.startedAt),
   );
   lines.push("");
   if (state.outcome) {
-    lines.push(`Total: ${formatCost(total)} · ${state.outcome.summary} · ${elapsed}`);
+    lines.push(`Total: ${formatCost(total)}${notCounted} · ${state.outcome.summary} · ${elapsed}`);
   } else {
     const done = Object.values(state.tasks).filter((o) => o.status === "succeeded").length;
     lines.push(
-      `Total so far: ${formatCost(total)} · ${done} of ${graph.tasks.length} tasks succeeded · ${elapsed}`,
+      `Total so far: ${formatCost(total)}${notCounted} · ${done} of ${graph.tasks.length} tasks succeeded · ${elapsed}`,
     );
     if (state.interrupted) lines.push(`Stopped: ${state.interrupted.reason}.`);
     lines.push(`Continue with: orchestrator run --resume`);

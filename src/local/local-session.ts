@@ -8,13 +8,15 @@ import {
 import { storeSessionState } from "../core/session-state.js";
 import type { TaskGraph } from "../core/task-graph.js";
 import { allSettledOrThrow } from "../runner/all-settled-or-throw.js";
-import { git } from "../runner/git.js";
+import { gitValue } from "../runner/git.js";
 import { runTask, type TaskRunResult } from "../runner/run-task.js";
 import { isTaskFailure } from "../runner/task-failure.js";
 import { addWorktree, removeWorktree } from "../runner/worktree.js";
+import { hasUncommittedWork, isMergedInto } from "./base-branch-checks.js";
 import type { LocalPaths } from "./local-paths.js";
 import type { LocalSessionOptions, LocalSessionResult } from "./run-local-session.js";
 import type { SessionEvent } from "./session-events.js";
+import { keptCommits, settleInterruptedAttempt } from "./settle-interrupted.js";
 import { PER_ATTEMPT_RUN_FACTS, writeStateFile, type LocalSessionState } from "./state-file.js";
 import { stopOrphanAgents } from "./stop-orphan-agents.js";
 import { WorktreeOps } from "./worktree-ops.js";
@@ -44,6 +46,10 @@ export class LocalSession {
   /** Succeeded tasks whose worktrees are removed once their dependents have been started. */
   private readonly toRemove: string[] = [];
   private readonly removals: Array<Promise<unknown>> = [];
+  /** State writes, one after another: the last one written is the newest state. */
+  private writing: Promise<unknown> = Promise.resolve();
+  /** Told once the session has started (what recovery found). */
+  private readonly recoveryNotices: string[] = [];
 
   constructor(
     private readonly args: {
@@ -65,12 +71,23 @@ export class LocalSession {
   /**
    * Clears what an earlier run left: agents still running in our worktrees (an executor killed
    * with -9 cannot stop them) and worktrees nobody will use again. A failed task's worktree is
-   * kept on resume (the summary pointed the user to it); a fresh session starts clean.
+   * kept on resume (the summary pointed the user to it); a fresh session starts clean. On resume,
+   * the attempts recorded as running are settled first, once their agents are stopped and before
+   * their worktrees go: finished ones from their commit, the rest with their work kept.
    */
   private async recover(resuming: boolean): Promise<void> {
     const stopped = await stopOrphanAgents({ worktreesDir: this.paths.worktreesDir });
     if (stopped.length > 0) {
-      this.notice(`Stopped ${stopped.length} agent process group(s) left running by an earlier run.`);
+      this.recoveryNotices.push(
+        `Stopped ${stopped.length} agent process group(s) left running by an earlier run.`,
+      );
+    }
+    if (resuming) {
+      for (const [id, task] of Object.entries(this.state.tasks)) {
+        if (task.status === "running" && this.graph.byId.has(id)) {
+          this.recoveryNotices.push(...(await this.settleInterrupted(id, task.attempts)));
+        }
+      }
     }
     const names = await readdir(this.paths.worktreesDir).catch(() => [] as string[]);
     for (const id of names) {
@@ -105,10 +122,14 @@ export class LocalSession {
     options.signal?.addEventListener("abort", onAbort, { once: true });
     try {
       // The checkout is looked at while leftovers are cleared; the notice comes after the start.
-      const [uncommitted] = await allSettledOrThrow([this.hasUncommittedWork(), this.recover(start.resumed)]);
+      const [uncommitted] = await allSettledOrThrow([
+        hasUncommittedWork(this.paths.repoRoot, this.state.baseBranch),
+        this.recover(start.resumed),
+      ]);
       await mkdir(this.paths.logsDir, { recursive: true });
       for (const event of start.events) this.step(event);
       await this.save({ type: "session_started", resumed: start.resumed });
+      for (const message of this.recoveryNotices.splice(0)) this.notice(message);
       if (start.changed !== undefined && start.changed.length > 0) {
         this.notice(`Changed since the last run, and run as now written: ${start.changed.join(", ")}.`);
       }
@@ -214,7 +235,13 @@ export class LocalSession {
         sessionId: this.state.sessionId,
         baseBranch: this.state.baseBranch,
         dependencyBranches: task.dependencies.map((dep) => this.graph.byId.get(dep)?.branch ?? dep),
-        agent: options.agent,
+        knownAttemptCommits: keptCommits(this.runRecord(id)),
+        // Once the branch is ready and before the agent runs, its start is written down: after
+        // a crash, the commits beyond it are this attempt's work.
+        agent: async () => {
+          await this.recordBase(id, attempt, worktree);
+          return options.agent;
+        },
         author: this.args.author,
         logFile: this.paths.log(id),
         signal: this.stop.signal,
@@ -246,9 +273,12 @@ export class LocalSession {
     const costUsd = result.costUsd === undefined ? {} : { costUsd: result.costUsd };
 
     if (!result.ok && result.failure?.kind === "cancelled" && this.stop.signal.aborted) {
-      this.step({ type: "attempt_interrupted", id, attempt, ...costUsd });
-      this.runRecord(id).endedAt = new Date().toISOString();
+      const run = this.runRecord(id);
+      if (run.baseSha === undefined && result.baseSha !== undefined) run.baseSha = result.baseSha;
+      const notices = await this.settleInterrupted(id, attempt, result.costUsd);
+      run.endedAt = new Date().toISOString();
       await this.save({ type: "task_interrupted", id });
+      for (const message of notices) this.notice(message);
       return;
     }
 
@@ -310,11 +340,8 @@ export class LocalSession {
       const task = this.state.tasks[id];
       const tip = this.state.runs[id]?.commitSha;
       if (task?.status !== "succeeded" || task.merged === true || tip === undefined) continue;
-      const { exitCode } = await git(
-        ["merge-base", "--is-ancestor", tip, `refs/heads/${this.state.baseBranch}`],
-        { cwd: this.paths.repoRoot, okExitCodes: [1, 128] },
-      );
-      if (exitCode === 0) this.step({ type: "merged", id });
+      if (await isMergedInto(this.paths.repoRoot, tip, this.state.baseBranch))
+        this.step({ type: "merged", id });
     }
   }
 
@@ -335,19 +362,6 @@ export class LocalSession {
     return this.result("waiting", 1);
   }
 
-  /** Whether the user's checkout is on the base branch with changes to tracked files. */
-  private async hasUncommittedWork(): Promise<boolean> {
-    // One call for both: the branch header and a line per changed file. No ahead/behind count,
-    // which would walk the history to the upstream.
-    const { stdout } = await git(
-      ["status", "--porcelain=v2", "--branch", "--no-ahead-behind", "--untracked-files=no"],
-      { cwd: this.paths.repoRoot },
-    );
-    const lines = stdout.split("\n").filter((line) => line !== "");
-    const onBase = lines.includes(`# branch.head ${this.state.baseBranch}`);
-    return onBase && lines.some((line) => !line.startsWith("#"));
-  }
-
   private runRecord(id: string) {
     const task = this.graph.byId.get(id);
     const run = (this.state.runs[id] ??= { branch: task?.branch ?? id });
@@ -360,9 +374,44 @@ export class LocalSession {
   }
 
   private async save(event: SessionEvent): Promise<void> {
-    this.state.updatedAt = new Date().toISOString();
-    await writeStateFile(this.paths.stateFile, this.state);
+    await this.persist();
     this.report(event);
+  }
+
+  /** Writes the state as it is when its turn comes; writes never overtake each other. */
+  private persist(): Promise<void> {
+    const write = this.writing.then(() => {
+      this.state.updatedAt = new Date().toISOString();
+      return writeStateFile(this.paths.stateFile, this.state);
+    });
+    this.writing = write.catch(() => undefined);
+    return write;
+  }
+
+  /** The attempt's branch is prepared: its start is saved before its agent may commit anything. */
+  private async recordBase(id: string, attempt: number, worktree: string): Promise<void> {
+    const baseSha = await gitValue(["rev-parse", "HEAD"], { cwd: worktree });
+    const task = this.state.tasks[id];
+    if (task?.status !== "running" || task.attempts !== attempt) return;
+    this.runRecord(id).baseSha = baseSha;
+    await this.persist();
+  }
+
+  /** Settles an attempt cut off before its end was recorded (see `settleInterruptedAttempt`). */
+  private async settleInterrupted(id: string, attempt: number, reportedCostUsd?: number): Promise<string[]> {
+    const task = this.graph.byId.get(id);
+    if (task === undefined) return [];
+    const run = this.runRecord(id);
+    const settled = await settleInterruptedAttempt({
+      task,
+      attempt,
+      run,
+      paths: this.paths,
+      author: this.args.author,
+      reportedCostUsd,
+    });
+    this.step(settled.event);
+    return settled.notices;
   }
 
   private report(event: SessionEvent): void {

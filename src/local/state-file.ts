@@ -14,10 +14,27 @@ import { sessionStateShape } from "../core/session-state.js";
 
 export const STATE_VERSION = 2;
 
+const interruptionSchema = z.object({
+  attempt: z.number().int().min(1),
+  at: z.string(),
+  /** What the agent reported it spent; absent: not known (it was stopped before reporting). */
+  costUsd: z.number().min(0).optional(),
+  /** The agent's commits, kept under a ref because the task runs again from a fresh start. */
+  kept: z
+    .array(z.object({ ref: z.string(), commit: z.string(), commits: z.number().int().min(0) }))
+    .optional(),
+});
+export type InterruptionRecord = z.infer<typeof interruptionSchema>;
+
 const taskRunSchema = z.object({
   branch: z.string(),
   /** ISO times of the current (or last) attempt. */
   startedAt: z.string().optional(),
+  /**
+   * The commit the current attempt's work starts from, written once its branch is prepared and
+   * before its agent runs: on resume, commits beyond it are the interrupted attempt's work.
+   */
+  baseSha: z.string().optional(),
   endedAt: z.string().optional(),
   /** Branch tip after the task's commit. */
   commitSha: z.string().optional(),
@@ -27,12 +44,15 @@ const taskRunSchema = z.object({
   failureKind: z.string().optional(),
   /** Set while a failed task's worktree is kept for inspection. */
   keptWorktree: z.string().optional(),
+  /** Attempts cut off (kill -9, Ctrl-C) after their agent started: kept across attempts. */
+  interruptions: z.array(interruptionSchema).optional(),
 });
 export type TaskRunRecord = z.infer<typeof taskRunSchema>;
 
 /** The executor's facts about an attempt, dropped when the session machine says it no longer applies. */
 export const PER_ATTEMPT_RUN_FACTS = [
   "startedAt",
+  "baseSha",
   "endedAt",
   "commitSha",
   "changedFiles",

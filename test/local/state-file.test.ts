@@ -57,6 +57,42 @@ describe("state file", () => {
   });
 });
 
+describe("state file: interrupted attempts", () => {
+  it("keeps an attempt's base and its interruptions (kept refs, known and unknown costs), and refuses a bad entry", async () => {
+    const dir = await makeTempDir();
+    const path = join(dir, "state.json");
+    const withInterruptions: LocalSessionState = {
+      ...state,
+      runs: {
+        a: {
+          branch: "orchestrator/a",
+          baseSha: "abcd",
+          interruptions: [
+            {
+              attempt: 1,
+              at: "2026-01-01T00:00:30.000Z",
+              costUsd: 0.25,
+              kept: [{ ref: "refs/orchestrator/interrupted/a/1", commit: "ef01", commits: 2 }],
+            },
+            { attempt: 1, at: "2026-01-01T00:00:40.000Z" },
+          ],
+        },
+      },
+    };
+    await writeStateFile(path, withInterruptions);
+    expect(await readStateFile(path)).toEqual(withInterruptions);
+
+    await writeFile(
+      path,
+      JSON.stringify({
+        ...state,
+        runs: { a: { branch: "x", interruptions: [{ attempt: 1, at: "t", costUsd: -1 }] } },
+      }),
+    );
+    await expect(readStateFile(path)).rejects.toThrow(/unreadable entry for task a/);
+  });
+});
+
 describe("session lock", () => {
   it("lets one run in, refuses a second live one, and takes over a dead owner's lock", async () => {
     const dir = await makeTempDir();
