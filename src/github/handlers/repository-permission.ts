@@ -54,8 +54,7 @@ export async function senderMayCommand(args: {
 }): Promise<SenderVerdict> {
   const { login } = args.sender;
   if (isBot(args.sender)) {
-    const allowed = args.policy.allowedBots.some((bot) => bot.toLowerCase() === login.toLowerCase());
-    if (allowed) return { allowed: true };
+    if (isAllowedBot(login, args.policy)) return { allowed: true };
     return {
       allowed: false,
       bot: true,
@@ -77,4 +76,9 @@ export async function senderMayCommand(args: {
 
 function isBot(sender: { login: string; type?: string | undefined }): boolean {
   return sender.type === "Bot" || sender.login.endsWith("[bot]");
+}
+
+/** Whether the operator named this login in ORCHESTRATOR_ALLOWED_BOTS. */
+export function isAllowedBot(login: string, policy: Pick<CommandPolicy, "allowedBots">): boolean {
+  return policy.allowedBots.some((bot) => bot.toLowerCase() === login.toLowerCase());
 }
