@@ -1,4 +1,5 @@
 import { formatCost, formatDuration } from "./format.js";
+import { inert, inertCell, safeUrl } from "./inert-text.js";
 import { countStatuses, observationOf, type TaskObservation, type TaskStatus } from "./reconcile.js";
 import type { ResolvedTask, TaskGraph } from "./task-graph.js";
 
@@ -8,7 +9,9 @@ export { formatDuration } from "./format.js";
 /**
  * Renders a session's state as Markdown: the table on the summary check run and in the status
  * comment. Pure: links, times and sizes come in as data, so the same input always renders the
- * same text (which is what lets the App skip writes when nothing changed).
+ * same text (which is what lets the App skip writes when nothing changed). Text the App did not
+ * write (reasons, notes, task names, the file path) is shown inert (core/inert-text.ts), and only
+ * well-formed http(s) addresses become links.
  */
 
 /** What the table shows about a task beyond the reconciler's observation. */
@@ -100,12 +103,14 @@ function renderRow(task: ResolvedTask, details: TaskStatusDetails | undefined): 
   const observation = details ?? { status: "pending" as const, attempts: 0 };
   const label = task.name === task.id ? code(task.id) : `${code(task.id)} ${cell(task.name, 80)}`;
   let status = `${STATUS_EMOJI[observation.status]} ${observation.status}`;
-  if (details?.runUrl) status = `[${status}](${details.runUrl})`;
+  const runUrl = safeUrl(details?.runUrl);
+  if (runUrl) status = `[${status}](${runUrl})`;
   const maxAttempts = 1 + task.retries;
   if (observation.attempts > 1 || (maxAttempts > 1 && observation.attempts > 0)) {
     status += ` (attempt ${observation.attempts}/${Math.max(maxAttempts, observation.attempts)})`;
   }
-  const pr = details?.prUrl && details.prNumber ? `[#${details.prNumber}](${details.prUrl})` : "";
+  const prUrl = safeUrl(details?.prUrl);
+  const pr = prUrl && details?.prNumber ? `[#${details.prNumber}](${prUrl})` : "";
   const cost = details?.costUsd !== undefined ? formatCost(details.costUsd) : "";
   const duration = details?.durationMs !== undefined ? formatDuration(details.durationMs) : "";
   const deps = task.dependencies.map(code).join(", ");
@@ -116,11 +121,9 @@ function renderRow(task: ResolvedTask, details: TaskStatusDetails | undefined): 
   return `| ${label} | ${status} | ${pr} | ${cost} | ${duration} | ${deps} | ${notes} |`;
 }
 
-/** Text safe inside a table cell: one line, no unescaped pipes, bounded length. */
+/** Text the App did not write, in a table cell: one line, inert, bounded length. */
 export function cell(text: string, maxLength: number): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  const short = flat.length > maxLength ? `${flat.slice(0, maxLength - 1)}…` : flat;
-  return short.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/</g, "&lt;");
+  return inertCell(text, maxLength);
 }
 
 function code(text: string): string {
@@ -185,7 +188,7 @@ function sessionHeadLines(view: SessionView): string[] {
   else if (view.cancelRequested) lines.push("**Cancelling:** running tasks are being stopped.");
   const budget = view.budgetUsd !== undefined ? ` · budget ${formatCost(view.budgetUsd)}` : "";
   lines.push(
-    `Tasks file \`${view.file}\` at \`${view.sha.slice(0, 7)}\` · up to ${view.parallel} at once${budget} · session \`${view.sessionId}\``,
+    `Tasks file ${inert(view.file, 200)} at \`${view.sha.slice(0, 7)}\` · up to ${view.parallel} at once${budget} · session \`${view.sessionId}\``,
   );
   return lines;
 }
@@ -205,7 +208,8 @@ export function renderStatusComment(args: {
   const totals = statusTotals(graph, tasks);
   const heading = `### ${stateEmoji(view)} Orchestrator session: ${renderStatusTitle(view, totals)}`;
   const lines = [heading, "", ...sessionHeadLines(view)];
-  if (view.checkRunUrl) lines.push(`Live progress: [Checks tab](${view.checkRunUrl})`);
+  const checkRunUrl = safeUrl(view.checkRunUrl);
+  if (checkRunUrl) lines.push(`Live progress: [Checks tab](${checkRunUrl})`);
   lines.push("", renderTotalsLine(totals), "");
   const failed = graph.order.filter((id) => observationOf(tasks, id).status === "failed");
   const tail: string[] = [];

@@ -1,4 +1,5 @@
 import type { ServerConfig } from "./config.js";
+import type { CommandPolicy } from "./handlers/repository-permission.js";
 import {
   createAppConfig,
   createSessionRuntime,
@@ -26,6 +27,8 @@ export interface AppService {
    * (a workflow changed by hand) are still picked, at the cost of reading the run.
    */
   workflowName: string;
+  /** Which bots may command the App, and which branches a repository_dispatch may start from. */
+  commandPolicy: CommandPolicy;
 }
 
 export interface AppLog extends WarningLog {
@@ -42,6 +45,8 @@ export function createAppService(args: {
     | "defaultParallel"
     | "statusCommentIntervalMs"
     | "runNeverStartedAfterMs"
+    | "allowedBots"
+    | "dispatchRefs"
   >;
   log: AppLog;
   now: () => Date;
@@ -63,5 +68,6 @@ export function createAppService(args: {
     log: args.log,
     appId: config.appId,
     workflowName: config.workflowName,
+    commandPolicy: { allowedBots: config.allowedBots, dispatchRefs: config.dispatchRefs },
   };
 }

@@ -1,5 +1,7 @@
 import { createPrivateKey } from "node:crypto";
 import { z } from "zod";
+import { branchNameProblem } from "../core/branch-name.js";
+import { isTaskBranch } from "../core/dispatch-ref.js";
 import { LIMITS } from "../core/tasks-schema.js";
 import { DEFAULT_WORKFLOW_FILE } from "./sessions/app-config.js";
 
@@ -28,6 +30,10 @@ export interface ServerConfig {
   /** Look back this far for failed webhook deliveries to redeliver. */
   redeliverHours: number;
   workflowFile: string;
+  /** Bots (`name[bot]`) that may command the App like people with write access; none by default. */
+  allowedBots: string[];
+  /** Branches besides the default one a repository_dispatch may start a session from (`*` ends a pattern). */
+  dispatchRefs: string[];
   /** Name (`name:`) of the task workflow, to recognise its `workflow_job` events without API calls. */
   workflowName: string;
   defaultParallel: number;
@@ -178,6 +184,8 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
             .map((item) => parseRepo("ORCHESTRATOR_SWEEP_REPOS", item)),
     redeliverHours: int("ORCHESTRATOR_REDELIVER_HOURS", 24, { min: 0, max: 72 }),
     workflowFile: text("ORCHESTRATOR_WORKFLOW_FILE") ?? DEFAULT_WORKFLOW_FILE,
+    allowedBots: list(text("ORCHESTRATOR_ALLOWED_BOTS")).map(allowedBot),
+    dispatchRefs: list(text("ORCHESTRATOR_DISPATCH_REFS")).map(dispatchRef),
     workflowName: text("ORCHESTRATOR_WORKFLOW_NAME") ?? "Orchestrator task",
     defaultParallel: int("ORCHESTRATOR_DEFAULT_PARALLEL", 3, { min: 1, max: LIMITS.maxParallelAgents }),
     statusCommentIntervalMs: int("ORCHESTRATOR_STATUS_COMMENT_SECONDS", 120, { min: 0, max: 3600 }) * 1000,
@@ -216,6 +224,8 @@ export function describeConfig(config: ServerConfig): Record<string, unknown> {
     sweepMinutes: config.sweepMinutes,
     sweepRepos: config.sweepRepos?.map((r) => `${r.owner}/${r.repo}`) ?? "all installed repositories",
     workflowFile: config.workflowFile,
+    allowedBots: config.allowedBots,
+    dispatchRefs: config.dispatchRefs,
     rateLimit: config.rateLimit,
     trustedProxies: config.trustedProxies,
     limits: {
@@ -226,6 +236,47 @@ export function describeConfig(config: ServerConfig): Record<string, unknown> {
       requestTimeoutMs: config.requestTimeoutMs,
     },
   };
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+function allowedBot(login: string): string {
+  if (!/^[A-Za-z0-9-]+\[bot\]$/.test(login)) {
+    throw new ConfigError(
+      "ORCHESTRATOR_ALLOWED_BOTS",
+      `expected bot logins such as "renovate[bot]", got "${login}"`,
+    );
+  }
+  if (login.toLowerCase() === "github-actions[bot]") {
+    throw new ConfigError(
+      "ORCHESTRATOR_ALLOWED_BOTS",
+      "github-actions[bot] cannot be allowed: every workflow run's token acts as it, the agents' own runs included",
+    );
+  }
+  return login;
+}
+
+function dispatchRef(pattern: string): string {
+  const name = pattern.replace(/\*$/, "");
+  const problem = name === "" ? undefined : branchNameProblem(name.replace(/\/$/, "/x"));
+  if (problem !== undefined) {
+    throw new ConfigError(
+      "ORCHESTRATOR_DISPATCH_REFS",
+      `"${pattern}" is not a branch name or pattern: ${problem}`,
+    );
+  }
+  if (name !== "" && isTaskBranch(name)) {
+    throw new ConfigError(
+      "ORCHESTRATOR_DISPATCH_REFS",
+      `"${pattern}" names task branches, which are never allowed`,
+    );
+  }
+  return pattern;
 }
 
 function parseRepo(variable: string, value: string): { owner: string; repo: string } {

@@ -49,10 +49,10 @@ describe("status rendering", () => {
     const rows = table.split("\n");
     expect(rows[0]).toBe("| Task | Status | PR | Cost | Duration | Depends on | Notes |");
     expect(rows[2]).toBe(
-      "| `schema` Design \\| schema | [✅ succeeded](https://gh/run/1) (attempt 2/2) | [#7](https://gh/pr/7) | $1.50 | 4m 12s |  |  |",
+      "| `schema` ` Design \\| schema ` | [✅ succeeded](https://gh/run/1) (attempt 2/2) | [#7](https://gh/pr/7) | $1.50 | 4m 12s |  |  |",
     );
     expect(rows[3]).toBe(
-      "| `api` | ❌ failed | | $0.25 |  | `schema` | tests fail badly |".replace("| |", "|  |"),
+      "| `api` | ❌ failed | | $0.25 |  | `schema` | ` tests fail badly ` |".replace("| |", "|  |"),
     );
     expect(rows[4]).toContain("[🔄 running](https://gh/run/3)");
     expect(rows[4]).toContain("waiting for the run");
@@ -74,7 +74,7 @@ describe("status rendering", () => {
       "**Totals:** 4 tasks · ✅ 1 succeeded · 🔄 1 running · ⏳ 1 pending · ❌ 1 failed · cost $1.75 · agent time 4m 12s",
     );
     expect(summary).toContain(
-      "`tasks/tasks.json` at `0123456` · up to 3 at once · session `acme:widgets:42`",
+      "` tasks/tasks.json ` at `0123456` · up to 3 at once · session `acme:widgets:42`",
     );
   });
 
@@ -109,8 +109,8 @@ describe("status rendering", () => {
     expect(comment.endsWith("<!-- orchestrator:session-id acme:widgets:42 -->")).toBe(true);
   });
 
-  it("makes table cells safe", () => {
-    expect(cell("a|b <script>\n c", 100)).toBe("a\\|b &lt;script> c");
-    expect(cell("x".repeat(10), 5)).toBe("xxxx…");
+  it("makes table cells safe: one inert line, pipes escaped for the table", () => {
+    expect(cell("a|b <script>\n c", 100)).toBe("` a\\|b <script> c `");
+    expect(cell("x".repeat(10), 5)).toBe("` xxxx… `");
   });
 });

@@ -140,4 +140,29 @@ describe("server configuration from the environment", () => {
         .variable,
     ).toBe("ORCHESTRATOR_REQUEST_TIMEOUT_SECONDS");
   });
+
+  it("who may command the App besides writers, and which branches a repository_dispatch may start from", () => {
+    expect(load({})).toMatchObject({ allowedBots: [], dispatchRefs: [] });
+    expect(
+      load({
+        ORCHESTRATOR_ALLOWED_BOTS: "renovate[bot], my-app[bot]",
+        ORCHESTRATOR_DISPATCH_REFS: "release/*, develop",
+      }),
+    ).toMatchObject({
+      allowedBots: ["renovate[bot]", "my-app[bot]"],
+      dispatchRefs: ["release/*", "develop"],
+    });
+    expect(problem({ ORCHESTRATOR_ALLOWED_BOTS: "github-actions[bot]" }).message).toBe(
+      "ORCHESTRATOR_ALLOWED_BOTS: github-actions[bot] cannot be allowed: every workflow run's token acts as it, the agents' own runs included",
+    );
+    expect(problem({ ORCHESTRATOR_ALLOWED_BOTS: "octocat" }).message).toBe(
+      'ORCHESTRATOR_ALLOWED_BOTS: expected bot logins such as "renovate[bot]", got "octocat"',
+    );
+    expect(problem({ ORCHESTRATOR_DISPATCH_REFS: "orchestrator/*" }).message).toBe(
+      'ORCHESTRATOR_DISPATCH_REFS: "orchestrator/*" names task branches, which are never allowed',
+    );
+    expect(problem({ ORCHESTRATOR_DISPATCH_REFS: "a..b" }).message).toBe(
+      "ORCHESTRATOR_DISPATCH_REFS: \"a..b\" is not a branch name or pattern: it contains '..'",
+    );
+  });
 });

@@ -14,7 +14,7 @@ import {
 } from "../sessions/index.js";
 import type { AppService } from "../app-service.js";
 import { latestSessionOnIssue } from "./latest-session.js";
-import { repositoryPermission } from "./repository-permission.js";
+import { isAllowedBot, repositoryPermission } from "./repository-permission.js";
 import { sessionInRepository } from "./same-repository.js";
 
 /**
@@ -30,7 +30,9 @@ export async function handleIssueComment(
   service: AppService,
 ): Promise<void> {
   const { comment, sender, issue } = context.payload;
-  if (sender.type === "Bot" || comment.user?.type === "Bot") return;
+  // Bots are ignored without a word (no reply loops), unless the operator allowed them by name.
+  const allowedBot = isAllowedBot(sender.login, service.commandPolicy);
+  if ((sender.type === "Bot" || comment.user?.type === "Bot") && !allowedBot) return;
   if (comment.performed_via_github_app?.id === service.appId) return;
   const parsed = parseCommand(comment.body ?? "");
   if (parsed === null) return;
@@ -44,7 +46,9 @@ export async function handleIssueComment(
     commentId: comment.id,
     login: sender.login,
   });
-  const permission = await repositoryPermission({ client, repo, username: sender.login });
+  const permission = allowedBot
+    ? { allowed: true, role: "allowed bot" }
+    : await repositoryPermission({ client, repo, username: sender.login });
   if (!permission.allowed) {
     await talk.react("confused");
     await talk.reply(

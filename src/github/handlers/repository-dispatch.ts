@@ -1,4 +1,5 @@
 import type { Context } from "probot";
+import { dispatchRefProblem } from "../../core/dispatch-ref.js";
 import type { AppService } from "../app-service.js";
 import type { GitHubClient } from "../github-client.js";
 import { claimTrigger } from "../sessions/orchestrator-refs.js";
@@ -10,14 +11,20 @@ import {
   startSession,
 } from "../sessions/index.js";
 import { isDispatchEventType, parseDispatchPayload, type DispatchRequest } from "./dispatch-payload.js";
+import { senderMayCommand } from "./repository-permission.js";
 import { sessionInRepository } from "./same-repository.js";
 
 /**
  * `repository_dispatch` events (sent with a token that can write to the repository, e.g. from
  * curl or an iOS Shortcut; payloads in dispatch-payload.ts): parse, run, answer. Without
- * session_id, retry and cancel act on the repository's newest running session. The sender
- * already proved write access by sending the event. GitHub answers the sender 204 before we see
- * the event, so the answer is the log, and the session's check run shows the rest.
+ * session_id, retry and cancel act on the repository's newest running session.
+ *
+ * Sending the event proves only a token that can write: a workflow's own token can (it acts as
+ * `github-actions[bot]`, the task workflow's included, so an agent with a shell could send one).
+ * So the sender is checked as for comments — bots refused unless the operator named them, people
+ * need write access — and a session starts only from an allowed branch (core/dispatch-ref.ts),
+ * never from a task branch. GitHub answers the sender 204 before we see the event, so a refusal
+ * is logged (with its reason) and nothing is started; the session's check run shows the rest.
  */
 export async function handleRepositoryDispatch(
   context: Context<"repository_dispatch">,
@@ -35,8 +42,54 @@ export async function handleRepositoryDispatch(
   const parsed = parseDispatchPayload(eventType, context.payload.client_payload ?? {});
   if (!parsed.ok) return refuse(parsed.error);
   const { request } = parsed;
-  if (request.kind === "start") return start({ context, service, options: request.options, refuse });
+  const { sender } = context.payload;
+  const verdict = await senderMayCommand({
+    client: context.octokit as GitHubClient,
+    repo,
+    sender: { login: sender.login, type: sender.type },
+    policy: service.commandPolicy,
+  });
+  if (!verdict.allowed) return refuse(verdict.reason);
+  if (request.kind === "start") {
+    const options = await allowedStartOptions({ context, service, options: request.options });
+    if (typeof options === "string") return refuse(options);
+    return start({ context, service, options, refuse });
+  }
   return command({ context, service, request, refuse });
+}
+
+type StartOptions = Extract<DispatchRequest, { kind: "start" }>["options"];
+
+/**
+ * The options with the ref pinned to the allowed branch (`heads/<branch>`: a tag or commit of
+ * the same name cannot stand in for it), or why the ref is refused. Task branches of running
+ * sessions are read only when a branch other than the default one is asked for.
+ */
+async function allowedStartOptions(args: {
+  context: Context<"repository_dispatch">;
+  service: AppService;
+  options: StartOptions;
+}): Promise<StartOptions | string> {
+  const { context, service, options } = args;
+  const defaultBranch = context.payload.repository.default_branch;
+  const branch = (options.ref ?? defaultBranch).replace(/^refs\/heads\//, "");
+  const policy = {
+    defaultBranch,
+    allowed: service.commandPolicy.dispatchRefs,
+    taskBranches: new Set<string>(),
+  };
+  let problem = dispatchRefProblem(options.ref, policy);
+  if (problem === undefined && branch !== defaultBranch) {
+    const active = await listActiveSessions({
+      client: context.octokit as GitHubClient,
+      repo: context.repo(),
+      config: service.config,
+      runtime: service.runtime,
+    });
+    policy.taskBranches = new Set(active.flatMap((session) => session.tasks.map((task) => task.branch)));
+    problem = dispatchRefProblem(options.ref, policy);
+  }
+  return problem ?? { ...options, ref: `heads/${branch}` };
 }
 
 /**
@@ -46,7 +99,7 @@ export async function handleRepositoryDispatch(
 async function start(args: {
   context: Context<"repository_dispatch">;
   service: AppService;
-  options: Extract<DispatchRequest, { kind: "start" }>["options"];
+  options: StartOptions;
   refuse: (message: string) => void;
 }): Promise<void> {
   const { context, service } = args;

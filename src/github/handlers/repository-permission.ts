@@ -30,3 +30,55 @@ export async function repositoryPermission(args: {
     throw error;
   }
 }
+
+/** Who may command the App, beyond people with write access: bots named by the operator. */
+export interface CommandPolicy {
+  /** Bot logins (`name[bot]`) allowed to command the App (ORCHESTRATOR_ALLOWED_BOTS). */
+  allowedBots: readonly string[];
+  /** Branches besides the default one a repository_dispatch may start from (ORCHESTRATOR_DISPATCH_REFS). */
+  dispatchRefs: readonly string[];
+}
+
+export type SenderVerdict = { allowed: true } | { allowed: false; reason: string; bot: boolean };
+
+/**
+ * Whether the sender of an event may command the App. Bots may not, unless the operator named
+ * them: a workflow's own token acts as `github-actions[bot]`, the task workflow's included, so
+ * an agent with a shell could otherwise start sessions. People need write access.
+ */
+export async function senderMayCommand(args: {
+  client: GitHubClient;
+  repo: RepoRef;
+  sender: { login: string; type?: string | undefined };
+  policy: Pick<CommandPolicy, "allowedBots">;
+}): Promise<SenderVerdict> {
+  const { login } = args.sender;
+  if (isBot(args.sender)) {
+    if (isAllowedBot(login, args.policy)) return { allowed: true };
+    return {
+      allowed: false,
+      bot: true,
+      reason:
+        `${login} is a bot, and bots may not command the orchestrator (workflow tokens act as ` +
+        `github-actions[bot], the agents' own included); allow a bot by name with ORCHESTRATOR_ALLOWED_BOTS`,
+    };
+  }
+  const permission = await repositoryPermission({ client: args.client, repo: args.repo, username: login });
+  if (permission.allowed) return { allowed: true };
+  return {
+    allowed: false,
+    bot: false,
+    reason:
+      `only people with write, maintain or admin permission on ${args.repo.owner}/${args.repo.repo} can run ` +
+      `orchestrator commands; the permission of ${login} is \`${permission.role}\``,
+  };
+}
+
+function isBot(sender: { login: string; type?: string | undefined }): boolean {
+  return sender.type === "Bot" || sender.login.endsWith("[bot]");
+}
+
+/** Whether the operator named this login in ORCHESTRATOR_ALLOWED_BOTS. */
+export function isAllowedBot(login: string, policy: Pick<CommandPolicy, "allowedBots">): boolean {
+  return policy.allowedBots.some((bot) => bot.toLowerCase() === login.toLowerCase());
+}

@@ -1,31 +1,33 @@
 import type { Context } from "probot";
+import { acceptRun, type RunExpectation } from "../../core/accept-run.js";
 import { parseRunName } from "../../core/dispatch-inputs.js";
-import type { GitHubClient } from "../github-client.js";
+import { httpStatus, type GitHubClient } from "../github-client.js";
 import type { AppService } from "../app-service.js";
-import { logWarnings, runKeyFromWorkflowRun, wakeSession, type WorkflowRunLike } from "../sessions/index.js";
+import { logWarnings, wakeSession, type WorkflowRunLike } from "../sessions/index.js";
 import { sessionInRepository } from "./same-repository.js";
 
 /**
  * A workflow run of a task was requested, started or finished: wake its session (the event is
- * only a hint; the session pass decides). The run's `display_title` (its run-name) names the
- * session, task and attempt, so runs of other workflows are dropped without any API call.
+ * only a hint; the session pass decides, with the same rule). Only runs believed to be task
+ * attempts wake anything (core/accept-run.ts): named like one, of this repository and not a
+ * fork, of the task workflow, started by workflow_dispatch. Others are dropped without an API
+ * call; those named like an attempt are logged, as someone made them look like one.
  */
 export async function handleWorkflowRun(
   context: Context<"workflow_run">,
   service: AppService,
 ): Promise<void> {
   const run = context.payload.workflow_run as WorkflowRunLike;
-  const key = runKeyFromWorkflowRun(run);
-  if (!key || !sessionInRepository(key.sessionId, context.repo())) return;
-  await wake({ context, service, sessionId: key.sessionId, run });
+  const sessionId = believedSession(context, service, run);
+  if (sessionId) await wake({ context, service, sessionId, run });
 }
 
 /**
  * A job of a task run finished: a second chance for a missed `workflow_run.completed`, which
- * normally follows within seconds. The task workflow names its one job like the run (session,
- * task, attempt), so such a job is matched and stands for its run without any API call. Jobs
- * named otherwise (a workflow changed by hand) are picked by the workflow's name, and their run
- * is read (one request) and handled like a workflow_run event.
+ * normally follows within seconds. A job does not say what its run is (the event, the workflow
+ * file, the repository it was built from), and anyone can name a job like a task attempt, so a
+ * job of interest — named like an attempt of a session here, or of the task workflow by name —
+ * is only a reason to read its run (one request); the run is then judged like a workflow_run event.
  */
 export async function handleWorkflowJob(
   context: Context<"workflow_job.completed">,
@@ -34,21 +36,47 @@ export async function handleWorkflowJob(
   const job = context.payload.workflow_job;
   const repo = context.repo();
   const named = parseRunName(job.name ?? "");
-  if (named) {
-    if (!sessionInRepository(named.sessionId, repo)) return;
-    await wake({ context, service, sessionId: named.sessionId, run: runOfJob(job) });
-    return;
-  }
-  if (job.workflow_name !== service.workflowName) return;
+  const ofInterest = named
+    ? sessionInRepository(named.sessionId, repo)
+    : job.workflow_name === service.workflowName;
+  if (!ofInterest) return;
   const client = context.octokit as GitHubClient;
-  const { data } = await client.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
-    ...repo,
-    run_id: job.run_id,
-  });
-  const run = data as WorkflowRunLike;
-  const key = runKeyFromWorkflowRun(run);
-  if (!key || !sessionInRepository(key.sessionId, repo)) return;
-  await wake({ context, service, sessionId: key.sessionId, run });
+  let run: WorkflowRunLike;
+  try {
+    const { data } = await client.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
+      ...repo,
+      run_id: job.run_id,
+    });
+    run = data as WorkflowRunLike;
+  } catch (error) {
+    // Deleted since: nothing to learn from it.
+    if (httpStatus(error) === 404) return;
+    throw error;
+  }
+  const sessionId = believedSession(context, service, run);
+  if (sessionId) await wake({ context, service, sessionId, run });
+}
+
+/** The session a run is believed to be an attempt of, or undefined (logged when it claims to be one). */
+function believedSession(
+  context: Context<"workflow_run" | "workflow_job.completed">,
+  service: AppService,
+  run: WorkflowRunLike,
+): string | undefined {
+  const repo = context.repo();
+  const expected: RunExpectation = {
+    repository: `${repo.owner}/${repo.repo}`,
+    workflowFile: service.config.workflowFile,
+  };
+  const verdict = acceptRun(run, expected);
+  if (verdict.accepted) return verdict.key.sessionId;
+  if (parseRunName(run.display_title ?? "")) {
+    context.log.warn(
+      { runId: Number(run.id), title: run.display_title, event: run.event, path: run.path },
+      `workflow run not believed as a task attempt: ${verdict.reason}`,
+    );
+  }
+  return undefined;
 }
 
 /** Wakes the session and logs what its pass could not do. */
@@ -67,27 +95,4 @@ async function wake(args: {
     runtime: service.runtime,
   });
   if (woken) logWarnings(context.log, woken.warnings);
-}
-
-type CompletedJob = Context<"workflow_job.completed">["payload"]["workflow_job"];
-
-/**
- * The run of the task workflow's only job, as far as the job tells: the run ends as its one job
- * does. Its web address is the job's without the `/job/<id>` part (unknown for older formats).
- */
-function runOfJob(job: CompletedJob): WorkflowRunLike {
-  const run: WorkflowRunLike = {
-    id: job.run_id,
-    display_title: job.name,
-    status: "completed",
-    conclusion: job.conclusion,
-    run_started_at: job.started_at,
-    created_at: job.created_at,
-  };
-  if (job.workflow_name) run.name = job.workflow_name;
-  if (job.completed_at) run.updated_at = job.completed_at;
-  if (job.run_attempt !== undefined) run.run_attempt = job.run_attempt;
-  const runUrl = /^(.*\/actions\/runs\/\d+)(?:\/|$)/.exec(job.html_url ?? "")?.[1];
-  if (runUrl) run.html_url = runUrl;
-  return run;
 }

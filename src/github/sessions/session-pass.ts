@@ -22,7 +22,7 @@ import {
 import type { SessionRuntime } from "./session-runtime.js";
 import { sessionLimits } from "./session-status.js";
 import { taskRunRequest } from "./task-run-request.js";
-import { runKeyFromWorkflowRun, type WorkflowRunLike } from "./workflow-run.js";
+import { acceptedRunKey, acceptedRuns, sessionRunExpectation, type WorkflowRunLike } from "./workflow-run.js";
 
 /**
  * One pass of the App over a session: the adapter between GitHub and the session machine. It
@@ -71,8 +71,10 @@ export class SessionPass {
   async observeRuns(runs: readonly WorkflowRunLike[]): Promise<void> {
     const { session, graph } = this.ctx;
     for (const run of latestPerRun(runs)) {
-      const key = runKeyFromWorkflowRun(run);
-      if (!key || key.sessionId !== session.sessionId) continue;
+      // Only runs that are the session's (core/accept-run.ts): a title alone proves nothing. Asked
+      // run by run: a run id recorded in this loop rules out other runs claiming that attempt.
+      const key = acceptedRunKey(run, this.runExpectation(), this.warnings);
+      if (!key) continue;
       const task = graph.byId.get(key.taskId);
       if (!task) continue;
       const runId = Number(run.id);
@@ -132,7 +134,9 @@ export class SessionPass {
   /** Running tasks whose run has not appeared long after dispatch fail, so the session can go on. */
   async failNeverStarted(seen: readonly WorkflowRunLike[]): Promise<void> {
     const limit = this.ctx.config.runNeverStartedAfterMs;
-    const seenNames = new Set(seen.map((run) => run.display_title ?? ""));
+    const seenNames = new Set(
+      acceptedRuns(seen, this.runExpectation(), []).map(({ run }) => run.display_title ?? ""),
+    );
     for (const id of this.ctx.graph.order) {
       const task = this.record.tasks[id];
       const facts = this.record.runs[id];
@@ -173,6 +177,11 @@ export class SessionPass {
       await this.apply({ type: "advance" });
       if (this.finished.length === failedBefore) return;
     }
+  }
+
+  private runExpectation() {
+    const { session } = this.ctx;
+    return sessionRunExpectation({ sessionId: session.sessionId, repo: session.repo, record: this.record });
   }
 
   /** Steps the machine and stores its state in the record; the actions are the caller's. */

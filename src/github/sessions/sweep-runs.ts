@@ -3,12 +3,14 @@ import type { TaskGraph } from "../../core/task-graph.js";
 import { describeApiError, httpStatus, type GitHubClient } from "../github-client.js";
 import { listDispatchRuns } from "./dispatch-task.js";
 import type { LoadedSession } from "./load-session.js";
-import type { WorkflowRunLike } from "./workflow-run.js";
+import { acceptedRuns, sessionRunExpectation, type WorkflowRunLike } from "./workflow-run.js";
 
 /**
  * For a sweep: the current state of the runs of running tasks, read from GitHub (their
  * `completed` events may have been missed). A run that was deleted is reported as completed
- * with the conclusion `deleted`: its attempt can never report otherwise.
+ * with the conclusion `deleted`: its attempt can never report otherwise. Runs listed for tasks
+ * whose run id is unknown are matched by the one rule for runs (core/accept-run.ts), never by
+ * their title alone.
  */
 export async function sweepRuns(args: {
   client: GitHubClient;
@@ -36,9 +38,17 @@ export async function sweepRuns(args: {
       found.push(data);
     } catch (error) {
       if (httpStatus(error) === 404) {
+        // The run the App recorded for this attempt, as the App knows it: of the task workflow,
+        // dispatched in the session's repository.
+        const repository = { full_name: `${session.repo.owner}/${session.repo.repo}` };
         found.push({
           id: runId,
           display_title: formatRunName({ sessionId: session.sessionId, taskId: id, attempt: task.attempts }),
+          event: "workflow_dispatch",
+          path: `.github/workflows/${record.workflowFile}`,
+          ...(/^[0-9]+$/.test(record.workflowFile) ? { workflow_id: Number(record.workflowFile) } : {}),
+          repository,
+          head_repository: repository,
           status: "completed",
           conclusion: "deleted",
         });
@@ -53,12 +63,10 @@ export async function sweepRuns(args: {
       workflowFile: record.workflowFile,
       dispatchRef: record.dispatchRef,
     });
-    const wanted = new Set(
-      unknown.map((id) =>
-        formatRunName({ sessionId: session.sessionId, taskId: id, attempt: record.tasks[id]?.attempts ?? 0 }),
-      ),
-    );
-    found.push(...runs.filter((run) => wanted.has(run.display_title ?? "")));
+    const expected = sessionRunExpectation({ sessionId: session.sessionId, repo: session.repo, record });
+    for (const { run, key } of acceptedRuns(runs, expected, args.warnings)) {
+      if (unknown.includes(key.taskId) && record.tasks[key.taskId]?.attempts === key.attempt) found.push(run);
+    }
   } catch (error) {
     args.warnings.push(`could not list the task workflow's runs: ${describeApiError(error)}`);
   }

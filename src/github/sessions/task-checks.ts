@@ -1,3 +1,4 @@
+import { inert, plainLine, safeUrl } from "../../core/inert-text.js";
 import { formatUsd } from "../../core/reconcile.js";
 import { formatDuration } from "../../core/render-status.js";
 import type { ResolvedTask, TaskGraph } from "../../core/task-graph.js";
@@ -16,7 +17,8 @@ import { taskRunRequest } from "./task-run-request.js";
  * attempt has an outcome (success, failure, timed_out, cancelled) or the task is skipped.
  * Running tasks show in the summary table with a link to their run instead of an in-progress
  * check run of their own: that saves one write per task (GitHub meters writes), and the
- * workflow run itself is live on the Actions tab.
+ * workflow run itself is live on the Actions tab. Reasons, names and addresses come from runs,
+ * agents and the tasks file: they are shown inert (core/inert-text.ts).
  */
 
 export const TASK_CHECK_PREFIX = "Orchestrator: ";
@@ -100,7 +102,7 @@ export async function projectTaskChecks(args: {
     if (entry.check?.attempt === desired.attempt && entry.check.conclusion === desired.conclusion) continue;
     const task = graph.byId.get(id) as ResolvedTask;
     try {
-      const detailsUrl = shown.runUrl ?? args.summaryUrl;
+      const detailsUrl = safeUrl(shown.runUrl) ?? safeUrl(args.summaryUrl);
       const { data } = await client.request("POST /repos/{owner}/{repo}/check-runs", {
         ...args.repo,
         name: taskCheckName(id),
@@ -154,8 +156,9 @@ function taskCheckTitle(entry: TaskView, conclusion: TaskCheckConclusion): strin
   if (entry.durationMs !== undefined && conclusion !== "skipped")
     parts.push(formatDuration(entry.durationMs));
   let title = parts.join(" · ");
+  // The title is shown as plain text, not Markdown: one clean line is enough.
   if (conclusion !== "success" && entry.reason) title += `: ${entry.reason}`;
-  return title.length > 200 ? `${title.slice(0, 199)}…` : title;
+  return plainLine(title, 200);
 }
 
 function taskCheckSummary(args: {
@@ -176,17 +179,20 @@ function taskCheckSummary(args: {
     baseBranch: record.baseBranch,
     tasksFile: record.inlineTasks ? undefined : record.file,
   });
-  const lines = [`**${task.name}** (\`${task.id}\`)`, ""];
-  if (entry.reason && entry.status !== "succeeded") lines.push(`**Reason:** ${entry.reason}`, "");
+  const heading = task.name === task.id ? `\`${task.id}\`` : `${inert(task.name, 200)} (\`${task.id}\`)`;
+  const lines = [heading, ""];
+  if (entry.reason && entry.status !== "succeeded")
+    lines.push(`**Reason:** ${inert(entry.reason, 2000)}`, "");
   if (entry.attempts > 0) lines.push(`- Attempt: ${entry.attempts} of ${1 + task.retries}`);
   const from =
     request.dependencyBranches.length > 1
       ? `merged from ${request.dependencyBranches.map((b) => `\`${b}\``).join(", ")}`
       : `from \`${request.dependencyBranches[0] ?? record.baseBranch}\``;
   lines.push(`- Branch: \`${task.branch}\` (${from}; pull request into \`${request.prBase}\`)`);
-  if (entry.prUrl && entry.prNumber !== undefined)
-    lines.push(`- Pull request: [#${entry.prNumber}](${entry.prUrl})`);
-  if (entry.runUrl) lines.push(`- Workflow run: ${entry.runUrl}`);
+  const prUrl = safeUrl(entry.prUrl);
+  if (prUrl && entry.prNumber !== undefined) lines.push(`- Pull request: [#${entry.prNumber}](${prUrl})`);
+  const runUrl = safeUrl(entry.runUrl);
+  if (runUrl) lines.push(`- Workflow run: ${runUrl}`);
   const numbers: string[] = [];
   if (entry.costUsd !== undefined) numbers.push(`cost $${formatUsd(entry.costUsd)}`);
   if (entry.turns !== undefined) numbers.push(`${entry.turns} turns`);
@@ -195,7 +201,7 @@ function taskCheckSummary(args: {
   if (task.dependencies.length > 0)
     lines.push(`- Depends on: ${task.dependencies.map((d) => `\`${d}\``).join(", ")}`);
   lines.push(
-    `- Session: ${args.summaryUrl ? `[${args.sessionId}](${args.summaryUrl})` : `\`${args.sessionId}\``}`,
+    `- Session: ${safeUrl(args.summaryUrl) ? `[${args.sessionId}](${args.summaryUrl})` : `\`${args.sessionId}\``}`,
   );
   return lines.join("\n");
 }

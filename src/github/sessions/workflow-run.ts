@@ -1,7 +1,11 @@
-import { parseRunName } from "../../core/dispatch-inputs.js";
+import { acceptRun, type RunExpectation, type RunKey, type RunOrigin } from "../../core/accept-run.js";
+import type { RepoRef } from "../github-client.js";
+import type { SessionRecord } from "./session-record.js";
+
+export type { RunKey } from "../../core/accept-run.js";
 
 /** The fields of a workflow run (webhook payload or REST answer) the App reads. */
-export interface WorkflowRunLike {
+export interface WorkflowRunLike extends RunOrigin {
   /** Octokit types ids as `number | bigint`; run ids fit in a double. */
   id: number | bigint;
   /** The evaluated `run-name`: carries session, task and attempt. */
@@ -16,13 +20,52 @@ export interface WorkflowRunLike {
   run_attempt?: number;
 }
 
-export interface RunKey {
+/** What runs of a session must be (core/accept-run.ts): its repository, its task workflow, the run ids it recorded. */
+export function sessionRunExpectation(args: {
   sessionId: string;
-  taskId: string;
-  attempt: number;
+  repo: RepoRef;
+  record: Pick<SessionRecord, "workflowFile" | "tasks" | "runs">;
+}): RunExpectation {
+  const { record } = args;
+  return {
+    repository: `${args.repo.owner}/${args.repo.repo}`,
+    workflowFile: record.workflowFile,
+    sessionId: args.sessionId,
+    knownRunId: (key) =>
+      record.tasks[key.taskId]?.attempts === key.attempt ? record.runs[key.taskId]?.runId : undefined,
+  };
 }
 
-/** Which session, task and attempt a run belongs to, from its run-name; null for other runs. */
-export function runKeyFromWorkflowRun(run: WorkflowRunLike): RunKey | null {
-  return parseRunName(run.display_title ?? "");
+/**
+ * The key of a run believed to be an attempt of the expected session, else null. A run named
+ * for that session but refused is reported: someone made a run look like one of ours.
+ */
+export function acceptedRunKey(
+  run: WorkflowRunLike,
+  expected: RunExpectation,
+  warnings: string[],
+): RunKey | null {
+  const verdict = acceptRun(run, expected);
+  if (verdict.accepted) return verdict.key;
+  if (expected.sessionId !== undefined && namesSession(run, expected.sessionId))
+    warnings.push(`not believed as a task attempt: ${verdict.reason}`);
+  return null;
+}
+
+/** `acceptedRunKey` over several runs: the accepted ones with their keys. */
+export function acceptedRuns<Run extends WorkflowRunLike>(
+  runs: readonly Run[],
+  expected: RunExpectation,
+  warnings: string[],
+): Array<{ run: Run; key: RunKey }> {
+  const accepted: Array<{ run: Run; key: RunKey }> = [];
+  for (const run of runs) {
+    const key = acceptedRunKey(run, expected, warnings);
+    if (key) accepted.push({ run, key });
+  }
+  return accepted;
+}
+
+function namesSession(run: WorkflowRunLike, sessionId: string): boolean {
+  return (run.display_title ?? "").includes(`[${sessionId}]`);
 }

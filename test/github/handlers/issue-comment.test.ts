@@ -145,6 +145,25 @@ describe("issue_comment commands", () => {
     expect(nock.pendingMocks()).toEqual([]);
   });
 
+  it("a bot the operator allowed by name is heard like a writer (no permission lookup)", async () => {
+    const { receive } = await createTestProbot({
+      commandPolicy: { allowedBots: ["renovate[bot]"], dispatchRefs: [] },
+    });
+    const scope = github();
+    installationToken(scope, INSTALLATION);
+    reaction(scope, "confused");
+    const replies: string[] = [];
+    reply(scope, replies);
+
+    await receive(
+      "issue_comment",
+      comment("/orchestrate deploy now", { login: "renovate[bot]", type: "Bot" }),
+    );
+
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(replies[0]).toContain('unknown command "deploy"');
+  });
+
   it("answers an unknown command with 😕, the problem and the help", async () => {
     const { receive } = await createTestProbot();
     const scope = github();

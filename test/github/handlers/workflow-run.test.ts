@@ -28,15 +28,24 @@ function runningSession() {
   });
 }
 
+/** A recorded `workflow_run.completed`, made a run of the task workflow the App dispatched. */
 function completedRun(title: string, conclusion = "failure"): Payload {
   const payload = forRepository(
     examplePayload("workflow_run", "completed", (p) => Boolean(p.workflow_run.display_title)),
     target,
   );
-  payload.workflow_run.id = 9001;
-  payload.workflow_run.display_title = title;
-  payload.workflow_run.status = "completed";
-  payload.workflow_run.conclusion = conclusion;
+  const run = payload.workflow_run;
+  run.id = 9001;
+  run.display_title = title;
+  run.status = "completed";
+  run.conclusion = conclusion;
+  run.event = "workflow_dispatch";
+  run.path = ".github/workflows/orchestrator-task.yml";
+  for (const repository of [run.repository, run.head_repository]) {
+    repository.full_name = FULL;
+    repository.name = "widgets";
+    repository.owner.login = "acme";
+  }
   return payload;
 }
 
@@ -89,7 +98,7 @@ describe("workflow_run and workflow_job events", () => {
     expect(session.patches.at(-1)).toMatchObject({ status: "completed", conclusion: "failure" });
   });
 
-  it("matches a job named like its run without reading the run: its failure annotation is the task's reason", async () => {
+  it("reads the run of a job named like an attempt (a job alone is not believed): its failure annotation is the task's reason", async () => {
     const { receive } = await createTestProbot();
     const scope = github();
     installationToken(scope, INSTALLATION);
@@ -105,8 +114,13 @@ describe("workflow_run and workflow_job events", () => {
     job.workflow_job.run_id = 9001;
     job.workflow_job.html_url = `https://github.com/${FULL}/actions/runs/9001/job/777`;
     const checks: Array<{ name: string; output?: { title?: string } }> = [];
-    // No GET of the run: the job stands for it. Then the failure's reason, as for a run event.
+    // The job's run is read and judged like a run event; then the failure's reason.
     scope
+      .get(`/repos/${FULL}/actions/runs/9001`)
+      .reply(200, {
+        ...completedRun(title).workflow_run,
+        html_url: `https://github.com/${FULL}/actions/runs/9001`,
+      })
       .get(`/repos/${FULL}/pulls`)
       .query(true)
       .reply(200, [])

@@ -96,7 +96,7 @@ describe("a whole session on the fake GitHub", () => {
     const summary = summaryCheck(h);
     expect(summary.conclusion).toBe("success");
     expect(summary.title).toBe("Succeeded: 5/5 succeeded");
-    expect(summary.summary).toContain("| `api` Build the API | [✅ succeeded](http");
+    expect(summary.summary).toContain("| `api` ` Build the API ` | [✅ succeeded](http");
     expect(summary.summary).toContain("cost $2.25");
     expect(summary.summary).toMatch(/\[#\d+\]\(http/);
     expect(summary.actions).toEqual([]);

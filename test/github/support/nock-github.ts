@@ -61,6 +61,8 @@ export function scriptStartSession(
     checkRunId?: number;
     issueNumber?: number;
     runId?: number;
+    /** The ref the commit is looked up by, as in the path (default `main`). */
+    commitRef?: string;
   },
 ): StartCapture {
   const sha = args.sha ?? "a".repeat(40);
@@ -82,7 +84,7 @@ export function scriptStartSession(
   scope
     .get(`/repos/${args.repo}`)
     .reply(200, { default_branch: "main", full_name: args.repo })
-    .get(`/repos/${args.repo}/commits/main`)
+    .get(`/repos/${args.repo}/commits/${args.commitRef ?? "main"}`)
     .reply(200, { sha })
     .get(`/repos/${args.repo}/contents/tasks%2Ftasks.json`)
     .query({ ref: sha })

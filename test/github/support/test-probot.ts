@@ -3,6 +3,7 @@
  * once), a real RSA key (Probot signs real JWTs), the orchestrator's handlers loaded.
  */
 import { generateKeyPairSync } from "node:crypto";
+import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { createOrchestratorApp } from "../../../src/github/app.js";
 import type { AppService } from "../../../src/github/app-service.js";
@@ -33,7 +34,14 @@ export const QuietOctokit = ProbotOctokit.defaults((options: Record<string, unkn
 })) as typeof ProbotOctokit;
 
 export async function createTestProbot(
-  options: { baseUrl?: string; config?: Partial<AppConfig>; workflowName?: string } = {},
+  options: {
+    baseUrl?: string;
+    config?: Partial<AppConfig>;
+    workflowName?: string;
+    commandPolicy?: AppService["commandPolicy"];
+    /** Receives the App's log lines (JSON), from `info` up. */
+    logLines?: string[];
+  } = {},
 ): Promise<{
   probot: Probot;
   service: AppService;
@@ -44,6 +52,10 @@ export async function createTestProbot(
     privateKey: testPrivateKey(),
     Octokit: QuietOctokit,
     logLevel: "fatal",
+    // Probot's own logger (pino), writing to the test when it asks for the lines.
+    ...(options.logLines === undefined
+      ? {}
+      : { log: pino({ level: "info" }, { write: (line: string) => void options.logLines?.push(line) }) }),
     ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
   });
   const service: AppService = {
@@ -57,6 +69,7 @@ export async function createTestProbot(
     log: probot.log,
     appId: APP_ID,
     workflowName: options.workflowName ?? "Orchestrator task",
+    commandPolicy: options.commandPolicy ?? { allowedBots: [], dispatchRefs: [] },
   };
   await probot.load(createOrchestratorApp(service));
   let delivery = 0;

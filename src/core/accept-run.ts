@@ -1,0 +1,88 @@
+import { parseRunName } from "./dispatch-inputs.js";
+import { parseSessionId } from "./session-id.js";
+
+/**
+ * Which workflow runs the App believes are attempts of its tasks. A run's title (its run-name)
+ * is chosen by whoever starts the run: a pull request from a fork titled
+ * `orchestrator api #1 [<session>]` gets a run with exactly that title, and an agent with a
+ * shell can dispatch the task workflow with inputs of its choosing. The title only says which
+ * attempt a run claims to be; it is believed only if the run is also
+ *
+ * - of the session's repository, built from it (`repository` and `head_repository`: not a fork);
+ * - of the task workflow (`path` is `.github/workflows/<workflowFile>`);
+ * - started by `workflow_dispatch` (what the App does; a pull request or push run is not);
+ * - the very run dispatched for that attempt, when the App knows its id (from the dispatch
+ *   answer, or the first accepted sighting).
+ *
+ * Every place that matches runs to attempts (webhooks, sweeps, a session pass) asks this.
+ */
+
+export interface RunKey {
+  sessionId: string;
+  taskId: string;
+  attempt: number;
+}
+
+/** The fields of a workflow run (webhook payload or REST answer) that say what it is and where it came from. */
+export interface RunOrigin {
+  id: number | bigint;
+  display_title?: string | null | undefined;
+  event?: string | null | undefined;
+  path?: string | null | undefined;
+  workflow_id?: number | null | undefined;
+  repository?: { full_name?: string | null | undefined } | null | undefined;
+  head_repository?: { full_name?: string | null | undefined } | null | undefined;
+}
+
+export interface RunExpectation {
+  /** The session's repository, "owner/repo". */
+  repository: string;
+  /** File name of the task workflow under `.github/workflows/` (or its numeric id). */
+  workflowFile: string;
+  /** Only runs of this session, when the caller knows which session it looks at. */
+  sessionId?: string | undefined;
+  /** The run id recorded for an attempt, if the App knows it. */
+  knownRunId?: ((key: RunKey) => number | undefined) | undefined;
+}
+
+export type RunAcceptance = { accepted: true; key: RunKey } | { accepted: false; reason: string };
+
+export const TASK_RUN_EVENT = "workflow_dispatch";
+
+export function acceptRun(run: RunOrigin, expected: RunExpectation): RunAcceptance {
+  const refuse = (reason: string): RunAcceptance => ({ accepted: false, reason: `run ${run.id}: ${reason}` });
+  const key = parseRunName(run.display_title ?? "");
+  if (!key) return refuse("not named like a task attempt");
+  if (expected.sessionId !== undefined && key.sessionId !== expected.sessionId)
+    return refuse(`named for another session (${key.sessionId})`);
+  const session = parseSessionId(key.sessionId);
+  if (!session || !sameName(`${session.owner}/${session.repo}`, expected.repository))
+    return refuse(`named for a session of another repository (${key.sessionId})`);
+  const repository = run.repository?.full_name;
+  if (!repository || !sameName(repository, expected.repository))
+    return refuse(`of repository ${repository ?? "(unknown)"}, not ${expected.repository}`);
+  const head = run.head_repository?.full_name;
+  if (!head || !sameName(head, expected.repository))
+    return refuse(`built from ${head ?? "an unknown repository"}, not ${expected.repository}`);
+  if (run.event !== TASK_RUN_EVENT)
+    return refuse(`started by "${run.event ?? "(unknown)"}", not by ${TASK_RUN_EVENT}`);
+  if (!isTaskWorkflow(run, expected.workflowFile))
+    return refuse(`of workflow ${run.path ?? run.workflow_id ?? "(unknown)"}, not the task workflow`);
+  const known = expected.knownRunId?.(key);
+  if (known !== undefined && known !== Number(run.id))
+    return refuse(`not the run dispatched for ${key.taskId} attempt ${key.attempt} (run ${known})`);
+  return { accepted: true, key };
+}
+
+/** Whether the run is of the task workflow: by path, or by id when the workflow is configured by its id. */
+function isTaskWorkflow(run: RunOrigin, workflowFile: string): boolean {
+  if (/^[0-9]+$/.test(workflowFile)) return run.workflow_id === Number(workflowFile);
+  // A `path` may carry the ref it was read at (`.github/workflows/x.yml@refs/heads/main`).
+  const path = (run.path ?? "").replace(/@.*$/, "");
+  return path === `.github/workflows/${workflowFile}`;
+}
+
+/** Owner and repository names compare without regard to case, as on GitHub. */
+function sameName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
