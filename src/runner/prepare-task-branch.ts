@@ -37,6 +37,8 @@ export interface PrepareTaskBranchOptions {
   strategy: BaseStrategy;
   /** Remote to fetch from and start on (`"origin"` in the Action); undefined: local branches. */
   remote?: string;
+  /** Environment for the git commands that talk to `remote`, and only them (the Action's credentials). */
+  remoteEnv?: Record<string, string>;
   /** Identity for merge commits, so they never depend on the machine's git config. */
   author: { name: string; email: string };
   /** The task being prepared, named in merge commit messages and failure messages. */
@@ -145,10 +147,12 @@ async function fetchSources(args: {
 }): Promise<string | null> {
   const { cwd, remote, branch, sources } = args;
   const wanted = [...sources, branch].map((name) => `refs/heads/${name}`);
+  const env = args.options.remoteEnv;
   const listed = await gitOrFail(
     ["ls-remote", "--heads", remote, ...wanted],
     cwd,
     "list the remote branches",
+    env,
   );
   const remoteTips = new Map<string, string>();
   for (const line of listed.split("\n")) {
@@ -163,7 +167,7 @@ async function fetchSources(args: {
   // client's fetch brings the new branches' history down to what it has, merge bases included
   // (the shallow-clone test shows it).
   const refspecs = sources.map((name) => `+refs/heads/${name}:refs/remotes/${remote}/${name}`);
-  await gitOrFail(["fetch", "--no-tags", "--quiet", remote, ...refspecs], cwd, "fetch the base");
+  await gitOrFail(["fetch", "--no-tags", "--quiet", remote, ...refspecs], cwd, "fetch the base", env);
   return remoteTips.get(`refs/heads/${branch}`) ?? null;
 }
 
@@ -291,9 +295,14 @@ async function mergeDependency(args: {
   }
 }
 
-async function gitOrFail(args: string[], cwd: string, doing: string): Promise<string> {
+async function gitOrFail(
+  args: string[],
+  cwd: string,
+  doing: string,
+  env?: Record<string, string>,
+): Promise<string> {
   try {
-    return (await git(args, { cwd })).stdout;
+    return (await git(args, { cwd, ...(env === undefined ? {} : { env }) })).stdout;
   } catch (error) {
     throw gitFailure(error, doing);
   }

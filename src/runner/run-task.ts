@@ -51,6 +51,11 @@ export type RunTaskOptions = RunTaskCommonOptions &
 
 interface RunTaskCommonOptions {
   cwd: string;
+  /**
+   * Environment for the git commands that talk to `remote` (listing, fetching, pushing), and only
+   * them: how the Action's credentials reach git without a config file or the agent seeing them.
+   */
+  remoteEnv?: Record<string, string> | undefined;
   /** Set when `cwd` is made as the branch is prepared (see `PrepareTaskBranchOptions`). */
   newCheckout?: PrepareTaskBranchOptions["newCheckout"];
   task: RunnableTask;
@@ -83,6 +88,12 @@ interface RunTaskCommonOptions {
   logFile?: string;
   /** Aborting stops the agent's process tree; the result is then a `cancelled` failure. */
   signal?: AbortSignal;
+  /**
+   * Runs once the agent has exited, before its work is committed and pushed (the Action puts back
+   * the git config the agent could have changed, before credentials are handed to git). A throw
+   * fails the task at the commit stage, and nothing is pushed.
+   */
+  afterAgent?: (() => Promise<void>) | undefined;
 }
 
 export type TaskRunStage = "prepare" | "agent" | "commit" | "push";
@@ -146,6 +157,11 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRunResult> {
   if (agent.failure) return finish(agent.failure);
   const agentFailure = await agentStage({ options, agent: agent.spec, result, log });
   if (agentFailure && options.onAgentFailure !== "keep_partial_work") return finish(agentFailure);
+  try {
+    await options.afterAgent?.();
+  } catch (error) {
+    return finish(agentFailure ?? stageFailure("commit", error));
+  }
 
   const kept = await commitAndPushStages({
     options,
@@ -179,6 +195,7 @@ async function prepareStage(args: {
       author: options.author,
       taskId: task.id,
       ...(options.remote === undefined ? {} : { remote: options.remote }),
+      ...(options.remoteEnv === undefined ? {} : { remoteEnv: options.remoteEnv }),
       ...(options.newCheckout === undefined ? {} : { newCheckout: options.newCheckout }),
     });
     result.baseSha = prepared.baseSha;
@@ -268,6 +285,7 @@ async function commitAndPushStages(args: {
       remote: options.remote,
       branch: task.branch,
       previousSha: args.previousSha,
+      ...(options.remoteEnv === undefined ? {} : { remoteEnv: options.remoteEnv }),
     });
     result.pushed = true;
     await log(`== pushed ${task.branch}`);
