@@ -1,6 +1,6 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { configEnv, git, gitValue, redactCredentials } from "../../src/runner/git.js";
+import { configEnv, git, gitValue } from "../../src/runner/git.js";
 import { ActionFailure } from "./action-failure.js";
 
 /**
@@ -18,10 +18,13 @@ import { ActionFailure } from "./action-failure.js";
  * - `guardGitConfig` puts back the config the agent found before anything is pushed (a proxy,
  *   `sslVerify=false`, a new remote URL...).
  */
-export function remoteGitEnv(args: { remoteUrl: string; token: string }): Record<string, string> {
+export function remoteGitEnv(args: { remoteUrl: string; token: string }): Record<string, string> | undefined {
+  // A remote that is not http(s) (a path, ssh with the runner's own key) takes no token.
+  const server = serverOf(args.remoteUrl);
+  if (server === null) return undefined;
   const basic = Buffer.from(`x-access-token:${args.token}`, "utf8").toString("base64");
   return configEnv([
-    [`http.${serverOf(args.remoteUrl)}.extraheader`, `AUTHORIZATION: basic ${basic}`],
+    [`http.${server}.extraheader`, `AUTHORIZATION: basic ${basic}`],
     ["core.hooksPath", "/dev/null"],
     ["credential.helper", ""],
   ]);
@@ -41,23 +44,15 @@ export async function remoteUrl(cwd: string, remote: string): Promise<string> {
   }
 }
 
-/** `scheme://host[:port]/` of an http(s) URL: the scope of the credential. */
-function serverOf(url: string): string {
+/** `scheme://host[:port]/` of an http(s) URL, the scope of the credential; null for any other remote. */
+function serverOf(url: string): string | null {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ActionFailure(
-      "bad_input",
-      `The checkout's remote ${redactCredentials(url)} is not an http(s) URL, so the job's token cannot be used with it.`,
-    );
+    return null;
   }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
-    throw new ActionFailure(
-      "bad_input",
-      `The checkout's remote ${redactCredentials(url)} is not an http(s) URL, so the job's token cannot be used with it.`,
-    );
-  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return null;
   return `${parsed.protocol}//${parsed.host}/`;
 }
 
