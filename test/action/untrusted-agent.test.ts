@@ -232,11 +232,11 @@ describe("an untrusted agent in the Action", () => {
       inputs: inputs("commands", "COMMANDS in the log.", { allowed_tools: "Bash" }),
       env: fixture.modelEnv(),
     });
-    expect(result.exitCode).toBe(0);
     // The forged lines are in the job log, but the runner reads none of them as a command.
+    expect(result.errors).toEqual([]);
+    expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain("::error::forged");
     expect(result.stdout).toMatch(/^::stop-commands::[0-9a-f]{32}$/m);
-    expect(result.errors).toEqual([]);
     expect(workflowCommands(result.stdout).filter((line) => /forged|set-env|add-mask/.test(line))).toEqual([]);
   });
 });
