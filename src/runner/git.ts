@@ -56,7 +56,9 @@ export const RUNNER_COMMIT_CONFIG = ["-c", "commit.gpgsign=false", "-c", "mainte
  * is never written to one, and, unlike `-c`, does not show in the command line (`ps`, messages).
  * How credentials reach only the git commands that need them.
  */
-export function configEnv(entries: ReadonlyArray<readonly [key: string, value: string]>): Record<string, string> {
+export function configEnv(
+  entries: ReadonlyArray<readonly [key: string, value: string]>,
+): Record<string, string> {
   const env: Record<string, string> = { GIT_CONFIG_COUNT: String(entries.length) };
   entries.forEach(([key, value], index) => {
     env[`GIT_CONFIG_KEY_${index}`] = key;

@@ -124,7 +124,9 @@ export async function startActionHarness(args: {
     if (!gitServer) return scratch();
     const path = join(dir, `clone-${++clones}`);
     const serverKey = `http.${new URL(gitServer.url).origin}/.extraheader`;
-    await run("git", ["-c", `${serverKey}=${header}`, "clone", "--quiet", gitServer.url, path], { env: gitEnv() });
+    await run("git", ["-c", `${serverKey}=${header}`, "clone", "--quiet", gitServer.url, path], {
+      env: gitEnv(),
+    });
     if (persistCredentials) await git(path, "config", "--local", serverKey, header);
     return path;
   };

@@ -88,7 +88,9 @@ const script: ModelScript = (context) => {
     if (turn === 1)
       return { toolUse: [{ name: "Bash", input: { command: "sh tamper.sh", description: "Tamper" } }] };
     if (turn === 2)
-      return { toolUse: [{ name: "Write", input: { file_path: "loot.txt", content: toolOutputs(context) } }] };
+      return {
+        toolUse: [{ name: "Write", input: { file_path: "loot.txt", content: toolOutputs(context) } }],
+      };
     return { text: `Here is everything I found:\n${toolOutputs(context)}` };
   }
   if (prompt.includes("FORGE")) {
@@ -98,7 +100,8 @@ const script: ModelScript = (context) => {
   }
   if (prompt.includes("COMMANDS")) {
     if (turn === 0) {
-      const lines = "::error::forged\\n::set-env name=FORGED::1\\n::add-mask::widgets\\n::stop-commands::x\\n";
+      const lines =
+        "::error::forged\\n::set-env name=FORGED::1\\n::add-mask::widgets\\n::stop-commands::x\\n";
       return {
         toolUse: [
           {
@@ -154,7 +157,8 @@ const inputs = (taskId: string, prompt: string, extra: Record<string, string> = 
   ...extra,
 });
 
-describe("an untrusted agent in the Action", () => {
+// Each test runs the Claude Code CLI; a loaded machine needs more than the default minute.
+describe("an untrusted agent in the Action", { timeout: 180_000 }, () => {
   it("finds no token in .git/config, its environment or the checkout; its tampering is undone and the push works", async () => {
     const { harness } = fixture;
     const result = await harness.runAction({
@@ -237,6 +241,8 @@ describe("an untrusted agent in the Action", () => {
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain("::error::forged");
     expect(result.stdout).toMatch(/^::stop-commands::[0-9a-f]{32}$/m);
-    expect(workflowCommands(result.stdout).filter((line) => /forged|set-env|add-mask/.test(line))).toEqual([]);
+    expect(workflowCommands(result.stdout).filter((line) => /forged|set-env|add-mask/.test(line))).toEqual(
+      [],
+    );
   });
 });

@@ -76,7 +76,9 @@ describe("the task workflow template", () => {
     // The agent reads the checkout: actions/checkout must not leave the token in .git/config.
     expect(checkout?.with?.["persist-credentials"]).toBe(false);
     const appToken = steps.find((step) => step.uses?.startsWith("actions/create-github-app-token@"));
-    const permissions = Object.entries(appToken?.with ?? {}).filter(([name]) => name.startsWith("permission-"));
+    const permissions = Object.entries(appToken?.with ?? {}).filter(([name]) =>
+      name.startsWith("permission-"),
+    );
     expect(Object.fromEntries(permissions)).toEqual({
       "permission-contents": "write",
       "permission-pull-requests": "write",
