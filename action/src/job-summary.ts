@@ -1,5 +1,6 @@
-import type { TaskResult } from "../../src/core/task-result-block.js";
+import { inertComments, type TaskResult } from "../../src/core/task-result-block.js";
 import { formatCost, formatDuration } from "../../src/core/format.js";
+import { codeSpan } from "./inert-markdown.js";
 
 export interface JobSummaryContent {
   taskId: string;
@@ -15,14 +16,18 @@ export interface JobSummaryContent {
 
 const MAX_FILES = 200;
 
-/** The run's page on GitHub (Markdown for `$GITHUB_STEP_SUMMARY`). */
+/**
+ * The run's page on GitHub (Markdown for `$GITHUB_STEP_SUMMARY`). Text the agent could shape (a
+ * failure message quoting it, file names, tool names) is made inert, as in the PR body.
+ */
 export function renderJobSummary(content: JobSummaryContent): string {
   const { result } = content;
   const ok = result?.conclusion === "success";
-  const title = content.taskName && content.taskName !== content.taskId ? ` — ${content.taskName}` : "";
+  const title =
+    content.taskName && content.taskName !== content.taskId ? ` — ${inertComments(content.taskName)}` : "";
   const lines = [`## ${ok ? "✅" : "❌"} Task \`${content.taskId}\`${title}`, ""];
   const message = result?.message ?? content.failureMessage;
-  if (!ok && message) lines.push(`**Failed:** ${message}`, "");
+  if (!ok && message) lines.push(`**Failed:** ${inertComments(message)}`, "");
   if (result) {
     const pr = content.pullRequest
       ? `[#${content.pullRequest.number}](${content.pullRequest.url})${content.pullRequest.created ? " (opened)" : " (updated)"}`
@@ -39,13 +44,13 @@ export function renderJobSummary(content: JobSummaryContent): string {
   if (content.deniedTools && content.deniedTools.length > 0) {
     lines.push(
       "",
-      `Claude was refused these tools: ${content.deniedTools.map((tool) => `\`${tool}\``).join(", ")}. ` +
+      `Claude was refused these tools: ${content.deniedTools.map(codeSpan).join(", ")}. ` +
         "Add them to the task's `allowed_tools` if it needs them.",
     );
   }
   if (content.changedFiles.length > 0) {
     lines.push("", "<details><summary>Files changed</summary>", "");
-    for (const file of content.changedFiles.slice(0, MAX_FILES)) lines.push(`- \`${file}\``);
+    for (const file of content.changedFiles.slice(0, MAX_FILES)) lines.push(`- ${codeSpan(file)}`);
     if (content.changedFiles.length > MAX_FILES)
       lines.push(`- … and ${content.changedFiles.length - MAX_FILES} more`);
     lines.push("", "</details>");

@@ -10,6 +10,7 @@ import { runTask, type TaskRunResult } from "../../src/runner/run-task.js";
 import { ActionFailure } from "./action-failure.js";
 import { DEFAULT_TIMEOUT_MINUTES, agentDeadline } from "./agent-environment.js";
 import { claudeSetup } from "./claude-setup.js";
+import { remoteAccess, type RemoteAccess } from "./git-credentials.js";
 import type { GitHubClient, Repository } from "./github-client.js";
 import type { NpmInstaller } from "./install-claude.js";
 import {
@@ -34,6 +35,12 @@ export interface MainOptions {
   workspace: string;
   repository: Repository;
   github: GitHubClient;
+  /**
+   * The job's token for git (fetching and pushing over http): given to the Action's own git
+   * commands only, never written to the checkout or shown to the agent (see `remoteAccess`).
+   * Undefined: git uses the remote as it is (a local remote in tests).
+   */
+  gitToken?: string | undefined;
   graphqlUrl: string;
   author: { name: string; email: string };
   claudeCodeVersion: string;
@@ -70,9 +77,16 @@ export async function main(options: MainOptions): Promise<ActionOutcome> {
   // 1. What to run.
   let request: TaskRunRequest | undefined;
   let task: TaskToRun;
+  let remote: RemoteAccess;
   try {
     request = decodeInputs(options.inputs);
-    task = await readTask({ cwd: options.workspace, request, remote: REMOTE });
+    remote = await remoteAccess({
+      cwd: options.workspace,
+      remote: REMOTE,
+      token: options.gitToken,
+      log: options.log.warning,
+    });
+    task = await readTask({ cwd: options.workspace, request, remote: REMOTE, remoteEnv: remote.env });
   } catch (error) {
     return outcome({ options, ...(request ? { request } : {}), failure: toFailure(error) });
   }
@@ -108,6 +122,8 @@ export async function main(options: MainOptions): Promise<ActionOutcome> {
     agent: claudeSetup({ ...options, log: options.log.info }),
     author: options.author,
     remote: REMOTE,
+    remoteEnv: remote.env,
+    afterAgent: () => remote.afterAgent(),
     push: true,
     onAgentFailure: "keep_partial_work",
     deadline: agentDeadline({ timeoutMinutes: request.timeoutMinutes, startedAt: options.startedAt }),

@@ -1,5 +1,6 @@
-import { upsertResultBlock, type TaskResult } from "../../src/core/task-result-block.js";
+import { inertComments, upsertResultBlock, type TaskResult } from "../../src/core/task-result-block.js";
 import { formatCost, formatDuration } from "../../src/core/format.js";
+import { codeSpan } from "./inert-markdown.js";
 
 /** What the PR body says about one run of a task; everything but `result` is for people. */
 export interface PullRequestBodyContent {
@@ -20,8 +21,11 @@ const SUMMARY_CHARS = 6_000;
 const MAX_FILES = 100;
 
 /**
- * The PR body: our section between two hidden markers, then the result block. On an update only
- * that section and the block are replaced, so text a reviewer added around them stays.
+ * The PR body: our section between two hidden markers, then the result block, last (where the App
+ * reads it). On an update only that section and the block are replaced, so text a reviewer added
+ * around them stays. Every text in the section that is not ours (the agent's summary, file names,
+ * a failure message quoting the agent, the prompt) is made inert: it cannot open an HTML comment,
+ * so it can neither forge a result block nor one of the section's markers.
  */
 export function renderPullRequestBody(args: { existing?: string; content: PullRequestBodyContent }): string {
   const section = `${START}\n${renderSection(args.content)}\n${END}`;
@@ -49,11 +53,11 @@ function renderSection(content: PullRequestBodyContent): string {
   if (result.conclusion === "failure") {
     lines.push(
       "",
-      `> [!WARNING]\n> This attempt failed: ${oneLine(result.message ?? "see the workflow run")}\n> ` +
+      `> [!WARNING]\n> This attempt failed: ${inertComments(oneLine(result.message ?? "see the workflow run"))}\n> ` +
         "The branch holds the work it got through; retry the task to rebuild it from its base.",
     );
   }
-  lines.push("", "**Prompt**", "", fenced(truncate(task.prompt, PROMPT_CHARS)));
+  lines.push("", "**Prompt**", "", fenced(inertComments(truncate(task.prompt, PROMPT_CHARS))));
   if (content.dependencies.length > 0) {
     const parts = content.dependencies.map((dep) =>
       dep.number === undefined ? `\`${dep.branch}\`` : `#${dep.number} (\`${dep.branch}\`)`,
@@ -69,7 +73,7 @@ function renderSection(content: PullRequestBodyContent): string {
       `${result.turns ?? "—"} | ${formatDuration(result.duration_ms)} | ${content.changedFiles.length} | ${run} |`,
   );
   if (content.changedFiles.length > 0) {
-    const shown = content.changedFiles.slice(0, MAX_FILES).map((file) => `- \`${file}\``);
+    const shown = content.changedFiles.slice(0, MAX_FILES).map((file) => `- ${codeSpan(file)}`);
     if (content.changedFiles.length > MAX_FILES)
       shown.push(`- … and ${content.changedFiles.length - MAX_FILES} more`);
     lines.push("", `<details><summary>Files changed</summary>`, "", ...shown, "", "</details>");
@@ -79,7 +83,7 @@ function renderSection(content: PullRequestBodyContent): string {
       "",
       "<details><summary>The agent's summary</summary>",
       "",
-      truncate(content.agentSummary, SUMMARY_CHARS),
+      inertComments(truncate(content.agentSummary, SUMMARY_CHARS)),
       "",
       "</details>",
     );

@@ -23,6 +23,8 @@ export async function readTask(args: {
   cwd: string;
   request: TaskRunRequest;
   remote: string;
+  /** For the fetch of `tasks_ref`, and only it (see `remoteAccess`). */
+  remoteEnv?: Record<string, string> | undefined;
 }): Promise<TaskToRun> {
   const { request } = args;
   if (request.prompt !== undefined) {
@@ -63,11 +65,21 @@ export async function readTask(args: {
  * `git show <ref>:<file>`. The commit may not be in the checkout (a session started with --ref on
  * another branch), so it is fetched by sha when missing; GitHub serves reachable commits by sha.
  */
-async function showFile(args: { cwd: string; remote: string; ref: string; file: string }): Promise<string> {
+async function showFile(args: {
+  cwd: string;
+  remote: string;
+  remoteEnv?: Record<string, string> | undefined;
+  ref: string;
+  file: string;
+}): Promise<string> {
   const { cwd, remote, ref, file } = args;
   const present = await git(["cat-file", "-e", `${ref}^{commit}`], { cwd, okExitCodes: [1, 128] });
   if (present.exitCode !== 0) {
-    const fetched = await git(["fetch", "--no-tags", "--quiet", remote, ref], { cwd, okExitCodes: [1, 128] });
+    const fetched = await git(["fetch", "--no-tags", "--quiet", remote, ref], {
+      cwd,
+      okExitCodes: [1, 128],
+      ...(args.remoteEnv === undefined ? {} : { env: args.remoteEnv }),
+    });
     if (fetched.exitCode !== 0) {
       throw new ActionFailure(
         "bad_input",

@@ -1,8 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { open } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import * as core from "@actions/core";
 import { DISPATCH_INPUT_NAMES, type DispatchInputs } from "../../src/core/dispatch-inputs.js";
+import { inertComments } from "../../src/core/task-result-block.js";
+import { agentEnvironment } from "./agent-environment.js";
 import { createGitHubClient, parseRepository } from "./github-client.js";
 import { renderJobSummary } from "./job-summary.js";
 import { main, type ActionOutcome } from "./main.js";
@@ -18,20 +21,23 @@ export async function run(): Promise<void> {
     const serverUrl = env.GITHUB_SERVER_URL ?? "https://github.com";
     const repository = parseRepository(env.GITHUB_REPOSITORY);
     const runId = env.GITHUB_RUN_ID ? Number(env.GITHUB_RUN_ID) : undefined;
+    const token = core.getInput("github-token", { required: true });
+    const inputs = readDispatchInputs();
+    const author = {
+      name: core.getInput("author-name") || "github-actions[bot]",
+      email: core.getInput("author-email") || "41898282+github-actions[bot]@users.noreply.github.com",
+    };
+    const claudeCodeVersion = core.getInput("claude-code-version") || DEFAULT_CLAUDE_CODE_VERSION;
+    hideCredentialsFromChildren(env);
     const outcome = await main({
-      inputs: readDispatchInputs(),
+      inputs,
       workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
       repository,
-      github: createGitHubClient({
-        token: core.getInput("github-token", { required: true }),
-        baseUrl: apiUrl,
-      }),
+      github: createGitHubClient({ token, baseUrl: apiUrl }),
+      gitToken: token,
       graphqlUrl: env.GITHUB_GRAPHQL_URL ?? `${apiUrl}/graphql`,
-      author: {
-        name: core.getInput("author-name") || "github-actions[bot]",
-        email: core.getInput("author-email") || "41898282+github-actions[bot]@users.noreply.github.com",
-      },
-      claudeCodeVersion: core.getInput("claude-code-version") || DEFAULT_CLAUDE_CODE_VERSION,
+      author,
+      claudeCodeVersion,
       toolCacheDir: env.RUNNER_TOOL_CACHE || join(homedir(), ".cache"),
       tempDir: env.RUNNER_TEMP || tmpdir(),
       env,
@@ -42,12 +48,21 @@ export async function run(): Promise<void> {
       startedAt: Date.now() - process.uptime() * 1000,
       log: { info: (message) => core.info(message), warning: (message) => core.warning(message) },
     });
-    await report(outcome);
+    await report(outcome, inputs.task_id ?? "");
   } catch (error) {
     core.setFailed(
       `The orchestrator action failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+}
+
+/**
+ * Once the inputs are read, the token lives in this process's memory only: every child (git, npm,
+ * Claude Code and what the agent runs) inherits `process.env`, and a git hook or a tool the agent
+ * left behind would read it there. Git gets it back per command (`remoteAccess`).
+ */
+function hideCredentialsFromChildren(env: NodeJS.ProcessEnv): void {
+  for (const name of Object.keys(agentEnvironment(env))) delete env[name];
 }
 
 function readDispatchInputs(): DispatchInputs {
@@ -56,7 +71,7 @@ function readDispatchInputs(): DispatchInputs {
   return inputs;
 }
 
-async function report(outcome: ActionOutcome): Promise<void> {
+async function report(outcome: ActionOutcome, taskIdInput: string): Promise<void> {
   const { result, run } = outcome;
   if (outcome.taskLog) await printLogTail(outcome.taskLog);
   core.setOutput("conclusion", outcome.conclusion);
@@ -67,7 +82,7 @@ async function report(outcome: ActionOutcome): Promise<void> {
   core.setOutput("turns", run?.turns ?? "");
   core.setOutput("duration-ms", run?.agentDurationMs ?? "");
 
-  const taskId = outcome.request?.taskId ?? core.getInput("task_id");
+  const taskId = outcome.request?.taskId ?? taskIdInput;
   const summary = renderJobSummary({
     taskId: taskId || "(unknown)",
     ...(outcome.task ? { taskName: outcome.task.name } : {}),
@@ -80,9 +95,22 @@ async function report(outcome: ActionOutcome): Promise<void> {
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(summary).write();
 
   if (outcome.pullRequest) core.info(`Pull request: ${outcome.pullRequest.url}`);
-  // The failure message becomes the job's error annotation, which the App reads as the reason.
-  if (outcome.failure)
-    core.setFailed(taskId ? `Task ${taskId}: ${outcome.failure.message}` : outcome.failure.message);
+  // The failure message becomes the job's error annotation, which the App reads as the reason; it
+  // may quote the agent, so it is made inert like the PR body (core escapes it as a command).
+  if (outcome.failure) {
+    const message = inertComments(outcome.failure.message);
+    core.setFailed(taskId ? `Task ${taskId}: ${message}` : message);
+  }
+}
+
+/**
+ * Text the agent wrote, framed so the runner reads none of its lines as a workflow command
+ * (`::error::`, `::add-mask::`, `::set-output`, `::stop-commands::`…): between
+ * `::stop-commands::<token>` and `::<token>::`, with a token made after the agent ended, so it
+ * cannot know it and end the frame early.
+ */
+export function withoutWorkflowCommands(text: string, token = randomBytes(16).toString("hex")): string[] {
+  return [`::stop-commands::${token}`, text, `::${token}::`];
 }
 
 /**
@@ -102,7 +130,7 @@ async function printLogTail(path: string): Promise<void> {
     const buffer = Buffer.alloc(length);
     await handle.read(buffer, 0, length, size - length);
     core.startGroup(`Task log${size > length ? ` (last ${LOG_TAIL_BYTES / 1024} KB)` : ""}`);
-    core.info(buffer.toString("utf8"));
+    for (const line of withoutWorkflowCommands(buffer.toString("utf8"))) core.info(line);
     core.endGroup();
   } finally {
     await handle.close();

@@ -26,38 +26,63 @@ export type TaskResult = z.infer<typeof taskResultSchema>;
 const OPEN = "<!-- orchestrator:result ";
 const CLOSE = " -->";
 
+/**
+ * Where the App looks, and the only place: the block must be the last thing in the body (nothing
+ * but whitespace after it). The Action writes it there after everything else, and all text it
+ * shows from the agent is made inert first (`inertComments`), so a block the agent forged in its
+ * final message, a file name or a tool name is never the one read.
+ */
 export function renderResultBlock(result: TaskResult): string {
   // "--" cannot appear inside an HTML comment; JSON escapes keep the payload intact.
   const json = JSON.stringify(result).replace(/--/g, "\\u002d\\u002d");
   return `${OPEN}${json}${CLOSE}`;
 }
 
-/** The last valid result block in a text, or null. */
+/** The result block that ends the text, or null (none there, or not a valid block). */
 export function parseResultBlock(text: string | null | undefined): TaskResult | null {
   if (!text) return null;
-  let found: TaskResult | null = null;
-  let from = 0;
-  for (;;) {
-    const start = text.indexOf(OPEN, from);
-    if (start < 0) return found;
-    const end = text.indexOf(CLOSE, start + OPEN.length);
-    if (end < 0) return found;
-    try {
-      const parsed = taskResultSchema.safeParse(JSON.parse(text.slice(start + OPEN.length, end)));
-      if (parsed.success) found = parsed.data;
-    } catch {
-      // A hand-edited or truncated block is ignored; the App then reports the run's own conclusion.
-    }
-    from = end + CLOSE.length;
+  const trimmed = text.trimEnd();
+  if (!trimmed.endsWith(CLOSE)) return null;
+  const start = trimmed.lastIndexOf(OPEN);
+  if (start < 0) return null;
+  const payload = trimmed.slice(start + OPEN.length, trimmed.length - CLOSE.length);
+  try {
+    const parsed = taskResultSchema.safeParse(JSON.parse(payload));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    // A hand-edited or truncated block is ignored; the App then reports the run's own conclusion.
+    return null;
   }
 }
 
-/** Replaces the result block in a PR body (or appends one), leaving the rest as the user edited it. */
+/**
+ * Puts the result block at the end of a PR body: every earlier block (a previous attempt's, or a
+ * broken one) is removed, the rest stays as the user edited it.
+ */
 export function upsertResultBlock(body: string, result: TaskResult): string {
-  const block = renderResultBlock(result);
-  const start = body.indexOf(OPEN);
-  if (start < 0) return body.trimEnd() + (body.trim() ? "\n\n" : "") + block + "\n";
-  const end = body.indexOf(CLOSE, start);
-  if (end < 0) return body.slice(0, start) + block + "\n";
-  return body.slice(0, start) + block + body.slice(end + CLOSE.length);
+  const rest = withoutResultBlocks(body).trimEnd();
+  return rest + (rest ? "\n\n" : "") + renderResultBlock(result) + "\n";
+}
+
+function withoutResultBlocks(body: string): string {
+  let text = body;
+  for (let start = text.indexOf(OPEN); start >= 0; start = text.indexOf(OPEN, start)) {
+    const end = text.indexOf(CLOSE, start + OPEN.length);
+    // Unterminated: a truncated block, cut off with everything after it.
+    text = end < 0 ? text.slice(0, start) : text.slice(0, start) + text.slice(end + CLOSE.length);
+  }
+  return text;
+}
+
+/**
+ * Text from the agent (its final message, file names, tool names, failure messages quoting it),
+ * made inert for Markdown that is also read by machines: no HTML comment can open or close in it,
+ * so it cannot forge a result block, hide the rest of a body, or end one of our hidden markers.
+ * The entities render as the same characters on GitHub.
+ */
+export function inertComments(text: string): string {
+  return text
+    .replace(/<!--/g, "&lt;!--")
+    .replace(/--!?>/g, (match) => match.replace(">", "&gt;"))
+    .replace(/orchestrator:result/gi, "orchestrator&#58;result");
 }

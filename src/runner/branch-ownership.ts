@@ -106,6 +106,8 @@ export async function guardExistingBranch(args: {
   branch: string;
   /** Set in the Action: the remote branch is checked (and its old tip kept there). */
   remote?: string | undefined;
+  /** Environment for the git commands that talk to `remote` (the Action's credentials). */
+  remoteEnv?: Record<string, string> | undefined;
   taskId?: string | undefined;
   knownAttemptCommits?: readonly string[] | undefined;
   resetExisting?: boolean | undefined;
@@ -158,7 +160,7 @@ export async function guardExistingBranch(args: {
   const replaced: ReplacedTip[] = [];
   for (const { tip, foreign } of found) {
     const ref = tip.remote
-      ? await keepRemoteTip({ cwd, remote: tip.remote, branch, sha: tip.sha })
+      ? await keepRemoteTip({ cwd, remote: tip.remote, branch, sha: tip.sha, env: args.remoteEnv })
       : await keepLocalTip({ cwd, branch, sha: tip.sha });
     replaced.push({ sha: tip.sha, ref, where: tip.where, foreignCommits: foreign.total });
   }
@@ -186,9 +188,13 @@ export async function keepRemoteTip(args: {
   remote: string;
   branch: string;
   sha: string;
+  env?: Record<string, string> | undefined;
 }): Promise<string> {
   const ref = replacedRef(args.branch, args.sha);
-  await git(["push", "--quiet", "--no-verify", args.remote, `${args.sha}:${ref}`], { cwd: args.cwd });
+  await git(["push", "--quiet", "--no-verify", args.remote, `${args.sha}:${ref}`], {
+    cwd: args.cwd,
+    ...(args.env === undefined ? {} : { env: args.env }),
+  });
   return ref;
 }
 

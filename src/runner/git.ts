@@ -50,6 +50,23 @@ const FIXED_ENV = { LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" } as const;
  */
 export const RUNNER_COMMIT_CONFIG = ["-c", "commit.gpgsign=false", "-c", "maintenance.auto=false"] as const;
 
+/**
+ * Git configuration carried by the environment (`GIT_CONFIG_COUNT`, `GIT_CONFIG_KEY_<n>`,
+ * `GIT_CONFIG_VALUE_<n>`), for the one git process it is given to: it outranks every config file,
+ * is never written to one, and, unlike `-c`, does not show in the command line (`ps`, messages).
+ * How credentials reach only the git commands that need them.
+ */
+export function configEnv(
+  entries: ReadonlyArray<readonly [key: string, value: string]>,
+): Record<string, string> {
+  const env: Record<string, string> = { GIT_CONFIG_COUNT: String(entries.length) };
+  entries.forEach(([key, value], index) => {
+    env[`GIT_CONFIG_KEY_${index}`] = key;
+    env[`GIT_CONFIG_VALUE_${index}`] = value;
+  });
+  return env;
+}
+
 /** Runs `git <args>` in `cwd` with an argument array (never a shell string). */
 export function git(args: readonly string[], options: GitOptions): Promise<GitResult> {
   return new Promise((resolve, reject) => {

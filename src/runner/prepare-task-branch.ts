@@ -38,6 +38,8 @@ export interface PrepareTaskBranchOptions {
   strategy: BaseStrategy;
   /** Remote to fetch from and start on (`"origin"` in the Action); undefined: local branches. */
   remote?: string;
+  /** Environment for the git commands that talk to `remote`, and only them (the Action's credentials). */
+  remoteEnv?: Record<string, string>;
   /** Identity for merge commits, so they never depend on the machine's git config. */
   author: { name: string; email: string };
   /**
@@ -136,6 +138,7 @@ async function prepare(options: PrepareTaskBranchOptions): Promise<PreparedTaskB
     cwd: lookupDir,
     branch,
     remote,
+    remoteEnv: options.remoteEnv,
     taskId: options.taskId,
     knownAttemptCommits: options.knownAttemptCommits,
     resetExisting: options.resetExisting,
@@ -146,7 +149,9 @@ async function prepare(options: PrepareTaskBranchOptions): Promise<PreparedTaskB
     localTip: remote
       ? ((await resolveCommits([`refs/heads/${branch}`], { cwd: lookupDir }))[0] ?? null)
       : previousSha,
-    ...(remote ? { deepen: () => unshallowSources({ cwd: lookupDir, remote, sources }) } : {}),
+    ...(remote
+      ? { deepen: () => unshallowSources({ cwd: lookupDir, remote, sources, env: options.remoteEnv }) }
+      : {}),
   });
 
   await allSettledOrThrow([
@@ -191,10 +196,12 @@ async function fetchSources(args: {
 }): Promise<string | null> {
   const { cwd, remote, branch, sources } = args;
   const wanted = [...sources, branch].map((name) => `refs/heads/${name}`);
+  const env = args.options.remoteEnv;
   const listed = await gitOrFail(
     ["ls-remote", "--heads", remote, ...wanted],
     cwd,
     "list the remote branches",
+    env,
   );
   const remoteTips = new Map<string, string>();
   for (const line of listed.split("\n")) {
@@ -212,7 +219,7 @@ async function fetchSources(args: {
   const existing = remoteTips.has(`refs/heads/${branch}`);
   const fetched = existing ? [...sources, branch] : sources;
   const refspecs = fetched.map((name) => `+refs/heads/${name}:refs/remotes/${remote}/${name}`);
-  await gitOrFail(["fetch", "--no-tags", "--quiet", remote, ...refspecs], cwd, "fetch the base");
+  await gitOrFail(["fetch", "--no-tags", "--quiet", remote, ...refspecs], cwd, "fetch the base", env);
   if (!existing) return null;
   return (await resolveCommits([`refs/remotes/${remote}/${branch}`], { cwd }))[0] ?? null;
 }
@@ -223,7 +230,12 @@ async function fetchSources(args: {
  * own. Fetching the start branches' whole history fixes that; it is done only when an existing
  * branch is not plainly the task's. Returns whether there was anything to deepen.
  */
-async function unshallowSources(args: { cwd: string; remote: string; sources: string[] }): Promise<boolean> {
+async function unshallowSources(args: {
+  cwd: string;
+  remote: string;
+  sources: string[];
+  env: Record<string, string> | undefined;
+}): Promise<boolean> {
   const { cwd, remote } = args;
   if ((await gitValue(["rev-parse", "--is-shallow-repository"], { cwd })) !== "true") return false;
   const refspecs = args.sources.map((name) => `+refs/heads/${name}:refs/remotes/${remote}/${name}`);
@@ -231,6 +243,7 @@ async function unshallowSources(args: { cwd: string; remote: string; sources: st
     ["fetch", "--unshallow", "--no-tags", "--quiet", remote, ...refspecs],
     cwd,
     "fetch the base's history",
+    args.env,
   );
   return true;
 }
@@ -359,9 +372,14 @@ async function mergeDependency(args: {
   }
 }
 
-async function gitOrFail(args: string[], cwd: string, doing: string): Promise<string> {
+async function gitOrFail(
+  args: string[],
+  cwd: string,
+  doing: string,
+  env?: Record<string, string>,
+): Promise<string> {
   try {
-    return (await git(args, { cwd })).stdout;
+    return (await git(args, { cwd, ...(env === undefined ? {} : { env }) })).stdout;
   } catch (error) {
     throw gitFailure(error, doing);
   }

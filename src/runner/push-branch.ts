@@ -19,6 +19,8 @@ export interface PushBranchOptions {
    * or "must not exist" when there is none.
    */
   expectedRemoteSha?: string | null;
+  /** Environment for the push, and only it (the Action's credentials). */
+  remoteEnv?: Record<string, string>;
 }
 
 export type PushOutcome = "created" | "fast_forward" | "forced" | "up_to_date";
@@ -54,6 +56,7 @@ export async function pushBranch(options: PushBranchOptions): Promise<PushedBran
   try {
     const { stdout } = await git(["push", "--porcelain", "--no-verify", ...lease, remote, `${ref}:${ref}`], {
       cwd,
+      ...(options.remoteEnv === undefined ? {} : { env: options.remoteEnv }),
     });
     return { sha, outcome: OUTCOME_BY_FLAG[refLine(stdout, ref)?.flag ?? "="] ?? "up_to_date" };
   } catch (error) {

@@ -51,6 +51,11 @@ export type RunTaskOptions = RunTaskCommonOptions &
 
 interface RunTaskCommonOptions {
   cwd: string;
+  /**
+   * Environment for the git commands that talk to `remote` (listing, fetching, pushing), and only
+   * them: how the Action's credentials reach git without a config file or the agent seeing them.
+   */
+  remoteEnv?: Record<string, string> | undefined;
   /** Set when `cwd` is made as the branch is prepared (see `PrepareTaskBranchOptions`). */
   newCheckout?: PrepareTaskBranchOptions["newCheckout"];
   task: RunnableTask;
@@ -93,6 +98,12 @@ interface RunTaskCommonOptions {
    * keeping its old tip under a ref; the task's own `resetExisting` (`reset_existing`) does too.
    */
   resetExisting?: boolean | undefined;
+  /**
+   * Runs once the agent has exited, before its work is committed and pushed (the Action puts back
+   * the git config the agent could have changed, before credentials are handed to git). A throw
+   * fails the task at the commit stage, and nothing is pushed.
+   */
+  afterAgent?: (() => Promise<void>) | undefined;
 }
 
 export type TaskRunStage = "prepare" | "agent" | "commit" | "push";
@@ -155,6 +166,13 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRunResult> {
   const agent = await setUpAgent(options.agent);
   if (agent.failure) return finish(agent.failure);
   const agentFailure = await agentStage({ options, agent: agent.spec, result, log });
+  // First, before any git command runs again in the checkout the agent had (the Action puts back
+  // the git config the agent could have changed).
+  try {
+    await options.afterAgent?.();
+  } catch (error) {
+    return finish(agentFailure ?? stageFailure("commit", error));
+  }
   if (agentFailure && options.onAgentFailure !== "keep_partial_work") {
     await markStoppedWork({ options, result, log });
     return finish(agentFailure);
@@ -194,6 +212,7 @@ async function prepareStage(args: {
       knownAttemptCommits: options.knownAttemptCommits,
       resetExisting: options.resetExisting === true || task.resetExisting === true,
       ...(options.remote === undefined ? {} : { remote: options.remote }),
+      ...(options.remoteEnv === undefined ? {} : { remoteEnv: options.remoteEnv }),
       ...(options.newCheckout === undefined ? {} : { newCheckout: options.newCheckout }),
     });
     result.baseSha = prepared.baseSha;
@@ -319,6 +338,7 @@ async function commitAndPushStages(args: {
       remote: options.remote,
       branch: task.branch,
       previousSha: args.previousSha,
+      ...(options.remoteEnv === undefined ? {} : { remoteEnv: options.remoteEnv }),
     });
     result.pushed = true;
     await log(`== pushed ${task.branch}`);

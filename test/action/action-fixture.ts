@@ -54,13 +54,21 @@ export interface ActionFixture {
   close(): Promise<void>;
 }
 
-export async function startActionFixture(): Promise<ActionFixture> {
+export async function startActionFixture(
+  options: {
+    /** Serve the remote over http behind the job's token (see `startActionHarness`). */
+    httpRemote?: boolean;
+    /** The model's script instead of the file-writing one. */
+    script?: ModelScript;
+  } = {},
+): Promise<ActionFixture> {
   const bundleDir = await mkdtemp(join(tmpdir(), "action-bundle-test-"));
   const bundle = await buildBundle(bundleDir);
-  const model = await startScriptedModelServer({ script });
+  const model = await startScriptedModelServer({ script: options.script ?? script });
   const harness = await startActionHarness({
     bundle,
     files: { "README.md": "# Widgets\n", "tasks/tasks.json": tasksFile, "shared.txt": "original\n" },
+    ...(options.httpRemote ? { httpRemote: true } : {}),
   });
   const tasksRef = await git(harness.bare, "rev-parse", "main");
   return {

@@ -9,6 +9,7 @@ import { actionBundleOptions, ROOT } from "../../scripts/action-bundle.js";
 import { build } from "esbuild";
 import { startFakeGitHub, type FakeGitHub } from "../support/fake-github/start-fake-github.js";
 import type { FakeRepo } from "../support/fake-github/state.js";
+import { startGitHttpServer, type GitHttpServer } from "./git-http-server.js";
 
 /**
  * Runs the action the way a runner does: `node action/dist/index.js` (bundled from the current
@@ -55,8 +56,20 @@ export interface ActionHarness {
   bare: string;
   fake: FakeGitHub;
   repo: FakeRepo;
-  /** Runs the bundled action in a fresh clone of the remote. */
-  runAction(args: { inputs: Record<string, string>; env?: NodeJS.ProcessEnv }): Promise<ActionRun>;
+  /** With `httpRemote`: the remote over http, refusing requests without the job's token. */
+  gitServer?: GitHttpServer;
+  /** The job's token (the `github-token` input): the fake's installation token. */
+  token: string;
+  /**
+   * Runs the bundled action in a fresh clone of the remote. With `httpRemote` the clone is made
+   * over http as actions/checkout does with `persist-credentials: false` (the token given to the
+   * clone only); `persistCredentials` leaves it in `.git/config` as checkout's default does.
+   */
+  runAction(args: {
+    inputs: Record<string, string>;
+    env?: NodeJS.ProcessEnv;
+    persistCredentials?: boolean;
+  }): Promise<ActionRun>;
   /** Commits files on a branch of the remote (through a scratch clone) and returns the sha. */
   commitOnRemote(args: {
     branch: string;
@@ -78,6 +91,8 @@ export async function buildBundle(dir: string): Promise<string> {
 export async function startActionHarness(args: {
   bundle: string;
   files: Record<string, string>;
+  /** Serve the remote over http (git http-backend) behind the job's token. */
+  httpRemote?: boolean;
 }): Promise<ActionHarness> {
   const dir = await mkdtemp(join(tmpdir(), "action-test-"));
   const bare = join(dir, "origin.git");
@@ -102,6 +117,20 @@ export async function startActionHarness(args: {
     return path;
   };
 
+  const token = fake.installationToken(REPO);
+  const gitServer = args.httpRemote ? await startGitHttpServer({ bareRepo: bare, token }) : undefined;
+  const header = `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
+  const checkout = async (persistCredentials: boolean): Promise<string> => {
+    if (!gitServer) return scratch();
+    const path = join(dir, `clone-${++clones}`);
+    const serverKey = `http.${new URL(gitServer.url).origin}/.extraheader`;
+    await run("git", ["-c", `${serverKey}=${header}`, "clone", "--quiet", gitServer.url, path], {
+      env: gitEnv(),
+    });
+    if (persistCredentials) await git(path, "config", "--local", serverKey, header);
+    return path;
+  };
+
   const seed = join(dir, "seed");
   await run("git", ["init", "--quiet", "--initial-branch=main", seed], { env: gitEnv() });
   for (const [path, content] of Object.entries(args.files)) {
@@ -117,9 +146,11 @@ export async function startActionHarness(args: {
     bare,
     fake,
     repo,
-    async runAction({ inputs, env }) {
+    ...(gitServer ? { gitServer } : {}),
+    token,
+    async runAction({ inputs, env, persistCredentials }) {
       const runnerTemp = join(dir, `runner-temp-${clones + 1}`);
-      const workspace = await scratch();
+      const workspace = await checkout(persistCredentials ?? false);
       await mkdir(runnerTemp);
       const outputFile = join(runnerTemp, "output");
       const summaryFile = join(runnerTemp, "summary.md");
@@ -149,7 +180,7 @@ export async function startActionHarness(args: {
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
         DISABLE_AUTOUPDATER: "1",
         // Defaults as action.yml gives them; the runner passes every input, empty or not.
-        "INPUT_GITHUB-TOKEN": fake.installationToken(REPO),
+        "INPUT_GITHUB-TOKEN": token,
         "INPUT_CLAUDE-CODE-VERSION": "2.1.330",
         "INPUT_AUTHOR-NAME": "github-actions[bot]",
         "INPUT_AUTHOR-EMAIL": "41898282+github-actions[bot]@users.noreply.github.com",
@@ -161,8 +192,7 @@ export async function startActionHarness(args: {
         ...result,
         outputs: parseOutputFile(await readFile(outputFile, "utf8")),
         summary: await readFile(summaryFile, "utf8"),
-        errors: result.stdout
-          .split("\n")
+        errors: workflowCommands(result.stdout)
           .filter((line) => line.startsWith("::error"))
           .map((line) => decodeCommand(line.slice(line.indexOf("::", 2) + 2))),
       };
@@ -188,6 +218,7 @@ export async function startActionHarness(args: {
       }
     },
     async close() {
+      await gitServer?.close();
       await fake.close();
       await new Promise<void>((resolve) => pushListener.server.close(() => resolve()));
       await rm(dir, { recursive: true, force: true });
@@ -261,6 +292,25 @@ function parseOutputFile(text: string): Record<string, string> {
     outputs[name] = value.join("\n");
   }
   return outputs;
+}
+
+/**
+ * The stdout lines the runner takes as workflow commands: every `::…` line, except between
+ * `::stop-commands::<token>` and `::<token>::`, as the runner reads them.
+ */
+export function workflowCommands(stdout: string): string[] {
+  const commands: string[] = [];
+  let stoppedUntil: string | undefined;
+  for (const line of stdout.split("\n")) {
+    if (stoppedUntil !== undefined) {
+      if (line === stoppedUntil) stoppedUntil = undefined;
+      continue;
+    }
+    const stop = /^::stop-commands::(.+)$/.exec(line);
+    if (stop) stoppedUntil = `::${stop[1]}::`;
+    else if (line.startsWith("::")) commands.push(line);
+  }
+  return commands;
 }
 
 /** Workflow command data escaping (%25, %0D, %0A). */

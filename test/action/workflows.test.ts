@@ -16,7 +16,7 @@ interface Workflow {
     {
       name: string;
       "timeout-minutes": string;
-      steps: Array<{ uses?: string; with?: Record<string, string> }>;
+      steps: Array<{ uses?: string; with?: Record<string, string | boolean> }>;
     }
   >;
 }
@@ -68,6 +68,21 @@ describe("the task workflow template", () => {
     expect(job?.["timeout-minutes"]).toBe("${{ fromJSON(inputs.timeout_minutes || '60') }}");
     expect(workflow.permissions).toEqual({ contents: "write", "pull-requests": "write" });
     expect(workflow.concurrency.group).toContain("${{ inputs.branch }}");
+  });
+
+  it("keeps the token out of the checkout and asks the App for a task's permissions only", async () => {
+    const steps = Object.values((await taskWorkflow()).jobs)[0]?.steps ?? [];
+    const checkout = steps.find((step) => step.uses?.startsWith("actions/checkout@"));
+    // The agent reads the checkout: actions/checkout must not leave the token in .git/config.
+    expect(checkout?.with?.["persist-credentials"]).toBe(false);
+    const appToken = steps.find((step) => step.uses?.startsWith("actions/create-github-app-token@"));
+    const permissions = Object.entries(appToken?.with ?? {}).filter(([name]) =>
+      name.startsWith("permission-"),
+    );
+    expect(Object.fromEntries(permissions)).toEqual({
+      "permission-contents": "write",
+      "permission-pull-requests": "write",
+    });
   });
 });
 

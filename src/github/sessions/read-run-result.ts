@@ -34,7 +34,7 @@ export async function readRunResult(args: {
 }): Promise<RunResult> {
   const { run } = args;
   const conclusion = run.conclusion ?? "unknown";
-  const found = await findResult(args);
+  const found = await findResult({ ...args, runId: Number(run.id) });
   const result: RunResult =
     conclusion === "success"
       ? successResult({ found, branch: args.branch, allowNoChanges: args.allowNoChanges, run })
@@ -62,12 +62,18 @@ interface FoundResult {
   pull: { number?: number; html_url?: string };
 }
 
-/** The PR of the task's branch whose result block belongs to this session, task and attempt. */
+/**
+ * The PR of the task's branch whose result block belongs to this session, task, attempt and run.
+ * Only the block that ends the body counts (`parseResultBlock`), and it must name the run being
+ * read: a block left by another run (an earlier re-run, a copy pasted in) says nothing about this
+ * one, and the cost it carries must not be charged to this attempt.
+ */
 async function findResult(args: {
   client: GitHubClient;
   repo: RepoRef;
   key: RunKey;
   branch: string;
+  runId: number;
 }): Promise<FoundResult | null> {
   const { data } = await args.client.request("GET /repos/{owner}/{repo}/pulls", {
     ...args.repo,
@@ -82,7 +88,8 @@ async function findResult(args: {
       block &&
       block.session_id === args.key.sessionId &&
       block.task_id === args.key.taskId &&
-      block.attempt === args.key.attempt
+      block.attempt === args.key.attempt &&
+      block.run_id === args.runId
     ) {
       return { block, pull: { number: pull.number, html_url: pull.html_url } };
     }

@@ -92,7 +92,7 @@ describe("reading a finished run", () => {
 
   it("uses the PR result block of this very attempt (an older attempt's PR does not count)", async () => {
     const block = (attempt: number, cost: number) =>
-      `<!-- orchestrator:result ${JSON.stringify({ version: 1, session_id: key.sessionId, task_id: "api", attempt, conclusion: "success", branch: "orchestrator/api", cost_usd: cost, turns: 7 })} -->`;
+      `<!-- orchestrator:result ${JSON.stringify({ version: 1, session_id: key.sessionId, task_id: "api", attempt, conclusion: "success", branch: "orchestrator/api", cost_usd: cost, turns: 7, run_id: run.id })} -->`;
     nock(API)
       .get("/repos/acme/widgets/pulls")
       .query({ head: "acme:orchestrator/api", state: "all", per_page: "30" })
