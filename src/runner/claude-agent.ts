@@ -43,6 +43,7 @@ export async function runClaudeAgent(options: ClaudeAgentOptions): Promise<Agent
   const reader = new ClaudeStreamReader();
   // The model API failing in a way retries cannot fix: stop now, not at the timeout.
   const failFast = new AbortController();
+  let fault: ModelFault | undefined;
   let probe: Promise<string> | undefined;
   let stderrTail = "";
   const outcome = await runProcessTree({
@@ -58,8 +59,10 @@ export async function runClaudeAgent(options: ClaudeAgentOptions): Promise<Agent
     failFast: failFast.signal,
     onStdout: (chunk) => {
       reader.push(chunk);
-      const fault = reader.modelFault;
-      if (fault === undefined || failFast.signal.aborted) return;
+      if (fault !== undefined) return;
+      // Kept as first seen: what the CLI prints while it is being stopped must not change it.
+      fault = reader.modelFault;
+      if (fault === undefined) return;
       if (fault.kind === "model_unreachable") probe = probeConnection(modelApi);
       failFast.abort();
     },
@@ -75,6 +78,7 @@ export async function runClaudeAgent(options: ClaudeAgentOptions): Promise<Agent
     claudePath,
     timeoutMs: options.timeoutMs,
     modelApi,
+    fault,
     probed: (await probe) ?? "",
   });
 }
@@ -86,10 +90,12 @@ function claudeAgentResult(input: {
   claudePath: string;
   timeoutMs: number | undefined;
   modelApi: ModelApi;
+  /** The model API failure the agent was stopped for, if it was. */
+  fault: ModelFault | undefined;
   /** Why a connection to the model API failed, when we asked the network ("" = it connected). */
   probed: string;
 }): AgentResult {
-  const { outcome, reader, stderrTail, claudePath, modelApi } = input;
+  const { outcome, reader, stderrTail, claudePath, modelApi, fault } = input;
   const base = { durationMs: outcome.durationMs, exitCode: outcome.exitCode };
   const turnsSoFar = reader.turnsSeen > 0 ? { turns: reader.turnsSeen } : {};
 
@@ -100,7 +106,6 @@ function claudeAgentResult(input: {
         : `Could not start Claude Code (${claudePath}): ${outcome.startError.message}`;
     return { ok: false, failure: { kind: "spawn_error", message }, ...base };
   }
-  const fault = reader.modelFault;
   if (outcome.stoppedBy === "fail_fast" && fault !== undefined) {
     return { ok: false, failure: modelFaultFailure(fault, modelApi, input.probed), ...turnsSoFar, ...base };
   }
