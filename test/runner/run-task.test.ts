@@ -68,7 +68,8 @@ async function run(
   });
 }
 
-describe("runTask with the real Claude Code CLI", () => {
+// Some of these run the CLI twice; a busy two-core machine can take a minute for that alone.
+describe("runTask with the real Claude Code CLI", { timeout: 180_000 }, () => {
   it("commits the files the agent wrote on the task branch, with cost and a message naming the task", async () => {
     const { repo, worktree } = await checkout();
     const agent = await claudeAgent(
