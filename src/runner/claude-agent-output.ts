@@ -157,7 +157,10 @@ function classifyClaudeError(message: ClaudeResultMessage, context: ResultContex
   // The CLI gives no status or code for missing credentials (api_error_status is null), only
   // this text ("Not logged in · Please run /login"), so the text is all there is to match.
   if (/not logged in/i.test(text)) {
-    return { kind: "not_logged_in", message: `Claude Code has no credentials (${text}). ${LOGIN_HELP}` };
+    return {
+      kind: "not_logged_in",
+      message: `Claude Code has no valid credentials (${text}). ${LOGIN_HELP}`,
+    };
   }
   const status = message.api_error_status;
   if (status === 401 || status === 403) {
