@@ -57,7 +57,9 @@ export type ScriptedReply =
   /** An API error with this HTTP status, in Anthropic's error shape. */
   | { error: { status: number; message: string } }
   /** Never answer: the request stays open until the server closes. */
-  | { hang: true };
+  | { hang: true }
+  /** Close the connection without an HTTP answer (what a broken proxy or crashed gateway does). */
+  | { drop: true };
 
 export type ModelScript = (context: ScriptContext) => ScriptedReply;
 

@@ -144,6 +144,10 @@ export async function startScriptedModelServer(options: {
         res.on("close", () => hanging.delete(res));
         return;
       }
+      if ("drop" in reply) {
+        res.socket?.destroy();
+        return;
+      }
       if ("error" in reply)
         return sendJson(res, reply.error.status, errorBody(reply.error.status, reply.error.message));
       return sendAnswer(res, request, reply, nextIds());

@@ -6,8 +6,12 @@
 export const AGENT_FAILURE_KINDS = [
   /** The agent ran and reported an error (API error, max turns, budget reached...). */
   "agent_error",
-  /** Claude Code has no usable credentials. */
+  /** Claude Code has no credentials at all. */
   "not_logged_in",
+  /** The model API refused the credentials Claude Code has (HTTP 401/403). */
+  "model_auth",
+  /** The model API could not be reached (connection refused, unknown host, no HTTP answer). */
+  "model_unreachable",
   /** The task's time ran out; the agent's whole process tree was stopped. */
   "timeout",
   /** The caller cancelled (Ctrl-C, session cancel); the process tree was stopped. */

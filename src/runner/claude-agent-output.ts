@@ -1,4 +1,5 @@
 import type { AgentFailure, AgentResult } from "./agent-result.js";
+import { asApiRetry, modelFaultOf, type ApiRetry, type ModelFault } from "./claude-agent-api-retries.js";
 
 /**
  * Reading Claude Code's print-mode output. With `--output-format stream-json --verbose` it
@@ -17,14 +18,19 @@ export interface ClaudeResultMessage {
   total_cost_usd?: number;
   num_turns?: number;
   api_error_status?: number | null;
+  /** "api_error" when the run ended because the model API failed (after the CLI's retries). */
+  terminal_reason?: string;
   permission_denials?: Array<{ tool_name?: string }>;
 }
+
+const MAX_RETRIES_KEPT = 50;
 
 /** Feeds on stdout chunks; keeps only what the result needs, so long runs stay small in memory. */
 export class ClaudeStreamReader {
   private pending = "";
   private assistantMessages = 0;
   private resultMessage: ClaudeResultMessage | undefined;
+  private retries: ApiRetry[] = [];
 
   push(chunk: string): void {
     this.pending += chunk;
@@ -50,9 +56,23 @@ export class ClaudeStreamReader {
     return this.assistantMessages;
   }
 
+  /** The model API's failures since its last answer (`api_retry` lines), oldest first. */
+  get retriesInARow(): readonly ApiRetry[] {
+    return this.retries;
+  }
+
+  /** Set once those failures are reason enough to stop the agent (see `modelFaultOf`). */
+  get modelFault(): ModelFault | undefined {
+    return modelFaultOf(this.retries);
+  }
+
   private readLine(line: string): void {
     const message = parseJsonObject(line);
     if (message === undefined) return;
+    const retry = asApiRetry(message);
+    // Other system lines (hooks, status) may come between retries; anything else is an answer.
+    if (retry !== undefined) this.retries = [...this.retries.slice(-(MAX_RETRIES_KEPT - 1)), retry];
+    else if (message.type !== "system") this.retries = [];
     if (message.type === "assistant") this.assistantMessages++;
     const result = asClaudeResult(message);
     if (result !== undefined) this.resultMessage = result;
@@ -89,11 +109,17 @@ export function asClaudeResult(value: Record<string, unknown>): ClaudeResultMess
     ...(typeof value.total_cost_usd === "number" ? { total_cost_usd: value.total_cost_usd } : {}),
     ...(typeof value.num_turns === "number" ? { num_turns: value.num_turns } : {}),
     ...(typeof value.api_error_status === "number" ? { api_error_status: value.api_error_status } : {}),
+    ...(typeof value.terminal_reason === "string" ? { terminal_reason: value.terminal_reason } : {}),
     ...(Array.isArray(value.permission_denials)
       ? { permission_denials: value.permission_denials.filter(isObject) }
       : {}),
   };
 }
+
+/** For credentials the model API refused (the key is there but wrong, expired or not allowed). */
+export const CREDENTIALS_HELP =
+  "Check ANTHROPIC_API_KEY (in GitHub Actions: the repository secret passed to the task workflow), " +
+  "or log in again with `claude auth login`.";
 
 export const LOGIN_HELP =
   "Log in with `claude auth login` on this machine, or set ANTHROPIC_API_KEY " +
@@ -105,7 +131,15 @@ export type ClaudeResultFields = Pick<
   "ok" | "failure" | "summary" | "costUsd" | "turns" | "deniedTools"
 >;
 
-export function claudeResultFields(message: ClaudeResultMessage): ClaudeResultFields {
+/** What the result's words may name: the model API's base URL, when the caller knows it. */
+export interface ResultContext {
+  modelApi?: string | undefined;
+}
+
+export function claudeResultFields(
+  message: ClaudeResultMessage,
+  context: ResultContext = {},
+): ClaudeResultFields {
   const deniedTools = uniqueToolNames(message.permission_denials);
   const shared = {
     ...(typeof message.result === "string" && message.result !== "" ? { summary: message.result } : {}),
@@ -114,17 +148,32 @@ export function claudeResultFields(message: ClaudeResultMessage): ClaudeResultFi
     ...(deniedTools.length === 0 ? {} : { deniedTools }),
   };
   if (!message.is_error) return { ok: true, ...shared };
-  return { ok: false, failure: classifyClaudeError(message), ...shared };
+  return { ok: false, failure: classifyClaudeError(message, context), ...shared };
 }
 
-function classifyClaudeError(message: ClaudeResultMessage): AgentFailure {
+function classifyClaudeError(message: ClaudeResultMessage, context: ResultContext): AgentFailure {
   const text = (message.result ?? message.errors?.join("; ") ?? "").trim();
+  const at = context.modelApi === undefined ? "" : ` at ${context.modelApi}`;
   // The CLI gives no status or code for missing credentials (api_error_status is null), only
   // this text ("Not logged in · Please run /login"), so the text is all there is to match.
-  if (/not logged in/i.test(text) || message.api_error_status === 401) {
+  if (/not logged in/i.test(text)) {
     return {
       kind: "not_logged_in",
-      message: `Claude Code has no valid credentials (${text || "authentication failed"}). ${LOGIN_HELP}`,
+      message: `Claude Code has no valid credentials (${text}). ${LOGIN_HELP}`,
+    };
+  }
+  const status = message.api_error_status;
+  if (status === 401 || status === 403) {
+    return {
+      kind: "model_auth",
+      message: `The model API${at} refused Claude Code's credentials (${text || `HTTP ${status}`}). ${CREDENTIALS_HELP}`,
+    };
+  }
+  // Retries used up without one HTTP answer ("API Error: Connection refused ... (ECONNREFUSED)").
+  if (message.terminal_reason === "api_error" && status == null) {
+    return {
+      kind: "model_unreachable",
+      message: `Claude Code could not reach the model API${at}: ${text || "no answer"}. Check ANTHROPIC_BASE_URL, the network and any proxy settings.`,
     };
   }
   if (message.subtype === "error_max_turns") {

@@ -1,7 +1,9 @@
 import { resolve } from "node:path";
-import type { AgentResult } from "./agent-result.js";
+import type { AgentFailure, AgentResult } from "./agent-result.js";
 import { claudeAgentArgs, type PermissionMode } from "./claude-agent-args.js";
-import { ClaudeStreamReader, claudeResultFields } from "./claude-agent-output.js";
+import { describeRetry, type ModelFault } from "./claude-agent-api-retries.js";
+import { modelApiOf, probeConnection, type ModelApi } from "./claude-agent-model-api.js";
+import { ClaudeStreamReader, claudeResultFields, CREDENTIALS_HELP } from "./claude-agent-output.js";
 import { exitDescription, runProcessTree, type ProcessTreeOutcome } from "./process-tree.js";
 
 export interface ClaudeAgentOptions {
@@ -36,19 +38,34 @@ export async function runClaudeAgent(options: ClaudeAgentOptions): Promise<Agent
     options.claudePath === undefined || !/[\\/]/.test(options.claudePath)
       ? (options.claudePath ?? "claude")
       : resolve(options.claudePath);
+  const env = { ...process.env, ...options.env };
+  const modelApi = modelApiOf(env);
   const reader = new ClaudeStreamReader();
+  // The model API failing in a way retries cannot fix: stop now, not at the timeout.
+  const failFast = new AbortController();
+  let fault: ModelFault | undefined;
+  let probe: Promise<string> | undefined;
   let stderrTail = "";
   const outcome = await runProcessTree({
     command: claudePath,
     args: claudeAgentArgs(options),
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env,
     stdin: options.prompt,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.killGraceMs === undefined ? {} : { killGraceMs: options.killGraceMs }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.logFile === undefined ? {} : { logFile: options.logFile }),
-    onStdout: (chunk) => reader.push(chunk),
+    failFast: failFast.signal,
+    onStdout: (chunk) => {
+      reader.push(chunk);
+      if (fault !== undefined) return;
+      // Kept as first seen: what the CLI prints while it is being stopped must not change it.
+      fault = reader.modelFault;
+      if (fault === undefined) return;
+      if (fault.kind === "model_unreachable") probe = probeConnection(modelApi);
+      failFast.abort();
+    },
     onStderr: (chunk) => {
       stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
     },
@@ -60,6 +77,9 @@ export async function runClaudeAgent(options: ClaudeAgentOptions): Promise<Agent
     stderrTail: stderrTail.trim(),
     claudePath,
     timeoutMs: options.timeoutMs,
+    modelApi,
+    fault,
+    probed: (await probe) ?? "",
   });
 }
 
@@ -69,8 +89,13 @@ function claudeAgentResult(input: {
   stderrTail: string;
   claudePath: string;
   timeoutMs: number | undefined;
+  modelApi: ModelApi;
+  /** The model API failure the agent was stopped for, if it was. */
+  fault: ModelFault | undefined;
+  /** Why a connection to the model API failed, when we asked the network ("" = it connected). */
+  probed: string;
 }): AgentResult {
-  const { outcome, reader, stderrTail, claudePath } = input;
+  const { outcome, reader, stderrTail, claudePath, modelApi, fault } = input;
   const base = { durationMs: outcome.durationMs, exitCode: outcome.exitCode };
   const turnsSoFar = reader.turnsSeen > 0 ? { turns: reader.turnsSeen } : {};
 
@@ -81,9 +106,18 @@ function claudeAgentResult(input: {
         : `Could not start Claude Code (${claudePath}): ${outcome.startError.message}`;
     return { ok: false, failure: { kind: "spawn_error", message }, ...base };
   }
+  if (outcome.stoppedBy === "fail_fast" && fault !== undefined) {
+    return { ok: false, failure: modelFaultFailure(fault, modelApi, input.probed), ...turnsSoFar, ...base };
+  }
   if (outcome.stoppedBy === "timeout") {
     const seconds = Math.round((input.timeoutMs ?? 0) / 1000);
-    const message = `Claude Code did not finish within ${seconds} s and was stopped (with every process it started). Raise timeout_minutes if the task needs longer.`;
+    const retries = reader.retriesInARow;
+    const last = retries[retries.length - 1];
+    // Time spent waiting on a failing model API is not a task that needs longer.
+    const message =
+      last === undefined
+        ? `Claude Code did not finish within ${seconds} s and was stopped (with every process it started). Raise timeout_minutes if the task needs longer.`
+        : `Claude Code did not finish within ${seconds} s because the model API at ${modelApi.baseUrl} kept failing: ${retries.length} ${retries.length === 1 ? "try" : "tries"} in a row, the last with ${describeRetry(last)}. It was stopped (with every process it started) while still retrying; run the task again once the API answers.`;
     return { ok: false, failure: { kind: "timeout", message }, ...turnsSoFar, ...base };
   }
   if (outcome.stoppedBy === "abort") {
@@ -97,7 +131,7 @@ function claudeAgentResult(input: {
 
   const resultMessage = reader.result;
   if (resultMessage !== undefined) {
-    const fields = claudeResultFields(resultMessage);
+    const fields = claudeResultFields(resultMessage, { modelApi: modelApi.baseUrl });
     if (fields.ok && outcome.exitCode !== 0) {
       const message = `Claude Code reported success but exited with ${exitDescription(outcome)}.`;
       return { ...fields, ok: false, failure: { kind: "exit_code", message }, ...base };
@@ -111,4 +145,26 @@ function claudeAgentResult(input: {
   const detail = stderrTail === "" ? "" : `: ${stderrTail}`;
   const message = `Claude Code exited with ${exitDescription(outcome)} before giving a result${detail}`;
   return { ok: false, failure: { kind: "exit_code", message }, ...turnsSoFar, ...base };
+}
+
+function modelFaultFailure(fault: ModelFault, api: ModelApi, probed: string): AgentFailure {
+  const stopped = "Claude Code was stopped rather than left retrying until the task's timeout";
+  if (fault.kind === "model_auth") {
+    const refused =
+      fault.status === 401
+        ? "rejected Claude Code's credentials"
+        : "refused access with Claude Code's credentials";
+    return {
+      kind: "model_auth",
+      message: `The model API at ${api.baseUrl} ${refused} (HTTP ${fault.status}). ${stopped}. ${CREDENTIALS_HELP}`,
+    };
+  }
+  const why =
+    probed === ""
+      ? `no HTTP answer to ${fault.tries} tries in a row (a TCP connection does open, so TLS or the server behind it fails)`
+      : `${probed}; ${fault.tries} tries in a row got no HTTP answer`;
+  return {
+    kind: "model_unreachable",
+    message: `Claude Code cannot reach the model API at ${api.baseUrl}: ${why}. ${stopped}. Check ANTHROPIC_BASE_URL, the network and any proxy settings.`,
+  };
 }

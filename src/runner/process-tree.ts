@@ -1,8 +1,10 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, readdir, readFile, stat } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { mkdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
+import { canReadProc, TREE_MARKER_VAR, treeMembers } from "./process-tree-members.js";
 
 /**
  * Runs one agent process as the leader of its own process group, so that everything it starts
@@ -20,6 +22,11 @@ export interface ProcessTreeRun {
   stdin: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Aborting stops the tree because the caller saw that the run cannot succeed (Claude Code
+   * retrying a model API it cannot reach); `stoppedBy` is then "fail_fast".
+   */
+  failFast?: AbortSignal;
   /** Time between SIGTERM and SIGKILL when stopping the tree. */
   killGraceMs?: number;
   /** stdout and stderr are appended here as they arrive (parent directories are created). */
@@ -32,11 +39,13 @@ export interface ProcessTreeOutcome {
   exitCode: number | null;
   exitSignal: NodeJS.Signals | null;
   /** Why we stopped the tree ourselves, if we did. */
-  stoppedBy?: "timeout" | "abort";
+  stoppedBy?: StopReason;
   /** Set when the process could not be started; nothing ran. */
   startError?: { code: string; message: string };
   durationMs: number;
 }
+
+export type StopReason = "timeout" | "abort" | "fail_fast";
 
 export const DEFAULT_KILL_GRACE_MS = 3_000;
 const PIPE_CLOSE_WAIT_MS = 2_000;
@@ -67,9 +76,11 @@ export async function runProcessTree(run: ProcessTreeRun): Promise<ProcessTreeOu
     }
   }
 
+  // Inherited by everything the agent starts: how its tree is found once it has left the group.
+  const marker = randomUUID();
   const child = spawn(run.command, [...run.args], {
     cwd: run.cwd,
-    env: run.env,
+    env: { ...run.env, [TREE_MARKER_VAR]: marker },
     detached: process.platform !== "win32",
     stdio: ["pipe", "pipe", "pipe"],
   });
@@ -106,23 +117,28 @@ export async function runProcessTree(run: ProcessTreeRun): Promise<ProcessTreeOu
   child.stdin.end(run.stdin);
 
   let stoppedBy: ProcessTreeOutcome["stoppedBy"];
-  const stop = (reason: "timeout" | "abort") => {
+  const stop = (reason: StopReason) => {
     if (stoppedBy !== undefined || pid === undefined) return;
     stoppedBy = reason;
-    void stopProcessTree(pid, run.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+    void stopProcessTree(pid, run.killGraceMs ?? DEFAULT_KILL_GRACE_MS, marker);
   };
   const timer = run.timeoutMs === undefined ? undefined : setTimeout(() => stop("timeout"), run.timeoutMs);
   const onAbort = () => stop("abort");
   run.signal?.addEventListener("abort", onAbort, { once: true });
   if (run.signal?.aborted === true) onAbort(); // aborted while we were starting
+  const onFailFast = () => stop("fail_fast");
+  run.failFast?.addEventListener("abort", onFailFast, { once: true });
+  if (run.failFast?.aborted === true) onFailFast();
 
   const [exitCode, exitSignal] = await exited;
   clearTimeout(timer);
   run.signal?.removeEventListener("abort", onAbort);
+  run.failFast?.removeEventListener("abort", onFailFast);
   // The leader is gone; whatever it left in its group goes too, and only then do its pipes
   // (which those leftovers may hold open) close.
-  if (pid !== undefined) await stopProcessTree(pid, run.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
-  // A process that left the group (its own setsid) may still hold the pipes; do not wait on it forever.
+  if (pid !== undefined) await stopProcessTree(pid, run.killGraceMs ?? DEFAULT_KILL_GRACE_MS, marker);
+  // A process that escaped even that (it cleared its environment) may still hold the pipes; do
+  // not wait on it forever.
   await Promise.race([closed, sleep(PIPE_CLOSE_WAIT_MS)]);
   child.stdout.destroy();
   child.stderr.destroy();
@@ -142,63 +158,65 @@ export function exitDescription(outcome: Pick<ProcessTreeOutcome, "exitCode" | "
 }
 
 /**
- * SIGTERM the process group, then SIGKILL whatever is still in it after `graceMs`. Resolves once
- * the group is empty (or immediately if it already is).
+ * SIGTERM the agent's tree (its process group, and on Linux every process `treeMembers` finds,
+ * setsid escapees included), then SIGKILL whatever is still there after `graceMs`, scanning again
+ * each round for processes started meanwhile. Resolves once nothing is left, or after a bounded
+ * number of SIGKILL rounds.
  */
-export async function stopProcessTree(pgid: number, graceMs: number): Promise<void> {
+export async function stopProcessTree(pgid: number, graceMs: number, marker?: string): Promise<void> {
+  if (!canReadProc) return stopProcessGroup(pgid, graceMs);
+  const members = () => treeMembers({ pgid, marker });
+  const terminated = new Set<number>();
+  const terminate = (pids: readonly number[]) => {
+    signalGroup(pgid, "SIGTERM");
+    for (const pid of pids.filter((pid) => !terminated.has(pid))) {
+      terminated.add(pid);
+      signalProcess(pid, "SIGTERM");
+    }
+  };
+  let left = await members();
+  if (left.length === 0) return;
+  terminate(left);
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    await sleep(50);
+    left = await members();
+    if (left.length === 0) return;
+    terminate(left); // late arrivals, started while the others were stopping
+  }
+  for (let round = 0; round < KILL_ROUNDS && left.length > 0; round++) {
+    signalGroup(pgid, "SIGKILL");
+    for (const pid of left) signalProcess(pid, "SIGKILL");
+    await sleep(25);
+    left = await members();
+  }
+}
+
+const KILL_ROUNDS = 80;
+
+/** Where there is no /proc: the process group is all we can reach. */
+async function stopProcessGroup(pgid: number, graceMs: number): Promise<void> {
   if (!signalGroup(pgid, "SIGTERM")) return;
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     await sleep(50);
-    if (!(await groupAlive(pgid))) return;
+    if (!signalGroup(pgid, 0)) return;
   }
   signalGroup(pgid, "SIGKILL");
-  // SIGKILL cannot be ignored; wait briefly so callers can rely on "gone" when we return.
-  for (let i = 0; i < 40 && (await groupAlive(pgid)); i++) await sleep(25);
+  for (let i = 0; i < 40 && signalGroup(pgid, 0); i++) await sleep(25);
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  // Windows has no process groups; the direct child is the best we can do there.
+  return signalProcess(process.platform === "win32" ? pgid : -pgid, signal);
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals | 0): boolean {
   try {
-    // Windows has no process groups; the direct child is the best we can do there.
-    process.kill(process.platform === "win32" ? pgid : -pgid, signal);
+    process.kill(pid, signal);
     return true;
   } catch {
-    return false; // ESRCH: nothing left in the group
-  }
-}
-
-async function groupAlive(pgid: number): Promise<boolean> {
-  if (!signalGroup(pgid, 0)) return false;
-  return process.platform !== "linux" || (await hasLiveMember(pgid));
-}
-
-/**
- * Zombies still count as group members for kill(2), and they stay zombies where PID 1 does not
- * reap orphans (minimal containers without an init). A group of zombies has nothing left to stop.
- */
-async function hasLiveMember(pgid: number): Promise<boolean> {
-  let entries: string[];
-  try {
-    entries = await readdir("/proc");
-  } catch {
-    return true;
-  }
-  const states = await Promise.all(
-    entries.filter((entry) => /^\d+$/.test(entry)).map((entry) => processState(entry)),
-  );
-  return states.some(
-    (state) => state !== undefined && state.pgrp === pgid && state.state !== "Z" && state.state !== "X",
-  );
-}
-
-async function processState(pid: string): Promise<{ state: string; pgrp: number } | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so read after the last ")".
-    const [state = "", , pgrp = ""] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return { state, pgrp: Number(pgrp) };
-  } catch {
-    return undefined; // ended while we looked
+    return false; // ESRCH: already gone
   }
 }
 

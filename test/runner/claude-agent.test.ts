@@ -13,10 +13,16 @@ import {
 import { runClaudeAgent } from "../../src/runner/claude-agent.js";
 import { claudeAgentArgs } from "../../src/runner/claude-agent-args.js";
 import { ClaudeStreamReader, claudeResultFields } from "../../src/runner/claude-agent-output.js";
-import { MARKER_VAR, newMarker, processesWithMarker } from "./process-tree-probe.js";
+import { MARKER_VAR, newMarker, processesWithMarker, withGrowingTimeout } from "./process-tree-probe.js";
 
 /** The real Claude Code CLI, pinned in devDependencies; every test here runs it for real. */
 const claudePath = resolve("node_modules/.bin/claude");
+/**
+ * A safety net, never expected to strike: a busy two-core machine can take many seconds just to
+ * start the CLI. Tests that run it get more than vitest's default time for the same reason.
+ */
+const CLI_TIMEOUT_MS = 90_000;
+const CLI_TEST_MS = 120_000;
 
 let root: string;
 let cwd: string;
@@ -43,175 +49,219 @@ async function startModel(script: ModelScript): Promise<ScriptedModelServer> {
 }
 
 describe("runClaudeAgent with the real CLI and a scripted model", () => {
-  it("makes the CLI write a file and reports cost, turns and summary", async () => {
-    const prompts: string[] = [];
-    const writeGreeting = fileWritingScript([
-      {
-        promptIncludes: "greeting",
-        files: [{ path: "src/greeting.txt", content: "Hello from the scripted model.\n" }],
-        summary: "Added the greeting.",
-      },
-    ]);
-    const model = await startModel((context) => {
-      prompts.push(context.prompt);
-      return writeGreeting(context);
-    });
-    const prompt = "Add a greeting file.\nUse 'single' and \"double\" quotes; $(this) is not a shell.";
-    const logFile = join(root, "logs", "agent.log");
+  it(
+    "makes the CLI write a file and reports cost, turns and summary",
+    async () => {
+      const prompts: string[] = [];
+      const writeGreeting = fileWritingScript([
+        {
+          promptIncludes: "greeting",
+          files: [{ path: "src/greeting.txt", content: "Hello from the scripted model.\n" }],
+          summary: "Added the greeting.",
+        },
+      ]);
+      const model = await startModel((context) => {
+        prompts.push(context.prompt);
+        return writeGreeting(context);
+      });
+      const prompt = "Add a greeting file.\nUse 'single' and \"double\" quotes; $(this) is not a shell.";
+      const logFile = join(root, "logs", "agent.log");
 
-    const startedAt = Date.now();
-    const result = await runClaudeAgent({
-      cwd,
-      prompt,
-      claudePath,
-      model: "claude-sonnet-4-5",
-      maxTurns: 5,
-      maxBudgetUsd: 5,
-      env: offlineClaudeEnv({ url: model.url, home }),
-      logFile,
-      timeoutMs: 30_000,
-    });
-    const elapsed = Date.now() - startedAt;
+      const startedAt = Date.now();
+      const result = await runClaudeAgent({
+        cwd,
+        prompt,
+        claudePath,
+        model: "claude-sonnet-4-5",
+        maxTurns: 5,
+        maxBudgetUsd: 5,
+        env: offlineClaudeEnv({ url: model.url, home }),
+        logFile,
+        timeoutMs: CLI_TIMEOUT_MS,
+      });
+      const elapsed = Date.now() - startedAt;
 
-    expect(result.failure).toBeUndefined();
-    expect(result).toMatchObject({ ok: true, exitCode: 0, turns: 2, summary: "Added the greeting." });
-    expect(result.costUsd).toBeGreaterThan(0);
-    expect(result.durationMs).toBeLessThanOrEqual(elapsed);
-    expect(await readFile(join(cwd, "src/greeting.txt"), "utf8")).toBe("Hello from the scripted model.\n");
-    // The prompt arrived whole through stdin, on every turn.
-    expect(prompts).toEqual([prompt, prompt]);
-    const conversation = model.requests.filter((request) => request.kind === "conversation");
-    expect(conversation).toHaveLength(2);
-    expect(conversation[0]?.body).toMatchObject({ model: "claude-sonnet-4-5", stream: true });
-    expect(model.requests.filter((request) => request.kind !== "conversation")).toEqual([]);
-    const log = await readFile(logFile, "utf8");
-    expect(log).toContain('"type":"result"');
-    expect(log).toContain('"name":"Write"');
-  });
+      expect(result.failure).toBeUndefined();
+      expect(result).toMatchObject({ ok: true, exitCode: 0, turns: 2, summary: "Added the greeting." });
+      expect(result.costUsd).toBeGreaterThan(0);
+      expect(result.durationMs).toBeLessThanOrEqual(elapsed);
+      expect(await readFile(join(cwd, "src/greeting.txt"), "utf8")).toBe("Hello from the scripted model.\n");
+      // The prompt arrived whole through stdin, on every turn.
+      expect(prompts).toEqual([prompt, prompt]);
+      const conversation = model.requests.filter((request) => request.kind === "conversation");
+      expect(conversation).toHaveLength(2);
+      expect(conversation[0]?.body).toMatchObject({ model: "claude-sonnet-4-5", stream: true });
+      expect(model.requests.filter((request) => request.kind !== "conversation")).toEqual([]);
+      const log = await readFile(logFile, "utf8");
+      expect(log).toContain('"type":"result"');
+      expect(log).toContain('"name":"Write"');
+    },
+    CLI_TEST_MS,
+  );
 
-  it("stops at max turns with a plain-words agent_error", async () => {
-    const model = await startModel(
-      fileWritingScript([{ promptIncludes: "", files: [{ path: "a.txt", content: "a" }] }]),
-    );
-    const result = await runClaudeAgent({
-      cwd,
-      prompt: "write a",
-      claudePath,
-      maxTurns: 1,
-      env: offlineClaudeEnv({ url: model.url, home }),
-      timeoutMs: 30_000,
-    });
+  it(
+    "stops at max turns with a plain-words agent_error",
+    async () => {
+      const model = await startModel(
+        fileWritingScript([{ promptIncludes: "", files: [{ path: "a.txt", content: "a" }] }]),
+      );
+      const result = await runClaudeAgent({
+        cwd,
+        prompt: "write a",
+        claudePath,
+        maxTurns: 1,
+        env: offlineClaudeEnv({ url: model.url, home }),
+        timeoutMs: CLI_TIMEOUT_MS,
+      });
 
-    expect(result.ok).toBe(false);
-    expect(result.failure?.kind).toBe("agent_error");
-    expect(result.failure?.message).toMatch(/maximum number of turns \(1\).*max_turns/);
-    expect(result.costUsd).toBeGreaterThan(0);
-  });
+      expect(result.ok).toBe(false);
+      expect(result.failure?.kind).toBe("agent_error");
+      expect(result.failure?.message).toMatch(/maximum number of turns \(1\).*max_turns/);
+      expect(result.costUsd).toBeGreaterThan(0);
+    },
+    CLI_TEST_MS,
+  );
 
-  it("reports tools the permission mode refused", async () => {
-    const model = await startModel((context) =>
-      context.turn === 0
-        ? { toolUse: [{ name: "Bash", input: { command: 'node -e "console.log(42)"', description: "run" } }] }
-        : { text: context.toolResults[0]?.isError === true ? "refused" : "ran" },
-    );
-    const result = await runClaudeAgent({
-      cwd,
-      prompt: "run node",
-      claudePath,
-      env: offlineClaudeEnv({ url: model.url, home }),
-      timeoutMs: 30_000,
-    });
+  it(
+    "reports tools the permission mode refused",
+    async () => {
+      const model = await startModel((context) =>
+        context.turn === 0
+          ? {
+              toolUse: [
+                { name: "Bash", input: { command: 'node -e "console.log(42)"', description: "run" } },
+              ],
+            }
+          : { text: context.toolResults[0]?.isError === true ? "refused" : "ran" },
+      );
+      const result = await runClaudeAgent({
+        cwd,
+        prompt: "run node",
+        claudePath,
+        env: offlineClaudeEnv({ url: model.url, home }),
+        timeoutMs: CLI_TIMEOUT_MS,
+      });
 
-    expect(result).toMatchObject({ ok: true, summary: "refused", deniedTools: ["Bash"] });
-  });
+      expect(result).toMatchObject({ ok: true, summary: "refused", deniedTools: ["Bash"] });
+    },
+    CLI_TEST_MS,
+  );
 
-  it("lets allowedTools grant a command", async () => {
-    const model = await startModel((context) =>
-      context.turn === 0
-        ? {
-            toolUse: [{ name: "Bash", input: { command: 'node -e "console.log(6*7)"', description: "run" } }],
-          }
-        : { text: context.toolResults[0]?.content ?? "no result" },
-    );
-    const result = await runClaudeAgent({
-      cwd,
-      prompt: "run node",
-      claudePath,
-      allowedTools: ["Bash(node -e:*)", "Read"],
-      env: offlineClaudeEnv({ url: model.url, home }),
-      timeoutMs: 30_000,
-    });
+  it(
+    "lets allowedTools grant a command",
+    async () => {
+      const model = await startModel((context) =>
+        context.turn === 0
+          ? {
+              toolUse: [
+                { name: "Bash", input: { command: 'node -e "console.log(6*7)"', description: "run" } },
+              ],
+            }
+          : { text: context.toolResults[0]?.content ?? "no result" },
+      );
+      const result = await runClaudeAgent({
+        cwd,
+        prompt: "run node",
+        claudePath,
+        allowedTools: ["Bash(node -e:*)", "Read"],
+        env: offlineClaudeEnv({ url: model.url, home }),
+        timeoutMs: CLI_TIMEOUT_MS,
+      });
 
-    expect(result).toMatchObject({ ok: true, summary: "42" });
-    expect(result.deniedTools).toBeUndefined();
-  });
+      expect(result).toMatchObject({ ok: true, summary: "42" });
+      expect(result.deniedTools).toBeUndefined();
+    },
+    CLI_TEST_MS,
+  );
 
-  it("turns an API 400 into agent_error with the API's message", async () => {
-    const model = await startModel(() => ({
-      error: { status: 400, message: "this scripted model rejects the request" },
-    }));
-    const result = await runClaudeAgent({
-      cwd,
-      prompt: "anything",
-      claudePath,
-      env: offlineClaudeEnv({ url: model.url, home }),
-      timeoutMs: 30_000,
-    });
+  it(
+    "turns an API 400 into agent_error with the API's message",
+    async () => {
+      const model = await startModel(() => ({
+        error: { status: 400, message: "this scripted model rejects the request" },
+      }));
+      const result = await runClaudeAgent({
+        cwd,
+        prompt: "anything",
+        claudePath,
+        env: offlineClaudeEnv({ url: model.url, home }),
+        timeoutMs: CLI_TIMEOUT_MS,
+      });
 
-    expect(result.ok).toBe(false);
-    expect(result.failure?.kind).toBe("agent_error");
-    expect(result.failure?.message).toContain("this scripted model rejects the request");
-    expect(result.exitCode).toBe(1);
-  });
+      expect(result.ok).toBe(false);
+      expect(result.failure?.kind).toBe("agent_error");
+      expect(result.failure?.message).toContain("this scripted model rejects the request");
+      expect(result.exitCode).toBe(1);
+    },
+    CLI_TEST_MS,
+  );
 
-  it("without credentials reports not_logged_in with how to log in", async () => {
-    const noCredentials = {
-      HOME: home,
-      ANTHROPIC_API_KEY: undefined,
-      ANTHROPIC_BASE_URL: undefined,
-      ANTHROPIC_AUTH_TOKEN: undefined,
-      CLAUDE_CODE_OAUTH_TOKEN: undefined,
-      CLAUDE_CONFIG_DIR: undefined,
-      // Nothing may leave the machine even if the CLI tried.
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      HTTPS_PROXY: "http://127.0.0.1:9",
-      https_proxy: "http://127.0.0.1:9",
-    };
-    const result = await runClaudeAgent({
-      cwd,
-      prompt: "anything",
-      claudePath,
-      env: noCredentials,
-      timeoutMs: 30_000,
-    });
+  it(
+    "without credentials reports not_logged_in with how to log in",
+    async () => {
+      const noCredentials = {
+        HOME: home,
+        ANTHROPIC_API_KEY: undefined,
+        ANTHROPIC_BASE_URL: undefined,
+        ANTHROPIC_AUTH_TOKEN: undefined,
+        CLAUDE_CODE_OAUTH_TOKEN: undefined,
+        CLAUDE_CONFIG_DIR: undefined,
+        // Nothing may leave the machine even if the CLI tried.
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        HTTPS_PROXY: "http://127.0.0.1:9",
+        https_proxy: "http://127.0.0.1:9",
+      };
+      const result = await runClaudeAgent({
+        cwd,
+        prompt: "anything",
+        claudePath,
+        env: noCredentials,
+        timeoutMs: CLI_TIMEOUT_MS,
+      });
 
-    expect(result.ok).toBe(false);
-    expect(result.failure?.kind).toBe("not_logged_in");
-    expect(result.failure?.message).toContain("Not logged in");
-    expect(result.failure?.message).toContain("ANTHROPIC_API_KEY");
-    expect(result.failure?.message).toContain("claude auth login");
-  });
+      expect(result.ok).toBe(false);
+      expect(result.failure?.kind).toBe("not_logged_in");
+      expect(result.failure?.message).toContain("Not logged in");
+      expect(result.failure?.message).toContain("ANTHROPIC_API_KEY");
+      expect(result.failure?.message).toContain("claude auth login");
+    },
+    CLI_TEST_MS,
+  );
 
-  it("on a model that never answers, times out and leaves no process behind", async () => {
-    const model = await startModel(() => ({ hang: true }));
-    const marker = newMarker();
-    const result = await runClaudeAgent({
-      cwd,
-      prompt: "anything",
-      claudePath,
-      env: { ...offlineClaudeEnv({ url: model.url, home }), [MARKER_VAR]: marker },
-      timeoutMs: 2_500,
-      killGraceMs: 1_000,
-    });
+  it(
+    "on a model that never answers, times out and leaves no process behind",
+    async () => {
+      const model = await startModel(() => ({ hang: true }));
+      const marker = newMarker();
+      const hanging = () =>
+        model.requests.filter((request) => request.reply !== undefined && "hang" in request.reply).length;
+      // The timeout must strike while the CLI waits on the model: a machine too busy to start the
+      // CLI and send its request within the first window gets a longer one.
+      let hangingBefore = 0;
+      const result = await withGrowingTimeout(
+        [2_500, 10_000, 40_000],
+        (timeoutMs) => {
+          hangingBefore = hanging();
+          return runClaudeAgent({
+            cwd,
+            prompt: "anything",
+            claudePath,
+            env: { ...offlineClaudeEnv({ url: model.url, home }), [MARKER_VAR]: marker },
+            timeoutMs,
+            killGraceMs: 1_000,
+          });
+        },
+        () => hanging() > hangingBefore,
+      );
 
-    expect(result.ok).toBe(false);
-    expect(result.failure?.kind).toBe("timeout");
-    expect(result.failure?.message).toContain("timeout_minutes");
-    expect(
-      model.requests.filter((request) => request.reply !== undefined && "hang" in request.reply),
-    ).toHaveLength(1);
-    expect(processesWithMarker(marker)).toEqual([]);
-  });
+      expect(result.ok).toBe(false);
+      expect(result.failure?.kind).toBe("timeout");
+      expect(result.failure?.message).toContain("timeout_minutes");
+      expect(hanging() - hangingBefore).toBe(1);
+      expect(processesWithMarker(marker)).toEqual([]);
+    },
+    2 * CLI_TEST_MS,
+  );
 
   it("reports a missing CLI as spawn_error with how to install it", async () => {
     const result = await runClaudeAgent({
@@ -237,13 +287,14 @@ describe("runClaudeAgent with the real CLI and a scripted model", () => {
         claudePath,
         permissionMode: "bypassPermissions",
         env: { ...offlineClaudeEnv({ url: model.url, home }), IS_SANDBOX: undefined },
-        timeoutMs: 30_000,
+        timeoutMs: CLI_TIMEOUT_MS,
       });
 
       expect(result.failure?.kind).toBe("exit_code");
       expect(result.failure?.message).toContain("root");
       expect(model.requests).toEqual([]);
     },
+    CLI_TEST_MS,
   );
 });
 
@@ -333,14 +384,32 @@ describe("ClaudeStreamReader", () => {
     });
   });
 
-  it("treats a rejected API key (401) as not logged in", () => {
+  it("treats a rejected API key (401) as model_auth, naming the API", () => {
+    const fields = claudeResultFields(
+      {
+        type: "result",
+        is_error: true,
+        result: "Failed to authenticate. API Error: 401 invalid x-api-key",
+        api_error_status: 401,
+      },
+      { modelApi: "https://api.anthropic.com" },
+    );
+
+    expect(fields.failure?.kind).toBe("model_auth");
+    expect(fields.failure?.message).toContain("The model API at https://api.anthropic.com refused");
+    expect(fields.failure?.message).toContain("ANTHROPIC_API_KEY");
+  });
+
+  it("treats retries used up without an HTTP answer as model_unreachable", () => {
+    // The result line the CLI prints after ten retries against a closed port (measured).
     const fields = claudeResultFields({
       type: "result",
       is_error: true,
-      result: "Failed to authenticate. API Error: 401 invalid x-api-key",
-      api_error_status: 401,
+      result: "API Error: Connection refused — a firewall or proxy may be blocking it (ECONNREFUSED)",
+      terminal_reason: "api_error",
     });
 
-    expect(fields.failure?.kind).toBe("not_logged_in");
+    expect(fields.failure?.kind).toBe("model_unreachable");
+    expect(fields.failure?.message).toContain("ECONNREFUSED");
   });
 });

@@ -36,3 +36,32 @@ export async function waitFor(check: () => boolean, timeoutMs: number): Promise<
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** Alive and not a zombie (a zombie is dead; it only waits for a parent to reap it). */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs `attempt` with the first timeout; when `reached` says the scenario was not yet set up when
+ * that timeout struck (a busy machine started the processes late), tries again with the next,
+ * longer one. A test about what a timeout does then never depends on how fast the machine is.
+ */
+export async function withGrowingTimeout<T>(
+  timeoutsMs: readonly number[],
+  attempt: (timeoutMs: number) => Promise<T>,
+  reached: (result: T) => boolean,
+): Promise<T> {
+  let result: T | undefined;
+  for (const timeoutMs of timeoutsMs) {
+    result = await attempt(timeoutMs);
+    if (reached(result)) return result;
+  }
+  throw new Error(`the scenario was not set up within ${timeoutsMs.join(", ")} ms timeouts`);
+}

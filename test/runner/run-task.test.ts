@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +22,7 @@ import {
   removeTempDirs,
   revParse,
 } from "../support/git-fixtures.js";
+import { waitFor } from "./process-tree-probe.js";
 import { nodeAgent, task } from "./run-task-fixtures.js";
 
 /** The real Claude Code CLI (pinned in devDependencies) against a scripted model on loopback. */
@@ -66,7 +68,8 @@ async function run(
   });
 }
 
-describe("runTask with the real Claude Code CLI", () => {
+// Some of these run the CLI twice; a busy two-core machine can take a minute for that alone.
+describe("runTask with the real Claude Code CLI", { timeout: 180_000 }, () => {
   it("commits the files the agent wrote on the task branch, with cost and a message naming the task", async () => {
     const { repo, worktree } = await checkout();
     const agent = await claudeAgent(
@@ -168,7 +171,6 @@ describe("runTask with the real Claude Code CLI", () => {
     const { repo, worktree } = await checkout();
     const agent = await claudeAgent(() => ({ hang: true }));
 
-    const startedAt = Date.now();
     const result = await run({
       repo,
       worktree,
@@ -178,9 +180,9 @@ describe("runTask with the real Claude Code CLI", () => {
       killGraceMs: 500,
     });
 
+    // A model that never answers would hold the run forever: only the timeout ends it.
     expect(result.ok).toBe(false);
     expect(result.failure).toMatchObject({ stage: "agent", kind: "timeout" });
-    expect(Date.now() - startedAt).toBeLessThan(15_000);
   });
 });
 
@@ -284,18 +286,24 @@ writeFileSync(process.env.ORCHESTRATOR_TASK_ID + ".txt", prompt + "\\n" + env + 
   it("stops the agent when the signal aborts and reports it as cancelled", async () => {
     const { repo, worktree } = await checkout();
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 500);
-    const result = await run({
+    // Aborted once the agent runs (it says so in a file), however long getting there took.
+    const started = join(await makeTempDir("orchestrator-started-"), "agent.started");
+    const running = run({
       repo,
       worktree,
       task: task({ id: "cancelled" }),
-      agent: await nodeAgent(`setTimeout(() => {}, 60_000);`),
+      agent: await nodeAgent(
+        `import { writeFileSync } from "node:fs"; writeFileSync(${JSON.stringify(started)}, "x"); setTimeout(() => {}, 600_000);`,
+      ),
       signal: controller.signal,
       killGraceMs: 200,
     });
+    await waitFor(() => existsSync(started), 30_000);
+    controller.abort();
+    const result = await running;
 
+    // The agent would run for ten minutes: only the abort ended it.
     expect(result.ok).toBe(false);
     expect(result.failure).toMatchObject({ stage: "agent", kind: "cancelled" });
-    expect(result.durationMs).toBeLessThan(10_000);
   });
 });
