@@ -341,7 +341,8 @@ describe("orchestrator run (local executor)", () => {
   });
 });
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+/** Polls until `condition` holds; the limit is a safety net for a loaded machine, not a speed check. */
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition().catch(() => false))) {
     if (Date.now() > deadline) throw new Error("timed out waiting for a condition");
