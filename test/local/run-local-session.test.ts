@@ -34,7 +34,9 @@ async function taskWorktrees(repo: string): Promise<string[]> {
   return (await listWorktrees(repo)).map((w) => w.path).filter((path) => path.includes(".orchestrator"));
 }
 
-describe("orchestrator run (local executor)", () => {
+// Whole runs with real git and agent processes: on a loaded two-core machine one takes over a
+// minute. The limit is a safety net; every wait inside is for an event, a file or output.
+describe("orchestrator run (local executor)", { timeout: 180_000 }, () => {
   it("runs a diamond: each branch builds on its dependencies, one commit per task, exit 0", async () => {
     const project = await makeProject({
       tasks: [
