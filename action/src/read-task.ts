@@ -1,4 +1,5 @@
-import { parseTasksFile } from "../../src/core/parse-tasks-file.js";
+import path from "node:path";
+import { MAX_FILE_BYTES, parseTasksFile } from "../../src/core/parse-tasks-file.js";
 import type { TaskRunRequest } from "../../src/core/dispatch-inputs.js";
 import { formatIssue } from "../../src/core/validation-issue.js";
 import { git } from "../../src/runner/git.js";
@@ -87,14 +88,44 @@ async function showFile(args: {
       );
     }
   }
-  const shown = await git(["show", `${ref}:${file}`], { cwd, okExitCodes: [128] });
-  if (shown.exitCode !== 0) {
+  // The tree entry first: a symbolic link's blob is its target's path (which `git show` would print
+  // and the parser would echo), and a blob's size is known before it is read.
+  const listed = await git(["ls-tree", "--full-tree", "-l", "-z", ref, "--", file], {
+    cwd,
+    okExitCodes: [128],
+  });
+  const entry = treeEntry(listed.stdout, file);
+  if (listed.exitCode !== 0 || entry === undefined || entry.type !== "blob") {
     throw new ActionFailure(
       "task_not_found",
       `The tasks file ${file} does not exist at ${short(ref)}: check the tasks_file input (or --file).`,
     );
   }
-  return shown.stdout;
+  if (entry.mode === SYMLINK_MODE || entry.size > MAX_FILE_BYTES) {
+    const why =
+      entry.mode === SYMLINK_MODE
+        ? "is a symbolic link; a tasks file must be a regular file: name the file itself, not a link to it"
+        : `is ${(entry.size / 1024 ** 2).toFixed(1)} MB; the limit is ${MAX_FILE_BYTES / 1024 ** 2} MB`;
+    throw new ActionFailure("tasks_file_invalid", `The tasks file ${file} at ${short(ref)} ${why}.`);
+  }
+  return (await git(["cat-file", "blob", entry.sha], { cwd })).stdout;
+}
+
+const SYMLINK_MODE = "120000";
+
+/** `<mode> <type> <sha> <size>\t<path>` for exactly `file` in `git ls-tree -l -z` output. */
+function treeEntry(
+  output: string,
+  file: string,
+): { mode: string; type: string; sha: string; size: number } | undefined {
+  const wanted = path.posix.normalize(file).replace(/^\.\//, "");
+  for (const record of output.split("\0")) {
+    const match = /^(\d+) (\w+) ([0-9a-f]+) +(\d+|-)\t(.*)$/s.exec(record);
+    if (match?.[5] !== wanted) continue;
+    const [, mode = "", type = "", sha = "", size = "-"] = match;
+    return { mode, type, sha, size: size === "-" ? 0 : Number(size) };
+  }
+  return undefined;
 }
 
 function short(ref: string): string {

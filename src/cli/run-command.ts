@@ -1,4 +1,4 @@
-import { access, readFile } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseTasksFile } from "../core/parse-tasks-file.js";
 import { DEFAULT_TASKS_FILES } from "../core/session-options.js";
@@ -17,6 +17,7 @@ import { EXIT, type Command } from "./command.js";
 import { invokeCommand } from "./invoke-command.js";
 import { parallelArg } from "./parallel-arg.js";
 import { parseCommandArgs } from "./parse-command-args.js";
+import { readTasksFileAt } from "./read-tasks-file.js";
 
 /** `orchestrator run`: the task graph on this machine, one worktree and branch per task. */
 
@@ -172,12 +173,17 @@ async function run(args: RunArgs, io: CliIo): Promise<number> {
   const previous =
     args.resume || args.retry !== undefined ? await readStateFile(localPaths(repoRoot).stateFile) : null;
   const file = await chooseTasksFile({ args, repoRoot, cwd: io.cwd, previousFile: previous?.tasksFile });
-  const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
-    throw new CliError(
-      `cannot read the tasks file ${file}: ${error.code === "ENOENT" ? "no such file" : error.message}`,
-    );
+  // A path the user wrote is checked against the folder it was written in; the default and the
+  // session's recorded file against the repository.
+  const source = await readTasksFileAt({
+    root: args.file === undefined ? repoRoot : io.cwd,
+    fullPath: file,
+    fileName: args.file ?? file,
   });
-  const parsed = parseTasksFile({ text, fileName: args.file ?? file });
+  if (!source.ok)
+    throw new CliError(`cannot read the tasks file ${source.fileName}: ${source.message}`, "failed");
+  const { text } = source;
+  const parsed = parseTasksFile({ text, fileName: source.fileName });
   if (!parsed.ok) {
     io.stderr(`The tasks file has problems; nothing was started:\n`);
     for (const issue of parsed.issues) io.stderr(`  ${formatIssue(issue)}\n`);

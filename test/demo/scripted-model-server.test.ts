@@ -251,7 +251,12 @@ describe("startScriptedModelServer", () => {
       () => "answered",
       () => "failed",
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Wait for the request to arrive (however long a loaded machine takes), not for a fixed time.
+    const open = server;
+    for (let polls = 0; open.requests.length === 0; polls++) {
+      if (polls > 3_000) throw new Error("the request never reached the server");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
 
     expect(server.requests).toHaveLength(1);
     expect(await Promise.race([settled, Promise.resolve("still open")])).toBe("still open");

@@ -12,7 +12,8 @@ export interface FixtureTask {
   id: string;
   dependencies?: string[];
   /**
-   * Words the fixture agent obeys: `sleep=MS`, `fail`, `nochange`, `slow-once=PATH` (see AGENT).
+   * Words the fixture agent obeys: `sleep=MS`, `fail`, `nochange`, `slow-once=PATH`, `hold-once=PATH`,
+   * `wait-for=ID` (see AGENT).
    * `{scratch}` stands for the project's scratch directory (outside the repository).
    */
   prompt?: string;
@@ -26,6 +27,9 @@ export interface FixtureTask {
  * The agent: logs `start`, obeys the prompt, writes `<id>.txt` (listing the `*.txt` files it found,
  * so tests see which dependencies' work was in place), logs `end`. `slow-once=PATH` sleeps 30 s if
  * PATH exists, renaming it away first so only the first run is slow (a task interrupted by a crash).
+ * `hold-once=PATH` is the same but runs until it is stopped (5 min at most): a test that stops it
+ * does not race a sleep. `wait-for=ID` keeps running until task ID's agent has started (at most 60 s, then it fails): two
+ * agents provably at once, however slowly the machine starts the second.
  */
 const AGENT = `
 import { appendFileSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
@@ -39,7 +43,17 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const slowFlag = word("slow-once");
 let slow = false;
 if (slowFlag) { try { renameSync(slowFlag, slowFlag + ".used"); slow = true; } catch {} }
-await sleep(slow ? 30000 : Number(word("sleep") ?? 50));
+const holdFlag = word("hold-once");
+let hold = false;
+if (holdFlag) { try { renameSync(holdFlag, holdFlag + ".used"); hold = true; } catch {} }
+await sleep(hold ? 300000 : slow ? 30000 : Number(word("sleep") ?? 50));
+const peer = word("wait-for");
+if (peer) {
+  const started = () => readFileSync(process.env.AGENT_LOG, "utf8").includes('"event":"start","id":"' + peer + '"');
+  const until = Date.now() + 60000;
+  while (!started() && Date.now() < until) await sleep(20);
+  if (!started()) { log("end"); console.error(peer + " never started while " + id + " ran"); process.exit(4); }
+}
 if (/\\bfail\\b/.test(prompt)) { log("end"); console.error("the fixture agent was told to fail"); process.exit(3); }
 if (!/\\bnochange\\b/.test(prompt)) {
   const seen = readdirSync(".").filter((name) => name.endsWith(".txt")).sort();

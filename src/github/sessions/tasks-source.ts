@@ -1,4 +1,4 @@
-import { parseTasksFile } from "../../core/parse-tasks-file.js";
+import { MAX_FILE_BYTES, parseTasksFile } from "../../core/parse-tasks-file.js";
 import { graphFromTasks, type ResolvedTask, type TaskGraph } from "../../core/task-graph.js";
 import type { TasksFile } from "../../core/tasks-schema.js";
 import type { ValidationIssue } from "../../core/validation-issue.js";
@@ -52,16 +52,23 @@ export async function readTasksFile(args: {
   const key = `${repo.owner}/${repo.repo}@${sha}:${path}`;
   const cached = args.cache.get(key);
   if (cached) return cached;
-  const text = await fetchText({ client, repo, sha, path });
+  const fetched = await fetchText({ client, repo, sha, path });
   const result: TasksSourceResult =
-    text === null
+    fetched.kind === "missing"
       ? {
           ok: false,
           kind: "file_not_found",
           message: `the tasks file \`${path}\` does not exist at commit ${sha.slice(0, 7)}`,
           issues: [],
         }
-      : fromParse(parseTasksFile({ text, fileName: path }), path);
+      : fetched.kind === "refused"
+        ? {
+            ok: false,
+            kind: "invalid_tasks_file",
+            message: `the tasks file \`${path}\` cannot be read; nothing was started`,
+            issues: [{ file: path, message: fetched.reason }],
+          }
+        : fromParse(parseTasksFile({ text: fetched.text, fileName: path }), path);
   args.cache.set(key, result);
   return result;
 }
@@ -85,12 +92,24 @@ function fromParse(parsed: ReturnType<typeof parseTasksFile>, path: string): Tas
   };
 }
 
+type Fetched = { kind: "text"; text: string } | { kind: "missing" } | { kind: "refused"; reason: string };
+
+export const SYMLINK_REASON =
+  "is a symbolic link; a tasks file must be a regular file: name the file itself, not a link to it";
+
+/**
+ * The file's text at `sha`, read the way the CLI and the Action read it: a symbolic link is refused
+ * whatever it points to (GitHub answers `type: "symlink"` for a link leading out of the repository,
+ * and for one to a file in it answers that file, under the target's path), and no more than
+ * MAX_FILE_BYTES is fetched (the blob API would serve up to 100 MB). The reason never repeats the
+ * link's target.
+ */
 async function fetchText(args: {
   client: GitHubClient;
   repo: RepoRef;
   sha: string;
   path: string;
-}): Promise<string | null> {
+}): Promise<Fetched> {
   const { client, repo, sha, path } = args;
   let data: unknown;
   try {
@@ -100,24 +119,55 @@ async function fetchText(args: {
       ref: sha,
     }));
   } catch (error) {
-    if (httpStatus(error) === 404) return null;
+    if (httpStatus(error) === 404) return { kind: "missing" };
     throw new Error(`could not read the tasks file \`${path}\`: ${describeApiError(error)}`, {
       cause: error,
     });
   }
-  if (Array.isArray(data) || typeof data !== "object" || data === null) return null;
-  const file = data as { type?: string; encoding?: string; content?: string; sha?: string; size?: number };
-  if (file.type !== "file") return null;
-  if (file.encoding === "base64" && typeof file.content === "string") {
-    return Buffer.from(file.content, "base64").toString("utf8");
+  if (Array.isArray(data) || typeof data !== "object" || data === null) return { kind: "missing" };
+  const file = data as {
+    type?: string;
+    path?: string;
+    encoding?: string;
+    content?: string;
+    sha?: string;
+    size?: number;
+  };
+  if (file.type === "symlink") return { kind: "refused", reason: SYMLINK_REASON };
+  if (file.type !== "file") return { kind: "missing" };
+  if (typeof file.path === "string" && trimSlashes(file.path) !== trimSlashes(path)) {
+    return { kind: "refused", reason: SYMLINK_REASON };
   }
-  // Files over 1 MB come without content from the contents API; the blob API serves up to 100 MB.
-  if (typeof file.sha !== "string") return null;
+  if (typeof file.size === "number" && file.size > MAX_FILE_BYTES) {
+    return { kind: "refused", reason: tooLarge(file.size) };
+  }
+  if (file.encoding === "base64" && typeof file.content === "string") {
+    return { kind: "text", text: Buffer.from(file.content, "base64").toString("utf8") };
+  }
+  // Files over 1 MB come without content from the contents API; the blob API serves them.
+  if (typeof file.sha !== "string") return { kind: "missing" };
   const blob = await client.request("GET /repos/{owner}/{repo}/git/blobs/{file_sha}", {
     ...repo,
     file_sha: file.sha,
   });
-  return Buffer.from(blob.data.content, blob.data.encoding === "base64" ? "base64" : "utf8").toString("utf8");
+  if (typeof blob.data.size === "number" && blob.data.size > MAX_FILE_BYTES) {
+    return { kind: "refused", reason: tooLarge(blob.data.size) };
+  }
+  return {
+    kind: "text",
+    text: Buffer.from(blob.data.content, blob.data.encoding === "base64" ? "base64" : "utf8").toString(
+      "utf8",
+    ),
+  };
+}
+
+function trimSlashes(value: string): string {
+  return value.replace(/^\/+|\/+$/g, "");
+}
+
+function tooLarge(bytes: number): string {
+  const megabytes = (value: number) => `${(value / (1024 * 1024)).toFixed(1).replace(/\.0$/, "")} MB`;
+  return `the file is ${megabytes(bytes)}; the limit is ${megabytes(MAX_FILE_BYTES)}`;
 }
 
 /**
