@@ -3,7 +3,7 @@ import { readFile, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClaudeStreamReader } from "../runner/claude-agent-output.js";
-import { ORCHESTRATOR_DIR } from "../runner/commit-task-work.js";
+import { ORCHESTRATOR_DIR, STOPPED_TRAILER } from "../runner/commit-task-work.js";
 import { RUNNER_COMMIT_CONFIG, git, gitValue, identityEnv, resolveCommits, splitNul } from "../runner/git.js";
 import { listWorktrees } from "../runner/worktree.js";
 
@@ -151,7 +151,12 @@ async function isOrchestratorCommitOf(
     cwd: repoDir,
   });
   const lines = trailers.split("\n").map((line) => line.trim());
-  return lines.includes(`Orchestrator-Task: ${taskId}`) && lines.includes(`Orchestrator-Attempt: ${attempt}`);
+  // A stopped attempt's marker carries the trailers too, but marks unfinished work.
+  return (
+    lines.includes(`Orchestrator-Task: ${taskId}`) &&
+    lines.includes(`Orchestrator-Attempt: ${attempt}`) &&
+    !lines.some((line) => line.startsWith(`${STOPPED_TRAILER}:`))
+  );
 }
 
 async function workSince(

@@ -11,6 +11,13 @@ export const ORCHESTRATOR_DIR = ".orchestrator";
  */
 export const TASK_TRAILER = "Orchestrator-Task";
 
+/**
+ * The trailer on the empty commit that marks a stopped attempt's commits (`markAgentCommits`): the
+ * branch is the task's, but the attempt did not finish, so resume must not take it for the
+ * orchestrator's commit of finished work (see `src/local/interrupted-attempt.ts`).
+ */
+export const STOPPED_TRAILER = "Orchestrator-Stopped";
+
 /** Said in the message of an empty commit that marks the agent's own commits as the task's. */
 const MARKER_NOTE =
   "The agent committed its work itself; this empty commit marks the branch as the task's, so that " +
@@ -173,14 +180,18 @@ export async function markAgentCommits(options: {
   );
   if (trailers.split(",").includes(options.task.id)) return null;
   const marked = await gitValue(
-    ["commit-tree", "--no-gpg-sign", "-p", tip, ...messageArgs(options, MARKER_NOTE), `${tip}^{tree}`],
+    ["commit-tree", "--no-gpg-sign", "-p", tip, ...messageArgs(options, MARKER_NOTE, true), `${tip}^{tree}`],
     { cwd, env: identityEnv(options.author) },
   );
   await git(["update-ref", "-m", "orchestrator: mark the agent's commits", ref, marked, tip], { cwd });
   return marked;
 }
 
-function messageArgs(options: Pick<CommitTaskWorkOptions, "task" | "attempt">, note?: string): string[] {
+function messageArgs(
+  options: Pick<CommitTaskWorkOptions, "task" | "attempt">,
+  note?: string,
+  stopped = false,
+): string[] {
   const { task, attempt } = options;
   const title = task.name.replace(/\s+/g, " ").trim() || task.id;
   const subject = title === task.id ? `Task ${task.id}` : `${title} (task ${task.id})`;
@@ -190,7 +201,7 @@ function messageArgs(options: Pick<CommitTaskWorkOptions, "task" | "attempt">, n
     "-m",
     `Work of the coding agent on task ${task.id}, attempt ${attempt}.${note === undefined ? "" : ` ${note}`}`,
     "-m",
-    `${TASK_TRAILER}: ${task.id}\nOrchestrator-Attempt: ${attempt}`,
+    `${TASK_TRAILER}: ${task.id}\nOrchestrator-Attempt: ${attempt}${stopped ? `\n${STOPPED_TRAILER}: true` : ""}`,
   ];
 }
 

@@ -174,7 +174,9 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRunResult> {
     return finish(agentFailure ?? stageFailure("commit", error));
   }
   if (agentFailure && options.onAgentFailure !== "keep_partial_work") {
-    await markStoppedWork({ options, result, log });
+    // A cancelled attempt (Ctrl-C, cancel) is settled by its caller, which keeps its work under a
+    // ref and names it (src/local/interrupted-attempt.ts); only an attempt that failed is marked.
+    if (agentFailure.kind !== "cancelled") await markStoppedWork({ options, result, log });
     return finish(agentFailure);
   }
 
