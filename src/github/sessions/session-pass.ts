@@ -9,7 +9,7 @@ import { storeSessionState } from "../../core/session-state.js";
 import type { TaskGraph } from "../../core/task-graph.js";
 import { describeApiError, httpStatus, type GitHubClient } from "../github-client.js";
 import type { AppConfig } from "./app-config.js";
-import { dispatchTask } from "./dispatch-task.js";
+import { dispatchTask, listDispatchRunsSince, type DispatchOutcome } from "./dispatch-task.js";
 import type { LoadedSession } from "./load-session.js";
 import { readRunResult } from "./read-run-result.js";
 import {
@@ -23,6 +23,9 @@ import type { SessionRuntime } from "./session-runtime.js";
 import { sessionLimits } from "./session-status.js";
 import { taskRunRequest } from "./task-run-request.js";
 import { runKeyFromWorkflowRun, type WorkflowRunLike } from "./workflow-run.js";
+
+/** Dispatches of one attempt at most (each under its own claim) before the attempt fails. */
+export const MAX_DISPATCHES = 4;
 
 /**
  * One pass of the App over a session: the adapter between GitHub and the session machine. It
@@ -76,16 +79,21 @@ export class SessionPass {
       const task = graph.byId.get(key.taskId);
       if (!task) continue;
       const runId = Number(run.id);
+      const linked = this.record.runs[key.taskId]?.runId;
+      const duplicate =
+        linked !== undefined && linked !== runId && this.record.tasks[key.taskId]?.attempts === key.attempt;
       const actions = this.step({
         type: "run_seen",
         id: key.taskId,
         attempt: key.attempt,
         active: run.status !== "completed",
+        ...(duplicate ? { duplicate: true } : {}),
       });
       // A stop here is for this very run (one the session will not use).
       if (actions.some((action) => action.type === "stop")) await this.cancelRun(runId);
       const current = this.record.tasks[key.taskId];
-      if (this.record.outcome !== undefined || !current || current.attempts !== key.attempt) continue;
+      if (duplicate || this.record.outcome !== undefined || !current || current.attempts !== key.attempt)
+        continue;
       const facts = taskFacts(this.record, key.taskId);
       if (actions.some((action) => action.type === "forget")) facts.startedAt = run.created_at ?? this.nowIso;
       // Link the run to its attempt: a running one, or one cancelled after it was dispatched.
@@ -95,6 +103,7 @@ export class SessionPass {
         facts.runId = runId;
         if (run.html_url) facts.runUrl = run.html_url;
         delete facts.note;
+        delete facts.dispatch;
       }
       if (run.status !== "completed") continue;
       if (current.status !== "running") {
@@ -136,7 +145,8 @@ export class SessionPass {
     for (const id of this.ctx.graph.order) {
       const task = this.record.tasks[id];
       const facts = this.record.runs[id];
-      if (task?.status !== "running" || facts?.runId !== undefined) continue;
+      // A dispatch not settled yet is settleDispatches' to carry on (bounded by MAX_DISPATCHES).
+      if (task?.status !== "running" || facts?.runId !== undefined || facts?.dispatch) continue;
       const runName = formatRunName({
         sessionId: this.ctx.session.sessionId,
         taskId: id,
@@ -220,10 +230,85 @@ export class SessionPass {
     const key = `${id}#${attempt}`;
     if (this.tried.has(key)) return [{ type: "dispatch_withdrawn", id, attempt }];
     this.tried.add(key);
-    const facts = taskFacts(this.record, id);
-    facts.startedAt = this.nowIso;
+    const outcome = await this.sendDispatch(id, attempt, 1);
+    if (outcome.kind === "not-claimed") {
+      // Nothing was claimed: the attempt starts again later under the same claim.
+      this.warnings.push(`task "${id}" was not started: ${outcome.reason}`);
+      return [{ type: "dispatch_withdrawn", id, attempt }];
+    }
+    return this.recordDispatch(id, attempt, 1, outcome);
+  }
+
+  /**
+   * Dispatches not settled (see dispatch-task.ts for when a run provably does not exist): an
+   * `unsent` one goes out again now; an `uncertain` one, once `dispatchSettleMs` has passed, is
+   * looked for in a listing of the runs since it was sent — adopted when there, sent again under
+   * the next claim when the listing proves it absent. After MAX_DISPATCHES the attempt fails.
+   */
+  async settleDispatches(): Promise<void> {
+    const { config, graph, now } = this.ctx;
+    const due: Array<{ id: string; attempt: number; claim: number; uncertain: boolean }> = [];
+    let since: number | undefined;
+    for (const id of graph.order) {
+      const task = this.record.tasks[id];
+      const pending = this.record.runs[id]?.dispatch;
+      if (task?.status !== "running" || pending === undefined) continue;
+      const at = Date.parse(pending.at);
+      const uncertain = pending.state === "uncertain";
+      if (uncertain && !(now.getTime() - at >= config.dispatchSettleMs)) continue;
+      due.push({ id, attempt: task.attempts, claim: pending.claim, uncertain });
+      if (uncertain) since = Math.min(since ?? at, Number.isNaN(at) ? now.getTime() : at);
+    }
+    if (due.length === 0) return;
+    let listed: WorkflowRunLike[] | null = null;
+    if (since !== undefined) {
+      try {
+        listed = await listDispatchRunsSince({
+          client: this.ctx.client,
+          repo: this.ctx.session.repo,
+          workflowFile: this.record.workflowFile,
+          dispatchRef: this.record.dispatchRef,
+          since: new Date(since - 60_000),
+        });
+      } catch (error) {
+        this.warnings.push(`could not list the task workflow's runs: ${describeApiError(error)}`);
+      }
+      if (listed) await this.observeRuns(listed);
+    }
+    const names = new Set((listed ?? []).map((run) => run.display_title ?? ""));
+    for (const item of due) {
+      const task = this.record.tasks[item.id];
+      const facts = this.record.runs[item.id];
+      if (task?.status !== "running" || task.attempts !== item.attempt || facts?.dispatch === undefined)
+        continue;
+      if (item.uncertain) {
+        const runName = formatRunName({ sessionId: this.ctx.session.sessionId, ...item, taskId: item.id });
+        if (listed === null || names.has(runName)) continue;
+      }
+      const claim = item.claim + 1;
+      if (claim > MAX_DISPATCHES) {
+        const reason =
+          `the workflow run of attempt ${item.attempt} could not be started in ${MAX_DISPATCHES} dispatches` +
+          (facts.note ? ` (${facts.note})` : "") +
+          "; check the task workflow and GitHub's status, then retry";
+        facts.endedAt = this.nowIso;
+        await this.apply({ type: "dispatch_failed", id: item.id, attempt: item.attempt, reason });
+        continue;
+      }
+      const outcome = await this.sendDispatch(item.id, item.attempt, claim);
+      if (outcome.kind === "not-claimed") {
+        // The fresh claim was not made: the settled state stays; the next pass tries again.
+        this.warnings.push(`task "${item.id}" was not dispatched again: ${outcome.reason}`);
+        continue;
+      }
+      for (const event of this.recordDispatch(item.id, item.attempt, claim, outcome)) await this.apply(event);
+    }
+  }
+
+  private sendDispatch(id: string, attempt: number, claim: number): Promise<DispatchOutcome> {
+    taskFacts(this.record, id).startedAt = this.nowIso;
     const { session, graph } = this.ctx;
-    const outcome = await dispatchTask({
+    return dispatchTask({
       client: this.ctx.client,
       repo: session.repo,
       checkRunId: session.ref.checkRunId,
@@ -239,13 +324,26 @@ export class SessionPass {
         baseBranch: this.record.baseBranch,
         tasksFile: this.record.inlineTasks ? undefined : this.record.file,
       }),
+      claim,
       config: this.ctx.config,
       runtime: this.ctx.runtime,
     });
+  }
+
+  /** Keeps what a dispatch's outcome tells in the task's facts; the event it leads to, if any. */
+  private recordDispatch(
+    id: string,
+    attempt: number,
+    claim: number,
+    outcome: Exclude<DispatchOutcome, { kind: "not-claimed" }>,
+  ): SessionEvent[] {
+    const facts = taskFacts(this.record, id);
     switch (outcome.kind) {
       case "dispatched":
         if (outcome.runId !== undefined) facts.runId = outcome.runId;
         if (outcome.runUrl !== undefined) facts.runUrl = outcome.runUrl;
+        delete facts.dispatch;
+        delete facts.note;
         this.dispatched.push({
           taskId: id,
           attempt,
@@ -253,16 +351,18 @@ export class SessionPass {
         });
         return [];
       case "claimed-elsewhere":
+        // Its holder dispatches; should its run never appear (it crashed), the claim after it is ours to try.
+        facts.dispatch = { claim, at: this.nowIso, state: "uncertain" };
         return [];
       case "uncertain":
+      case "unsent":
+        facts.dispatch = { claim, at: this.nowIso, state: outcome.kind };
         facts.note = outcome.note;
         return [];
       case "rejected":
         facts.endedAt = this.nowIso;
+        delete facts.dispatch;
         return [{ type: "dispatch_failed", id, attempt, reason: outcome.reason }];
-      case "not-claimed":
-        this.warnings.push(`task "${id}" was not started: ${outcome.reason}`);
-        return [{ type: "dispatch_withdrawn", id, attempt }];
     }
   }
 
