@@ -22,10 +22,9 @@ import {
 import type { SessionRuntime } from "./session-runtime.js";
 import { sessionLimits } from "./session-status.js";
 import { taskRunRequest } from "./task-run-request.js";
+import { readMergedTasks } from "./read-merged-tasks.js";
+import { dueDispatches, MAX_DISPATCHES, provablyNoRun } from "./unsettled-dispatches.js";
 import { runKeyFromWorkflowRun, type WorkflowRunLike } from "./workflow-run.js";
-
-/** Dispatches of one attempt at most (each under its own claim) before the attempt fails. */
-export const MAX_DISPATCHES = 4;
 
 /**
  * One pass of the App over a session: the adapter between GitHub and the session machine. It
@@ -246,45 +245,34 @@ export class SessionPass {
    * the next claim when the listing proves it absent. After MAX_DISPATCHES the attempt fails.
    */
   async settleDispatches(): Promise<void> {
-    const { config, graph, now } = this.ctx;
-    const due: Array<{ id: string; attempt: number; claim: number; uncertain: boolean }> = [];
-    let since: number | undefined;
-    for (const id of graph.order) {
-      const task = this.record.tasks[id];
-      const pending = this.record.runs[id]?.dispatch;
-      if (task?.status !== "running" || pending === undefined) continue;
-      const at = Date.parse(pending.at);
-      const uncertain = pending.state === "uncertain";
-      if (uncertain && !(now.getTime() - at >= config.dispatchSettleMs)) continue;
-      due.push({ id, attempt: task.attempts, claim: pending.claim, uncertain });
-      if (uncertain) since = Math.min(since ?? at, Number.isNaN(at) ? now.getTime() : at);
-    }
-    if (due.length === 0) return;
+    const { config, graph, now, session } = this.ctx;
+    const { due, listSince } = dueDispatches({
+      record: this.record,
+      graph,
+      now,
+      settleMs: config.dispatchSettleMs,
+    });
     let listed: WorkflowRunLike[] | null = null;
-    if (since !== undefined) {
+    if (listSince !== undefined) {
       try {
         listed = await listDispatchRunsSince({
           client: this.ctx.client,
-          repo: this.ctx.session.repo,
+          repo: session.repo,
           workflowFile: this.record.workflowFile,
           dispatchRef: this.record.dispatchRef,
-          since: new Date(since - 60_000),
+          since: listSince,
         });
       } catch (error) {
         this.warnings.push(`could not list the task workflow's runs: ${describeApiError(error)}`);
       }
       if (listed) await this.observeRuns(listed);
     }
-    const names = new Set((listed ?? []).map((run) => run.display_title ?? ""));
     for (const item of due) {
       const task = this.record.tasks[item.id];
       const facts = this.record.runs[item.id];
       if (task?.status !== "running" || task.attempts !== item.attempt || facts?.dispatch === undefined)
         continue;
-      if (item.uncertain) {
-        const runName = formatRunName({ sessionId: this.ctx.session.sessionId, ...item, taskId: item.id });
-        if (listed === null || names.has(runName)) continue;
-      }
+      if (!provablyNoRun({ item, sessionId: session.sessionId, listed })) continue;
       const claim = item.claim + 1;
       if (claim > MAX_DISPATCHES) {
         const reason =
@@ -373,25 +361,16 @@ export class SessionPass {
   private async observeMerges(
     waiting: ReadonlyArray<Extract<SessionAction, { type: "waiting" }>>,
   ): Promise<boolean> {
-    const { client, session } = this.ctx;
     const unmerged = [...new Set(waiting.flatMap((wait) => wait.unmerged))];
-    let changed = false;
-    for (const id of unmerged) {
-      const prNumber = this.record.runs[id]?.prNumber;
-      if (prNumber === undefined) continue;
-      try {
-        const { data } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
-          ...session.repo,
-          pull_number: prNumber,
-        });
-        if (data.merged) {
-          await this.apply({ type: "merged", id });
-          changed = true;
-        }
-      } catch (error) {
-        this.warnings.push(`could not read pull request #${prNumber}: ${describeApiError(error)}`);
-      }
-    }
+    const merged = await readMergedTasks({
+      client: this.ctx.client,
+      repo: this.ctx.session.repo,
+      record: this.record,
+      ids: unmerged,
+      warnings: this.warnings,
+    });
+    for (const id of merged) await this.apply({ type: "merged", id });
+    const changed = merged.length > 0;
     for (const wait of waiting) {
       const facts = taskFacts(this.record, wait.id);
       const still = wait.unmerged.filter((dep) => this.record.tasks[dep]?.merged !== true);
