@@ -47,6 +47,9 @@ export interface AdvanceResult {
   dispatched: Array<{ taskId: string; attempt: number; runId?: number }>;
 }
 
+/** Runs kept per session for its next pass, at most. */
+const MAX_CARRIED_RUNS = 500;
+
 /**
  * One pass, run again (up to `config.passRetries`) when GitHub failed it for a passing reason (a
  * 5xx or rate limit past the client's own retries) — at its first read or later: a pass is
@@ -73,8 +76,11 @@ export async function advanceSession(args: {
       return await advanceOnce({ ...args, input });
     } catch (error) {
       if (!isTransient(error) || attempt >= Math.max(1, attempts)) {
-        if (runs.length > 0)
-          runtime.carriedRuns.set(sessionId, [...runs, ...(runtime.carriedRuns.get(sessionId) ?? [])]);
+        if (runs.length > 0) {
+          // Bounded: a session that fails pass after pass still has the sweep, which reads its runs.
+          const kept = [...runs, ...(runtime.carriedRuns.get(sessionId) ?? [])].slice(-MAX_CARRIED_RUNS);
+          runtime.carriedRuns.set(sessionId, kept);
+        }
         throw error;
       }
       await config.sleep(delayMs * 2 ** (attempt - 1));
