@@ -45,12 +45,22 @@ export interface RunExpectation {
   knownRunId?: ((key: RunKey) => number | undefined) | undefined;
 }
 
-export type RunAcceptance = { accepted: true; key: RunKey } | { accepted: false; reason: string };
+export type RunAcceptance =
+  | { accepted: true; key: RunKey }
+  /**
+   * `duplicateOf`: a run of the task workflow, dispatched in the session's repository for an
+   * attempt that already has its run (a dispatch retried after an answer was lost, or a second
+   * dispatch by hand). Not believed; the session stops it if it runs (see the machine's run_seen).
+   */
+  | { accepted: false; reason: string; duplicateOf?: RunKey };
 
 export const TASK_RUN_EVENT = "workflow_dispatch";
 
 export function acceptRun(run: RunOrigin, expected: RunExpectation): RunAcceptance {
-  const refuse = (reason: string): RunAcceptance => ({ accepted: false, reason: `run ${run.id}: ${reason}` });
+  const refuse = (reason: string): RunAcceptance & { accepted: false } => ({
+    accepted: false,
+    reason: `run ${run.id}: ${reason}`,
+  });
   const key = parseRunName(run.display_title ?? "");
   if (!key) return refuse("not named like a task attempt");
   if (expected.sessionId !== undefined && key.sessionId !== expected.sessionId)
@@ -70,7 +80,10 @@ export function acceptRun(run: RunOrigin, expected: RunExpectation): RunAcceptan
     return refuse(`of workflow ${run.path ?? run.workflow_id ?? "(unknown)"}, not the task workflow`);
   const known = expected.knownRunId?.(key);
   if (known !== undefined && known !== Number(run.id))
-    return refuse(`not the run dispatched for ${key.taskId} attempt ${key.attempt} (run ${known})`);
+    return {
+      ...refuse(`not the run dispatched for ${key.taskId} attempt ${key.attempt} (run ${known})`),
+      duplicateOf: key,
+    };
   return { accepted: true, key };
 }
 

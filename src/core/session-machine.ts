@@ -28,6 +28,7 @@ import { descendants, type TaskGraph } from "./task-graph.js";
  * |                             | nothing runs, nothing can start       | session ended                | finished                    |
  * | run_seen n (proof of a run) | pending · < n                         | running · n (or cancelled)   | forget (+ stop if cancelled) |
  * |                             | cancelled · n, run still active       | cancelled · n                | stop                        |
+ * |                             | another run of n known, still active  | unchanged                    | stop (that run)             |
  * | attempt_ended n             | running · n                           | succeeded / failed, cost +=  | ended                       |
  * | dispatch_failed n           | running · n                           | failed (why)                 | ended                       |
  * | dispatch_withdrawn n        | running · n                           | pending · n-1                | forget                      |
@@ -54,8 +55,11 @@ export interface SessionMachine {
 export type SessionEvent =
   /** Decide what to do next (reconcile) and record the decision. */
   | { type: "advance" }
-  /** A run of attempt `attempt` exists (proof of dispatch, even if the record lost the start). */
-  | { type: "run_seen"; id: string; attempt: number; active: boolean }
+  /**
+   * A run of attempt `attempt` exists (proof of dispatch, even if the record lost the start).
+   * `duplicate`: the attempt already has another run (a dispatch sent again that raced a late run).
+   */
+  | { type: "run_seen"; id: string; attempt: number; active: boolean; duplicate?: boolean | undefined }
   | {
       type: "attempt_ended";
       id: string;
@@ -175,6 +179,11 @@ const TRANSITIONS: Transitions = {
 
   run_seen({ machine, state, actions }, event) {
     if (!machine.graph.byId.has(event.id)) return;
+    // An attempt has one run: a second one still going is stopped, and tells nothing else.
+    if (event.duplicate === true) {
+      if (event.active) actions.push({ type: "stop", id: event.id, attempt: event.attempt });
+      return;
+    }
     const previous = observationOf(state.tasks, event.id);
     const startable = previous.status === "pending" || previous.status === "failed";
     if (startable && previous.attempts < event.attempt && state.outcome === undefined) {

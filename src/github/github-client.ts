@@ -55,3 +55,41 @@ export function clientBaseUrl(client: GitHubClient): string {
   const defaults = (client.request as { endpoint?: { DEFAULTS?: { baseUrl?: unknown } } }).endpoint?.DEFAULTS;
   return typeof defaults?.baseUrl === "string" ? defaults.baseUrl : "https://api.github.com";
 }
+
+/**
+ * GitHub refused the request for a rate limit (a secondary one: 403 or 429 naming it; or 429, or
+ * a primary one at 0 remaining). Such a request was not carried out, so sending it again —
+ * later — is safe whatever it was.
+ */
+export function isRateLimited(error: unknown): boolean {
+  const status = httpStatus(error);
+  if (status === 429) return true;
+  if (status !== 403) return false;
+  if (/\bsecondary rate\b|\brate limit exceeded\b/i.test(apiErrorMessage(error))) return true;
+  const headers = (error as { response?: { headers?: Record<string, unknown> } }).response?.headers;
+  return headers?.["x-ratelimit-remaining"] === "0";
+}
+
+/**
+ * A failure that says nothing about the request itself and may pass: a 5xx, a rate limit, or no
+ * answer at all (network). Follows `cause` (a use-case may wrap GitHub's error in its own).
+ */
+export function isTransient(error: unknown): boolean {
+  for (let current = error, depth = 0; current !== undefined && depth < 5; depth++) {
+    const status = httpStatus(current);
+    if (status !== undefined) return status >= 500 || isRateLimited(current);
+    if (isNetworkError(current)) return true;
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return false;
+}
+
+function isNetworkError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    error.name === "HttpError" ||
+    (typeof code === "string" && /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|UND_ERR_)/.test(code)) ||
+    /fetch failed|socket hang up|other side closed/i.test(error.message)
+  );
+}

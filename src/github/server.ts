@@ -17,6 +17,7 @@ import { RateLimiter } from "./http-api/rate-limiter.js";
 import { createInstallationClients } from "./installation-clients.js";
 import { refuseRequest } from "./refuse-request.js";
 import { declaredLength } from "./request-body.js";
+import { withRetryPolicy, type GitHubRetryOptions } from "./retry-policy.js";
 import type { AppConfig } from "./sessions/index.js";
 import { createSweeper, type SweepReport } from "./sweeper.js";
 import { createWebhookGate } from "./webhook-gate.js";
@@ -42,8 +43,10 @@ export interface OrchestratorServer {
 
 export interface StartServerOptions {
   config: ServerConfig;
-  /** Probot's Octokit class; tests pass one with retries and throttling off. */
+  /** Probot's Octokit class; tests pass one with retries and throttling off. Default: Probot's, with the App's retry policy. */
   Octokit?: typeof ProbotOctokit;
+  /** The retry policy of the default Octokit (retry-policy.ts); tests shorten its waits. */
+  githubRetry?: GitHubRetryOptions;
   /** Overrides of the session use-cases' settings (tests shorten intervals). */
   appConfig?: Partial<AppConfig>;
   /** Sweep once right after start (default true: catches what happened while no server ran). */
@@ -62,7 +65,7 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
     privateKey: config.privateKey,
     secret: config.webhookSecret,
     ...(config.baseUrl === undefined ? {} : { baseUrl: config.baseUrl }),
-    ...(options.Octokit === undefined ? {} : { Octokit: options.Octokit }),
+    Octokit: options.Octokit ?? withRetryPolicy(undefined, options.githubRetry),
     logLevel: config.logLevel === "silent" ? "fatal" : config.logLevel,
     logFormat: config.logFormat,
     ...(options.log === undefined ? {} : { log: options.log }),

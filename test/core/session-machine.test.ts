@@ -203,6 +203,34 @@ describe("transition table", () => {
     expect(over.actions).toEqual([{ type: "forget", id: "a" }]);
   });
 
+  it("run_seen n | another run of n known, still active | unchanged | stop (that run)", () => {
+    const graph = tree();
+    for (const task of [
+      { status: "running", attempts: 1 },
+      { status: "succeeded", attempts: 1 },
+      { status: "failed", attempts: 1, reason: "x" },
+    ] as const) {
+      const before = stateOf({ a: task });
+      const active = stepPure(machineOf(graph), before, {
+        type: "run_seen",
+        id: "a",
+        attempt: 1,
+        active: true,
+        duplicate: true,
+      });
+      expect(active.state).toEqual(before);
+      expect(active.actions).toEqual([{ type: "stop", id: "a", attempt: 1 }]);
+      const over = stepPure(machineOf(graph), before, {
+        type: "run_seen",
+        id: "a",
+        attempt: 1,
+        active: false,
+        duplicate: true,
+      });
+      expect(over).toEqual({ state: before, actions: [] });
+    }
+  });
+
   it("run_seen n | cancelled · n, run still active | cancelled · n | stop", () => {
     const graph = tree();
     const before = stateOf({ a: { status: "cancelled", attempts: 2, reason: "the session was cancelled" } });

@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Octokit } from "@octokit/rest";
+import type { ProbotOctokit } from "probot";
 import {
   decodeDispatchInputs,
   type DispatchInputs,
@@ -68,9 +69,26 @@ export function emptyTally(): RequestTally {
   return { reads: 0, writes: 0, byRoute: {} };
 }
 
-/** An Octokit for the App: a fresh installation token per request (the clock moves), every request counted. */
-export function appClient(fake: FakeGitHub, tally: RequestTally): Octokit {
-  const octokit = new Octokit({ baseUrl: fake.url, log: quietLog });
+/**
+ * An Octokit for the App: a fresh installation token per request (the clock moves), every request
+ * counted. `OctokitClass`: the App's own (Probot's with its retry policy) instead of a bare one.
+ */
+export function appClient(
+  fake: FakeGitHub,
+  tally: RequestTally,
+  OctokitClass?: typeof ProbotOctokit,
+): Octokit {
+  const octokit = OctokitClass
+    ? (new OctokitClass({
+        baseUrl: fake.url,
+        log: quietLog,
+        authStrategy: () =>
+          Object.assign(async () => ({ type: "unauthenticated" }), {
+            hook: (request: Octokit["request"], route: string, parameters?: Record<string, unknown>) =>
+              request(route, parameters),
+          }),
+      }) as unknown as Octokit)
+    : new Octokit({ baseUrl: fake.url, log: quietLog });
   octokit.hook.wrap("request", async (request, options) => {
     options.headers = { ...options.headers, authorization: `token ${fake.installationToken(FULL_NAME)}` };
     const method = String(options.method).toUpperCase();
@@ -106,8 +124,9 @@ export class SessionHarness {
     readonly fake: FakeGitHub,
     readonly clock: VirtualClock,
     config: Partial<AppConfig>,
+    OctokitClass?: typeof ProbotOctokit,
   ) {
-    this.client = appClient(fake, this.tally);
+    this.client = appClient(fake, this.tally, OctokitClass);
     this.actionClient = new Octokit({ baseUrl: fake.url, log: quietLog });
     this.actionClient.hook.before("request", (options) => {
       options.headers = { ...options.headers, authorization: `token ${fake.installationToken(FULL_NAME)}` };
@@ -127,6 +146,8 @@ export class SessionHarness {
     files?: Record<string, string>;
     fake?: FakeGitHubOptions;
     config?: Partial<AppConfig>;
+    /** The App's Octokit class (default: a bare Octokit, no retries). */
+    Octokit?: typeof ProbotOctokit;
   }): Promise<SessionHarness> {
     const clock = new VirtualClock();
     const fake = await startFakeGitHub({ now: clock.now, ...args.fake });
@@ -139,7 +160,7 @@ export class SessionHarness {
         typeof args.tasks === "string" ? args.tasks : `${JSON.stringify(args.tasks, null, 2)}\n`;
     }
     fake.state.addRepo({ fullName: FULL_NAME, files });
-    return new SessionHarness(fake, clock, args.config ?? {});
+    return new SessionHarness(fake, clock, args.config ?? {}, args.Octokit);
   }
 
   async close(): Promise<void> {

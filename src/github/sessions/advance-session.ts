@@ -1,4 +1,4 @@
-import type { GitHubClient } from "../github-client.js";
+import { isTransient, type GitHubClient } from "../github-client.js";
 import type { AppConfig } from "./app-config.js";
 import { loadSession, loadSessionGraph } from "./load-session.js";
 import { markSessionActive, markSessionEnded } from "./orchestrator-refs.js";
@@ -47,7 +47,48 @@ export interface AdvanceResult {
   dispatched: Array<{ taskId: string; attempt: number; runId?: number }>;
 }
 
+/** Runs kept per session for its next pass, at most. */
+const MAX_CARRIED_RUNS = 500;
+
+/**
+ * One pass, run again (up to `config.passRetries`) when GitHub failed it for a passing reason (a
+ * 5xx or rate limit past the client's own retries) — at its first read or later: a pass is
+ * level-triggered, and claims keep a repeated start from dispatching twice. The runs it was
+ * given (webhooks batched into it) are never dropped: when every try failed they are carried to
+ * the session's next pass (`runtime.carriedRuns`: the next webhook, command or sweep), and the
+ * error is thrown so the delivery fails and can be redelivered too.
+ */
 export async function advanceSession(args: {
+  client: GitHubClient;
+  sessionId: string;
+  input: AdvanceInput;
+  config: AppConfig;
+  runtime: SessionRuntime;
+}): Promise<AdvanceResult | null> {
+  const { config, runtime, sessionId } = args;
+  const carried = runtime.carriedRuns.get(sessionId) ?? [];
+  runtime.carriedRuns.delete(sessionId);
+  const runs = [...carried, ...(args.input.runs ?? [])];
+  const input: AdvanceInput = { ...args.input, ...(runs.length > 0 ? { runs } : {}) };
+  const { attempts, delayMs } = config.passRetries;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await advanceOnce({ ...args, input });
+    } catch (error) {
+      if (!isTransient(error) || attempt >= Math.max(1, attempts)) {
+        if (runs.length > 0) {
+          // Bounded: a session that fails pass after pass still has the sweep, which reads its runs.
+          const kept = [...runs, ...(runtime.carriedRuns.get(sessionId) ?? [])].slice(-MAX_CARRIED_RUNS);
+          runtime.carriedRuns.set(sessionId, kept);
+        }
+        throw error;
+      }
+      await config.sleep(delayMs * 2 ** (attempt - 1));
+    }
+  }
+}
+
+async function advanceOnce(args: {
   client: GitHubClient;
   sessionId: string;
   input: AdvanceInput;
@@ -92,6 +133,7 @@ export async function advanceSession(args: {
     runs.push(...(await sweepRuns({ client, session, graph, warnings: pass.warnings })));
   }
   await pass.observeRuns(runs);
+  if (record.outcome === undefined) await pass.settleDispatches();
   if (record.outcome === undefined) {
     if (args.input.sweep) await pass.failNeverStarted(runs);
     await pass.advance();

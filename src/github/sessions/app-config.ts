@@ -17,6 +17,13 @@ export interface AppConfig {
   statusCommentIntervalMs: number;
   /** A running task whose workflow run has not appeared this long after dispatch fails. */
   runNeverStartedAfterMs: number;
+  /**
+   * A dispatch that got no clear answer is settled this long after it was sent: a listing of the
+   * runs then shows its run, or proves there is none and it goes out again (dispatch-task.ts).
+   */
+  dispatchSettleMs: number;
+  /** A pass that GitHub failed (a 5xx or rate limit past the client's retries) runs again, this often. */
+  passRetries: { attempts: number; delayMs: number };
   /** Looking for a dispatched run by its run-name (GHES fallback, or after a 5xx). */
   runLookup: { attempts: number; delayMs: number };
   sleep: (ms: number) => Promise<void>;
@@ -31,6 +38,8 @@ export function createAppConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     now: () => new Date(),
     statusCommentIntervalMs: 10 * 60_000,
     runNeverStartedAfterMs: 15 * 60_000,
+    dispatchSettleMs: 2 * 60_000,
+    passRetries: { attempts: 3, delayMs: 2_000 },
     runLookup: { attempts: 3, delayMs: 1_000 },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     ...overrides,

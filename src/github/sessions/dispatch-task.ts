@@ -4,6 +4,7 @@ import {
   clientBaseUrl,
   describeApiError,
   httpStatus,
+  isRateLimited,
   type GitHubClient,
   type RepoRef,
 } from "../github-client.js";
@@ -22,6 +23,21 @@ import type { WorkflowRunLike } from "./workflow-run.js";
  * 3. `return_run_details: true` returns the run id; GitHub Enterprise Server ≤ 3.20 rejects the
  *    parameter, so dispatch again without it (nothing was created by the rejected call) and find
  *    the run by its run-name.
+ *
+ * When is it safe to dispatch an attempt again? Only when its dispatch has **provably** created
+ * no run, which the App takes to mean one of:
+ *
+ * - GitHub refused the dispatch for a rate limit (403/429 naming one): a rate-limited request is
+ *   refused before anything is done (outcome `unsent`);
+ * - the dispatch (or the claim before it) got a 5xx or no answer, and a listing of the task
+ *   workflow's dispatch runs created since a minute before the dispatch, read at least
+ *   `dispatchSettleMs` after it, holds no run named for the attempt (outcome `uncertain`, settled
+ *   by the session pass). GitHub creates a dispatched run before it answers (the 200 carries its
+ *   id) and lists it within seconds, so a run absent minutes later was not created.
+ *
+ * The next dispatch goes out under a fresh claim (`<attempt>-<n>`), so of several processes only
+ * one sends it. Should a late run still appear, the attempt has two runs for a moment: the one
+ * not linked to the attempt is cancelled as an extra (session-pass.ts `observeRuns`).
  */
 
 export type DispatchOutcome =
@@ -31,9 +47,11 @@ export type DispatchOutcome =
   | { kind: "claimed-elsewhere" }
   /** GitHub refused the dispatch: no run exists; the attempt failed with this reason. */
   | { kind: "rejected"; reason: string }
-  /** The dispatch may or may not have created a run (5xx, network) and none was found yet. */
+  /** The dispatch (or the claim) may or may not have created a run (5xx, network) and none was found yet. */
   | { kind: "uncertain"; note: string }
-  /** The claim itself could not be made (not a conflict): nothing was dispatched, try again later. */
+  /** We hold the claim, and GitHub refused the dispatch for a rate limit: provably no run; send again later. */
+  | { kind: "unsent"; note: string }
+  /** The claim itself could not be made (a rate limit, a refusal): nothing was dispatched, try again later. */
   | { kind: "not-claimed"; reason: string };
 
 export async function dispatchTask(args: {
@@ -45,6 +63,8 @@ export async function dispatchTask(args: {
   dispatchRef: string;
   workflowFile: string;
   request: TaskRunRequest;
+  /** Which dispatch of the attempt this is (1, the default: the first). */
+  claim?: number | undefined;
   config: AppConfig;
   runtime: SessionRuntime;
 }): Promise<DispatchOutcome> {
@@ -56,10 +76,18 @@ export async function dispatchTask(args: {
       checkRunId: args.checkRunId,
       taskId: request.taskId,
       attempt: request.attempt,
+      claim: args.claim,
       sha: args.sha,
     });
     if (!claimed) return { kind: "claimed-elsewhere" };
   } catch (error) {
+    const status = httpStatus(error);
+    // A 5xx or no answer: the claim may have been made (by us or a racer); settled like a dispatch.
+    if (status === undefined || status >= 500)
+      return {
+        kind: "uncertain",
+        note: `the claim of the attempt got no clear answer (${describeApiError(error)})`,
+      };
     return { kind: "not-claimed", reason: `could not claim the attempt: ${describeApiError(error)}` };
   }
 
@@ -96,6 +124,12 @@ export async function dispatchTask(args: {
         args.runtime.noRunDetails.add(host);
         withDetails = false;
         continue;
+      }
+      if (isRateLimited(error)) {
+        return {
+          kind: "unsent",
+          note: `GitHub refused the dispatch for a rate limit (${describeApiError(error)})`,
+        };
       }
       if (status !== undefined && status >= 400 && status < 500) {
         return {
@@ -172,4 +206,43 @@ export async function listDispatchRuns(args: {
     },
   );
   return data.workflow_runs;
+}
+
+/** Pages read at most when listing runs since a time (10,000 runs). */
+const MAX_LISTING_PAGES = 100;
+
+/**
+ * Every dispatch run of the task workflow created since `since` — the listing that proves a run
+ * absent. Runs come newest first, so pages are read until one reaches back before `since` (the
+ * `created` filter would do it in one, but GitHub's own description types it as a bare
+ * date-time). Throws when it cannot be read whole (no proof then).
+ */
+export async function listDispatchRunsSince(args: {
+  client: GitHubClient;
+  repo: RepoRef;
+  workflowFile: string;
+  dispatchRef: string;
+  since: Date;
+}): Promise<WorkflowRunLike[]> {
+  const runs: WorkflowRunLike[] = [];
+  let pages = 0;
+  const iterator = args.client.paginate.iterator(
+    "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
+    {
+      ...args.repo,
+      workflow_id: args.workflowFile,
+      event: "workflow_dispatch",
+      branch: args.dispatchRef,
+      per_page: 100,
+    },
+  );
+  const since = args.since.getTime();
+  for await (const page of iterator) {
+    const items = page.data as WorkflowRunLike[];
+    runs.push(...items);
+    const oldest = items.at(-1)?.created_at;
+    if (oldest !== undefined && Date.parse(oldest) < since) break;
+    if (++pages >= MAX_LISTING_PAGES) throw new Error("too many runs to list since the dispatch");
+  }
+  return runs;
 }

@@ -6,7 +6,9 @@ import { describeApiError, httpStatus, type GitHubClient, type RepoRef } from ".
  *
  * - `active/<summary check run id>`: the index of running sessions, one ref each, created at the
  *   start and deleted at the end; one read lists them all (the sweep, `GET /api/sessions`).
- * - `claims/<check run id>/<task>/<attempt>`: the claim of one attempt's dispatch.
+ * - `claims/<check run id>/<task>/<attempt>`: the claim of one attempt's dispatch; when that
+ *   dispatch provably created no run (dispatch-task.ts), the attempt is dispatched again under a
+ *   fresh claim `claims/<check run id>/<task>/<attempt>-<n>` (n = 2, 3, ...).
  * - `triggers/<key>`: the claim of one delivery that starts a session.
  *
  * Claims are create-if-absent: creating a ref that exists fails with 422, so exactly one process
@@ -21,8 +23,15 @@ export function activeRefName(checkRunId: number): string {
   return `${ACTIVE_PREFIX}${checkRunId}`;
 }
 
-export function claimRefName(args: { checkRunId: number; taskId: string; attempt: number }): string {
-  return `refs/orchestrator/claims/${args.checkRunId}/${refSafeTaskId(args.taskId)}/${args.attempt}`;
+export function claimRefName(args: {
+  checkRunId: number;
+  taskId: string;
+  attempt: number;
+  /** Which dispatch of the attempt (1, the default, is the plain claim). */
+  claim?: number | undefined;
+}): string {
+  const suffix = args.claim === undefined || args.claim <= 1 ? "" : `-${args.claim}`;
+  return `refs/orchestrator/claims/${args.checkRunId}/${refSafeTaskId(args.taskId)}/${args.attempt}${suffix}`;
 }
 
 export function triggerRefName(key: string): string {
@@ -109,13 +118,14 @@ async function claimRef(args: {
   }
 }
 
-/** Claims one attempt of one task before its dispatch (DESIGN §2.3). */
+/** Claims one attempt of one task (its `claim`-th dispatch) before the dispatch (DESIGN §2.3). */
 export function claimTaskAttempt(args: {
   client: GitHubClient;
   repo: RepoRef;
   checkRunId: number;
   taskId: string;
   attempt: number;
+  claim?: number | undefined;
   sha: string;
 }): Promise<boolean> {
   return claimRef({ ...args, ref: claimRefName(args) });

@@ -9,7 +9,7 @@ import { storeSessionState } from "../../core/session-state.js";
 import type { TaskGraph } from "../../core/task-graph.js";
 import { describeApiError, httpStatus, type GitHubClient } from "../github-client.js";
 import type { AppConfig } from "./app-config.js";
-import { dispatchTask } from "./dispatch-task.js";
+import { dispatchTask, listDispatchRunsSince, type DispatchOutcome } from "./dispatch-task.js";
 import type { LoadedSession } from "./load-session.js";
 import { readRunResult } from "./read-run-result.js";
 import {
@@ -22,7 +22,9 @@ import {
 import type { SessionRuntime } from "./session-runtime.js";
 import { sessionLimits } from "./session-status.js";
 import { taskRunRequest } from "./task-run-request.js";
-import { acceptedRunKey, acceptedRuns, sessionRunExpectation, type WorkflowRunLike } from "./workflow-run.js";
+import { acceptedRuns, judgeRun, sessionRunExpectation, type WorkflowRunLike } from "./workflow-run.js";
+import { readMergedTasks } from "./read-merged-tasks.js";
+import { dueDispatches, MAX_DISPATCHES, provablyNoRun } from "./unsettled-dispatches.js";
 
 /**
  * One pass of the App over a session: the adapter between GitHub and the session machine. It
@@ -73,21 +75,28 @@ export class SessionPass {
     for (const run of latestPerRun(runs)) {
       // Only runs that are the session's (core/accept-run.ts): a title alone proves nothing. Asked
       // run by run: a run id recorded in this loop rules out other runs claiming that attempt.
-      const key = acceptedRunKey(run, this.runExpectation(), this.warnings);
-      if (!key) continue;
+      const judged = judgeRun(run, this.runExpectation(), this.warnings);
+      if (!judged) continue;
+      const { key } = judged;
       const task = graph.byId.get(key.taskId);
       if (!task) continue;
       const runId = Number(run.id);
+      const linked = this.record.runs[key.taskId]?.runId;
+      const duplicate =
+        judged.duplicate ||
+        (linked !== undefined && linked !== runId && this.record.tasks[key.taskId]?.attempts === key.attempt);
       const actions = this.step({
         type: "run_seen",
         id: key.taskId,
         attempt: key.attempt,
         active: run.status !== "completed",
+        ...(duplicate ? { duplicate: true } : {}),
       });
       // A stop here is for this very run (one the session will not use).
       if (actions.some((action) => action.type === "stop")) await this.cancelRun(runId);
       const current = this.record.tasks[key.taskId];
-      if (this.record.outcome !== undefined || !current || current.attempts !== key.attempt) continue;
+      if (duplicate || this.record.outcome !== undefined || !current || current.attempts !== key.attempt)
+        continue;
       const facts = taskFacts(this.record, key.taskId);
       if (actions.some((action) => action.type === "forget")) facts.startedAt = run.created_at ?? this.nowIso;
       // Link the run to its attempt: a running one, or one cancelled after it was dispatched.
@@ -97,6 +106,7 @@ export class SessionPass {
         facts.runId = runId;
         if (run.html_url) facts.runUrl = run.html_url;
         delete facts.note;
+        delete facts.dispatch;
       }
       if (run.status !== "completed") continue;
       if (current.status !== "running") {
@@ -140,7 +150,8 @@ export class SessionPass {
     for (const id of this.ctx.graph.order) {
       const task = this.record.tasks[id];
       const facts = this.record.runs[id];
-      if (task?.status !== "running" || facts?.runId !== undefined) continue;
+      // A dispatch not settled yet is settleDispatches' to carry on (bounded by MAX_DISPATCHES).
+      if (task?.status !== "running" || facts?.runId !== undefined || facts?.dispatch) continue;
       const runName = formatRunName({
         sessionId: this.ctx.session.sessionId,
         taskId: id,
@@ -229,10 +240,74 @@ export class SessionPass {
     const key = `${id}#${attempt}`;
     if (this.tried.has(key)) return [{ type: "dispatch_withdrawn", id, attempt }];
     this.tried.add(key);
-    const facts = taskFacts(this.record, id);
-    facts.startedAt = this.nowIso;
+    const outcome = await this.sendDispatch(id, attempt, 1);
+    if (outcome.kind === "not-claimed") {
+      // Nothing was claimed: the attempt starts again later under the same claim.
+      this.warnings.push(`task "${id}" was not started: ${outcome.reason}`);
+      return [{ type: "dispatch_withdrawn", id, attempt }];
+    }
+    return this.recordDispatch(id, attempt, 1, outcome);
+  }
+
+  /**
+   * Dispatches not settled (see dispatch-task.ts for when a run provably does not exist): an
+   * `unsent` one goes out again now; an `uncertain` one, once `dispatchSettleMs` has passed, is
+   * looked for in a listing of the runs since it was sent — adopted when there, sent again under
+   * the next claim when the listing proves it absent. After MAX_DISPATCHES the attempt fails.
+   */
+  async settleDispatches(): Promise<void> {
+    const { config, graph, now, session } = this.ctx;
+    const { due, listSince } = dueDispatches({
+      record: this.record,
+      graph,
+      now,
+      settleMs: config.dispatchSettleMs,
+    });
+    let listed: WorkflowRunLike[] | null = null;
+    if (listSince !== undefined) {
+      try {
+        listed = await listDispatchRunsSince({
+          client: this.ctx.client,
+          repo: session.repo,
+          workflowFile: this.record.workflowFile,
+          dispatchRef: this.record.dispatchRef,
+          since: listSince,
+        });
+      } catch (error) {
+        this.warnings.push(`could not list the task workflow's runs: ${describeApiError(error)}`);
+      }
+      if (listed) await this.observeRuns(listed);
+    }
+    for (const item of due) {
+      const task = this.record.tasks[item.id];
+      const facts = this.record.runs[item.id];
+      if (task?.status !== "running" || task.attempts !== item.attempt || facts?.dispatch === undefined)
+        continue;
+      if (!provablyNoRun({ item, sessionId: session.sessionId, listed })) continue;
+      const claim = item.claim + 1;
+      if (claim > MAX_DISPATCHES) {
+        const reason =
+          `the workflow run of attempt ${item.attempt} could not be started in ${MAX_DISPATCHES} dispatches` +
+          (facts.note ? ` (${facts.note})` : "") +
+          "; check the task workflow and GitHub's status, then retry";
+        facts.endedAt = this.nowIso;
+        await this.apply({ type: "dispatch_failed", id: item.id, attempt: item.attempt, reason });
+        continue;
+      }
+      const outcome = await this.sendDispatch(item.id, item.attempt, claim);
+      if (outcome.kind === "not-claimed") {
+        // The fresh claim was not made: the settled state stays; the next pass tries again.
+        this.warnings.push(`task "${item.id}" was not dispatched again: ${outcome.reason}`);
+        continue;
+      }
+      for (const event of this.recordDispatch(item.id, item.attempt, claim, outcome)) await this.apply(event);
+    }
+  }
+
+  private sendDispatch(id: string, attempt: number, claim: number): Promise<DispatchOutcome> {
+    taskFacts(this.record, id).startedAt = this.nowIso;
     const { session, graph } = this.ctx;
-    const outcome = await dispatchTask({
+    return dispatchTask({
       client: this.ctx.client,
       repo: session.repo,
       checkRunId: session.ref.checkRunId,
@@ -248,13 +323,26 @@ export class SessionPass {
         baseBranch: this.record.baseBranch,
         tasksFile: this.record.inlineTasks ? undefined : this.record.file,
       }),
+      claim,
       config: this.ctx.config,
       runtime: this.ctx.runtime,
     });
+  }
+
+  /** Keeps what a dispatch's outcome tells in the task's facts; the event it leads to, if any. */
+  private recordDispatch(
+    id: string,
+    attempt: number,
+    claim: number,
+    outcome: Exclude<DispatchOutcome, { kind: "not-claimed" }>,
+  ): SessionEvent[] {
+    const facts = taskFacts(this.record, id);
     switch (outcome.kind) {
       case "dispatched":
         if (outcome.runId !== undefined) facts.runId = outcome.runId;
         if (outcome.runUrl !== undefined) facts.runUrl = outcome.runUrl;
+        delete facts.dispatch;
+        delete facts.note;
         this.dispatched.push({
           taskId: id,
           attempt,
@@ -262,16 +350,18 @@ export class SessionPass {
         });
         return [];
       case "claimed-elsewhere":
+        // Its holder dispatches; should its run never appear (it crashed), the claim after it is ours to try.
+        facts.dispatch = { claim, at: this.nowIso, state: "uncertain" };
         return [];
       case "uncertain":
+      case "unsent":
+        facts.dispatch = { claim, at: this.nowIso, state: outcome.kind };
         facts.note = outcome.note;
         return [];
       case "rejected":
         facts.endedAt = this.nowIso;
+        delete facts.dispatch;
         return [{ type: "dispatch_failed", id, attempt, reason: outcome.reason }];
-      case "not-claimed":
-        this.warnings.push(`task "${id}" was not started: ${outcome.reason}`);
-        return [{ type: "dispatch_withdrawn", id, attempt }];
     }
   }
 
@@ -282,25 +372,16 @@ export class SessionPass {
   private async observeMerges(
     waiting: ReadonlyArray<Extract<SessionAction, { type: "waiting" }>>,
   ): Promise<boolean> {
-    const { client, session } = this.ctx;
     const unmerged = [...new Set(waiting.flatMap((wait) => wait.unmerged))];
-    let changed = false;
-    for (const id of unmerged) {
-      const prNumber = this.record.runs[id]?.prNumber;
-      if (prNumber === undefined) continue;
-      try {
-        const { data } = await client.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
-          ...session.repo,
-          pull_number: prNumber,
-        });
-        if (data.merged) {
-          await this.apply({ type: "merged", id });
-          changed = true;
-        }
-      } catch (error) {
-        this.warnings.push(`could not read pull request #${prNumber}: ${describeApiError(error)}`);
-      }
-    }
+    const merged = await readMergedTasks({
+      client: this.ctx.client,
+      repo: this.ctx.session.repo,
+      record: this.record,
+      ids: unmerged,
+      warnings: this.warnings,
+    });
+    for (const id of merged) await this.apply({ type: "merged", id });
+    const changed = merged.length > 0;
     for (const wait of waiting) {
       const facts = taskFacts(this.record, wait.id);
       const still = wait.unmerged.filter((dep) => this.record.tasks[dep]?.merged !== true);

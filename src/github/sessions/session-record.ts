@@ -29,6 +29,18 @@ const taskFactsSchema = z.object({
   startedAt: z.string().optional(),
   endedAt: z.string().optional(),
   note: z.string().optional(),
+  /**
+   * The attempt's dispatch is not settled: `uncertain` (a 5xx or no answer; a run may exist) or
+   * `unsent` (refused for a rate limit; provably none), under claim number `claim`, sent at `at`.
+   * The session pass settles it (session-pass.ts `settleDispatches`).
+   */
+  dispatch: z
+    .object({
+      claim: z.number().int().min(1),
+      at: z.string(),
+      state: z.enum(["uncertain", "unsent"]),
+    })
+    .optional(),
   /** The task check run last written for this task: which attempt and which conclusion. */
   check: z
     .object({
@@ -52,6 +64,7 @@ export const PER_ATTEMPT_FACTS = [
   "startedAt",
   "endedAt",
   "note",
+  "dispatch",
 ] as const satisfies ReadonlyArray<keyof TaskFacts>;
 
 /** A task as the App shows it: the core's state and the App's facts together. */

@@ -12,6 +12,11 @@ export interface SessionRuntime {
   tasks: TasksCache;
   /** Wake-ups waiting for their turn, per session: later ones join the waiting batch. */
   pendingWakes: Map<string, PendingWake>;
+  /**
+   * Runs of wake-ups whose pass GitHub failed, per session: the next pass of that session (a
+   * webhook, a command, the sweep) takes them in, so no event batched into a failed pass is lost.
+   */
+  carriedRuns: Map<string, WorkflowRunLike[]>;
   /** API base URLs known to reject `return_run_details` (GitHub Enterprise Server ≤ 3.20). */
   noRunDetails: Set<string>;
 }
@@ -26,6 +31,7 @@ export function createSessionRuntime(): SessionRuntime {
     queue: new SessionQueue(),
     tasks: new TasksCache(),
     pendingWakes: new Map(),
+    carriedRuns: new Map(),
     noRunDetails: new Set(),
   };
 }

@@ -52,6 +52,22 @@ export function acceptedRunKey(
   return null;
 }
 
+/**
+ * Like `acceptedRunKey`, but also names the attempt of a run that is a second run of it (same
+ * workflow, event and repository, another run id): the session stops such a run, believing none of it.
+ */
+export function judgeRun(
+  run: WorkflowRunLike,
+  expected: RunExpectation,
+  warnings: string[],
+): { key: RunKey; duplicate: boolean } | null {
+  const verdict = acceptRun(run, expected);
+  if (verdict.accepted) return { key: verdict.key, duplicate: false };
+  if (expected.sessionId !== undefined && namesSession(run, expected.sessionId))
+    warnings.push(`not believed as a task attempt: ${verdict.reason}`);
+  return verdict.duplicateOf ? { key: verdict.duplicateOf, duplicate: true } : null;
+}
+
 /** `acceptedRunKey` over several runs: the accepted ones with their keys. */
 export function acceptedRuns<Run extends WorkflowRunLike>(
   runs: readonly Run[],
