@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { sweepActiveSessions } from "../../../src/github/sessions/index.js";
+import { sweepActiveSessions, type WorkflowRunLike } from "../../../src/github/sessions/index.js";
 import { OWNER, REPO, SessionHarness } from "../../support/simulated-session.js";
 
 const two = {
@@ -139,17 +139,23 @@ describe("dispatch failures", () => {
     expect(extra).toBeDefined();
     if (!extra) return;
     const cancel = `POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel`;
-    await h.wake({ id: extra.id, display_title: extra.displayTitle, status: "queued" });
+    // As GitHub shows it: the task workflow, workflow_dispatch, this repository; only the id differs.
+    const shown = async () =>
+      (
+        await h.actionClient.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
+          owner: OWNER,
+          repo: REPO,
+          run_id: extra.id,
+        })
+      ).data as WorkflowRunLike;
+    await h.wake(await shown());
     expect(h.fake.requests.filter((r) => r.route === cancel).map((r) => r.params.run_id)).toEqual([
       String(extra.id),
     ]);
     // The extra's end says nothing about the attempt; the linked run's does.
-    let status = await h.wake({
-      id: extra.id,
-      display_title: extra.displayTitle,
-      status: "completed",
-      conclusion: "cancelled",
-    });
+    const ended = h.runs().find((run) => run.id === extra.id);
+    if (ended?.status !== "completed") h.fake.completeRun(extra.id, { conclusion: "cancelled" });
+    let status = await h.wake(await shown());
     expect(status?.tasks.find((t) => t.id === "a")?.status).toBe("running");
     status = await h.wake(await h.finish(first));
     expect(status?.tasks.find((t) => t.id === "a")).toMatchObject({ status: "succeeded", runId: first.id });
