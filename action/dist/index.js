@@ -1079,14 +1079,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path2 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path && path[0] !== "/") {
-          path = `/${path}`;
+        if (path2 && path2[0] !== "/") {
+          path2 = `/${path2}`;
         }
-        return new URL(`${origin}${path}`);
+        return new URL(`${origin}${path2}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1537,39 +1537,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path, origin }
+          request: { method, path: path2, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path);
+        debuglog("sending request to %s %s/%s", method, origin, path2);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path, origin },
+          request: { method, path: path2, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path,
+          path2,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path, origin }
+          request: { method, path: path2, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path);
+        debuglog("trailers received from %s %s/%s", method, origin, path2);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path, origin },
+          request: { method, path: path2, origin },
           error: error63
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path,
+          path2,
           error63.message
         );
       });
@@ -1618,9 +1618,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path, origin }
+            request: { method, path: path2, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path);
+          debuglog("sending request to %s %s/%s", method, origin, path2);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1683,7 +1683,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path,
+        path: path2,
         method,
         body,
         headers,
@@ -1698,11 +1698,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler2) {
-        if (typeof path !== "string") {
+        if (typeof path2 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path[0] !== "/" && !(path.startsWith("http://") || path.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path2[0] !== "/" && !(path2.startsWith("http://") || path2.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path)) {
+        } else if (invalidPathRegex.test(path2)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1768,7 +1768,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path, query) : path;
+        this.path = query ? buildURL(path2, query) : path2;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -2582,7 +2582,7 @@ var require_connect = __commonJS({
       const sessionCache = new SessionCache(maxCachedSessions == null ? 100 : maxCachedSessions);
       timeout = timeout == null ? 1e4 : timeout;
       allowH2 = allowH2 != null ? allowH2 : false;
-      return function connect({ hostname: hostname3, host, protocol, port, servername, localAddress, httpSocket }, callback) {
+      return function connect2({ hostname: hostname3, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
           if (!tls) {
@@ -6461,7 +6461,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request2) {
-      const { method, path, host, upgrade, blocking, reset } = request2;
+      const { method, path: path2, host, upgrade, blocking, reset } = request2;
       let { body, headers, contentLength } = request2;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6542,7 +6542,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path} HTTP/1.1\r
+      let header = `${method} ${path2} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7071,7 +7071,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request2) {
       const session = client[kHTTP2Session];
-      const { method, path, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
+      const { method, path: path2, host, upgrade, expectContinue, signal, headers: reqHeaders } = request2;
       let { body } = request2;
       if (upgrade) {
         util.errorRequest(client, request2, new Error("Upgrade not supported for H2"));
@@ -7168,7 +7168,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path;
+      headers[HTTP2_HEADER_PATH] = path2;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7521,9 +7521,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path = search ? `${pathname}${search}` : pathname;
+        const path2 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path;
+        this.opts.path = path2;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -7715,7 +7715,7 @@ var require_client = __commonJS({
         strictContentLength,
         maxCachedSessions,
         maxRedirections,
-        connect: connect2,
+        connect: connect3,
         maxRequestsPerClient,
         localAddress,
         maxResponseSize,
@@ -7767,7 +7767,7 @@ var require_client = __commonJS({
         if (bodyTimeout != null && (!Number.isInteger(bodyTimeout) || bodyTimeout < 0)) {
           throw new InvalidArgumentError("bodyTimeout must be a positive integer or zero");
         }
-        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
+        if (connect3 != null && typeof connect3 !== "function" && typeof connect3 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (maxRedirections != null && (!Number.isInteger(maxRedirections) || maxRedirections < 0)) {
@@ -7791,15 +7791,15 @@ var require_client = __commonJS({
         if (maxConcurrentStreams != null && (typeof maxConcurrentStreams !== "number" || maxConcurrentStreams < 1)) {
           throw new InvalidArgumentError("maxConcurrentStreams must be a positive integer, greater than 0");
         }
-        if (typeof connect2 !== "function") {
-          connect2 = buildConnector({
+        if (typeof connect3 !== "function") {
+          connect3 = buildConnector({
             ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
             timeout: connectTimeout,
             ...autoSelectFamily ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect2
+            ...connect3
           });
         }
         if (interceptors?.Client && Array.isArray(interceptors.Client)) {
@@ -7814,7 +7814,7 @@ var require_client = __commonJS({
           this[kInterceptors] = [createRedirectInterceptor({ maxRedirections })];
         }
         this[kUrl] = util.parseOrigin(url2);
-        this[kConnector] = connect2;
+        this[kConnector] = connect3;
         this[kPipelining] = pipelining != null ? pipelining : 1;
         this[kMaxHeadersSize] = maxHeaderSize || http.maxHeaderSize;
         this[kKeepAliveDefaultTimeout] = keepAliveTimeout == null ? 4e3 : keepAliveTimeout;
@@ -7868,7 +7868,7 @@ var require_client = __commonJS({
       }
       /* istanbul ignore: only used for test */
       [kConnect](cb) {
-        connect(this);
+        connect2(this);
         this.once("connect", cb);
       }
       [kDispatch](opts, handler2) {
@@ -7932,7 +7932,7 @@ var require_client = __commonJS({
         assert2(client[kSize] === 0);
       }
     }
-    async function connect(client) {
+    async function connect2(client) {
       assert2(!client[kConnecting]);
       assert2(!client[kHTTPContext]);
       let { host, hostname: hostname3, protocol, port } = client[kUrl];
@@ -8103,7 +8103,7 @@ var require_client = __commonJS({
           return;
         }
         if (!client[kHTTPContext]) {
-          connect(client);
+          connect2(client);
           return;
         }
         if (client[kHTTPContext].destroyed) {
@@ -8395,7 +8395,7 @@ var require_pool = __commonJS({
       constructor(origin, {
         connections,
         factory = defaultFactory,
-        connect,
+        connect: connect2,
         connectTimeout,
         tls,
         maxCachedSessions,
@@ -8411,25 +8411,25 @@ var require_pool = __commonJS({
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        if (connect != null && typeof connect !== "function" && typeof connect !== "object") {
+        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
-        if (typeof connect !== "function") {
-          connect = buildConnector({
+        if (typeof connect2 !== "function") {
+          connect2 = buildConnector({
             ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
             timeout: connectTimeout,
             ...autoSelectFamily ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect
+            ...connect2
           });
         }
         super(options);
         this[kInterceptors] = options.interceptors?.Pool && Array.isArray(options.interceptors.Pool) ? options.interceptors.Pool : [];
         this[kConnections] = connections || null;
         this[kUrl] = util.parseOrigin(origin);
-        this[kOptions] = { ...util.deepClone(options), connect, allowH2 };
+        this[kOptions] = { ...util.deepClone(options), connect: connect2, allowH2 };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kFactory] = factory;
         this.on("connectionError", (origin2, targets, error63) => {
@@ -8624,25 +8624,25 @@ var require_agent = __commonJS({
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
     var Agent = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxRedirections = 0, connect: connect2, tls, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        if (connect != null && typeof connect !== "function" && typeof connect !== "object") {
+        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (!Number.isInteger(maxRedirections) || maxRedirections < 0) {
           throw new InvalidArgumentError("maxRedirections must be a positive number");
         }
         super(options);
-        if (connect && typeof connect !== "function") {
-          connect = { ...connect };
+        if (connect2 && typeof connect2 !== "function") {
+          connect2 = { ...connect2 };
         }
         if (tls && typeof tls !== "function") {
           tls = { ...tls };
         }
         this[kInterceptors] = options.interceptors?.Agent && Array.isArray(options.interceptors.Agent) ? options.interceptors.Agent : [createRedirectInterceptor({ maxRedirections })];
-        this[kOptions] = { ...util.deepClone(options), connect, tls };
+        this[kOptions] = { ...util.deepClone(options), connect: connect2, tls };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kMaxRedirections] = maxRedirections;
         this[kFactory] = factory;
@@ -8737,16 +8737,16 @@ var require_proxy_agent = __commonJS({
     }
     var Http1ProxyWrapper = class extends DispatcherBase {
       #client;
-      constructor(proxyUrl, { headers = {}, connect, factory }) {
+      constructor(proxyUrl, { headers = {}, connect: connect2, factory }) {
         super();
         if (!proxyUrl) {
           throw new InvalidArgumentError("Proxy URL is mandatory");
         }
         this[kProxyHeaders] = headers;
         if (factory) {
-          this.#client = factory(proxyUrl, { connect });
+          this.#client = factory(proxyUrl, { connect: connect2 });
         } else {
-          this.#client = new Client(proxyUrl, { connect });
+          this.#client = new Client(proxyUrl, { connect: connect2 });
         }
       }
       [kDispatch](opts, handler2) {
@@ -8762,10 +8762,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path = "/",
+          path: path2 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path;
+        opts.path = origin + path2;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -8808,7 +8808,7 @@ var require_proxy_agent = __commonJS({
         } else if (username && password) {
           this[kProxyHeaders]["proxy-authorization"] = `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString("base64")}`;
         }
-        const connect = buildConnector({ ...opts.proxyTls });
+        const connect2 = buildConnector({ ...opts.proxyTls });
         this[kConnectEndpoint] = buildConnector({ ...opts.requestTls });
         const agentFactory = opts.factory || defaultAgentFactory;
         const factory = (origin2, options) => {
@@ -8816,13 +8816,13 @@ var require_proxy_agent = __commonJS({
           if (!this[kTunnelProxy] && protocol2 === "http:" && this[kProxy].protocol === "http:") {
             return new Http1ProxyWrapper(this[kProxy].uri, {
               headers: this[kProxyHeaders],
-              connect,
+              connect: connect2,
               factory: agentFactory
             });
           }
           return agentFactory(origin2, options);
         };
-        this[kClient] = clientFactory(url2, { connect });
+        this[kClient] = clientFactory(url2, { connect: connect2 });
         this[kAgent] = new Agent({
           ...opts,
           factory,
@@ -10568,10 +10568,10 @@ var require_api_connect = __commonJS({
         }
       }
     };
-    function connect(opts, callback) {
+    function connect2(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve3, reject) => {
-          connect.call(this, opts, (err, data) => {
+          connect2.call(this, opts, (err, data) => {
             return err ? reject(err) : resolve3(data);
           });
         });
@@ -10587,7 +10587,7 @@ var require_api_connect = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module.exports = connect;
+    module.exports = connect2;
   }
 });
 
@@ -10737,20 +10737,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path) {
-      if (typeof path !== "string") {
-        return path;
+    function safeUrl(path2) {
+      if (typeof path2 !== "string") {
+        return path2;
       }
-      const pathSegments = path.split("?");
+      const pathSegments = path2.split("?");
       if (pathSegments.length !== 2) {
-        return path;
+        return path2;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path);
+    function matchKey(mockDispatch2, { path: path2, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path2);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10772,7 +10772,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path }) => matchValue(safeUrl(path), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path2 }) => matchValue(safeUrl(path2), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10810,9 +10810,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path, method, body, headers, query } = opts;
+      const { path: path2, method, body, headers, query } = opts;
       return {
-        path,
+        path: path2,
         method,
         body,
         headers,
@@ -11275,10 +11275,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path2, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path,
+            Path: path2,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16157,9 +16157,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path) {
-      for (let i = 0; i < path.length; ++i) {
-        const code = path.charCodeAt(i);
+    function validateCookiePath(path2) {
+      for (let i = 0; i < path2.length; ++i) {
+        const code = path2.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19079,11 +19079,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path = opts.path;
+          let path2 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path = `/${path}`;
+            path2 = `/${path2}`;
           }
-          url2 = new URL(util.parseOrigin(url2).origin + path);
+          url2 = new URL(util.parseOrigin(url2).origin + path2);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -19231,17 +19231,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path) {
-      const ctrl = callVisitor(key, node2, visitor, path);
+    function visit_(key, node2, visitor, path2) {
+      const ctrl = callVisitor(key, node2, visitor, path2);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path, ctrl);
-        return visit_(key, ctrl, visitor, path);
+        replaceNode(key, path2, ctrl);
+        return visit_(key, ctrl, visitor, path2);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path = Object.freeze(path.concat(node2));
+          path2 = Object.freeze(path2.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = visit_(i, node2.items[i], visitor, path);
+            const ci = visit_(i, node2.items[i], visitor, path2);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19252,13 +19252,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path = Object.freeze(path.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path);
+          path2 = Object.freeze(path2.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path2);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path);
+          const cv = visit_("value", node2.value, visitor, path2);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -19279,17 +19279,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path) {
-      const ctrl = await callVisitor(key, node2, visitor, path);
+    async function visitAsync_(key, node2, visitor, path2) {
+      const ctrl = await callVisitor(key, node2, visitor, path2);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path, ctrl);
-        return visitAsync_(key, ctrl, visitor, path);
+        replaceNode(key, path2, ctrl);
+        return visitAsync_(key, ctrl, visitor, path2);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path = Object.freeze(path.concat(node2));
+          path2 = Object.freeze(path2.concat(node2));
           for (let i = 0; i < node2.items.length; ++i) {
-            const ci = await visitAsync_(i, node2.items[i], visitor, path);
+            const ci = await visitAsync_(i, node2.items[i], visitor, path2);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19300,13 +19300,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path = Object.freeze(path.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path);
+          path2 = Object.freeze(path2.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path2);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path);
+          const cv = await visitAsync_("value", node2.value, visitor, path2);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -19333,23 +19333,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path) {
+    function callVisitor(key, node2, visitor, path2) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path);
+        return visitor(key, node2, path2);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path);
+        return visitor.Map?.(key, node2, path2);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path);
+        return visitor.Seq?.(key, node2, path2);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path);
+        return visitor.Pair?.(key, node2, path2);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path);
+        return visitor.Scalar?.(key, node2, path2);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path);
+        return visitor.Alias?.(key, node2, path2);
       return void 0;
     }
-    function replaceNode(key, path, node2) {
-      const parent = path[path.length - 1];
+    function replaceNode(key, path2, node2) {
+      const parent = path2[path2.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -19961,10 +19961,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path, value) {
+    function collectionFromPath(schema, path2, value) {
       let v = value;
-      for (let i = path.length - 1; i >= 0; --i) {
-        const k = path[i];
+      for (let i = path2.length - 1; i >= 0; --i) {
+        const k = path2[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v;
@@ -19983,7 +19983,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path) => path == null || typeof path === "object" && !!path[Symbol.iterator]().next().done;
+    var isEmptyPath = (path2) => path2 == null || typeof path2 === "object" && !!path2[Symbol.iterator]().next().done;
     var Collection2 = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -20013,11 +20013,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path, value) {
-        if (isEmptyPath(path))
+      addIn(path2, value) {
+        if (isEmptyPath(path2))
           this.add(value);
         else {
-          const [key, ...rest] = path;
+          const [key, ...rest] = path2;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -20031,8 +20031,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path) {
-        const [key, ...rest] = path;
+      deleteIn(path2) {
+        const [key, ...rest] = path2;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -20046,8 +20046,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path, keepScalar) {
-        const [key, ...rest] = path;
+      getIn(path2, keepScalar) {
+        const [key, ...rest] = path2;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -20065,8 +20065,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path) {
-        const [key, ...rest] = path;
+      hasIn(path2) {
+        const [key, ...rest] = path2;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -20076,8 +20076,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path, value) {
-        const [key, ...rest] = path;
+      setIn(path2, value) {
+        const [key, ...rest] = path2;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -22592,9 +22592,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path, value) {
+      addIn(path2, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path, value);
+          this.contents.addIn(path2, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -22669,14 +22669,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path) {
-        if (Collection2.isEmptyPath(path)) {
+      deleteIn(path2) {
+        if (Collection2.isEmptyPath(path2)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path2) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -22691,10 +22691,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path, keepScalar) {
-        if (Collection2.isEmptyPath(path))
+      getIn(path2, keepScalar) {
+        if (Collection2.isEmptyPath(path2))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path2, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -22705,10 +22705,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path) {
-        if (Collection2.isEmptyPath(path))
+      hasIn(path2) {
+        if (Collection2.isEmptyPath(path2))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path2) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -22725,13 +22725,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path, value) {
-        if (Collection2.isEmptyPath(path)) {
+      setIn(path2, value) {
+        if (Collection2.isEmptyPath(path2)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path), value);
+          this.contents = Collection2.collectionFromPath(this.schema, Array.from(path2), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path, value);
+          this.contents.setIn(path2, value);
         }
       }
       /**
@@ -24692,9 +24692,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path) => {
+    visit2.itemAtPath = (cst, path2) => {
       let item = cst;
-      for (const [field, index] of path) {
+      for (const [field, index] of path2) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -24703,23 +24703,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path) => {
-      const parent = visit2.itemAtPath(cst, path.slice(0, -1));
-      const field = path[path.length - 1][0];
+    visit2.parentCollection = (cst, path2) => {
+      const parent = visit2.itemAtPath(cst, path2.slice(0, -1));
+      const field = path2[path2.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path, item, visitor) {
-      let ctrl = visitor(item, path);
+    function _visit(path2, item, visitor) {
+      let ctrl = visitor(item, path2);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path2.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -24730,10 +24730,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path);
+            ctrl = ctrl(item, path2);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path2) : ctrl;
     }
     exports.visit = visit2;
   }
@@ -26485,9 +26485,10 @@ var require_dist = __commonJS({
 });
 
 // action/src/run.ts
+import { randomBytes } from "node:crypto";
 import { open as open3 } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
-import { join as join3 } from "node:path";
+import { join as join4 } from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -27811,10 +27812,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path) {
-  if (!path)
+function getElementAtPath(obj, path2) {
+  if (!path2)
     return obj;
-  return path.reduce((acc, key) => acc?.[key], obj);
+  return path2.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -28154,11 +28155,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path, issues) {
+function prefixIssues(path2, issues) {
   return issues.map((iss) => {
     var _a3;
     (_a3 = iss).path ?? (_a3.path = []);
-    iss.path.unshift(path);
+    iss.path.unshift(path2);
     return iss;
   });
 }
@@ -28620,16 +28621,16 @@ function flattenError(error63, mapper = (issue3) => issue3.message) {
 }
 function formatError(error63, mapper = (issue3) => issue3.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error64, path = []) => {
+  const processError = (error64, path2 = []) => {
     for (const issue3 of error64.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path2, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path2, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path2, ...issue3.path]);
       } else {
-        const fullpath = [...path, ...issue3.path];
+        const fullpath = [...path2, ...issue3.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue3));
         } else {
@@ -28668,17 +28669,17 @@ function formatError(error63, mapper = (issue3) => issue3.message) {
 }
 function treeifyError(error63, mapper = (issue3) => issue3.message) {
   const result = { errors: [] };
-  const processError = (error64, path = []) => {
+  const processError = (error64, path2 = []) => {
     var _a3;
     for (const issue3 of error64.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path2, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path2, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path2, ...issue3.path]);
       } else {
-        const fullpath = [...path, ...issue3.path];
+        const fullpath = [...path2, ...issue3.path];
         if (fullpath.length === 0) {
           result.errors.push(mapper(issue3));
           continue;
@@ -28717,8 +28718,8 @@ function treeifyError(error63, mapper = (issue3) => issue3.message) {
 }
 function toDotPath(_path) {
   const segs = [];
-  const path = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
-  for (const seg of path) {
+  const path2 = _path.map((seg) => typeof seg === "object" ? seg.key : seg);
+  for (const seg of path2) {
     if (typeof seg === "number")
       segs.push(`[${seg}]`);
     else if (typeof seg === "symbol")
@@ -45856,13 +45857,13 @@ function resolveRef(ref, ctx) {
   if (!ref.startsWith("#")) {
     throw new Error("External $ref is not supported, only local refs (#/...) are allowed");
   }
-  const path = ref.slice(1).split("/").filter(Boolean);
-  if (path.length === 0) {
+  const path2 = ref.slice(1).split("/").filter(Boolean);
+  if (path2.length === 0) {
     return ctx.rootSchema;
   }
   const defsKey = ctx.version === "draft-2020-12" ? "$defs" : "definitions";
-  if (path[0] === defsKey) {
-    const key = path[1] === void 0 ? void 0 : decodeJSONPointerSegment(path[1]);
+  if (path2[0] === defsKey) {
+    const key = path2[1] === void 0 ? void 0 : decodeJSONPointerSegment(path2[1]);
     if (!key || !ctx.defs[key]) {
       throw new Error(`Reference not found: ${ref}`);
     }
@@ -46753,7 +46754,10 @@ var taskSchema = external_exports.strictObject({
   branch_name: external_exports.string().min(1).max(LIMITS.maxBranchLength).optional().describe("Branch for the task's work (default: orchestrator/<id>)."),
   dependencies: external_exports.array(external_exports.string()).max(LIMITS.maxDependencies).optional().describe("Ids of tasks that must succeed first."),
   estimate_minutes: external_exports.number().positive().max(LIMITS.maxEstimateMinutes).optional().describe("Expected duration, used to start the longest remaining path first and to plan."),
-  ...taskOptionsShape
+  ...taskOptionsShape,
+  reset_existing: external_exports.boolean().optional().describe(
+    "Let the task replace its branch even if that branch already exists with commits that are not this task's (default false: the task fails and the branch is left alone). The old tip is kept under refs/orchestrator/replaced/<branch>/<sha>."
+  )
 });
 var tasksFileSchema = external_exports.strictObject({
   $schema: external_exports.string().optional(),
@@ -46890,6 +46894,86 @@ function splitTools(value) {
 }
 function toInputName(field) {
   return field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+// src/core/task-result-block.ts
+var taskResultSchema = external_exports.object({
+  version: external_exports.literal(1),
+  session_id: external_exports.string(),
+  task_id: external_exports.string(),
+  attempt: external_exports.number().int().min(1),
+  conclusion: external_exports.enum(["success", "failure"]),
+  /** On failure: a short kind (agent_error, no_changes, merge_conflict, ...) and plain words. */
+  failure_kind: external_exports.string().optional(),
+  message: external_exports.string().optional(),
+  branch: external_exports.string(),
+  commit: external_exports.string().optional(),
+  files_changed: external_exports.number().int().min(0).optional(),
+  cost_usd: external_exports.number().min(0).optional(),
+  turns: external_exports.number().int().min(0).optional(),
+  duration_ms: external_exports.number().min(0).optional(),
+  run_id: external_exports.number().int().optional()
+});
+var OPEN = "<!-- orchestrator:result ";
+var CLOSE = " -->";
+function renderResultBlock(result) {
+  const json2 = JSON.stringify(result).replace(/--/g, "\\u002d\\u002d");
+  return `${OPEN}${json2}${CLOSE}`;
+}
+function parseResultBlock(text) {
+  if (!text) return null;
+  const trimmed = text.trimEnd();
+  if (!trimmed.endsWith(CLOSE)) return null;
+  const start = trimmed.lastIndexOf(OPEN);
+  if (start < 0) return null;
+  const payload = trimmed.slice(start + OPEN.length, trimmed.length - CLOSE.length);
+  try {
+    const parsed = taskResultSchema.safeParse(JSON.parse(payload));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+function upsertResultBlock(body, result) {
+  const rest = withoutResultBlocks(body).trimEnd();
+  return rest + (rest ? "\n\n" : "") + renderResultBlock(result) + "\n";
+}
+function withoutResultBlocks(body) {
+  let text = body;
+  for (let start = text.indexOf(OPEN); start >= 0; start = text.indexOf(OPEN, start)) {
+    const end = text.indexOf(CLOSE, start + OPEN.length);
+    text = end < 0 ? text.slice(0, start) : text.slice(0, start) + text.slice(end + CLOSE.length);
+  }
+  return text;
+}
+function inertComments(text) {
+  return text.replace(/<!--/g, "&lt;!--").replace(/--!?>/g, (match) => match.replace(">", "&gt;")).replace(/orchestrator:result/gi, "orchestrator&#58;result");
+}
+
+// action/src/agent-environment.ts
+var HIDDEN_EXACT = /* @__PURE__ */ new Set([
+  "GITHUB_TOKEN",
+  "GH_TOKEN",
+  "ACTIONS_RUNTIME_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+  "ACTIONS_ID_TOKEN_REQUEST_URL"
+]);
+var CREDENTIALS = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"];
+function agentEnvironment(env) {
+  const overrides = {};
+  for (const name of Object.keys(env)) {
+    if (name.startsWith("INPUT_") || HIDDEN_EXACT.has(name)) overrides[name] = void 0;
+    if (CREDENTIALS.includes(name) && env[name] === "") overrides[name] = void 0;
+  }
+  return overrides;
+}
+var DEFAULT_TIMEOUT_MINUTES = 60;
+var MAX_RESERVE_MS = 3 * 6e4;
+var MIN_AGENT_MS = 6e4;
+function agentDeadline(args) {
+  const totalMs = (args.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 6e4;
+  const reserve = Math.min(MAX_RESERVE_MS, totalMs * 0.2);
+  return { at: args.startedAt + totalMs - reserve, minimumMs: MIN_AGENT_MS };
 }
 
 // node_modules/universal-user-agent/index.js
@@ -48363,17 +48447,17 @@ function requestLog(octokit) {
     octokit.log.debug("request", options);
     const start = Date.now();
     const requestOptions = octokit.request.endpoint.parse(options);
-    const path = requestOptions.url.replace(options.baseUrl, "");
+    const path2 = requestOptions.url.replace(options.baseUrl, "");
     return request2(options).then((response) => {
       const requestId = response.headers["x-github-request-id"];
       octokit.log.info(
-        `${requestOptions.method} ${path} - ${response.status} with id ${requestId} in ${Date.now() - start}ms`
+        `${requestOptions.method} ${path2} - ${response.status} with id ${requestId} in ${Date.now() - start}ms`
       );
       return response;
     }).catch((error63) => {
       const requestId = error63.response?.headers["x-github-request-id"] || "UNKNOWN";
       octokit.log.error(
-        `${requestOptions.method} ${path} - ${error63.status} with id ${requestId} in ${Date.now() - start}ms`
+        `${requestOptions.method} ${path2} - ${error63.status} with id ${requestId} in ${Date.now() - start}ms`
       );
       throw error63;
     });
@@ -50975,15 +51059,23 @@ function twoDigits(value) {
   return String(value).padStart(2, "0");
 }
 
+// action/src/inert-markdown.ts
+function codeSpan(text) {
+  const inert = inertComments(text);
+  const longest = Math.max(0, ...[...inert.matchAll(/`+/g)].map((match) => match[0].length));
+  const ticks = "`".repeat(longest + 1);
+  return longest > 0 ? `${ticks} ${inert} ${ticks}` : `${ticks}${inert}${ticks}`;
+}
+
 // action/src/job-summary.ts
 var MAX_FILES = 200;
 function renderJobSummary(content) {
   const { result } = content;
   const ok = result?.conclusion === "success";
-  const title = content.taskName && content.taskName !== content.taskId ? ` \u2014 ${content.taskName}` : "";
+  const title = content.taskName && content.taskName !== content.taskId ? ` \u2014 ${inertComments(content.taskName)}` : "";
   const lines = [`## ${ok ? "\u2705" : "\u274C"} Task \`${content.taskId}\`${title}`, ""];
   const message = result?.message ?? content.failureMessage;
-  if (!ok && message) lines.push(`**Failed:** ${message}`, "");
+  if (!ok && message) lines.push(`**Failed:** ${inertComments(message)}`, "");
   if (result) {
     const pr = content.pullRequest ? `[#${content.pullRequest.number}](${content.pullRequest.url})${content.pullRequest.created ? " (opened)" : " (updated)"}` : "\u2014";
     lines.push(
@@ -50997,12 +51089,12 @@ function renderJobSummary(content) {
   if (content.deniedTools && content.deniedTools.length > 0) {
     lines.push(
       "",
-      `Claude was refused these tools: ${content.deniedTools.map((tool) => `\`${tool}\``).join(", ")}. Add them to the task's \`allowed_tools\` if it needs them.`
+      `Claude was refused these tools: ${content.deniedTools.map(codeSpan).join(", ")}. Add them to the task's \`allowed_tools\` if it needs them.`
     );
   }
   if (content.changedFiles.length > 0) {
     lines.push("", "<details><summary>Files changed</summary>", "");
-    for (const file2 of content.changedFiles.slice(0, MAX_FILES)) lines.push(`- \`${file2}\``);
+    for (const file2 of content.changedFiles.slice(0, MAX_FILES)) lines.push(`- ${codeSpan(file2)}`);
     if (content.changedFiles.length > MAX_FILES)
       lines.push(`- \u2026 and ${content.changedFiles.length - MAX_FILES} more`);
     lines.push("", "</details>");
@@ -51011,7 +51103,7 @@ function renderJobSummary(content) {
 }
 
 // action/src/main.ts
-import { join as join2 } from "node:path";
+import { join as join3 } from "node:path";
 
 // src/runner/run-task.ts
 import { appendFile as appendFile3, mkdir as mkdir4 } from "node:fs/promises";
@@ -51048,6 +51140,14 @@ var GitError = class extends Error {
 };
 var FIXED_ENV = { LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
 var RUNNER_COMMIT_CONFIG = ["-c", "commit.gpgsign=false", "-c", "maintenance.auto=false"];
+function configEnv(entries) {
+  const env = { GIT_CONFIG_COUNT: String(entries.length) };
+  entries.forEach(([key, value], index) => {
+    env[`GIT_CONFIG_KEY_${index}`] = key;
+    env[`GIT_CONFIG_VALUE_${index}`] = value;
+  });
+  return env;
+}
 function git(args, options) {
   return new Promise((resolve3, reject) => {
     const child = execFile(
@@ -51128,6 +51228,9 @@ function gitFailure(error63, doing) {
 
 // src/runner/commit-task-work.ts
 var ORCHESTRATOR_DIR = ".orchestrator";
+var TASK_TRAILER = "Orchestrator-Task";
+var STOPPED_TRAILER = "Orchestrator-Stopped";
+var MARKER_NOTE = "The agent committed its work itself; this empty commit marks the branch as the task's, so that a later attempt may replace it.";
 async function commitTaskWork(options) {
   const { cwd, baseSha, task } = options;
   try {
@@ -51136,18 +51239,26 @@ async function commitTaskWork(options) {
       stageWork(cwd, baseSha)
     ]);
     const staged = agentCommits === 0 ? changedFiles.length > 0 : (await git(["diff", "--cached", "--quiet"], { cwd, okExitCodes: [1] })).exitCode === 1;
-    if (staged) {
-      await git([...RUNNER_COMMIT_CONFIG, "commit", "--no-verify", "--quiet", ...messageArgs(options)], {
-        cwd,
-        env: identityEnv(options.author)
-      });
+    const marker = !staged && agentCommits > 0;
+    if (staged || marker) {
+      await git(
+        [
+          ...RUNNER_COMMIT_CONFIG,
+          "commit",
+          "--no-verify",
+          "--quiet",
+          ...marker ? ["--allow-empty"] : [],
+          ...messageArgs(options, marker ? MARKER_NOTE : void 0)
+        ],
+        { cwd, env: identityEnv(options.author) }
+      );
     }
-    const commits = agentCommits + (staged ? 1 : 0);
+    const commits = agentCommits + (staged || marker ? 1 : 0);
     const [commitSha = "", headRef = ""] = (await git(["rev-parse", "HEAD", "--symbolic-full-name", "HEAD"], { cwd })).stdout.split("\n");
     if (options.branch && headRef !== `refs/heads/${options.branch}`) {
       await git(["checkout", "--quiet", "-B", options.branch], { cwd });
     }
-    if (changedFiles.length === 0 && !options.allowNoChanges) throw noChanges(options, commits);
+    if (changedFiles.length === 0 && !options.allowNoChanges) throw noChanges(options, agentCommits);
     return { commitSha, changedFiles, commits };
   } catch (error63) {
     throw gitFailure(error63, `commit the work of task ${task.id}`);
@@ -51174,7 +51285,32 @@ async function stageWork(cwd, baseSha) {
   await git(["reset", "--quiet", baseSha, "--", `:(top)${ORCHESTRATOR_DIR}`], { cwd, okExitCodes: [1] });
   return staged.filter((file2) => !inFolder(file2));
 }
-function messageArgs(options) {
+async function markAgentCommits(options) {
+  const { cwd, baseSha } = options;
+  const ref = `refs/heads/${options.branch}`;
+  const tip = await gitValue(["rev-parse", "--verify", `${ref}^{commit}`], { cwd });
+  if (tip === baseSha) return null;
+  const onBase = await git(["merge-base", "--is-ancestor", baseSha, tip], { cwd, okExitCodes: [1] });
+  if (onBase.exitCode !== 0) return null;
+  const trailers = await gitValue(
+    [
+      "log",
+      "--no-show-signature",
+      "-1",
+      `--format=%(trailers:key=${TASK_TRAILER},valueonly,separator=%x2C)`,
+      tip
+    ],
+    { cwd }
+  );
+  if (trailers.split(",").includes(options.task.id)) return null;
+  const marked = await gitValue(
+    ["commit-tree", "--no-gpg-sign", "-p", tip, ...messageArgs(options, MARKER_NOTE, true), `${tip}^{tree}`],
+    { cwd, env: identityEnv(options.author) }
+  );
+  await git(["update-ref", "-m", "orchestrator: mark the agent's commits", ref, marked, tip], { cwd });
+  return marked;
+}
+function messageArgs(options, note, stopped = false) {
   const { task, attempt } = options;
   const title = task.name.replace(/\s+/g, " ").trim() || task.id;
   const subject = title === task.id ? `Task ${task.id}` : `${title} (task ${task.id})`;
@@ -51182,10 +51318,11 @@ function messageArgs(options) {
     "-m",
     subject,
     "-m",
-    `Work of the coding agent on task ${task.id}, attempt ${attempt}.`,
+    `Work of the coding agent on task ${task.id}, attempt ${attempt}.${note === void 0 ? "" : ` ${note}`}`,
     "-m",
-    `Orchestrator-Task: ${task.id}
-Orchestrator-Attempt: ${attempt}`
+    `${TASK_TRAILER}: ${task.id}
+Orchestrator-Attempt: ${attempt}${stopped ? `
+${STOPPED_TRAILER}: true` : ""}`
   ];
 }
 function noChanges(options, commits) {
@@ -51200,6 +51337,134 @@ function noChanges(options, commits) {
 // src/runner/prepare-task-branch.ts
 import { appendFile as appendFile2, mkdir as mkdir2, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+
+// src/runner/branch-ownership.ts
+var MAX_LISTED = 10;
+var MAX_SUBJECT = 72;
+async function findForeignCommits(args) {
+  const { cwd, tip } = args;
+  const known = (await resolveCommits(args.knownAttemptCommits, { cwd })).filter(
+    (sha) => sha !== null
+  );
+  const format = `--format=%H %P%n%(trailers:key=${TASK_TRAILER},valueonly,unfold,separator=%x2C)%n%s`;
+  const revisions = [tip, ...[...args.startRefs, ...known].map((ref) => `^${ref}`)];
+  const { stdout } = await git(["log", "--no-show-signature", "-z", format, "--stdin"], {
+    cwd,
+    input: `${revisions.join("\n")}
+`
+  });
+  const commits = stdout.split("\0").filter((record2) => record2 !== "").map((record2) => {
+    const [ids = "", trailers = "", ...subject] = record2.split("\n");
+    const [sha = "", ...parents] = ids.split(" ").filter(Boolean);
+    const own2 = args.taskId !== void 0 && trailers.split(",").some((v) => v.trim() === args.taskId);
+    return { sha, parents, own: own2, subject: subject.join(" ") };
+  });
+  if (commits.length === 0 || commits.find((commit) => commit.sha === tip)?.own === true) return null;
+  const inRange = new Map(commits.map((commit) => [commit.sha, commit]));
+  const vouched = /* @__PURE__ */ new Set();
+  const stack = commits.filter((commit) => commit.own).map((commit) => commit.sha);
+  for (let sha = stack.pop(); sha !== void 0; sha = stack.pop()) {
+    const commit = inRange.get(sha);
+    if (commit === void 0 || vouched.has(sha)) continue;
+    vouched.add(sha);
+    stack.push(...commit.parents);
+  }
+  const foreign = commits.filter((commit) => !vouched.has(commit.sha));
+  return {
+    tip,
+    listed: foreign.slice(0, MAX_LISTED).map((commit) => ({
+      sha: commit.sha,
+      subject: printable(commit.subject)
+    })),
+    total: foreign.length
+  };
+}
+async function guardExistingBranch(args) {
+  const { cwd, branch, remote } = args;
+  const tips = [];
+  if (remote !== void 0 && args.remoteTip !== null)
+    tips.push({ sha: args.remoteTip, where: `on ${redactCredentials(remote)}`, remote });
+  if (args.localTip !== null && args.localTip !== args.remoteTip)
+    tips.push({ sha: args.localTip, where: "in this repository" });
+  const found = [];
+  let deepened = false;
+  for (const tip of tips) {
+    const find = () => findForeignCommits({
+      cwd,
+      tip: tip.sha,
+      startRefs: args.startRefs,
+      taskId: args.taskId,
+      knownAttemptCommits: args.knownAttemptCommits ?? []
+    });
+    let foreign = await find();
+    if (foreign !== null && !deepened && args.deepen !== void 0) {
+      deepened = true;
+      if (await args.deepen()) foreign = await find();
+    }
+    if (foreign === null) continue;
+    if (args.resetExisting !== true)
+      throw foreignCommitsFailure({
+        branch,
+        where: tip.where,
+        taskId: args.taskId,
+        startPoint: args.startPoint,
+        foreign
+      });
+    found.push({ tip, foreign });
+  }
+  const replaced = [];
+  for (const { tip, foreign } of found) {
+    const ref = tip.remote ? await keepRemoteTip({ cwd, remote: tip.remote, branch, sha: tip.sha, env: args.remoteEnv }) : await keepLocalTip({ cwd, branch, sha: tip.sha });
+    replaced.push({ sha: tip.sha, ref, where: tip.where, foreignCommits: foreign.total });
+  }
+  return replaced;
+}
+function replacedRef(branch, sha) {
+  return `refs/orchestrator/replaced/${branch}/${sha}`;
+}
+async function keepLocalTip(args) {
+  const ref = replacedRef(args.branch, args.sha);
+  await git(["update-ref", ref, args.sha], { cwd: args.cwd });
+  return ref;
+}
+async function keepRemoteTip(args) {
+  const ref = replacedRef(args.branch, args.sha);
+  await git(["push", "--quiet", "--no-verify", args.remote, `${args.sha}:${ref}`], {
+    cwd: args.cwd,
+    ...args.env === void 0 ? {} : { env: args.env }
+  });
+  return ref;
+}
+function foreignCommitsFailure(args) {
+  const { branch, foreign } = args;
+  const task = args.taskId === void 0 ? "this task" : `task ${args.taskId}`;
+  const count = `${foreign.total} commit${foreign.total === 1 ? "" : "s"}`;
+  const lines = foreign.listed.map((commit) => `  ${commit.sha.slice(0, 12)} ${commit.subject}`);
+  if (foreign.total > foreign.listed.length)
+    lines.push(`  \u2026 and ${foreign.total - foreign.listed.length} more`);
+  return new TaskFailure(
+    "branch_not_ours",
+    redactCredentials(
+      `The branch ${branch} ${args.where} has ${count} that ${foreign.total === 1 ? "is" : "are"} not ${task}'s work, so it was not reset to start from ${args.startPoint} (that would lose them):
+${lines.join("\n")}
+Give the task a branch_name of its own, or move that work to another branch (or delete the branch) and run the task again. To replace the branch anyway, set reset_existing: true on the task (or pass --reset-existing to orchestrator run); its old tip ${foreign.tip.slice(0, 12)} is then kept as ${replacedRef(branch, foreign.tip)}.`
+    )
+  );
+}
+function branchIsStartFailure(args) {
+  const task = args.taskId === void 0 ? "The task" : `Task ${args.taskId}`;
+  const what = args.isBase ? "the base branch" : "a branch it starts from (a dependency's)";
+  return new TaskFailure(
+    "branch_not_ours",
+    `${task}'s branch ${args.branch} is ${what}, so running it would reset that branch and commit the agent's work straight onto it. Give the task a branch_name of its own (the default is orchestrator/<id>).`
+  );
+}
+function printable(subject) {
+  const clean = subject.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  return clean.length > MAX_SUBJECT ? `${clean.slice(0, MAX_SUBJECT - 1)}\u2026` : clean;
+}
+
+// src/runner/prepare-task-branch.ts
 async function prepareTaskBranch(options) {
   try {
     return await prepare(options);
@@ -51212,12 +51477,29 @@ async function prepare(options) {
   const sources = options.strategy === "dependencies" && options.dependencyBranches.length > 0 ? [...new Set(options.dependencyBranches)] : [options.baseBranch];
   const lookupDir = newCheckout?.repoDir ?? cwd;
   const [first, ...others] = sources;
+  if (branch === options.baseBranch || sources.includes(branch))
+    throw branchIsStartFailure({ branch, taskId: options.taskId, isBase: branch === options.baseBranch });
   const { startSha, previousSha } = remote ? {
     startSha: void 0,
     previousSha: await fetchSources({ cwd: lookupDir, remote, branch, sources, options })
   } : await checkLocalSources({ cwd: lookupDir, branch, sources, options });
   const refOf = (name) => remote ? `refs/remotes/${remote}/${name}` : `refs/heads/${name}`;
   const start = startSha ?? refOf(first);
+  const replaced = await guardExistingBranch({
+    cwd: lookupDir,
+    branch,
+    remote,
+    remoteEnv: options.remoteEnv,
+    taskId: options.taskId,
+    knownAttemptCommits: options.knownAttemptCommits,
+    resetExisting: options.resetExisting,
+    startRefs: [start, ...others.map(refOf)],
+    startPoint: remote ? `${remote}/${first}` : first,
+    remoteTip: remote ? previousSha : null,
+    // In the Action the checkout may have the branch too (checked out, or left by a step before).
+    localTip: remote ? (await resolveCommits([`refs/heads/${branch}`], { cwd: lookupDir }))[0] ?? null : previousSha,
+    ...remote ? { deepen: () => unshallowSources({ cwd: lookupDir, remote, sources, env: options.remoteEnv }) } : {}
+  });
   await allSettledOrThrow([
     newCheckout ? newCheckout.create({ branch, startPoint: start }) : checkoutFresh({ cwd, branch, startRef: start }),
     // The exclude file is the repository's, shared by all its checkouts: no need to wait for this one.
@@ -51235,15 +51517,23 @@ async function prepare(options) {
     mergedInto.push(other);
   }
   const baseSha = others.length === 0 && startSha !== void 0 ? startSha : await gitValue(["rev-parse", "HEAD"], { cwd });
-  return { baseSha, startPoint: remote ? `${remote}/${first}` : first, mergedBranches: others, previousSha };
+  return {
+    baseSha,
+    startPoint: remote ? `${remote}/${first}` : first,
+    mergedBranches: others,
+    previousSha,
+    ...replaced.length > 0 ? { replaced } : {}
+  };
 }
 async function fetchSources(args) {
   const { cwd, remote, branch, sources } = args;
   const wanted = [...sources, branch].map((name) => `refs/heads/${name}`);
+  const env = args.options.remoteEnv;
   const listed = await gitOrFail(
     ["ls-remote", "--heads", remote, ...wanted],
     cwd,
-    "list the remote branches"
+    "list the remote branches",
+    env
   );
   const remoteTips = /* @__PURE__ */ new Map();
   for (const line of listed.split("\n")) {
@@ -51253,9 +51543,24 @@ async function fetchSources(args) {
   const missing = sources.filter((name) => !remoteTips.has(`refs/heads/${name}`));
   if (missing.length > 0)
     throw missingBase({ missing, where: `on ${redactCredentials(remote)}`, options: args.options });
-  const refspecs = sources.map((name) => `+refs/heads/${name}:refs/remotes/${remote}/${name}`);
-  await gitOrFail(["fetch", "--no-tags", "--quiet", remote, ...refspecs], cwd, "fetch the base");
-  return remoteTips.get(`refs/heads/${branch}`) ?? null;
+  const existing = remoteTips.has(`refs/heads/${branch}`);
+  const fetched = existing ? [...sources, branch] : sources;
+  const refspecs = fetched.map((name) => `+refs/heads/${name}:refs/remotes/${remote}/${name}`);
+  await gitOrFail(["fetch", "--no-tags", "--quiet", remote, ...refspecs], cwd, "fetch the base", env);
+  if (!existing) return null;
+  return (await resolveCommits([`refs/remotes/${remote}/${branch}`], { cwd }))[0] ?? null;
+}
+async function unshallowSources(args) {
+  const { cwd, remote } = args;
+  if (await gitValue(["rev-parse", "--is-shallow-repository"], { cwd }) !== "true") return false;
+  const refspecs = args.sources.map((name) => `+refs/heads/${name}:refs/remotes/${remote}/${name}`);
+  await gitOrFail(
+    ["fetch", "--unshallow", "--no-tags", "--quiet", remote, ...refspecs],
+    cwd,
+    "fetch the base's history",
+    args.env
+  );
+  return true;
 }
 async function checkLocalSources(args) {
   const refs = [...args.sources, args.branch].map((name) => `refs/heads/${name}`);
@@ -51343,9 +51648,9 @@ async function mergeDependency(args) {
     );
   }
 }
-async function gitOrFail(args, cwd, doing) {
+async function gitOrFail(args, cwd, doing, env) {
   try {
-    return (await git(args, { cwd })).stdout;
+    return (await git(args, { cwd, ...env === void 0 ? {} : { env } })).stdout;
   } catch (error63) {
     throw gitFailure(error63, doing);
   }
@@ -51373,7 +51678,8 @@ async function pushBranch(options) {
   const lease = options.force ? [`--force-with-lease=${ref}:${await leaseValue(options)}`] : [];
   try {
     const { stdout } = await git(["push", "--porcelain", "--no-verify", ...lease, remote, `${ref}:${ref}`], {
-      cwd
+      cwd,
+      ...options.remoteEnv === void 0 ? {} : { env: options.remoteEnv }
     });
     return { sha, outcome: OUTCOME_BY_FLAG[refLine(stdout, ref)?.flag ?? "="] ?? "up_to_date" };
   } catch (error63) {
@@ -51419,17 +51725,26 @@ function pushFailure(args) {
 async function pushWork(options) {
   const attempts = options.attempts ?? 3;
   const delayMs = options.delayMs ?? ((attempt) => 2e3 * 2 ** (attempt - 1));
-  const { cwd, remote, branch } = options;
+  const { cwd, remote, branch, remoteEnv } = options;
+  const withEnv = remoteEnv === void 0 ? {} : { remoteEnv };
   for (let attempt = 1; ; attempt++) {
     try {
-      return await pushBranch({ cwd, remote, branch, force: true, expectedRemoteSha: options.previousSha });
+      return await pushBranch({
+        cwd,
+        remote,
+        branch,
+        force: true,
+        expectedRemoteSha: options.previousSha,
+        ...withEnv
+      });
     } catch (error63) {
       if (isTaskFailure(error63) && error63.kind === "push_rejected" || attempt >= attempts) throw error63;
       await new Promise((resolve3) => setTimeout(resolve3, delayMs(attempt)));
       const local = (await git(["rev-parse", `refs/heads/${branch}`], { cwd })).stdout.trim();
       const remoteTip = await git(["ls-remote", "--heads", remote, `refs/heads/${branch}`], {
         cwd,
-        okExitCodes: [2, 128]
+        okExitCodes: [2, 128],
+        ...remoteEnv === void 0 ? {} : { env: remoteEnv }
       });
       if (remoteTip.stdout.startsWith(local)) return { sha: local, outcome: "up_to_date" };
     }
@@ -51461,11 +51776,116 @@ function claudeAgentArgs(options) {
   return args;
 }
 
+// src/runner/claude-agent-api-retries.ts
+var UNREACHABLE_AFTER_TRIES = 5;
+function asApiRetry(message) {
+  if (message.type !== "system" || message.subtype !== "api_retry") return void 0;
+  const attempt = typeof message.attempt === "number" ? message.attempt : 1;
+  return {
+    attempt,
+    maxRetries: typeof message.max_retries === "number" ? message.max_retries : void 0,
+    status: typeof message.error_status === "number" ? message.error_status : null,
+    error: typeof message.error === "string" ? message.error : "unknown"
+  };
+}
+function modelFaultOf(retriesInARow) {
+  const last = retriesInARow[retriesInARow.length - 1];
+  if (last === void 0) return void 0;
+  if (last.status === 401 || last.status === 403) return { kind: "model_auth", status: last.status };
+  let tries = 0;
+  for (let i = retriesInARow.length - 1; i >= 0 && retriesInARow[i]?.status === null; i--) tries++;
+  return tries >= UNREACHABLE_AFTER_TRIES ? { kind: "model_unreachable", tries } : void 0;
+}
+function describeRetry(retry) {
+  return retry.status === null ? "no HTTP answer" : `HTTP ${retry.status} (${retry.error.replaceAll("_", " ")})`;
+}
+
+// src/runner/claude-agent-model-api.ts
+import { connect } from "node:net";
+var DEFAULT_BASE_URL = "https://api.anthropic.com";
+var PROBE_TIMEOUT_MS = 5e3;
+function modelApiOf(env) {
+  if (isSet(env.CLAUDE_CODE_USE_BEDROCK)) return { baseUrl: "Amazon Bedrock" };
+  if (isSet(env.CLAUDE_CODE_USE_VERTEX)) return { baseUrl: "Google Vertex AI" };
+  const rawBaseUrl = nonEmpty(env.ANTHROPIC_BASE_URL) ?? DEFAULT_BASE_URL;
+  const baseUrl = withoutCredentials(rawBaseUrl);
+  const api = hostPort(rawBaseUrl);
+  if (api === void 0) return { baseUrl };
+  const https = rawBaseUrl.startsWith("https:");
+  const proxyUrl = https ? nonEmpty(env.HTTPS_PROXY) ?? nonEmpty(env.https_proxy) : nonEmpty(env.HTTP_PROXY) ?? nonEmpty(env.http_proxy);
+  if (proxyUrl === void 0 || bypassesProxy(api.host, env)) return { baseUrl, connectTo: api };
+  const proxy = hostPort(proxyUrl);
+  if (proxy === void 0) return { baseUrl, connectTo: api };
+  return { baseUrl, connectTo: proxy, proxy: `${proxy.host}:${proxy.port}` };
+}
+async function probeConnection(api, timeoutMs = PROBE_TIMEOUT_MS) {
+  const target = api.connectTo;
+  if (target === void 0) return "";
+  const via = api.proxy === void 0 ? "" : ` (the proxy ${api.proxy})`;
+  const reason = await new Promise((resolve3) => {
+    const socket = connect({ host: target.host, port: target.port });
+    const done = (text) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve3(text);
+    };
+    const timer = setTimeout(() => done(`no answer within ${timeoutMs / 1e3} s`), timeoutMs);
+    socket.once("connect", () => done(""));
+    socket.once("error", (error63) => done(connectError(error63)));
+  });
+  return reason === "" ? "" : `${reason}${via}`;
+}
+function connectError(error63) {
+  const code = error63.code ?? "";
+  const words = {
+    ECONNREFUSED: "connection refused",
+    ENOTFOUND: "host not found",
+    EAI_AGAIN: "host name lookup failed",
+    ETIMEDOUT: "connection timed out",
+    EHOSTUNREACH: "host unreachable",
+    ENETUNREACH: "network unreachable",
+    ECONNRESET: "connection reset"
+  };
+  const said = words[code];
+  return said === void 0 ? error63.message : `${said} (${code})`;
+}
+function withoutCredentials(url2) {
+  try {
+    const parsed = new URL(url2);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname === "/" ? "" : parsed.pathname}`;
+  } catch {
+    return "ANTHROPIC_BASE_URL (not a valid URL)";
+  }
+}
+function hostPort(url2) {
+  try {
+    const parsed = new URL(url2);
+    if (parsed.hostname === "") return void 0;
+    const port = parsed.port === "" ? parsed.protocol === "https:" ? 443 : 80 : Number(parsed.port);
+    return { host: parsed.hostname.replace(/^\[(.*)\]$/, "$1"), port };
+  } catch {
+    return void 0;
+  }
+}
+function bypassesProxy(host, env) {
+  const list = nonEmpty(env.NO_PROXY) ?? nonEmpty(env.no_proxy);
+  if (list === void 0) return false;
+  return list.split(/[\s,]+/).map((entry) => entry.trim().toLowerCase().replace(/:\d+$/, "")).filter((entry) => entry !== "").some((entry) => {
+    if (entry === "*") return true;
+    const domain2 = entry.replace(/^\*?\./, "");
+    return host === domain2 || host.endsWith(`.${domain2}`);
+  });
+}
+var nonEmpty = (value) => value === void 0 || value.trim() === "" ? void 0 : value.trim();
+var isSet = (value) => value !== void 0 && value !== "" && value !== "0" && value.toLowerCase() !== "false";
+
 // src/runner/claude-agent-output.ts
+var MAX_RETRIES_KEPT = 50;
 var ClaudeStreamReader = class {
   pending = "";
   assistantMessages = 0;
   resultMessage;
+  retries = [];
   push(chunk) {
     this.pending += chunk;
     let newline = this.pending.indexOf("\n");
@@ -51486,9 +51906,20 @@ var ClaudeStreamReader = class {
   get turnsSeen() {
     return this.assistantMessages;
   }
+  /** The model API's failures since its last answer (`api_retry` lines), oldest first. */
+  get retriesInARow() {
+    return this.retries;
+  }
+  /** Set once those failures are reason enough to stop the agent (see `modelFaultOf`). */
+  get modelFault() {
+    return modelFaultOf(this.retries);
+  }
   readLine(line) {
     const message = parseJsonObject(line);
     if (message === void 0) return;
+    const retry = asApiRetry(message);
+    if (retry !== void 0) this.retries = [...this.retries.slice(-(MAX_RETRIES_KEPT - 1)), retry];
+    else if (message.type !== "system") this.retries = [];
     if (message.type === "assistant") this.assistantMessages++;
     const result = asClaudeResult(message);
     if (result !== void 0) this.resultMessage = result;
@@ -51516,11 +51947,13 @@ function asClaudeResult(value) {
     ...typeof value.total_cost_usd === "number" ? { total_cost_usd: value.total_cost_usd } : {},
     ...typeof value.num_turns === "number" ? { num_turns: value.num_turns } : {},
     ...typeof value.api_error_status === "number" ? { api_error_status: value.api_error_status } : {},
+    ...typeof value.terminal_reason === "string" ? { terminal_reason: value.terminal_reason } : {},
     ...Array.isArray(value.permission_denials) ? { permission_denials: value.permission_denials.filter(isObject2) } : {}
   };
 }
+var CREDENTIALS_HELP = "Check ANTHROPIC_API_KEY (in GitHub Actions: the repository secret passed to the task workflow), or log in again with `claude auth login`.";
 var LOGIN_HELP = "Log in with `claude auth login` on this machine, or set ANTHROPIC_API_KEY (in GitHub Actions: a repository secret passed to the task workflow).";
-function claudeResultFields(message) {
+function claudeResultFields(message, context = {}) {
   const deniedTools = uniqueToolNames(message.permission_denials);
   const shared = {
     ...typeof message.result === "string" && message.result !== "" ? { summary: message.result } : {},
@@ -51529,14 +51962,28 @@ function claudeResultFields(message) {
     ...deniedTools.length === 0 ? {} : { deniedTools }
   };
   if (!message.is_error) return { ok: true, ...shared };
-  return { ok: false, failure: classifyClaudeError(message), ...shared };
+  return { ok: false, failure: classifyClaudeError(message, context), ...shared };
 }
-function classifyClaudeError(message) {
+function classifyClaudeError(message, context) {
   const text = (message.result ?? message.errors?.join("; ") ?? "").trim();
-  if (/not logged in/i.test(text) || message.api_error_status === 401) {
+  const at = context.modelApi === void 0 ? "" : ` at ${context.modelApi}`;
+  if (/not logged in/i.test(text)) {
     return {
       kind: "not_logged_in",
-      message: `Claude Code has no valid credentials (${text || "authentication failed"}). ${LOGIN_HELP}`
+      message: `Claude Code has no valid credentials (${text}). ${LOGIN_HELP}`
+    };
+  }
+  const status = message.api_error_status;
+  if (status === 401 || status === 403) {
+    return {
+      kind: "model_auth",
+      message: `The model API${at} refused Claude Code's credentials (${text || `HTTP ${status}`}). ${CREDENTIALS_HELP}`
+    };
+  }
+  if (message.terminal_reason === "api_error" && status == null) {
+    return {
+      kind: "model_unreachable",
+      message: `Claude Code could not reach the model API${at}: ${text || "no answer"}. Check ANTHROPIC_BASE_URL, the network and any proxy settings.`
     };
   }
   if (message.subtype === "error_max_turns") {
@@ -51564,8 +52011,60 @@ var isObject2 = (value) => typeof value === "object" && value !== null;
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
-import { mkdir as mkdir3, readdir as readdir2, readFile as readFile2, stat as stat2 } from "node:fs/promises";
+import { randomUUID as randomUUID2 } from "node:crypto";
+import { mkdir as mkdir3, stat as stat2 } from "node:fs/promises";
 import { dirname as dirname2 } from "node:path";
+
+// src/runner/process-tree-members.ts
+import { readdir as readdir2, readFile as readFile2 } from "node:fs/promises";
+var TREE_MARKER_VAR = "ORCHESTRATOR_PROCESS_TREE";
+async function treeMembers(args) {
+  const entries = await readdir2("/proc").catch(() => []);
+  const pids = entries.filter((entry) => /^\d+$/.test(entry)).map(Number);
+  const stats = (await Promise.all(pids.map((pid) => procStat(pid)))).filter(
+    (stat3) => stat3 !== void 0 && stat3.state !== "Z" && stat3.state !== "X"
+  );
+  const needle = args.marker === void 0 ? void 0 : `${TREE_MARKER_VAR}=${args.marker}`;
+  const members2 = /* @__PURE__ */ new Set();
+  await Promise.all(
+    stats.map(async (stat3) => {
+      if (stat3.pid === process.pid) return;
+      if (stat3.pgrp === args.pgid) members2.add(stat3.pid);
+      else if (needle !== void 0 && await hasEnvEntry(stat3.pid, needle)) members2.add(stat3.pid);
+    })
+  );
+  const childrenOf = /* @__PURE__ */ new Map();
+  for (const stat3 of stats) childrenOf.set(stat3.ppid, [...childrenOf.get(stat3.ppid) ?? [], stat3.pid]);
+  const queue = [...members2];
+  while (queue.length > 0) {
+    const parent = queue.pop();
+    for (const child of childrenOf.get(parent) ?? []) {
+      if (child === process.pid || members2.has(child)) continue;
+      members2.add(child);
+      queue.push(child);
+    }
+  }
+  return [...members2];
+}
+var canReadProc = process.platform === "linux";
+async function procStat(pid) {
+  try {
+    const stat3 = await readFile2(`/proc/${pid}/stat`, "utf8");
+    const [state = "", ppid = "", pgrp = ""] = stat3.slice(stat3.lastIndexOf(")") + 2).split(" ");
+    return { pid, ppid: Number(ppid), pgrp: Number(pgrp), state };
+  } catch {
+    return void 0;
+  }
+}
+async function hasEnvEntry(pid, needle) {
+  try {
+    return (await readFile2(`/proc/${pid}/environ`, "utf8")).split("\0").includes(needle);
+  } catch {
+    return false;
+  }
+}
+
+// src/runner/process-tree.ts
 var DEFAULT_KILL_GRACE_MS = 3e3;
 var PIPE_CLOSE_WAIT_MS = 2e3;
 async function runProcessTree(run2) {
@@ -51590,9 +52089,10 @@ async function runProcessTree(run2) {
       return notStarted("ELOG", `cannot open log file ${run2.logFile}: ${errorMessage(error63)}`);
     }
   }
+  const marker = randomUUID2();
   const child = spawn(run2.command, [...run2.args], {
     cwd: run2.cwd,
-    env: run2.env,
+    env: { ...run2.env, [TREE_MARKER_VAR]: marker },
     detached: process.platform !== "win32",
     stdio: ["pipe", "pipe", "pipe"]
   });
@@ -51626,16 +52126,20 @@ async function runProcessTree(run2) {
   const stop = (reason) => {
     if (stoppedBy !== void 0 || pid === void 0) return;
     stoppedBy = reason;
-    void stopProcessTree(pid, run2.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+    void stopProcessTree(pid, run2.killGraceMs ?? DEFAULT_KILL_GRACE_MS, marker);
   };
   const timer = run2.timeoutMs === void 0 ? void 0 : setTimeout(() => stop("timeout"), run2.timeoutMs);
   const onAbort = () => stop("abort");
   run2.signal?.addEventListener("abort", onAbort, { once: true });
   if (run2.signal?.aborted === true) onAbort();
+  const onFailFast = () => stop("fail_fast");
+  run2.failFast?.addEventListener("abort", onFailFast, { once: true });
+  if (run2.failFast?.aborted === true) onFailFast();
   const [exitCode, exitSignal] = await exited;
   clearTimeout(timer);
   run2.signal?.removeEventListener("abort", onAbort);
-  if (pid !== void 0) await stopProcessTree(pid, run2.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+  run2.failFast?.removeEventListener("abort", onFailFast);
+  if (pid !== void 0) await stopProcessTree(pid, run2.killGraceMs ?? DEFAULT_KILL_GRACE_MS, marker);
   await Promise.race([closed, sleep(PIPE_CLOSE_WAIT_MS)]);
   child.stdout.destroy();
   child.stderr.destroy();
@@ -51650,61 +52154,66 @@ async function runProcessTree(run2) {
 function exitDescription(outcome2) {
   return outcome2.exitSignal === null ? `code ${String(outcome2.exitCode)}` : `signal ${outcome2.exitSignal}`;
 }
-async function stopProcessTree(pgid, graceMs) {
+async function stopProcessTree(pgid, graceMs, marker) {
+  if (!canReadProc) return stopProcessGroup(pgid, graceMs);
+  const members2 = () => treeMembers({ pgid, marker });
+  const terminated = /* @__PURE__ */ new Set();
+  const terminate = (pids) => {
+    signalGroup(pgid, "SIGTERM");
+    for (const pid of pids.filter((pid2) => !terminated.has(pid2))) {
+      terminated.add(pid);
+      signalProcess(pid, "SIGTERM");
+    }
+  };
+  let left = await members2();
+  if (left.length === 0) return;
+  terminate(left);
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    await sleep(50);
+    left = await members2();
+    if (left.length === 0) return;
+    terminate(left);
+  }
+  for (let round = 0; round < KILL_ROUNDS && left.length > 0; round++) {
+    signalGroup(pgid, "SIGKILL");
+    for (const pid of left) signalProcess(pid, "SIGKILL");
+    await sleep(25);
+    left = await members2();
+  }
+}
+var KILL_ROUNDS = 80;
+async function stopProcessGroup(pgid, graceMs) {
   if (!signalGroup(pgid, "SIGTERM")) return;
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     await sleep(50);
-    if (!await groupAlive(pgid)) return;
+    if (!signalGroup(pgid, 0)) return;
   }
   signalGroup(pgid, "SIGKILL");
-  for (let i = 0; i < 40 && await groupAlive(pgid); i++) await sleep(25);
+  for (let i = 0; i < 40 && signalGroup(pgid, 0); i++) await sleep(25);
 }
 function signalGroup(pgid, signal) {
+  return signalProcess(process.platform === "win32" ? pgid : -pgid, signal);
+}
+function signalProcess(pid, signal) {
   try {
-    process.kill(process.platform === "win32" ? pgid : -pgid, signal);
+    process.kill(pid, signal);
     return true;
   } catch {
     return false;
   }
 }
-async function groupAlive(pgid) {
-  if (!signalGroup(pgid, 0)) return false;
-  return process.platform !== "linux" || await hasLiveMember(pgid);
-}
-async function hasLiveMember(pgid) {
-  let entries;
+async function isDirectory2(path2) {
   try {
-    entries = await readdir2("/proc");
-  } catch {
-    return true;
-  }
-  const states = await Promise.all(
-    entries.filter((entry) => /^\d+$/.test(entry)).map((entry) => processState(entry))
-  );
-  return states.some(
-    (state) => state !== void 0 && state.pgrp === pgid && state.state !== "Z" && state.state !== "X"
-  );
-}
-async function processState(pid) {
-  try {
-    const stat3 = await readFile2(`/proc/${pid}/stat`, "utf8");
-    const [state = "", , pgrp = ""] = stat3.slice(stat3.lastIndexOf(")") + 2).split(" ");
-    return { state, pgrp: Number(pgrp) };
-  } catch {
-    return void 0;
-  }
-}
-async function isDirectory2(path) {
-  try {
-    return (await stat2(path)).isDirectory();
+    return (await stat2(path2)).isDirectory();
   } catch {
     return false;
   }
 }
-async function openLog(path) {
-  await mkdir3(dirname2(path), { recursive: true });
-  const stream = createWriteStream(path, { flags: "a" });
+async function openLog(path2) {
+  await mkdir3(dirname2(path2), { recursive: true });
+  const stream = createWriteStream(path2, { flags: "a" });
   await once(stream, "open");
   stream.on("error", () => void 0);
   return stream;
@@ -51724,19 +52233,32 @@ var INSTALL_HELP = "Install it with `npm install -g @anthropic-ai/claude-code`, 
 var STDERR_TAIL_CHARS = 2e3;
 async function runClaudeAgent(options) {
   const claudePath = options.claudePath === void 0 || !/[\\/]/.test(options.claudePath) ? options.claudePath ?? "claude" : resolve2(options.claudePath);
+  const env = { ...process.env, ...options.env };
+  const modelApi = modelApiOf(env);
   const reader = new ClaudeStreamReader();
+  const failFast = new AbortController();
+  let fault;
+  let probe;
   let stderrTail = "";
   const outcome2 = await runProcessTree({
     command: claudePath,
     args: claudeAgentArgs(options),
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env,
     stdin: options.prompt,
     ...options.timeoutMs === void 0 ? {} : { timeoutMs: options.timeoutMs },
     ...options.killGraceMs === void 0 ? {} : { killGraceMs: options.killGraceMs },
     ...options.signal === void 0 ? {} : { signal: options.signal },
     ...options.logFile === void 0 ? {} : { logFile: options.logFile },
-    onStdout: (chunk) => reader.push(chunk),
+    failFast: failFast.signal,
+    onStdout: (chunk) => {
+      reader.push(chunk);
+      if (fault !== void 0) return;
+      fault = reader.modelFault;
+      if (fault === void 0) return;
+      if (fault.kind === "model_unreachable") probe = probeConnection(modelApi);
+      failFast.abort();
+    },
     onStderr: (chunk) => {
       stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
     }
@@ -51747,20 +52269,28 @@ async function runClaudeAgent(options) {
     reader,
     stderrTail: stderrTail.trim(),
     claudePath,
-    timeoutMs: options.timeoutMs
+    timeoutMs: options.timeoutMs,
+    modelApi,
+    fault,
+    probed: await probe ?? ""
   });
 }
 function claudeAgentResult(input2) {
-  const { outcome: outcome2, reader, stderrTail, claudePath } = input2;
+  const { outcome: outcome2, reader, stderrTail, claudePath, modelApi, fault } = input2;
   const base = { durationMs: outcome2.durationMs, exitCode: outcome2.exitCode };
   const turnsSoFar = reader.turnsSeen > 0 ? { turns: reader.turnsSeen } : {};
   if (outcome2.startError !== void 0) {
     const message2 = outcome2.startError.code === "ENOENT" ? `Claude Code CLI not found (${claudePath}). ${INSTALL_HELP}` : `Could not start Claude Code (${claudePath}): ${outcome2.startError.message}`;
     return { ok: false, failure: { kind: "spawn_error", message: message2 }, ...base };
   }
+  if (outcome2.stoppedBy === "fail_fast" && fault !== void 0) {
+    return { ok: false, failure: modelFaultFailure(fault, modelApi, input2.probed), ...turnsSoFar, ...base };
+  }
   if (outcome2.stoppedBy === "timeout") {
     const seconds = Math.round((input2.timeoutMs ?? 0) / 1e3);
-    const message2 = `Claude Code did not finish within ${seconds} s and was stopped (with every process it started). Raise timeout_minutes if the task needs longer.`;
+    const retries = reader.retriesInARow;
+    const last = retries[retries.length - 1];
+    const message2 = last === void 0 ? `Claude Code did not finish within ${seconds} s and was stopped (with every process it started). Raise timeout_minutes if the task needs longer.` : `Claude Code did not finish within ${seconds} s because the model API at ${modelApi.baseUrl} kept failing: ${retries.length} ${retries.length === 1 ? "try" : "tries"} in a row, the last with ${describeRetry(last)}. It was stopped (with every process it started) while still retrying; run the task again once the API answers.`;
     return { ok: false, failure: { kind: "timeout", message: message2 }, ...turnsSoFar, ...base };
   }
   if (outcome2.stoppedBy === "abort") {
@@ -51773,7 +52303,7 @@ function claudeAgentResult(input2) {
   }
   const resultMessage = reader.result;
   if (resultMessage !== void 0) {
-    const fields = claudeResultFields(resultMessage);
+    const fields = claudeResultFields(resultMessage, { modelApi: modelApi.baseUrl });
     if (fields.ok && outcome2.exitCode !== 0) {
       const message2 = `Claude Code reported success but exited with ${exitDescription(outcome2)}.`;
       return { ...fields, ok: false, failure: { kind: "exit_code", message: message2 }, ...base };
@@ -51787,6 +52317,21 @@ function claudeAgentResult(input2) {
   const detail = stderrTail === "" ? "" : `: ${stderrTail}`;
   const message = `Claude Code exited with ${exitDescription(outcome2)} before giving a result${detail}`;
   return { ok: false, failure: { kind: "exit_code", message }, ...turnsSoFar, ...base };
+}
+function modelFaultFailure(fault, api, probed) {
+  const stopped = "Claude Code was stopped rather than left retrying until the task's timeout";
+  if (fault.kind === "model_auth") {
+    const refused = fault.status === 401 ? "rejected Claude Code's credentials" : "refused access with Claude Code's credentials";
+    return {
+      kind: "model_auth",
+      message: `The model API at ${api.baseUrl} ${refused} (HTTP ${fault.status}). ${stopped}. ${CREDENTIALS_HELP}`
+    };
+  }
+  const why = probed === "" ? `no HTTP answer to ${fault.tries} tries in a row (a TCP connection does open, so TLS or the server behind it fails)` : `${probed}; ${fault.tries} tries in a row got no HTTP answer`;
+  return {
+    kind: "model_unreachable",
+    message: `Claude Code cannot reach the model API at ${api.baseUrl}: ${why}. ${stopped}. Check ANTHROPIC_BASE_URL, the network and any proxy settings.`
+  };
 }
 
 // src/runner/command-agent.ts
@@ -51921,7 +52466,15 @@ async function runTask(options) {
   const agent = await setUpAgent(options.agent);
   if (agent.failure) return finish(agent.failure);
   const agentFailure = await agentStage({ options, agent: agent.spec, result, log });
-  if (agentFailure && options.onAgentFailure !== "keep_partial_work") return finish(agentFailure);
+  try {
+    await options.afterAgent?.();
+  } catch (error63) {
+    return finish(agentFailure ?? stageFailure("commit", error63));
+  }
+  if (agentFailure && options.onAgentFailure !== "keep_partial_work") {
+    if (agentFailure.kind !== "cancelled") await markStoppedWork({ options, result, log });
+    return finish(agentFailure);
+  }
   const kept = await commitAndPushStages({
     options,
     result,
@@ -51946,12 +52499,19 @@ async function prepareStage(args) {
       strategy: task.base,
       author: options.author,
       taskId: task.id,
+      knownAttemptCommits: options.knownAttemptCommits,
+      resetExisting: options.resetExisting === true || task.resetExisting === true,
       ...options.remote === void 0 ? {} : { remote: options.remote },
+      ...options.remoteEnv === void 0 ? {} : { remoteEnv: options.remoteEnv },
       ...options.newCheckout === void 0 ? {} : { newCheckout: options.newCheckout }
     });
     result.baseSha = prepared.baseSha;
     result.startPoint = prepared.startPoint;
     result.mergedBranches = prepared.mergedBranches;
+    for (const old of prepared.replaced ?? [])
+      await log(
+        `== reset_existing: ${task.branch} ${old.where} held ${old.foreignCommits} commit(s) that were not this task's; its old tip ${old.sha} is kept as ${old.ref}`
+      );
     const merged = prepared.mergedBranches.length > 0 ? ` + ${prepared.mergedBranches.join(" + ")}` : "";
     await log(`== branch ${task.branch} starts from ${prepared.startPoint}${merged} at ${prepared.baseSha}`);
     return { previousSha: prepared.previousSha };
@@ -51987,6 +52547,26 @@ async function agentStage(args) {
     outcome2.failure ?? { kind: "agent_error", message: "The agent reported a failure." }
   );
 }
+async function markStoppedWork(args) {
+  const { options, result, log } = args;
+  if (result.baseSha === void 0) return;
+  try {
+    const marked = await markAgentCommits({
+      cwd: options.cwd,
+      task: { id: options.task.id, name: options.task.name },
+      attempt: options.attempt,
+      author: options.author,
+      baseSha: result.baseSha,
+      branch: options.task.branch
+    });
+    if (marked !== null)
+      await log(`== marked the agent's commits on ${options.task.branch} as this task's: ${marked}`);
+  } catch (error63) {
+    await log(
+      `== could not mark the agent's commits: ${error63 instanceof Error ? error63.message : String(error63)}`
+    );
+  }
+}
 async function commitAndPushStages(args) {
   const { options, result, log } = args;
   const { task } = options;
@@ -52017,7 +52597,8 @@ async function commitAndPushStages(args) {
       cwd: options.cwd,
       remote: options.remote,
       branch: task.branch,
-      previousSha: args.previousSha
+      previousSha: args.previousSha,
+      ...options.remoteEnv === void 0 ? {} : { remoteEnv: options.remoteEnv }
     });
     result.pushed = true;
     await log(`== pushed ${task.branch}`);
@@ -52072,32 +52653,6 @@ var ActionFailure = class extends Error {
   }
 };
 
-// action/src/agent-environment.ts
-var HIDDEN_EXACT = /* @__PURE__ */ new Set([
-  "GITHUB_TOKEN",
-  "GH_TOKEN",
-  "ACTIONS_RUNTIME_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-  "ACTIONS_ID_TOKEN_REQUEST_URL"
-]);
-var CREDENTIALS = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"];
-function agentEnvironment(env) {
-  const overrides = {};
-  for (const name of Object.keys(env)) {
-    if (name.startsWith("INPUT_") || HIDDEN_EXACT.has(name)) overrides[name] = void 0;
-    if (CREDENTIALS.includes(name) && env[name] === "") overrides[name] = void 0;
-  }
-  return overrides;
-}
-var DEFAULT_TIMEOUT_MINUTES = 60;
-var MAX_RESERVE_MS = 3 * 6e4;
-var MIN_AGENT_MS = 6e4;
-function agentDeadline(args) {
-  const totalMs = (args.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 6e4;
-  const reserve = Math.min(MAX_RESERVE_MS, totalMs * 0.2);
-  return { at: args.startedAt + totalMs - reserve, minimumMs: MIN_AGENT_MS };
-}
-
 // action/src/install-claude.ts
 import { execFile as execFile2 } from "node:child_process";
 import { access as access2, constants as constants3 } from "node:fs/promises";
@@ -52149,17 +52704,17 @@ async function installClaude(options) {
   }
   return { path: cached2, version: version2, source: "installed" };
 }
-function versionOf(path) {
+function versionOf(path2) {
   return new Promise((resolve3) => {
-    execFile2(path, ["--version"], { timeout: 3e4, encoding: "utf8" }, (error63, stdout) => {
+    execFile2(path2, ["--version"], { timeout: 3e4, encoding: "utf8" }, (error63, stdout) => {
       if (error63) return resolve3(void 0);
       resolve3(/^\s*v?([0-9]+\.[0-9]+\.[0-9]+\S*)/.exec(stdout)?.[1]);
     });
   });
 }
-async function isExecutable(path) {
+async function isExecutable(path2) {
   try {
-    await access2(path, constants3.X_OK);
+    await access2(path2, constants3.X_OK);
     return true;
   } catch {
     return false;
@@ -52200,54 +52755,84 @@ function claudeSetup(args) {
   };
 }
 
-// src/core/task-result-block.ts
-var taskResultSchema = external_exports.object({
-  version: external_exports.literal(1),
-  session_id: external_exports.string(),
-  task_id: external_exports.string(),
-  attempt: external_exports.number().int().min(1),
-  conclusion: external_exports.enum(["success", "failure"]),
-  /** On failure: a short kind (agent_error, no_changes, merge_conflict, ...) and plain words. */
-  failure_kind: external_exports.string().optional(),
-  message: external_exports.string().optional(),
-  branch: external_exports.string(),
-  commit: external_exports.string().optional(),
-  files_changed: external_exports.number().int().min(0).optional(),
-  cost_usd: external_exports.number().min(0).optional(),
-  turns: external_exports.number().int().min(0).optional(),
-  duration_ms: external_exports.number().min(0).optional(),
-  run_id: external_exports.number().int().optional()
-});
-var OPEN = "<!-- orchestrator:result ";
-var CLOSE = " -->";
-function renderResultBlock(result) {
-  const json2 = JSON.stringify(result).replace(/--/g, "\\u002d\\u002d");
-  return `${OPEN}${json2}${CLOSE}`;
+// action/src/git-credentials.ts
+import { readFile as readFile3, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { join as join2 } from "node:path";
+function remoteGitEnv(args) {
+  const server = serverOf(args.remoteUrl);
+  if (server === null) return void 0;
+  const basic = Buffer.from(`x-access-token:${args.token}`, "utf8").toString("base64");
+  return configEnv([
+    [`http.${server}.extraheader`, `AUTHORIZATION: basic ${basic}`],
+    ["core.hooksPath", "/dev/null"],
+    ["credential.helper", ""]
+  ]);
 }
-function parseResultBlock(text) {
-  if (!text) return null;
-  let found = null;
-  let from = 0;
-  for (; ; ) {
-    const start = text.indexOf(OPEN, from);
-    if (start < 0) return found;
-    const end = text.indexOf(CLOSE, start + OPEN.length);
-    if (end < 0) return found;
-    try {
-      const parsed = taskResultSchema.safeParse(JSON.parse(text.slice(start + OPEN.length, end)));
-      if (parsed.success) found = parsed.data;
-    } catch {
-    }
-    from = end + CLOSE.length;
+async function remoteUrl(cwd, remote) {
+  try {
+    return await gitValue(["remote", "get-url", remote], { cwd });
+  } catch (error63) {
+    throw new ActionFailure(
+      "bad_input",
+      `The checkout has no remote "${remote}" to push to (${error63 instanceof Error ? error63.message : String(error63)}). Check out the repository with actions/checkout before this action.`,
+      { cause: error63 }
+    );
   }
 }
-function upsertResultBlock(body, result) {
-  const block = renderResultBlock(result);
-  const start = body.indexOf(OPEN);
-  if (start < 0) return body.trimEnd() + (body.trim() ? "\n\n" : "") + block + "\n";
-  const end = body.indexOf(CLOSE, start);
-  if (end < 0) return body.slice(0, start) + block + "\n";
-  return body.slice(0, start) + block + body.slice(end + CLOSE.length);
+function serverOf(url2) {
+  let parsed;
+  try {
+    parsed = new URL(url2);
+  } catch {
+    return null;
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return null;
+  return `${parsed.protocol}//${parsed.host}/`;
+}
+async function guardGitConfig(cwd) {
+  const gitDir = await gitValue(["rev-parse", "--absolute-git-dir"], { cwd });
+  const names = ["config", "config.worktree", "commondir"];
+  const before = /* @__PURE__ */ new Map();
+  for (const name of names) before.set(name, await readFile3(join2(gitDir, name), "utf8").catch(() => null));
+  return {
+    /** Puts the files back; returns the names of those the agent had changed. */
+    async restore() {
+      const changed = [];
+      for (const [name, content] of before) {
+        const path2 = join2(gitDir, name);
+        const now = await readFile3(path2, "utf8").catch(() => null);
+        if (now === content) continue;
+        changed.push(name);
+        if (content === null) await rm2(path2, { force: true, recursive: true });
+        else await writeFile2(path2, content);
+      }
+      return changed;
+    }
+  };
+}
+async function refusePersistedCredentials(cwd) {
+  const found = await git(["config", "--name-only", "--get-regexp", "^http\\..*\\.extraheader$"], {
+    cwd,
+    okExitCodes: [1]
+  });
+  if (found.exitCode !== 0) return;
+  throw new ActionFailure(
+    "bad_input",
+    "The checkout keeps the job's token in its git config (" + found.stdout.trim().split("\n").join(", ") + "), where the agent can read it. Set `persist-credentials: false` on the actions/checkout step (as the orchestrator-task.yml template does): this action gives the token to its own git commands."
+  );
+}
+async function remoteAccess(args) {
+  await refusePersistedCredentials(args.cwd);
+  const env = args.token ? remoteGitEnv({ remoteUrl: await remoteUrl(args.cwd, args.remote), token: args.token }) : void 0;
+  const guard = await guardGitConfig(args.cwd);
+  return {
+    ...env ? { env } : {},
+    async afterAgent() {
+      const changed = await guard.restore();
+      if (changed.length > 0)
+        args.log(`The agent changed the checkout's git ${changed.join(", ")}; put back before pushing.`);
+    }
+  };
 }
 
 // action/src/pull-request-body.ts
@@ -52282,11 +52867,11 @@ function renderSection(content) {
     lines.push(
       "",
       `> [!WARNING]
-> This attempt failed: ${oneLine(result.message ?? "see the workflow run")}
+> This attempt failed: ${inertComments(oneLine(result.message ?? "see the workflow run"))}
 > The branch holds the work it got through; retry the task to rebuild it from its base.`
     );
   }
-  lines.push("", "**Prompt**", "", fenced(truncate(task.prompt, PROMPT_CHARS)));
+  lines.push("", "**Prompt**", "", fenced(inertComments(truncate(task.prompt, PROMPT_CHARS))));
   if (content.dependencies.length > 0) {
     const parts = content.dependencies.map(
       (dep) => dep.number === void 0 ? `\`${dep.branch}\`` : `#${dep.number} (\`${dep.branch}\`)`
@@ -52301,7 +52886,7 @@ function renderSection(content) {
     `| ${result.conclusion === "success" ? "\u2705 success" : "\u274C failure"} | ${formatCost(result.cost_usd)} | ${result.turns ?? "\u2014"} | ${formatDuration(result.duration_ms)} | ${content.changedFiles.length} | ${run2} |`
   );
   if (content.changedFiles.length > 0) {
-    const shown = content.changedFiles.slice(0, MAX_FILES2).map((file2) => `- \`${file2}\``);
+    const shown = content.changedFiles.slice(0, MAX_FILES2).map((file2) => `- ${codeSpan(file2)}`);
     if (content.changedFiles.length > MAX_FILES2)
       shown.push(`- \u2026 and ${content.changedFiles.length - MAX_FILES2} more`);
     lines.push("", `<details><summary>Files changed</summary>`, "", ...shown, "", "</details>");
@@ -52311,7 +52896,7 @@ function renderSection(content) {
       "",
       "<details><summary>The agent's summary</summary>",
       "",
-      truncate(content.agentSummary, SUMMARY_CHARS),
+      inertComments(truncate(content.agentSummary, SUMMARY_CHARS)),
       "",
       "</details>"
     );
@@ -52583,6 +53168,9 @@ function runUrl(context) {
   return context.runUrl ? { runUrl: context.runUrl } : {};
 }
 
+// action/src/read-task.ts
+import path from "node:path";
+
 // src/core/parse-tasks-file.ts
 var import_yaml = __toESM(require_dist(), 1);
 
@@ -52607,9 +53195,9 @@ function scanJson(text) {
   }
 }
 var LITERALS = ["true", "false", "null"];
-function locateIn(root, path, target) {
+function locateIn(root, path2, target) {
   let node2 = root;
-  for (const segment of path) {
+  for (const segment of path2) {
     if (node2 === void 0) return void 0;
     node2 = node2.items ? node2.items[Number(segment)] : node2.fields?.get(String(segment));
   }
@@ -52645,7 +53233,7 @@ var Scanner = class {
         if (this.i < text.length)
           throw new SyntaxProblem(this.i, "unexpected text after the end of the JSON value");
         const { root, duplicateKeys } = this;
-        return { ok: true, duplicateKeys, locate: (path, target) => locateIn(root, path, target) };
+        return { ok: true, duplicateKeys, locate: (path2, target) => locateIn(root, path2, target) };
       }
       const items = frame.node.items;
       const c = text.charCodeAt(this.i);
@@ -52739,8 +53327,8 @@ var Scanner = class {
     const key = raw.includes("\\") ? JSON.parse(text.slice(start, end)) : raw;
     const fields = frame.node.fields;
     if (fields.has(key)) {
-      const path = this.stack.slice(1).map((entry) => entry.segment);
-      this.duplicateKeys.push({ path, key, offset: start });
+      const path2 = this.stack.slice(1).map((entry) => entry.segment);
+      this.duplicateKeys.push({ path: path2, key, offset: start });
     }
     this.pending = { start: end, keyStart: start };
     this.pendingSegment = key;
@@ -52886,6 +53474,7 @@ function resolveTasks(file2) {
     if (maxTurns !== void 0) resolved.maxTurns = maxTurns;
     if (maxBudgetUsd !== void 0) resolved.maxBudgetUsd = maxBudgetUsd;
     if (allowedTools !== void 0) resolved.allowedTools = allowedTools;
+    if (task.reset_existing === true) resolved.resetExisting = true;
     return resolved;
   });
 }
@@ -53183,12 +53772,12 @@ function taskLabel(raw, index) {
 function taskPhrase(label) {
   return label.startsWith("#") ? `task ${label}` : `task ${JSON.stringify(label)}`;
 }
-function subjectOf(path, labels) {
-  let rest = path;
+function subjectOf(path2, labels) {
+  let rest = path2;
   const subject = {};
-  if (path[0] === "tasks" && typeof path[1] === "number") {
-    subject.task = labels[path[1]] ?? `#${path[1] + 1}`;
-    rest = path.slice(2);
+  if (path2[0] === "tasks" && typeof path2[1] === "number") {
+    subject.task = labels[path2[1]] ?? `#${path2[1] + 1}`;
+    rest = path2.slice(2);
   }
   const field = rest.filter((segment) => typeof segment === "string").join(".");
   if (field !== "") subject.field = field;
@@ -53249,18 +53838,18 @@ function checkDependencies(check2, firstIndex) {
     const list = Array.isArray(raw.dependencies) ? raw.dependencies : [];
     list.forEach((dep, j) => {
       if (typeof dep !== "string") return;
-      const path = ["tasks", index, "dependencies", j];
+      const path2 = ["tasks", index, "dependencies", j];
       if (positions.has(dep)) {
-        warnings.push(problem({ path, labels, namesItem: false, message: `"${dep}" is listed twice` }));
+        warnings.push(problem({ path: path2, labels, namesItem: false, message: `"${dep}" is listed twice` }));
         return;
       }
       positions.set(dep, j);
       if (dep === id) {
-        errors.push(problem({ path, labels, namesItem: false, message: "a task cannot depend on itself" }));
+        errors.push(problem({ path: path2, labels, namesItem: false, message: "a task cannot depend on itself" }));
       } else if (!firstIndex.has(dep)) {
         const suggestion = suggestionsLeft-- > 0 ? closestMatch(dep, firstIndex.keys()) : void 0;
         const hint = suggestion !== void 0 ? ` (did you mean "${suggestion}"?)` : firstIndex.size <= 10 ? ` (the tasks are: ${[...firstIndex.keys()].join(", ")})` : "";
-        errors.push(problem({ path, labels, namesItem: false, message: `unknown task "${dep}"${hint}` }));
+        errors.push(problem({ path: path2, labels, namesItem: false, message: `unknown task "${dep}"${hint}` }));
       } else {
         known.push(dep);
       }
@@ -53327,12 +53916,12 @@ function checkBranches(check2, firstIndex) {
   const byName = /* @__PURE__ */ new Map();
   const byLowerCase = /* @__PURE__ */ new Map();
   for (const use of uses) {
-    const path = ["tasks", use.index, use.field];
+    const path2 = ["tasks", use.index, use.field];
     const first = byName.get(use.branch);
     if (first !== void 0) {
       errors.push(
         problem({
-          path,
+          path: path2,
           labels,
           message: `${describe3(use)} is also the branch of ${taskPhrase(labels[first.index])}; each task needs its own branch`,
           seeAlso: ["tasks", first.index, first.field]
@@ -53346,7 +53935,7 @@ function checkBranches(check2, firstIndex) {
     if (sameButCase !== void 0)
       warnings.push(
         problem({
-          path,
+          path: path2,
           labels,
           message: `${describe3(use)} differs from the branch "${sameButCase.branch}" of ${taskPhrase(labels[sameButCase.index])} only in letter case; they clash on macOS and Windows`,
           seeAlso: ["tasks", sameButCase.index, sameButCase.field]
@@ -53436,9 +54025,9 @@ function describeNonObject(data) {
   if (Array.isArray(data)) return `${expected}, not a list; wrap it as { "tasks": [ ... ] }`;
   return `${expected}, not ${show(data)}`;
 }
-function valueAt(data, path) {
+function valueAt(data, path2) {
   let value = data;
-  for (const segment of path) {
+  for (const segment of path2) {
     if (Array.isArray(value) && typeof segment === "number") value = value[segment];
     else if (isRecord(value) && typeof segment === "string" && Object.hasOwn(value, segment))
       value = value[segment];
@@ -53446,32 +54035,32 @@ function valueAt(data, path) {
   }
   return value;
 }
-function allowedFields(path) {
-  if (path.length === 0) return Object.keys(tasksFileSchema.shape);
-  if (path.length === 1 && path[0] === "defaults") return Object.keys(taskOptionsSchema.shape);
-  if (path.length === 2 && path[0] === "tasks") return Object.keys(taskSchema.shape);
+function allowedFields(path2) {
+  if (path2.length === 0) return Object.keys(tasksFileSchema.shape);
+  if (path2.length === 1 && path2[0] === "defaults") return Object.keys(taskOptionsSchema.shape);
+  if (path2.length === 2 && path2[0] === "tasks") return Object.keys(taskSchema.shape);
   return [];
 }
 function describeZodIssue(args) {
   const { issue: issue3, data, labels } = args;
-  const path = issue3.path.filter((segment) => typeof segment !== "symbol");
+  const path2 = issue3.path.filter((segment) => typeof segment !== "symbol");
   if (issue3.code === "unrecognized_keys") {
-    const allowed = allowedFields(path);
+    const allowed = allowedFields(path2);
     return issue3.keys.map(
       (key) => problem({
-        path: [...path, key],
+        path: [...path2, key],
         at: "key",
         labels,
-        message: unknownFieldMessage({ key, allowed, path })
+        message: unknownFieldMessage({ key, allowed, path: path2 })
       })
     );
   }
-  const value = valueAt(data, path);
-  const isTasksList = path.length === 1 && path[0] === "tasks";
+  const value = valueAt(data, path2);
+  const isTasksList = path2.length === 1 && path2[0] === "tasks";
   if (isTasksList && value === void 0)
     return [
       problem({
-        path,
+        path: path2,
         labels,
         message: 'is required: list the tasks under "tasks", e.g. { "tasks": [ { "id": "\u2026", "prompt": "\u2026" } ] }'
       })
@@ -53479,16 +54068,16 @@ function describeZodIssue(args) {
   if (isTasksList && issue3.code === "too_big" && Array.isArray(value))
     return [
       problem({
-        path,
+        path: path2,
         labels,
         message: `too many tasks: ${value.length} (the limit is ${String(issue3.maximum)})`
       })
     ];
-  return [problem({ path, labels, message: describeValueIssue(issue3, value) })];
+  return [problem({ path: path2, labels, message: describeValueIssue(issue3, value) })];
 }
 function unknownFieldMessage(args) {
-  const { key, allowed, path } = args;
-  if (path.length === 1 && path[0] === "defaults" && key in taskSchema.shape)
+  const { key, allowed, path: path2 } = args;
+  if (path2.length === 1 && path2[0] === "defaults" && key in taskSchema.shape)
     return `unknown field: "${key}" can be set on each task, not in "defaults"`;
   const synonym = FIELD_SYNONYMS[key];
   const suggestion = synonym !== void 0 && allowed.includes(synonym) ? synonym : closestMatch(key, allowed);
@@ -53682,17 +54271,17 @@ function loadJson(text, fileName) {
     return { issues: [{ file: fileName, message: `JSON syntax error: ${reason}` }] };
   }
   if (!scan.ok) return { value, locate: () => void 0, errors: [], warnings: [] };
-  const locate = (path, at) => {
-    for (let length = path.length; length >= 0; length--) {
-      const offset = scan.locate(path.slice(0, length), length === path.length ? at : "value");
+  const locate = (path2, at) => {
+    for (let length = path2.length; length >= 0; length--) {
+      const offset = scan.locate(path2.slice(0, length), length === path2.length ? at : "value");
       if (offset !== void 0) return position(offset);
     }
     return void 0;
   };
   const errors = scan.duplicateKeys.map(
-    ({ path, key }) => issueAt({
+    ({ path: path2, key }) => issueAt({
       fileName,
-      path: [...path, key],
+      path: [...path2, key],
       locate,
       value,
       message: "appears twice in one object (JSON would silently keep only the last)"
@@ -53730,8 +54319,8 @@ function loadYaml(text, fileName) {
     const reason = error63 instanceof Error ? error63.message : String(error63);
     return { issues: [{ file: fileName, message: `YAML error: ${reason}` }] };
   }
-  const locate = (path, at) => {
-    const offset = yamlOffset(doc, path, at);
+  const locate = (path2, at) => {
+    const offset = yamlOffset(doc, path2, at);
     return offset === void 0 ? void 0 : position(offset);
   };
   return {
@@ -53747,12 +54336,12 @@ function loadYaml(text, fileName) {
 function firstLine(message) {
   return (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
 }
-function yamlOffset(doc, path, at) {
+function yamlOffset(doc, path2, at) {
   let node2 = doc.contents;
   let offset = rangeStart(node2);
-  for (let k = 0; k < path.length; k++) {
+  for (let k = 0; k < path2.length; k++) {
     if ((0, import_yaml.isAlias)(node2)) node2 = node2.resolve(doc);
-    const segment = path[k];
+    const segment = path2[k];
     let keyNode;
     let next;
     if ((0, import_yaml.isMap)(node2)) {
@@ -53769,7 +54358,7 @@ function yamlOffset(doc, path, at) {
     } else {
       return offset;
     }
-    const isLast = k === path.length - 1;
+    const isLast = k === path2.length - 1;
     if (isLast && at === "key" && keyNode !== void 0) return rangeStart(keyNode) ?? offset;
     offset = rangeStart(next) ?? rangeStart(keyNode) ?? offset;
     node2 = next;
@@ -53869,14 +54458,19 @@ async function readTask(args) {
     id: task.id,
     name: task.name ?? task.id,
     prompt: task.prompt,
-    source: `${request2.tasksFile} at ${short(request2.tasksRef)}`
+    source: `${request2.tasksFile} at ${short(request2.tasksRef)}`,
+    ...task.reset_existing === true ? { resetExisting: true } : {}
   };
 }
 async function showFile(args) {
   const { cwd, remote, ref, file: file2 } = args;
   const present = await git(["cat-file", "-e", `${ref}^{commit}`], { cwd, okExitCodes: [1, 128] });
   if (present.exitCode !== 0) {
-    const fetched = await git(["fetch", "--no-tags", "--quiet", remote, ref], { cwd, okExitCodes: [1, 128] });
+    const fetched = await git(["fetch", "--no-tags", "--quiet", remote, ref], {
+      cwd,
+      okExitCodes: [1, 128],
+      ...args.remoteEnv === void 0 ? {} : { env: args.remoteEnv }
+    });
     if (fetched.exitCode !== 0) {
       throw new ActionFailure(
         "bad_input",
@@ -53884,14 +54478,33 @@ async function showFile(args) {
       );
     }
   }
-  const shown = await git(["show", `${ref}:${file2}`], { cwd, okExitCodes: [128] });
-  if (shown.exitCode !== 0) {
+  const listed = await git(["ls-tree", "--full-tree", "-l", "-z", ref, "--", file2], {
+    cwd,
+    okExitCodes: [128]
+  });
+  const entry = treeEntry(listed.stdout, file2);
+  if (listed.exitCode !== 0 || entry === void 0 || entry.type !== "blob") {
     throw new ActionFailure(
       "task_not_found",
       `The tasks file ${file2} does not exist at ${short(ref)}: check the tasks_file input (or --file).`
     );
   }
-  return shown.stdout;
+  if (entry.mode === SYMLINK_MODE || entry.size > MAX_FILE_BYTES) {
+    const why = entry.mode === SYMLINK_MODE ? "is a symbolic link; a tasks file must be a regular file: name the file itself, not a link to it" : `is ${(entry.size / 1024 ** 2).toFixed(1)} MB; the limit is ${MAX_FILE_BYTES / 1024 ** 2} MB`;
+    throw new ActionFailure("tasks_file_invalid", `The tasks file ${file2} at ${short(ref)} ${why}.`);
+  }
+  return (await git(["cat-file", "blob", entry.sha], { cwd })).stdout;
+}
+var SYMLINK_MODE = "120000";
+function treeEntry(output2, file2) {
+  const wanted = path.posix.normalize(file2).replace(/^\.\//, "");
+  for (const record2 of output2.split("\0")) {
+    const match = /^(\d+) (\w+) ([0-9a-f]+) +(\d+|-)\t(.*)$/s.exec(record2);
+    if (match?.[5] !== wanted) continue;
+    const [, mode = "", type = "", sha = "", size = "-"] = match;
+    return { mode, type, sha, size: size === "-" ? 0 : Number(size) };
+  }
+  return void 0;
 }
 function short(ref) {
   return /^[0-9a-f]{40}$/i.test(ref) ? ref.slice(0, 12) : ref;
@@ -53902,13 +54515,20 @@ var REMOTE = "origin";
 async function main(options) {
   let request2;
   let task;
+  let remote;
   try {
     request2 = decodeInputs(options.inputs);
-    task = await readTask({ cwd: options.workspace, request: request2, remote: REMOTE });
+    remote = await remoteAccess({
+      cwd: options.workspace,
+      remote: REMOTE,
+      token: options.gitToken,
+      log: options.log.warning
+    });
+    task = await readTask({ cwd: options.workspace, request: request2, remote: REMOTE, remoteEnv: remote.env });
   } catch (error63) {
     return outcome({ options, ...request2 ? { request: request2 } : {}, failure: toFailure(error63) });
   }
-  const taskLog = join2(
+  const taskLog = join3(
     options.tempDir,
     "orchestrator",
     `${safeName(request2.taskId)}-attempt-${request2.attempt}.log`
@@ -53926,7 +54546,8 @@ async function main(options) {
       ...request2.model === void 0 ? {} : { model: request2.model },
       ...request2.maxTurns === void 0 ? {} : { maxTurns: request2.maxTurns },
       ...request2.maxBudgetUsd === void 0 ? {} : { maxBudgetUsd: request2.maxBudgetUsd },
-      ...request2.allowedTools === void 0 ? {} : { allowedTools: request2.allowedTools }
+      ...request2.allowedTools === void 0 ? {} : { allowedTools: request2.allowedTools },
+      ...task.resetExisting === true ? { resetExisting: true } : {}
     },
     attempt: request2.attempt,
     sessionId: request2.sessionId,
@@ -53935,6 +54556,8 @@ async function main(options) {
     agent: claudeSetup({ ...options, log: options.log.info }),
     author: options.author,
     remote: REMOTE,
+    remoteEnv: remote.env,
+    afterAgent: () => remote.afterAgent(),
     push: true,
     onAgentFailure: "keep_partial_work",
     deadline: agentDeadline({ timeoutMinutes: request2.timeoutMinutes, startedAt: options.startedAt }),
@@ -54010,21 +54633,24 @@ async function run() {
     const serverUrl = env.GITHUB_SERVER_URL ?? "https://github.com";
     const repository = parseRepository(env.GITHUB_REPOSITORY);
     const runId = env.GITHUB_RUN_ID ? Number(env.GITHUB_RUN_ID) : void 0;
+    const token = getInput("github-token", { required: true });
+    const inputs = readDispatchInputs();
+    const author = {
+      name: getInput("author-name") || "github-actions[bot]",
+      email: getInput("author-email") || "41898282+github-actions[bot]@users.noreply.github.com"
+    };
+    const claudeCodeVersion = getInput("claude-code-version") || DEFAULT_CLAUDE_CODE_VERSION;
+    hideCredentialsFromChildren(env);
     const outcome2 = await main({
-      inputs: readDispatchInputs(),
+      inputs,
       workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
       repository,
-      github: createGitHubClient({
-        token: getInput("github-token", { required: true }),
-        baseUrl: apiUrl
-      }),
+      github: createGitHubClient({ token, baseUrl: apiUrl }),
+      gitToken: token,
       graphqlUrl: env.GITHUB_GRAPHQL_URL ?? `${apiUrl}/graphql`,
-      author: {
-        name: getInput("author-name") || "github-actions[bot]",
-        email: getInput("author-email") || "41898282+github-actions[bot]@users.noreply.github.com"
-      },
-      claudeCodeVersion: getInput("claude-code-version") || DEFAULT_CLAUDE_CODE_VERSION,
-      toolCacheDir: env.RUNNER_TOOL_CACHE || join3(homedir(), ".cache"),
+      author,
+      claudeCodeVersion,
+      toolCacheDir: env.RUNNER_TOOL_CACHE || join4(homedir(), ".cache"),
       tempDir: env.RUNNER_TEMP || tmpdir(),
       env,
       ...runId === void 0 || !Number.isInteger(runId) ? {} : { runId },
@@ -54032,19 +54658,22 @@ async function run() {
       startedAt: Date.now() - process.uptime() * 1e3,
       log: { info: (message) => info(message), warning: (message) => warning(message) }
     });
-    await report(outcome2);
+    await report(outcome2, inputs.task_id ?? "");
   } catch (error63) {
     setFailed(
       `The orchestrator action failed unexpectedly: ${error63 instanceof Error ? error63.message : String(error63)}`
     );
   }
 }
+function hideCredentialsFromChildren(env) {
+  for (const name of Object.keys(agentEnvironment(env))) delete env[name];
+}
 function readDispatchInputs() {
   const inputs = {};
   for (const name of DISPATCH_INPUT_NAMES) inputs[name] = getInput(name);
   return inputs;
 }
-async function report(outcome2) {
+async function report(outcome2, taskIdInput) {
   const { result, run: run2 } = outcome2;
   if (outcome2.taskLog) await printLogTail(outcome2.taskLog);
   setOutput("conclusion", outcome2.conclusion);
@@ -54054,7 +54683,7 @@ async function report(outcome2) {
   setOutput("cost-usd", run2?.costUsd ?? "");
   setOutput("turns", run2?.turns ?? "");
   setOutput("duration-ms", run2?.agentDurationMs ?? "");
-  const taskId = outcome2.request?.taskId ?? getInput("task_id");
+  const taskId = outcome2.request?.taskId ?? taskIdInput;
   const summary2 = renderJobSummary({
     taskId: taskId || "(unknown)",
     ...outcome2.task ? { taskName: outcome2.task.name } : {},
@@ -54066,13 +54695,18 @@ async function report(outcome2) {
   });
   if (process.env.GITHUB_STEP_SUMMARY) await summary.addRaw(summary2).write();
   if (outcome2.pullRequest) info(`Pull request: ${outcome2.pullRequest.url}`);
-  if (outcome2.failure)
-    setFailed(taskId ? `Task ${taskId}: ${outcome2.failure.message}` : outcome2.failure.message);
+  if (outcome2.failure) {
+    const message = inertComments(outcome2.failure.message);
+    setFailed(taskId ? `Task ${taskId}: ${message}` : message);
+  }
 }
-async function printLogTail(path) {
+function withoutWorkflowCommands(text, token = randomBytes(16).toString("hex")) {
+  return [`::stop-commands::${token}`, text, `::${token}::`];
+}
+async function printLogTail(path2) {
   let handle;
   try {
-    handle = await open3(path, "r");
+    handle = await open3(path2, "r");
   } catch {
     return;
   }
@@ -54082,7 +54716,7 @@ async function printLogTail(path) {
     const buffer = Buffer.alloc(length);
     await handle.read(buffer, 0, length, size - length);
     startGroup(`Task log${size > length ? ` (last ${LOG_TAIL_BYTES / 1024} KB)` : ""}`);
-    info(buffer.toString("utf8"));
+    for (const line of withoutWorkflowCommands(buffer.toString("utf8"))) info(line);
     endGroup();
   } finally {
     await handle.close();
