@@ -56,7 +56,8 @@ describe("kill -9 of the executor, then --resume", () => {
     const project = await makeProject({
       tasks: [
         { id: "a" },
-        { id: "b", prompt: "slow-once={scratch}/b.flag" },
+        // Held until the kill (not a 30 s sleep a loaded machine could outlast before a and c end).
+        { id: "b", prompt: "hold-once={scratch}/b.flag" },
         { id: "c", dependencies: ["a"] },
         { id: "d", dependencies: ["b", "c"] },
         { id: "e" },
@@ -246,7 +247,8 @@ describe("work an interrupted run committed survives --resume", () => {
   }, 120_000);
 });
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+// A safety net only: every wait is for a file or a state the run writes (30 s ran out at load 40).
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition().catch(() => false))) {
     if (Date.now() > deadline) throw new Error("timed out waiting for a condition");

@@ -218,15 +218,20 @@ describe("the per-session queue", () => {
   it("runs work for one session one at a time, other sessions in parallel", async () => {
     const queue = new SessionQueue();
     const log: string[] = [];
-    const step = (name: string, ms: number) => async () => {
+    // `a` ends only once `c` (another session) has ended: if s2 waited behind s1, this would hang
+    // and the test time out; if s1 ran `b` beside `a`, b:start would come before a:end.
+    let releaseA!: () => void;
+    const aMayEnd = new Promise<void>((resolve) => (releaseA = resolve));
+    const step = (name: string, wait: Promise<void>, after?: () => void) => async () => {
       log.push(`${name}:start`);
-      await new Promise((resolve) => setTimeout(resolve, ms));
+      await wait;
       log.push(`${name}:end`);
+      after?.();
     };
     await Promise.all([
-      queue.run("s1", step("a", 20)),
-      queue.run("s1", step("b", 1)),
-      queue.run("s2", step("c", 1)),
+      queue.run("s1", step("a", aMayEnd)),
+      queue.run("s1", step("b", Promise.resolve())),
+      queue.run("s2", step("c", Promise.resolve(), releaseA)),
     ]);
     expect(log.indexOf("a:end")).toBeLessThan(log.indexOf("b:start"));
     expect(log.indexOf("c:end")).toBeLessThan(log.indexOf("a:end"));

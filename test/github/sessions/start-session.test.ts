@@ -181,5 +181,6 @@ describe("API requests per task", () => {
     expect(result.violations).toEqual([]);
     expect(result.perTask.reads).toBeLessThanOrEqual(2.5);
     expect(result.perTask.writes).toBeLessThanOrEqual(4.5);
-  }, 30_000);
+    // A safety net, not a speed check: on a loaded 2-core machine this took over 30 s.
+  }, 180_000);
 });

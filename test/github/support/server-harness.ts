@@ -274,7 +274,8 @@ export class ServerHarness {
 }
 
 /** Polls until `check` holds (for work that continues after a webhook was answered). */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+// A safety net only: every wait is for a request, a webhook or a state (20 s was tight at load 40).
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
