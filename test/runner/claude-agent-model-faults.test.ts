@@ -1,15 +1,10 @@
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  offlineClaudeEnv,
-  startScriptedModelServer,
-  type ModelScript,
-  type ScriptedModelServer,
-} from "../../src/demo/scripted-model-server.js";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { offlineClaudeEnv } from "../../src/demo/scripted-model-server.js";
 import { runClaudeAgent } from "../../src/runner/claude-agent.js";
+import { claudePath, useClaudeSandbox } from "./claude-sandbox.js";
 import { MARKER_VAR, newMarker, processesWithMarker } from "./process-tree-probe.js";
 
 /**
@@ -18,34 +13,11 @@ import { MARKER_VAR, newMarker, processesWithMarker } from "./process-tree-probe
  * where retrying cannot help, and say what is wrong instead of "raise the timeout".
  */
 
-const claudePath = resolve("node_modules/.bin/claude");
 /** Only a safety net: the fail-fast cases end in seconds; without fail-fast they hit this. */
 const AGENT_TIMEOUT_MS = 60_000;
 const TEST_TIMEOUT_MS = 120_000;
 
-let root: string;
-let cwd: string;
-let home: string;
-let server: ScriptedModelServer | undefined;
-
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), "claude-model-faults-"));
-  cwd = join(root, "work");
-  home = join(root, "home");
-  await mkdir(cwd);
-  await mkdir(home);
-});
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await rm(root, { recursive: true, force: true });
-});
-
-async function startModel(script: ModelScript): Promise<ScriptedModelServer> {
-  server = await startScriptedModelServer({ script });
-  return server;
-}
+const sandbox = useClaudeSandbox("claude-model-faults-");
 
 /** A local port nothing listens on: bound by us, then released. */
 async function closedPort(): Promise<number> {
@@ -64,10 +36,13 @@ describe("runClaudeAgent when the model API fails", () => {
       const port = await closedPort();
       const marker = newMarker();
       const result = await runClaudeAgent({
-        cwd,
+        cwd: sandbox.cwd,
         prompt: "anything",
         claudePath,
-        env: { ...offlineClaudeEnv({ url: `http://127.0.0.1:${port}`, home }), [MARKER_VAR]: marker },
+        env: {
+          ...offlineClaudeEnv({ url: `http://127.0.0.1:${port}`, home: sandbox.home }),
+          [MARKER_VAR]: marker,
+        },
         timeoutMs: AGENT_TIMEOUT_MS,
         killGraceMs: 1_000,
       });
@@ -85,12 +60,12 @@ describe("runClaudeAgent when the model API fails", () => {
   it(
     "stops at once when connections are closed without an answer",
     async () => {
-      const model = await startModel(() => ({ drop: true }));
+      const model = await sandbox.startModel(() => ({ drop: true }));
       const result = await runClaudeAgent({
-        cwd,
+        cwd: sandbox.cwd,
         prompt: "anything",
         claudePath,
-        env: offlineClaudeEnv({ url: model.url, home }),
+        env: offlineClaudeEnv({ url: model.url, home: sandbox.home }),
         timeoutMs: AGENT_TIMEOUT_MS,
         killGraceMs: 1_000,
       });
@@ -109,12 +84,14 @@ describe("runClaudeAgent when the model API fails", () => {
   it(
     "stops on the first 401 and says the key was rejected",
     async () => {
-      const model = await startModel(() => ({ error: { status: 401, message: "invalid x-api-key" } }));
+      const model = await sandbox.startModel(() => ({
+        error: { status: 401, message: "invalid x-api-key" },
+      }));
       const result = await runClaudeAgent({
-        cwd,
+        cwd: sandbox.cwd,
         prompt: "anything",
         claudePath,
-        env: offlineClaudeEnv({ url: model.url, home }),
+        env: offlineClaudeEnv({ url: model.url, home: sandbox.home }),
         timeoutMs: AGENT_TIMEOUT_MS,
         killGraceMs: 1_000,
       });
@@ -135,12 +112,12 @@ describe("runClaudeAgent when the model API fails", () => {
   it(
     "reports a 403 (which the CLI does not retry) as model_auth",
     async () => {
-      const model = await startModel(() => ({ error: { status: 403, message: "key not allowed" } }));
+      const model = await sandbox.startModel(() => ({ error: { status: 403, message: "key not allowed" } }));
       const result = await runClaudeAgent({
-        cwd,
+        cwd: sandbox.cwd,
         prompt: "anything",
         claudePath,
-        env: offlineClaudeEnv({ url: model.url, home }),
+        env: offlineClaudeEnv({ url: model.url, home: sandbox.home }),
         timeoutMs: AGENT_TIMEOUT_MS,
       });
 
@@ -154,17 +131,17 @@ describe("runClaudeAgent when the model API fails", () => {
   it(
     "leaves an overloaded API (529) to the CLI's retries, and a timeout then says why",
     async () => {
-      const model = await startModel(() => ({ error: { status: 529, message: "Overloaded" } }));
-      const logFile = join(root, "agent.log");
+      const model = await sandbox.startModel(() => ({ error: { status: 529, message: "Overloaded" } }));
+      const logFile = join(sandbox.root, "agent.log");
       // The timeout must end the run after the CLI reported a retry; a machine too busy for that
       // within the first window gets a longer one (no result depends on how fast it is).
       let result;
       for (const timeoutMs of [8_000, 30_000, 90_000]) {
         result = await runClaudeAgent({
-          cwd,
+          cwd: sandbox.cwd,
           prompt: "anything",
           claudePath,
-          env: offlineClaudeEnv({ url: model.url, home }),
+          env: offlineClaudeEnv({ url: model.url, home: sandbox.home }),
           timeoutMs,
           killGraceMs: 1_000,
           logFile,

@@ -1,22 +1,14 @@
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  fileWritingScript,
-  offlineClaudeEnv,
-  startScriptedModelServer,
-  type ModelScript,
-  type ScriptedModelServer,
-} from "../../src/demo/scripted-model-server.js";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { fileWritingScript, offlineClaudeEnv } from "../../src/demo/scripted-model-server.js";
 import { runClaudeAgent } from "../../src/runner/claude-agent.js";
 import { claudeAgentArgs } from "../../src/runner/claude-agent-args.js";
 import { ClaudeStreamReader, claudeResultFields } from "../../src/runner/claude-agent-output.js";
+import { claudePath, useClaudeSandbox } from "./claude-sandbox.js";
 import { MARKER_VAR, newMarker, processesWithMarker, withGrowingTimeout } from "./process-tree-probe.js";
 
-/** The real Claude Code CLI, pinned in devDependencies; every test here runs it for real. */
-const claudePath = resolve("node_modules/.bin/claude");
 /**
  * A safety net, never expected to strike: a busy two-core machine can take many seconds just to
  * start the CLI. Tests that run it get more than vitest's default time for the same reason.
@@ -24,29 +16,7 @@ const claudePath = resolve("node_modules/.bin/claude");
 const CLI_TIMEOUT_MS = 90_000;
 const CLI_TEST_MS = 120_000;
 
-let root: string;
-let cwd: string;
-let home: string;
-let server: ScriptedModelServer | undefined;
-
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), "claude-agent-"));
-  cwd = join(root, "work");
-  home = join(root, "home");
-  await mkdir(cwd);
-  await mkdir(home);
-});
-
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await rm(root, { recursive: true, force: true });
-});
-
-async function startModel(script: ModelScript): Promise<ScriptedModelServer> {
-  server = await startScriptedModelServer({ script });
-  return server;
-}
+const sandbox = useClaudeSandbox("claude-agent-");
 
 describe("runClaudeAgent with the real CLI and a scripted model", () => {
   it(
@@ -60,22 +30,22 @@ describe("runClaudeAgent with the real CLI and a scripted model", () => {
           summary: "Added the greeting.",
         },
       ]);
-      const model = await startModel((context) => {
+      const model = await sandbox.startModel((context) => {
         prompts.push(context.prompt);
         return writeGreeting(context);
       });
       const prompt = "Add a greeting file.\nUse 'single' and \"double\" quotes; $(this) is not a shell.";
-      const logFile = join(root, "logs", "agent.log");
+      const logFile = join(sandbox.root, "logs", "agent.log");
 
       const startedAt = Date.now();
       const result = await runClaudeAgent({
-        cwd,
+        cwd: sandbox.cwd,
         prompt,
         claudePath,
         model: "claude-sonnet-4-5",
         maxTurns: 5,
         maxBudgetUsd: 5,
-        env: offlineClaudeEnv({ url: model.url, home }),
+        env: offlineClaudeEnv({ url: model.url, home: sandbox.home }),
         logFile,
         timeoutMs: CLI_TIMEOUT_MS,
       });
@@ -85,7 +55,9 @@ describe("runClaudeAgent with the real CLI and a scripted model", () => {
       expect(result).toMatchObject({ ok: true, exitCode: 0, turns: 2, summary: "Added the greeting." });
       expect(result.costUsd).toBeGreaterThan(0);
       expect(result.durationMs).toBeLessThanOrEqual(elapsed);
-      expect(await readFile(join(cwd, "src/greeting.txt"), "utf8")).toBe("Hello from the scripted model.\n");
+      expect(await readFile(join(sandbox.cwd, "src/greeting.txt"), "utf8")).toBe(
+        "Hello from the scripted model.\n",
+      );
       // The prompt arrived whole through stdin, on every turn.
       expect(prompts).toEqual([prompt, prompt]);
       const conversation = model.requests.filter((request) => request.kind === "conversation");
@@ -102,15 +74,15 @@ describe("runClaudeAgent with the real CLI and a scripted model", () => {
   it(
     "stops at max turns with a plain-words agent_error",
     async () => {
-      const model = await startModel(
+      const model = await sandbox.startModel(
         fileWritingScript([{ promptIncludes: "", files: [{ path: "a.txt", content: "a" }] }]),
       );
       const result = await runClaudeAgent({
-        cwd,
+        cwd: sandbox.cwd,
         prompt: "write a",
         claudePath,
         maxTurns: 1,
-        env: offlineClaudeEnv({ url: model.url, home }),
+        env: offlineClaudeEnv({ url: model.url, home: sandbox.home }),
         timeoutMs: CLI_TIMEOUT_MS,
       });
 
@@ -125,7 +97,7 @@ describe("runClaudeAgent with the real CLI and a scripted model", () => {
   it(
     "reports tools the permission mode refused",
     async () => {
-      const model = await startModel((context) =>
+      const model = await sandbox.startModel((context) =>
         context.turn === 0
           ? {
               toolUse: [
@@ -135,10 +107,10 @@ describe("runClaudeAgent with the real CLI and a scripted model", () => {
           : { text: context.toolResults[0]?.isError === true ? "refused" : "ran" },
       );
       const result = await runClaudeAgent({
-        cwd,
+        cwd: sandbox.cwd,
         prompt: "run node",
         claudePath,
-        env: offlineClaudeEnv({ url: model.url, home }),
+        env: offlineClaudeEnv({ url: model.url, home: sandbox.home }),
         timeoutMs: CLI_TIMEOUT_MS,
       });
 
@@ -150,7 +122,7 @@ describe("runClaudeAgent with the real CLI and a scripted model", () => {
   it(
     "lets allowedTools grant a command",
     async () => {
-      const model = await startModel((context) =>
+      const model = await sandbox.startModel((context) =>
         context.turn === 0
           ? {
               toolUse: [
@@ -160,11 +132,11 @@ describe("runClaudeAgent with the real CLI and a scripted model", () => {
           : { text: context.toolResults[0]?.content ?? "no result" },
       );
       const result = await runClaudeAgent({
-        cwd,
+        cwd: sandbox.cwd,
         prompt: "run node",
         claudePath,
         allowedTools: ["Bash(node -e:*)", "Read"],
-        env: offlineClaudeEnv({ url: model.url, home }),
+        env: offlineClaudeEnv({ url: model.url, home: sandbox.home }),
         timeoutMs: CLI_TIMEOUT_MS,
       });
 
@@ -177,14 +149,14 @@ describe("runClaudeAgent with the real CLI and a scripted model", () => {
   it(
     "turns an API 400 into agent_error with the API's message",
     async () => {
-      const model = await startModel(() => ({
+      const model = await sandbox.startModel(() => ({
         error: { status: 400, message: "this scripted model rejects the request" },
       }));
       const result = await runClaudeAgent({
-        cwd,
+        cwd: sandbox.cwd,
         prompt: "anything",
         claudePath,
-        env: offlineClaudeEnv({ url: model.url, home }),
+        env: offlineClaudeEnv({ url: model.url, home: sandbox.home }),
         timeoutMs: CLI_TIMEOUT_MS,
       });
 
@@ -200,7 +172,7 @@ describe("runClaudeAgent with the real CLI and a scripted model", () => {
     "without credentials reports not_logged_in with how to log in",
     async () => {
       const noCredentials = {
-        HOME: home,
+        HOME: sandbox.home,
         ANTHROPIC_API_KEY: undefined,
         ANTHROPIC_BASE_URL: undefined,
         ANTHROPIC_AUTH_TOKEN: undefined,
@@ -212,7 +184,7 @@ describe("runClaudeAgent with the real CLI and a scripted model", () => {
         https_proxy: "http://127.0.0.1:9",
       };
       const result = await runClaudeAgent({
-        cwd,
+        cwd: sandbox.cwd,
         prompt: "anything",
         claudePath,
         env: noCredentials,
@@ -231,7 +203,7 @@ describe("runClaudeAgent with the real CLI and a scripted model", () => {
   it(
     "on a model that never answers, times out and leaves no process behind",
     async () => {
-      const model = await startModel(() => ({ hang: true }));
+      const model = await sandbox.startModel(() => ({ hang: true }));
       const marker = newMarker();
       const hanging = () =>
         model.requests.filter((request) => request.reply !== undefined && "hang" in request.reply).length;
@@ -243,10 +215,10 @@ describe("runClaudeAgent with the real CLI and a scripted model", () => {
         (timeoutMs) => {
           hangingBefore = hanging();
           return runClaudeAgent({
-            cwd,
+            cwd: sandbox.cwd,
             prompt: "anything",
             claudePath,
-            env: { ...offlineClaudeEnv({ url: model.url, home }), [MARKER_VAR]: marker },
+            env: { ...offlineClaudeEnv({ url: model.url, home: sandbox.home }), [MARKER_VAR]: marker },
             timeoutMs,
             killGraceMs: 1_000,
           });
@@ -265,28 +237,28 @@ describe("runClaudeAgent with the real CLI and a scripted model", () => {
 
   it("reports a missing CLI as spawn_error with how to install it", async () => {
     const result = await runClaudeAgent({
-      cwd,
+      cwd: sandbox.cwd,
       prompt: "anything",
-      claudePath: join(root, "no-such-claude"),
+      claudePath: join(sandbox.root, "no-such-claude"),
     });
 
     expect(result).toMatchObject({ ok: false, exitCode: null });
     expect(result.failure?.kind).toBe("spawn_error");
     expect(result.failure?.message).toContain("npm install -g @anthropic-ai/claude-code");
-    expect(existsSync(join(cwd, "src"))).toBe(false);
+    expect(existsSync(join(sandbox.cwd, "src"))).toBe(false);
   });
 
   // The CLI's own safety check, which only exists for root: documents why acceptEdits is the default.
   it.runIf(process.getuid?.() === 0)(
     "as root, bypassPermissions without IS_SANDBOX fails with the CLI's reason",
     async () => {
-      const model = await startModel(() => ({ text: "unused" }));
+      const model = await sandbox.startModel(() => ({ text: "unused" }));
       const result = await runClaudeAgent({
-        cwd,
+        cwd: sandbox.cwd,
         prompt: "anything",
         claudePath,
         permissionMode: "bypassPermissions",
-        env: { ...offlineClaudeEnv({ url: model.url, home }), IS_SANDBOX: undefined },
+        env: { ...offlineClaudeEnv({ url: model.url, home: sandbox.home }), IS_SANDBOX: undefined },
         timeoutMs: CLI_TIMEOUT_MS,
       });
 

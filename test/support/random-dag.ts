@@ -1,3 +1,4 @@
+import { seededRandom, type Random } from "./seeded-random.js";
 import { graphFromTasks, type ResolvedTask, type TaskGraph } from "../../src/core/task-graph.js";
 
 /**
@@ -8,19 +9,7 @@ import { graphFromTasks, type ResolvedTask, type TaskGraph } from "../../src/cor
 export const DAG_SHAPES = ["layered", "random-edge", "fork-join", "chains"] as const;
 export type DagShape = (typeof DAG_SHAPES)[number];
 
-export type Random = () => number;
-
-/** mulberry32: tiny, fast and good enough to spread shapes and estimates; returns [0, 1). */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom, type Random };
 
 /** An integer in [min, max]. */
 export function randomInt(random: Random, min: number, max: number): number {

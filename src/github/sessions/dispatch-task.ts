@@ -195,17 +195,21 @@ export async function listDispatchRuns(args: {
   workflowFile: string;
   dispatchRef: string;
 }): Promise<WorkflowRunLike[]> {
-  const { data } = await args.client.request(
-    "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
-    {
-      ...args.repo,
-      workflow_id: args.workflowFile,
-      event: "workflow_dispatch",
-      branch: args.dispatchRef,
-      per_page: 100,
-    },
-  );
+  const { data } = await args.client.request(DISPATCH_RUNS_ROUTE, dispatchRunsQuery(args));
   return data.workflow_runs;
+}
+
+const DISPATCH_RUNS_ROUTE = "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs";
+
+/** The task workflow's runs started by workflow_dispatch on the dispatch ref, newest first. */
+function dispatchRunsQuery(args: { repo: RepoRef; workflowFile: string; dispatchRef: string }) {
+  return {
+    ...args.repo,
+    workflow_id: args.workflowFile,
+    event: "workflow_dispatch",
+    branch: args.dispatchRef,
+    per_page: 100,
+  };
 }
 
 /** Pages read at most when listing runs since a time (10,000 runs). */
@@ -226,16 +230,7 @@ export async function listDispatchRunsSince(args: {
 }): Promise<WorkflowRunLike[]> {
   const runs: WorkflowRunLike[] = [];
   let pages = 0;
-  const iterator = args.client.paginate.iterator(
-    "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs",
-    {
-      ...args.repo,
-      workflow_id: args.workflowFile,
-      event: "workflow_dispatch",
-      branch: args.dispatchRef,
-      per_page: 100,
-    },
-  );
+  const iterator = args.client.paginate.iterator(DISPATCH_RUNS_ROUTE, dispatchRunsQuery(args));
   const since = args.since.getTime();
   for await (const page of iterator) {
     const items = page.data as WorkflowRunLike[];

@@ -1,3 +1,5 @@
+import { seededRandom } from "../seeded-random.js";
+
 /**
  * Fault injection: the next N requests matching a route answer with an error instead of (or,
  * with `afterEffect`, after) doing their work. `afterEffect` models the dangerous case for
@@ -71,7 +73,7 @@ export class FaultInjector {
 
   /** Turns random faults on (see RandomFaults); `undefined` turns them off. */
   random(spec: RandomFaults | undefined): void {
-    this.randomFaults = spec && { spec, next: mulberry32(spec.seed) };
+    this.randomFaults = spec && { spec, next: seededRandom(spec.seed) };
   }
 
   /** Runs `work` with random faults held back (the test playing GitHub Actions, not the App). */
@@ -140,18 +142,6 @@ export class FaultInjector {
     }
     return fault;
   }
-}
-
-/** The generator of random-dag.ts (mulberry32), kept here so the fake depends on nothing of the tests. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function faultResponse(spec: FaultSpec, requestId: string): FaultResponse {
