@@ -19,6 +19,22 @@ const TEST_TIMEOUT_MS = 120_000;
 
 const sandbox = useClaudeSandbox("claude-model-faults-");
 
+/** The real CLI against the model at `url`, in this test's sandbox. */
+function runAgainst(
+  url: string,
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; logFile?: string } = {},
+): ReturnType<typeof runClaudeAgent> {
+  return runClaudeAgent({
+    cwd: sandbox.cwd,
+    prompt: "anything",
+    claudePath,
+    env: { ...offlineClaudeEnv({ url, home: sandbox.home }), ...options.env },
+    timeoutMs: options.timeoutMs ?? AGENT_TIMEOUT_MS,
+    killGraceMs: 1_000,
+    ...(options.logFile === undefined ? {} : { logFile: options.logFile }),
+  });
+}
+
 /** A local port nothing listens on: bound by us, then released. */
 async function closedPort(): Promise<number> {
   const probe = createServer();
@@ -35,17 +51,7 @@ describe("runClaudeAgent when the model API fails", () => {
     async () => {
       const port = await closedPort();
       const marker = newMarker();
-      const result = await runClaudeAgent({
-        cwd: sandbox.cwd,
-        prompt: "anything",
-        claudePath,
-        env: {
-          ...offlineClaudeEnv({ url: `http://127.0.0.1:${port}`, home: sandbox.home }),
-          [MARKER_VAR]: marker,
-        },
-        timeoutMs: AGENT_TIMEOUT_MS,
-        killGraceMs: 1_000,
-      });
+      const result = await runAgainst(`http://127.0.0.1:${port}`, { env: { [MARKER_VAR]: marker } });
 
       expect(result.ok).toBe(false);
       expect(result.failure?.kind).toBe("model_unreachable");
@@ -61,14 +67,7 @@ describe("runClaudeAgent when the model API fails", () => {
     "stops at once when connections are closed without an answer",
     async () => {
       const model = await sandbox.startModel(() => ({ drop: true }));
-      const result = await runClaudeAgent({
-        cwd: sandbox.cwd,
-        prompt: "anything",
-        claudePath,
-        env: offlineClaudeEnv({ url: model.url, home: sandbox.home }),
-        timeoutMs: AGENT_TIMEOUT_MS,
-        killGraceMs: 1_000,
-      });
+      const result = await runAgainst(model.url);
 
       expect(result.failure?.kind).toBe("model_unreachable");
       expect(result.failure?.message).toContain(model.url);
@@ -87,14 +86,7 @@ describe("runClaudeAgent when the model API fails", () => {
       const model = await sandbox.startModel(() => ({
         error: { status: 401, message: "invalid x-api-key" },
       }));
-      const result = await runClaudeAgent({
-        cwd: sandbox.cwd,
-        prompt: "anything",
-        claudePath,
-        env: offlineClaudeEnv({ url: model.url, home: sandbox.home }),
-        timeoutMs: AGENT_TIMEOUT_MS,
-        killGraceMs: 1_000,
-      });
+      const result = await runAgainst(model.url);
 
       expect(result.failure?.kind).toBe("model_auth");
       expect(result.failure?.message).toContain(`The model API at ${model.url} rejected`);
@@ -113,13 +105,7 @@ describe("runClaudeAgent when the model API fails", () => {
     "reports a 403 (which the CLI does not retry) as model_auth",
     async () => {
       const model = await sandbox.startModel(() => ({ error: { status: 403, message: "key not allowed" } }));
-      const result = await runClaudeAgent({
-        cwd: sandbox.cwd,
-        prompt: "anything",
-        claudePath,
-        env: offlineClaudeEnv({ url: model.url, home: sandbox.home }),
-        timeoutMs: AGENT_TIMEOUT_MS,
-      });
+      const result = await runAgainst(model.url);
 
       expect(result.failure?.kind).toBe("model_auth");
       expect(result.failure?.message).toContain("key not allowed");
@@ -137,15 +123,7 @@ describe("runClaudeAgent when the model API fails", () => {
       // within the first window gets a longer one (no result depends on how fast it is).
       let result;
       for (const timeoutMs of [8_000, 30_000, 90_000]) {
-        result = await runClaudeAgent({
-          cwd: sandbox.cwd,
-          prompt: "anything",
-          claudePath,
-          env: offlineClaudeEnv({ url: model.url, home: sandbox.home }),
-          timeoutMs,
-          killGraceMs: 1_000,
-          logFile,
-        });
+        result = await runAgainst(model.url, { timeoutMs, logFile });
         if ((await readFile(logFile, "utf8")).includes('"subtype":"api_retry"')) break;
       }
 
