@@ -127,7 +127,8 @@ export function cell(text: string, maxLength: number): string {
 }
 
 function code(text: string): string {
-  // Task ids and branch names never contain backticks or pipes (the schema forbids them).
+  // Only for task ids, which never contain backticks or pipes (the schema forbids them); branch
+  // names may, and are shown with `inert`.
   return `\`${text}\``;
 }
 

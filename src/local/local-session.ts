@@ -245,6 +245,8 @@ export class LocalSession {
         author: this.args.author,
         logFile: this.paths.log(id),
         signal: this.stop.signal,
+        // --reset-existing; runTask adds each task's own reset_existing.
+        resetExisting: options.resetExisting,
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.killGraceMs === undefined ? {} : { killGraceMs: options.killGraceMs }),
       });

@@ -1,6 +1,6 @@
 import { relative, resolve } from "node:path";
 import type { SessionEvent as MachineEvent } from "../core/session-machine.js";
-import { graphFromTasks, type TaskGraph } from "../core/task-graph.js";
+import type { TaskGraph } from "../core/task-graph.js";
 import type { AgentSpec } from "../runner/run-task.js";
 import { localPaths, type LocalPaths } from "./local-paths.js";
 import { LocalSession } from "./local-session.js";
@@ -129,9 +129,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
     }
 
     const session = new LocalSession({
-      // The flag reaches each attempt as the task's own reset_existing; the digests above are the
-      // file's, so a session run with the flag resumes and retries without it as the same session.
-      options: options.resetExisting === true ? { ...options, graph: allowingReset(graph) } : options,
+      options,
       state,
       paths,
       author: options.author ?? (await commitAuthor(repoRoot, options.env ?? process.env)),
@@ -147,12 +145,4 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
   } finally {
     await lock.release();
   }
-}
-
-/** The graph with every task allowed to replace an existing branch (`--reset-existing`). */
-function allowingReset(graph: TaskGraph): TaskGraph {
-  return graphFromTasks(
-    graph.tasks.map((task) => ({ ...task, resetExisting: true })),
-    { maxParallelAgents: graph.maxParallelAgents, baseBranch: graph.baseBranch, budgetUsd: graph.budgetUsd },
-  );
 }

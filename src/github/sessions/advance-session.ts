@@ -78,8 +78,8 @@ export async function advanceSession(args: {
       if (!isTransient(error) || attempt >= Math.max(1, attempts)) {
         if (runs.length > 0) {
           // Bounded: a session that fails pass after pass still has the sweep, which reads its runs.
-          const kept = [...runs, ...(runtime.carriedRuns.get(sessionId) ?? [])].slice(-MAX_CARRIED_RUNS);
-          runtime.carriedRuns.set(sessionId, kept);
+          // (Nothing else was carried meanwhile: the per-session queue runs one pass at a time.)
+          runtime.carriedRuns.set(sessionId, runs.slice(-MAX_CARRIED_RUNS));
         }
         throw error;
       }

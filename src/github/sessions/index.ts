@@ -14,7 +14,6 @@ export { logWarnings, sessionWarnings, type Warning, type WarningLog } from "./w
 export { redeliverFailedDeliveries } from "./redeliver.js";
 export { advanceSession } from "./advance-session.js";
 export type { AdvanceInput, AdvanceResult, SessionCommand } from "./advance-session.js";
-export { acceptedRunKey, acceptedRuns, sessionRunExpectation } from "./workflow-run.js";
 export type { RunKey, WorkflowRunLike } from "./workflow-run.js";
 export { createAppConfig, DEFAULT_WORKFLOW_FILE } from "./app-config.js";
 export type { AppConfig } from "./app-config.js";

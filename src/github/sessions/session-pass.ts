@@ -73,18 +73,16 @@ export class SessionPass {
   async observeRuns(runs: readonly WorkflowRunLike[]): Promise<void> {
     const { session, graph } = this.ctx;
     for (const run of latestPerRun(runs)) {
-      // Only runs that are the session's (core/accept-run.ts): a title alone proves nothing. Asked
-      // run by run: a run id recorded in this loop rules out other runs claiming that attempt.
+      // Only runs that are the session's (core/accept-run.ts): a title alone proves nothing. The
+      // expectation reads the record live, so a run id linked in this loop rules out other runs
+      // claiming that attempt (they come back as duplicates).
       const judged = judgeRun(run, this.runExpectation(), this.warnings);
       if (!judged) continue;
       const { key } = judged;
       const task = graph.byId.get(key.taskId);
       if (!task) continue;
       const runId = Number(run.id);
-      const linked = this.record.runs[key.taskId]?.runId;
-      const duplicate =
-        judged.duplicate ||
-        (linked !== undefined && linked !== runId && this.record.tasks[key.taskId]?.attempts === key.attempt);
+      const { duplicate } = judged;
       const actions = this.step({
         type: "run_seen",
         id: key.taskId,

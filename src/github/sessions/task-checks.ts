@@ -186,9 +186,12 @@ function taskCheckSummary(args: {
   if (entry.attempts > 0) lines.push(`- Attempt: ${entry.attempts} of ${1 + task.retries}`);
   const from =
     request.dependencyBranches.length > 1
-      ? `merged from ${request.dependencyBranches.map((b) => `\`${b}\``).join(", ")}`
-      : `from \`${request.dependencyBranches[0] ?? record.baseBranch}\``;
-  lines.push(`- Branch: \`${task.branch}\` (${from}; pull request into \`${request.prBase}\`)`);
+      ? `merged from ${request.dependencyBranches.map((b) => inert(b, 200)).join(", ")}`
+      : `from ${inert(request.dependencyBranches[0] ?? record.baseBranch, 200)}`;
+  // Branch names come from the tasks file and may hold backticks: shown inert like other text.
+  lines.push(
+    `- Branch: ${inert(task.branch, 200)} (${from}; pull request into ${inert(request.prBase, 200)})`,
+  );
   const prUrl = safeUrl(entry.prUrl);
   if (prUrl && entry.prNumber !== undefined) lines.push(`- Pull request: [#${entry.prNumber}](${prUrl})`);
   const runUrl = safeUrl(entry.runUrl);
@@ -200,8 +203,7 @@ function taskCheckSummary(args: {
   if (numbers.length > 0) lines.push(`- ${numbers.join(" · ")}`);
   if (task.dependencies.length > 0)
     lines.push(`- Depends on: ${task.dependencies.map((d) => `\`${d}\``).join(", ")}`);
-  lines.push(
-    `- Session: ${safeUrl(args.summaryUrl) ? `[${args.sessionId}](${args.summaryUrl})` : `\`${args.sessionId}\``}`,
-  );
+  const summaryUrl = safeUrl(args.summaryUrl);
+  lines.push(`- Session: ${summaryUrl ? `[${args.sessionId}](${summaryUrl})` : `\`${args.sessionId}\``}`);
   return lines.join("\n");
 }

@@ -45,11 +45,8 @@ export function acceptedRunKey(
   expected: RunExpectation,
   warnings: string[],
 ): RunKey | null {
-  const verdict = acceptRun(run, expected);
-  if (verdict.accepted) return verdict.key;
-  if (expected.sessionId !== undefined && namesSession(run, expected.sessionId))
-    warnings.push(`not believed as a task attempt: ${verdict.reason}`);
-  return null;
+  const judged = judgeRun(run, expected, warnings);
+  return judged && !judged.duplicate ? judged.key : null;
 }
 
 /**

@@ -15,7 +15,8 @@ import { examplePayload, forRepository } from "../support/webhook-examples.js";
 
 const TASKS = {
   tasks: [
-    { id: "api", prompt: "Build the API" },
+    // A branch name may hold backticks (git allows them): it must not break out of its code span.
+    { id: "api", prompt: "Build the API", branch_name: "feat`<img>`evil.example" },
     { id: "web", prompt: "Build the web app", dependencies: ["api"] },
   ],
 };

@@ -114,7 +114,8 @@ describe("a whole session on the fake GitHub", () => {
     expect(apiCheck?.detailsUrl).toBe(`${h.fake.origin}/${FULL_NAME}/actions/runs/${h.runFor("api").id}`);
     expect(apiCheck?.externalId).toBe(`${h.sessionId}|api|1`);
     expect(apiCheck?.summary).toContain(
-      "from `orchestrator/schema`; pull request into `orchestrator/schema`",
+      // Branch names are shown inert (a code span whose fence nothing inside can close).
+      "from ` orchestrator/schema `; pull request into ` orchestrator/schema `",
     );
     expect(apiCheck?.title).toMatch(/^Succeeded · PR #\d+ · \$1\.00/);
 
