@@ -71,6 +71,9 @@ export function shouldRetryRateLimit(
  * policy above. A function default, not an object: Probot passes its own `throttle` options
  * when it builds a client, and an object default would be shallow-replaced by them.
  */
+/** @octokit/plugin-retry's own default `doNotRetry`: client errors that a resend cannot mend. */
+const PLUGIN_RETRY_DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 451];
+
 export function withRetryPolicy(
   Base: typeof ProbotOctokit = ProbotOctokit,
   options: GitHubRetryOptions = {},
@@ -93,7 +96,13 @@ export function withRetryPolicy(
       };
     return {
       ...instance,
-      retry: { ...retry, retryAfterBaseValue: msPerSecond },
+      // A 429 is the throttling's to wait out (bounded above); plugin-retry's default list leaves it
+      // out, so without this a limit that never lifts was sent 8 times instead of 5.
+      retry: {
+        ...retry,
+        retryAfterBaseValue: msPerSecond,
+        doNotRetry: [...((retry.doNotRetry as number[] | undefined) ?? PLUGIN_RETRY_DO_NOT_RETRY), 429],
+      },
       throttle: {
         ...throttle,
         retryAfterBaseValue: msPerSecond,
