@@ -22,10 +22,9 @@ export async function readTasksFile(args: {
       fileName: args.file,
     });
   }
-  for (const candidate of DEFAULT_TASKS_FILES) {
-    const fullPath = path.resolve(args.cwd, candidate);
-    if (await exists(fullPath)) return readTasksFileAt({ root: args.cwd, fullPath, fileName: candidate });
-  }
+  const found = await findDefaultTasksFile(args.cwd);
+  if (found !== null)
+    return readTasksFileAt({ root: args.cwd, fullPath: found.fullPath, fileName: found.name });
   return {
     ok: false,
     fileName: DEFAULT_TASKS_FILES[0],
@@ -130,7 +129,18 @@ function describeSpecialFile(info: { isFIFO(): boolean; isSocket(): boolean }): 
   return "a device";
 }
 
-/** lstat: a link named like a default tasks file is found, then refused with a clear message. */
+/**
+ * The first default tasks file in `dir` (`tasks/tasks.json`, then the YAML names), or null.
+ * Found by lstat: a link named like one is found, then refused by the reader with a clear message.
+ */
+export async function findDefaultTasksFile(dir: string): Promise<{ name: string; fullPath: string } | null> {
+  for (const name of DEFAULT_TASKS_FILES) {
+    const fullPath = path.resolve(dir, name);
+    if (await exists(fullPath)) return { name, fullPath };
+  }
+  return null;
+}
+
 async function exists(fullPath: string): Promise<boolean> {
   try {
     await lstat(fullPath);

@@ -1,4 +1,3 @@
-import { access } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseTasksFile } from "../core/parse-tasks-file.js";
 import { DEFAULT_TASKS_FILES } from "../core/session-options.js";
@@ -17,7 +16,7 @@ import { EXIT, type Command } from "./command.js";
 import { invokeCommand } from "./invoke-command.js";
 import { parallelArg } from "./parallel-arg.js";
 import { parseCommandArgs } from "./parse-command-args.js";
-import { readTasksFileAt } from "./read-tasks-file.js";
+import { findDefaultTasksFile, readTasksFileAt } from "./read-tasks-file.js";
 
 /** `orchestrator run`: the task graph on this machine, one worktree and branch per task. */
 
@@ -263,16 +262,10 @@ async function chooseTasksFile(input: {
 }): Promise<string> {
   if (input.args.file !== undefined) return resolve(input.cwd, input.args.file);
   if (input.previousFile !== undefined) return resolve(input.repoRoot, input.previousFile);
+  const found = await findDefaultTasksFile(input.repoRoot);
+  if (found !== null) return found.fullPath;
   const candidates = DEFAULT_TASKS_FILES.map((name) => join(input.repoRoot, name));
-  for (const candidate of candidates) if (await exists(candidate)) return candidate;
   throw new CliError(
     `no tasks file given and none found at ${candidates.join(", ")}. Pass the file: orchestrator run path/to/tasks.json`,
-  );
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
   );
 }

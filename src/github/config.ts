@@ -52,8 +52,6 @@ export interface ServerConfig {
   headersTimeoutMs: number;
   /** A whole request (headers and body) must arrive within this (Node's `requestTimeout`). */
   requestTimeoutMs: number;
-  /** An idle keep-alive connection is closed after this (Node's `keepAliveTimeout`). */
-  keepAliveTimeoutMs: number;
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
   logFormat: "json" | "pretty";
 }
@@ -203,9 +201,6 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
     maxConnections: int("ORCHESTRATOR_MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS, { min: 1, max: 100_000 }),
     headersTimeoutMs,
     requestTimeoutMs,
-    // Behind Cloud Run's front end, idle keep-alive sockets must outlive the proxy's (600 s), or
-    // it may reuse one the server is closing (a 502). The connection cap bounds how many wait.
-    keepAliveTimeoutMs: 620_000,
     logLevel: choice("LOG_LEVEL", LOG_LEVELS, "info"),
     logFormat: choice("LOG_FORMAT", ["json", "pretty"] as const, "json"),
   };

@@ -17,7 +17,7 @@ import { RateLimiter } from "./http-api/rate-limiter.js";
 import { createInstallationClients } from "./installation-clients.js";
 import { refuseRequest } from "./refuse-request.js";
 import { declaredLength } from "./request-body.js";
-import { withRetryPolicy, type GitHubRetryOptions } from "./retry-policy.js";
+import { withRetryPolicy } from "./retry-policy.js";
 import type { AppConfig } from "./sessions/index.js";
 import { createSweeper, type SweepReport } from "./sweeper.js";
 import { createWebhookGate } from "./webhook-gate.js";
@@ -45,8 +45,6 @@ export interface StartServerOptions {
   config: ServerConfig;
   /** Probot's Octokit class; tests pass one with retries and throttling off. Default: Probot's, with the App's retry policy. */
   Octokit?: typeof ProbotOctokit;
-  /** The retry policy of the default Octokit (retry-policy.ts); tests shorten its waits. */
-  githubRetry?: GitHubRetryOptions;
   /** Overrides of the session use-cases' settings (tests shorten intervals). */
   appConfig?: Partial<AppConfig>;
   /** Sweep once right after start (default true: catches what happened while no server ran). */
@@ -55,6 +53,12 @@ export interface StartServerOptions {
   /** Where Probot and the server log (tests record it); default: Probot's pino logger on stdout. */
   log?: Logger | undefined;
 }
+
+/**
+ * Behind Cloud Run's front end, idle keep-alive sockets must outlive the proxy's (600 s), or it
+ * may reuse one the server is closing (a 502). The connection cap bounds how many wait.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 620_000;
 
 export async function startServer(options: StartServerOptions): Promise<OrchestratorServer> {
   const { config } = options;
@@ -65,7 +69,7 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
     privateKey: config.privateKey,
     secret: config.webhookSecret,
     ...(config.baseUrl === undefined ? {} : { baseUrl: config.baseUrl }),
-    Octokit: options.Octokit ?? withRetryPolicy(undefined, options.githubRetry),
+    Octokit: options.Octokit ?? withRetryPolicy(),
     logLevel: config.logLevel === "silent" ? "fatal" : config.logLevel,
     logFormat: config.logFormat,
     ...(options.log === undefined ? {} : { log: options.log }),
@@ -181,7 +185,7 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
     },
     (req, res) => void handle(req, res),
   );
-  http.keepAliveTimeout = config.keepAliveTimeoutMs;
+  http.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // Connections past the cap are closed at accept, before a byte is read.
   http.maxConnections = config.maxConnections;
   let drops = { count: 0, loggedAt: -Infinity };
