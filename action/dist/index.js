@@ -51431,7 +51431,7 @@ async function keepRemoteTip(args) {
   const ref = replacedRef(args.branch, args.sha);
   await git(["push", "--quiet", "--no-verify", args.remote, `${args.sha}:${ref}`], {
     cwd: args.cwd,
-    ...args.env === void 0 ? {} : { env: args.env }
+    env: args.env
   });
   return ref;
 }
@@ -51650,7 +51650,7 @@ async function mergeDependency(args) {
 }
 async function gitOrFail(args, cwd, doing, env) {
   try {
-    return (await git(args, { cwd, ...env === void 0 ? {} : { env } })).stdout;
+    return (await git(args, { cwd, env })).stdout;
   } catch (error63) {
     throw gitFailure(error63, doing);
   }
@@ -51679,7 +51679,7 @@ async function pushBranch(options) {
   try {
     const { stdout } = await git(["push", "--porcelain", "--no-verify", ...lease, remote, `${ref}:${ref}`], {
       cwd,
-      ...options.remoteEnv === void 0 ? {} : { env: options.remoteEnv }
+      env: options.remoteEnv
     });
     return { sha, outcome: OUTCOME_BY_FLAG[refLine(stdout, ref)?.flag ?? "="] ?? "up_to_date" };
   } catch (error63) {
@@ -51726,7 +51726,6 @@ async function pushWork(options) {
   const attempts = options.attempts ?? 3;
   const delayMs = options.delayMs ?? ((attempt) => 2e3 * 2 ** (attempt - 1));
   const { cwd, remote, branch, remoteEnv } = options;
-  const withEnv = remoteEnv === void 0 ? {} : { remoteEnv };
   for (let attempt = 1; ; attempt++) {
     try {
       return await pushBranch({
@@ -51735,7 +51734,7 @@ async function pushWork(options) {
         branch,
         force: true,
         expectedRemoteSha: options.previousSha,
-        ...withEnv
+        remoteEnv
       });
     } catch (error63) {
       if (isTaskFailure(error63) && error63.kind === "push_rejected" || attempt >= attempts) throw error63;
@@ -51744,7 +51743,7 @@ async function pushWork(options) {
       const remoteTip = await git(["ls-remote", "--heads", remote, `refs/heads/${branch}`], {
         cwd,
         okExitCodes: [2, 128],
-        ...remoteEnv === void 0 ? {} : { env: remoteEnv }
+        env: remoteEnv
       });
       if (remoteTip.stdout.startsWith(local)) return { sha: local, outcome: "up_to_date" };
     }
@@ -52502,7 +52501,7 @@ async function prepareStage(args) {
       knownAttemptCommits: options.knownAttemptCommits,
       resetExisting: options.resetExisting === true || task.resetExisting === true,
       ...options.remote === void 0 ? {} : { remote: options.remote },
-      ...options.remoteEnv === void 0 ? {} : { remoteEnv: options.remoteEnv },
+      remoteEnv: options.remoteEnv,
       ...options.newCheckout === void 0 ? {} : { newCheckout: options.newCheckout }
     });
     result.baseSha = prepared.baseSha;
@@ -52598,7 +52597,7 @@ async function commitAndPushStages(args) {
       remote: options.remote,
       branch: task.branch,
       previousSha: args.previousSha,
-      ...options.remoteEnv === void 0 ? {} : { remoteEnv: options.remoteEnv }
+      remoteEnv: options.remoteEnv
     });
     result.pushed = true;
     await log(`== pushed ${task.branch}`);
@@ -54469,7 +54468,7 @@ async function showFile(args) {
     const fetched = await git(["fetch", "--no-tags", "--quiet", remote, ref], {
       cwd,
       okExitCodes: [1, 128],
-      ...args.remoteEnv === void 0 ? {} : { env: args.remoteEnv }
+      env: args.remoteEnv
     });
     if (fetched.exitCode !== 0) {
       throw new ActionFailure(

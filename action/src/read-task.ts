@@ -79,7 +79,7 @@ async function showFile(args: {
     const fetched = await git(["fetch", "--no-tags", "--quiet", remote, ref], {
       cwd,
       okExitCodes: [1, 128],
-      ...(args.remoteEnv === undefined ? {} : { env: args.remoteEnv }),
+      env: args.remoteEnv,
     });
     if (fetched.exitCode !== 0) {
       throw new ActionFailure(

@@ -193,7 +193,7 @@ export async function keepRemoteTip(args: {
   const ref = replacedRef(args.branch, args.sha);
   await git(["push", "--quiet", "--no-verify", args.remote, `${args.sha}:${ref}`], {
     cwd: args.cwd,
-    ...(args.env === undefined ? {} : { env: args.env }),
+    env: args.env,
   });
   return ref;
 }

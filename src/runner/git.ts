@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 export interface GitOptions {
   cwd: string;
   /** Added to the inherited environment (e.g. an author identity for one commit). */
-  env?: Record<string, string>;
+  env?: Record<string, string> | undefined;
   /** Exit codes that are answers rather than failures, e.g. `[1]` for `git diff --quiet`. */
   okExitCodes?: readonly number[];
   /** Written to git's stdin (e.g. the names for `cat-file --batch-check`, one per line). */

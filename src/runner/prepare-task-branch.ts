@@ -39,7 +39,7 @@ export interface PrepareTaskBranchOptions {
   /** Remote to fetch from and start on (`"origin"` in the Action); undefined: local branches. */
   remote?: string;
   /** Environment for the git commands that talk to `remote`, and only them (the Action's credentials). */
-  remoteEnv?: Record<string, string>;
+  remoteEnv?: Record<string, string> | undefined;
   /** Identity for merge commits, so they never depend on the machine's git config. */
   author: { name: string; email: string };
   /**
@@ -379,7 +379,7 @@ async function gitOrFail(
   env?: Record<string, string>,
 ): Promise<string> {
   try {
-    return (await git(args, { cwd, ...(env === undefined ? {} : { env }) })).stdout;
+    return (await git(args, { cwd, env })).stdout;
   } catch (error) {
     throw gitFailure(error, doing);
   }

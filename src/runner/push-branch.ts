@@ -20,7 +20,7 @@ export interface PushBranchOptions {
    */
   expectedRemoteSha?: string | null;
   /** Environment for the push, and only it (the Action's credentials). */
-  remoteEnv?: Record<string, string>;
+  remoteEnv?: Record<string, string> | undefined;
 }
 
 export type PushOutcome = "created" | "fast_forward" | "forced" | "up_to_date";
@@ -56,7 +56,7 @@ export async function pushBranch(options: PushBranchOptions): Promise<PushedBran
   try {
     const { stdout } = await git(["push", "--porcelain", "--no-verify", ...lease, remote, `${ref}:${ref}`], {
       cwd,
-      ...(options.remoteEnv === undefined ? {} : { env: options.remoteEnv }),
+      env: options.remoteEnv,
     });
     return { sha, outcome: OUTCOME_BY_FLAG[refLine(stdout, ref)?.flag ?? "="] ?? "up_to_date" };
   } catch (error) {

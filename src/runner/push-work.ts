@@ -9,7 +9,7 @@ export interface PushWorkOptions {
   /** The remote tip when the run started (`previousSha`), null if the branch did not exist. */
   previousSha: string | null;
   /** Environment for the git commands that talk to `remote`, and only them (the Action's credentials). */
-  remoteEnv?: Record<string, string>;
+  remoteEnv?: Record<string, string> | undefined;
   attempts?: number;
   delayMs?: (attempt: number) => number;
 }
@@ -26,7 +26,6 @@ export async function pushWork(options: PushWorkOptions): Promise<PushedBranch> 
   const attempts = options.attempts ?? 3;
   const delayMs = options.delayMs ?? ((attempt: number) => 2_000 * 2 ** (attempt - 1));
   const { cwd, remote, branch, remoteEnv } = options;
-  const withEnv = remoteEnv === undefined ? {} : { remoteEnv };
   for (let attempt = 1; ; attempt++) {
     try {
       return await pushBranch({
@@ -35,7 +34,7 @@ export async function pushWork(options: PushWorkOptions): Promise<PushedBranch> 
         branch,
         force: true,
         expectedRemoteSha: options.previousSha,
-        ...withEnv,
+        remoteEnv,
       });
     } catch (error) {
       if ((isTaskFailure(error) && error.kind === "push_rejected") || attempt >= attempts) throw error;
@@ -44,7 +43,7 @@ export async function pushWork(options: PushWorkOptions): Promise<PushedBranch> 
       const remoteTip = await git(["ls-remote", "--heads", remote, `refs/heads/${branch}`], {
         cwd,
         okExitCodes: [2, 128],
-        ...(remoteEnv === undefined ? {} : { env: remoteEnv }),
+        env: remoteEnv,
       });
       if (remoteTip.stdout.startsWith(local)) return { sha: local, outcome: "up_to_date" };
     }

@@ -214,7 +214,7 @@ async function prepareStage(args: {
       knownAttemptCommits: options.knownAttemptCommits,
       resetExisting: options.resetExisting === true || task.resetExisting === true,
       ...(options.remote === undefined ? {} : { remote: options.remote }),
-      ...(options.remoteEnv === undefined ? {} : { remoteEnv: options.remoteEnv }),
+      remoteEnv: options.remoteEnv,
       ...(options.newCheckout === undefined ? {} : { newCheckout: options.newCheckout }),
     });
     result.baseSha = prepared.baseSha;
@@ -340,7 +340,7 @@ async function commitAndPushStages(args: {
       remote: options.remote,
       branch: task.branch,
       previousSha: args.previousSha,
-      ...(options.remoteEnv === undefined ? {} : { remoteEnv: options.remoteEnv }),
+      remoteEnv: options.remoteEnv,
     });
     result.pushed = true;
     await log(`== pushed ${task.branch}`);
