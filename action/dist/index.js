@@ -51187,6 +51187,13 @@ async function resolveCommits(names, options) {
     return /^[0-9a-f]{40,64}$/.test(line) ? line : null;
   });
 }
+async function isAncestor(cwd, ancestor, of) {
+  const { exitCode } = await git(["merge-base", "--is-ancestor", ancestor, of], {
+    cwd,
+    okExitCodes: [1, 128]
+  });
+  return exitCode === 0;
+}
 async function gitValue(args, options) {
   const { stdout } = await git(args, options);
   return stdout.trim();
@@ -51290,8 +51297,7 @@ async function markAgentCommits(options) {
   const ref = `refs/heads/${options.branch}`;
   const tip = await gitValue(["rev-parse", "--verify", `${ref}^{commit}`], { cwd });
   if (tip === baseSha) return null;
-  const onBase = await git(["merge-base", "--is-ancestor", baseSha, tip], { cwd, okExitCodes: [1] });
-  if (onBase.exitCode !== 0) return null;
+  if (!await isAncestor(cwd, baseSha, tip)) return null;
   const trailers = await gitValue(
     [
       "log",

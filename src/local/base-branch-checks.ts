@@ -1,4 +1,4 @@
-import { git } from "../runner/git.js";
+import { git, isAncestor } from "../runner/git.js";
 
 /** What the executor asks git about the user's checkout and base branch. */
 
@@ -17,9 +17,5 @@ export async function hasUncommittedWork(repoRoot: string, baseBranch: string): 
 
 /** Whether `tip` is in the base branch (merged by the user, by any means). */
 export async function isMergedInto(repoRoot: string, tip: string, baseBranch: string): Promise<boolean> {
-  const { exitCode } = await git(["merge-base", "--is-ancestor", tip, `refs/heads/${baseBranch}`], {
-    cwd: repoRoot,
-    okExitCodes: [1, 128],
-  });
-  return exitCode === 0;
+  return isAncestor(repoRoot, tip, `refs/heads/${baseBranch}`);
 }

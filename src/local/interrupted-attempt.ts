@@ -3,8 +3,16 @@ import { readFile, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClaudeStreamReader } from "../runner/claude-agent-output.js";
-import { ORCHESTRATOR_DIR, STOPPED_TRAILER } from "../runner/commit-task-work.js";
-import { RUNNER_COMMIT_CONFIG, git, gitValue, identityEnv, resolveCommits, splitNul } from "../runner/git.js";
+import { ORCHESTRATOR_DIR, STOPPED_TRAILER, TASK_TRAILER } from "../runner/commit-task-work.js";
+import {
+  RUNNER_COMMIT_CONFIG,
+  git,
+  gitValue,
+  identityEnv,
+  isAncestor,
+  resolveCommits,
+  splitNul,
+} from "../runner/git.js";
 import { listWorktrees } from "../runner/worktree.js";
 
 /**
@@ -133,14 +141,6 @@ export async function attemptCostFromLog(
   return cost !== undefined && Number.isFinite(cost) && cost >= 0 ? cost : undefined;
 }
 
-async function isAncestor(repoDir: string, ancestor: string, of: string): Promise<boolean> {
-  const { exitCode } = await git(["merge-base", "--is-ancestor", ancestor, of], {
-    cwd: repoDir,
-    okExitCodes: [1, 128],
-  });
-  return exitCode === 0;
-}
-
 async function isOrchestratorCommitOf(
   repoDir: string,
   commit: string,
@@ -153,7 +153,7 @@ async function isOrchestratorCommitOf(
   const lines = trailers.split("\n").map((line) => line.trim());
   // A stopped attempt's marker carries the trailers too, but marks unfinished work.
   return (
-    lines.includes(`Orchestrator-Task: ${taskId}`) &&
+    lines.includes(`${TASK_TRAILER}: ${taskId}`) &&
     lines.includes(`Orchestrator-Attempt: ${attempt}`) &&
     !lines.some((line) => line.startsWith(`${STOPPED_TRAILER}:`))
   );

@@ -1,5 +1,5 @@
 import { allSettledOrThrow } from "./all-settled-or-throw.js";
-import { RUNNER_COMMIT_CONFIG, git, gitValue, identityEnv, splitNul } from "./git.js";
+import { RUNNER_COMMIT_CONFIG, git, gitValue, identityEnv, isAncestor, splitNul } from "./git.js";
 import { TaskFailure, gitFailure } from "./task-failure.js";
 
 /** The orchestrator's own folder in a checkout (prompts, logs, state): never part of a task's work. */
@@ -166,8 +166,7 @@ export async function markAgentCommits(options: {
   const ref = `refs/heads/${options.branch}`;
   const tip = await gitValue(["rev-parse", "--verify", `${ref}^{commit}`], { cwd });
   if (tip === baseSha) return null;
-  const onBase = await git(["merge-base", "--is-ancestor", baseSha, tip], { cwd, okExitCodes: [1] });
-  if (onBase.exitCode !== 0) return null;
+  if (!(await isAncestor(cwd, baseSha, tip))) return null;
   const trailers = await gitValue(
     [
       "log",

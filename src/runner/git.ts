@@ -119,6 +119,15 @@ export async function resolveCommits(
   });
 }
 
+/** Whether `ancestor` is `of` or an ancestor of it; false also when either is not a known commit. */
+export async function isAncestor(cwd: string, ancestor: string, of: string): Promise<boolean> {
+  const { exitCode } = await git(["merge-base", "--is-ancestor", ancestor, of], {
+    cwd,
+    okExitCodes: [1, 128],
+  });
+  return exitCode === 0;
+}
+
 /** First line of stdout, trimmed: for commands that answer with one value (a sha, a path). */
 export async function gitValue(args: readonly string[], options: GitOptions): Promise<string> {
   const { stdout } = await git(args, options);
