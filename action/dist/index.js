@@ -54216,8 +54216,7 @@ function parse5(input2) {
     issues: [{ file: fileName, ...position, message }]
   });
   const size = utf8Length(input2.text);
-  if (size > MAX_FILE_BYTES)
-    return fail(`the file is ${formatMegabytes(size)}; the limit is ${formatMegabytes(MAX_FILE_BYTES)}`);
+  if (size > MAX_FILE_BYTES) return fail(tooLargeReason(size));
   const text = input2.text.startsWith("\uFEFF") ? input2.text.slice(1) : input2.text;
   if (text.trim() === "") return fail('the file is empty: it must be an object with a "tasks" list');
   const loaded = load(text, fileName);
@@ -54413,6 +54412,10 @@ function utf8Length(text) {
   if (text.length * 3 <= MAX_FILE_BYTES) return text.length;
   return new TextEncoder().encode(text).length;
 }
+var SYMLINK_REASON = "is a symbolic link; a tasks file must be a regular file: name the file itself, not a link to it";
+function tooLargeReason(bytes) {
+  return `the file is ${formatMegabytes(bytes)}; the limit is ${formatMegabytes(MAX_FILE_BYTES)}`;
+}
 function formatMegabytes(bytes) {
   return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, "")} MB`;
 }
@@ -54495,7 +54498,7 @@ async function showFile(args) {
     );
   }
   if (entry.mode === SYMLINK_MODE || entry.size > MAX_FILE_BYTES) {
-    const why = entry.mode === SYMLINK_MODE ? "is a symbolic link; a tasks file must be a regular file: name the file itself, not a link to it" : `is ${(entry.size / 1024 ** 2).toFixed(1)} MB; the limit is ${MAX_FILE_BYTES / 1024 ** 2} MB`;
+    const why = entry.mode === SYMLINK_MODE ? SYMLINK_REASON : `is ${formatMegabytes(entry.size)}; the limit is ${formatMegabytes(MAX_FILE_BYTES)}`;
     throw new ActionFailure("tasks_file_invalid", `The tasks file ${file2} at ${short(ref)} ${why}.`);
   }
   return (await git(["cat-file", "blob", entry.sha], { cwd })).stdout;

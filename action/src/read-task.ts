@@ -1,5 +1,10 @@
 import path from "node:path";
-import { MAX_FILE_BYTES, parseTasksFile } from "../../src/core/parse-tasks-file.js";
+import {
+  MAX_FILE_BYTES,
+  SYMLINK_REASON,
+  formatMegabytes,
+  parseTasksFile,
+} from "../../src/core/parse-tasks-file.js";
 import type { TaskRunRequest } from "../../src/core/dispatch-inputs.js";
 import { formatIssue } from "../../src/core/validation-issue.js";
 import { git } from "../../src/runner/git.js";
@@ -104,8 +109,8 @@ async function showFile(args: {
   if (entry.mode === SYMLINK_MODE || entry.size > MAX_FILE_BYTES) {
     const why =
       entry.mode === SYMLINK_MODE
-        ? "is a symbolic link; a tasks file must be a regular file: name the file itself, not a link to it"
-        : `is ${(entry.size / 1024 ** 2).toFixed(1)} MB; the limit is ${MAX_FILE_BYTES / 1024 ** 2} MB`;
+        ? SYMLINK_REASON
+        : `is ${formatMegabytes(entry.size)}; the limit is ${formatMegabytes(MAX_FILE_BYTES)}`;
     throw new ActionFailure("tasks_file_invalid", `The tasks file ${file} at ${short(ref)} ${why}.`);
   }
   return (await git(["cat-file", "blob", entry.sha], { cwd })).stdout;

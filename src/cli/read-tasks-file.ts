@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { lstat, open, realpath, type FileHandle } from "node:fs/promises";
 import path from "node:path";
-import { MAX_FILE_BYTES } from "../core/parse-tasks-file.js";
+import { MAX_FILE_BYTES, SYMLINK_REASON, formatMegabytes, tooLargeReason } from "../core/parse-tasks-file.js";
 import { DEFAULT_TASKS_FILES } from "../core/session-options.js";
 
 export type ReadTasksFileResult =
@@ -55,7 +55,7 @@ export async function readTasksFileAt(args: {
   let handle: FileHandle | undefined;
   try {
     const info = await lstat(args.fullPath);
-    if (info.isSymbolicLink()) return fail(SYMLINK_MESSAGE);
+    if (info.isSymbolicLink()) return fail(SYMLINK_REASON);
     const realFile = await realFilePath(args.fullPath);
     if (isInside(args.root, args.fullPath) && !isInside(await realpath(args.root), realFile)) {
       return fail(
@@ -69,10 +69,13 @@ export async function readTasksFileAt(args: {
     if (opened.isDirectory()) return fail("is a directory, not a tasks file");
     if (!opened.isFile())
       return fail(`is ${describeSpecialFile(opened)}, not a regular file; a tasks file must be one`);
-    if (opened.size > MAX_FILE_BYTES) return fail(tooLarge(megabytes(opened.size)));
+    if (opened.size > MAX_FILE_BYTES) return fail(tooLargeReason(opened.size));
     const bytes = await readAtMost(handle, MAX_FILE_BYTES);
     // The file grew since it was measured: still no more than the limit was read.
-    if (bytes === null) return fail(tooLarge(`over ${megabytes(MAX_FILE_BYTES)}`));
+    if (bytes === null)
+      return fail(
+        `the file is over ${formatMegabytes(MAX_FILE_BYTES)}; the limit is ${formatMegabytes(MAX_FILE_BYTES)}`,
+      );
     try {
       return { ok: true, fileName, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
     } catch {
@@ -81,7 +84,7 @@ export async function readTasksFileAt(args: {
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === "ENOENT" || code === "ENOTDIR") return fail("file not found");
-    if (code === "ELOOP") return fail(SYMLINK_MESSAGE);
+    if (code === "ELOOP") return fail(SYMLINK_REASON);
     if (code === "EACCES" || code === "EPERM") return fail("cannot read the file: permission denied");
     if (code === "EISDIR") return fail("is a directory, not a tasks file");
     // Node's message repeats the resolved path; the code says enough.
@@ -90,9 +93,6 @@ export async function readTasksFileAt(args: {
     await handle?.close();
   }
 }
-
-const SYMLINK_MESSAGE =
-  "is a symbolic link; a tasks file must be a regular file: name the file itself, not a link to it";
 
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 
@@ -148,12 +148,4 @@ async function exists(fullPath: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function tooLarge(size: string): string {
-  return `the file is ${size}; the limit is ${megabytes(MAX_FILE_BYTES)}`;
-}
-
-function megabytes(bytes: number): string {
-  return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, "")} MB`;
 }

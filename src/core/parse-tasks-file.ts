@@ -51,8 +51,7 @@ function parse(input: { text: string; fileName: string }): ParseTasksFileResult 
     issues: [{ file: fileName, ...position, message }],
   });
   const size = utf8Length(input.text);
-  if (size > MAX_FILE_BYTES)
-    return fail(`the file is ${formatMegabytes(size)}; the limit is ${formatMegabytes(MAX_FILE_BYTES)}`);
+  if (size > MAX_FILE_BYTES) return fail(tooLargeReason(size));
   // Editors on Windows may save a byte order mark; JSON.parse rejects it and no one can see it.
   const text = input.text.startsWith("\uFEFF") ? input.text.slice(1) : input.text;
   if (text.trim() === "") return fail('the file is empty: it must be an object with a "tasks" list');
@@ -296,6 +295,15 @@ function utf8Length(text: string): number {
   return new TextEncoder().encode(text).length;
 }
 
-function formatMegabytes(bytes: number): string {
+/** Why a tasks file that is a symbolic link is refused (the CLI, the App and the Action say it alike). */
+export const SYMLINK_REASON =
+  "is a symbolic link; a tasks file must be a regular file: name the file itself, not a link to it";
+
+/** Why a tasks file of `bytes` is refused: over `MAX_FILE_BYTES`. */
+export function tooLargeReason(bytes: number): string {
+  return `the file is ${formatMegabytes(bytes)}; the limit is ${formatMegabytes(MAX_FILE_BYTES)}`;
+}
+
+export function formatMegabytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, "")} MB`;
 }

@@ -73,7 +73,7 @@ describe("the Action reads the task from the tasks file at tasks_ref", () => {
     );
     await expect(read(repo)).rejects.toMatchObject({
       kind: "tasks_file_invalid",
-      message: `The tasks file tasks/tasks.yaml at ${repo.sha.slice(0, 12)} is 6.0 MB; the limit is 5 MB.`,
+      message: `The tasks file tasks/tasks.yaml at ${repo.sha.slice(0, 12)} is 6 MB; the limit is 5 MB.`,
     });
   });
 

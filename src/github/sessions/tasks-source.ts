@@ -1,4 +1,9 @@
-import { MAX_FILE_BYTES, parseTasksFile } from "../../core/parse-tasks-file.js";
+import {
+  MAX_FILE_BYTES,
+  SYMLINK_REASON,
+  parseTasksFile,
+  tooLargeReason,
+} from "../../core/parse-tasks-file.js";
 import { graphFromTasks, type ResolvedTask, type TaskGraph } from "../../core/task-graph.js";
 import type { TasksFile } from "../../core/tasks-schema.js";
 import type { ValidationIssue } from "../../core/validation-issue.js";
@@ -94,9 +99,6 @@ function fromParse(parsed: ReturnType<typeof parseTasksFile>, path: string): Tas
 
 type Fetched = { kind: "text"; text: string } | { kind: "missing" } | { kind: "refused"; reason: string };
 
-export const SYMLINK_REASON =
-  "is a symbolic link; a tasks file must be a regular file: name the file itself, not a link to it";
-
 /**
  * The file's text at `sha`, read the way the CLI and the Action read it: a symbolic link is refused
  * whatever it points to (GitHub answers `type: "symlink"` for a link leading out of the repository,
@@ -139,7 +141,7 @@ async function fetchText(args: {
     return { kind: "refused", reason: SYMLINK_REASON };
   }
   if (typeof file.size === "number" && file.size > MAX_FILE_BYTES) {
-    return { kind: "refused", reason: tooLarge(file.size) };
+    return { kind: "refused", reason: tooLargeReason(file.size) };
   }
   if (file.encoding === "base64" && typeof file.content === "string") {
     return { kind: "text", text: Buffer.from(file.content, "base64").toString("utf8") };
@@ -151,7 +153,7 @@ async function fetchText(args: {
     file_sha: file.sha,
   });
   if (typeof blob.data.size === "number" && blob.data.size > MAX_FILE_BYTES) {
-    return { kind: "refused", reason: tooLarge(blob.data.size) };
+    return { kind: "refused", reason: tooLargeReason(blob.data.size) };
   }
   return {
     kind: "text",
@@ -163,11 +165,6 @@ async function fetchText(args: {
 
 function trimSlashes(value: string): string {
   return value.replace(/^\/+|\/+$/g, "");
-}
-
-function tooLarge(bytes: number): string {
-  const megabytes = (value: number) => `${(value / (1024 * 1024)).toFixed(1).replace(/\.0$/, "")} MB`;
-  return `the file is ${megabytes(bytes)}; the limit is ${megabytes(MAX_FILE_BYTES)}`;
 }
 
 /**

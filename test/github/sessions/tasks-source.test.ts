@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { MAX_FILE_BYTES } from "../../../src/core/parse-tasks-file.js";
 import type { GitHubClient } from "../../../src/github/github-client.js";
-import { readTasksFile, SYMLINK_REASON, TasksCache } from "../../../src/github/sessions/tasks-source.js";
+import { SYMLINK_REASON } from "../../../src/core/parse-tasks-file.js";
+import { readTasksFile, TasksCache } from "../../../src/github/sessions/tasks-source.js";
 import { openApiIndex } from "../../support/fake-github/openapi-index.js";
 import { validateSchema } from "../../support/fake-github/schema-validator.js";
 
