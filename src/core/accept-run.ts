@@ -87,6 +87,24 @@ export function acceptRun(run: RunOrigin, expected: RunExpectation): RunAcceptan
   return { accepted: true, key };
 }
 
+/**
+ * Where a run the App dispatched itself comes from, as `acceptRun` checks it: for a run known only
+ * by the App's record (deleted on GitHub), so it passes the same rule as one read from GitHub.
+ */
+export function dispatchedRunOrigin(expected: {
+  repository: string;
+  workflowFile: string;
+}): Pick<RunOrigin, "event" | "path" | "workflow_id" | "repository" | "head_repository"> {
+  const repository = { full_name: expected.repository };
+  return {
+    event: TASK_RUN_EVENT,
+    path: `.github/workflows/${expected.workflowFile}`,
+    ...(/^[0-9]+$/.test(expected.workflowFile) ? { workflow_id: Number(expected.workflowFile) } : {}),
+    repository,
+    head_repository: repository,
+  };
+}
+
 /** Whether the run is of the task workflow: by path, or by id when the workflow is configured by its id. */
 function isTaskWorkflow(run: RunOrigin, workflowFile: string): boolean {
   if (/^[0-9]+$/.test(workflowFile)) return run.workflow_id === Number(workflowFile);

@@ -1,3 +1,4 @@
+import { dispatchedRunOrigin } from "../../core/accept-run.js";
 import { formatRunName } from "../../core/dispatch-inputs.js";
 import type { TaskGraph } from "../../core/task-graph.js";
 import { describeApiError, httpStatus, type GitHubClient } from "../github-client.js";
@@ -40,15 +41,13 @@ export async function sweepRuns(args: {
       if (httpStatus(error) === 404) {
         // The run the App recorded for this attempt, as the App knows it: of the task workflow,
         // dispatched in the session's repository.
-        const repository = { full_name: `${session.repo.owner}/${session.repo.repo}` };
         found.push({
           id: runId,
           display_title: formatRunName({ sessionId: session.sessionId, taskId: id, attempt: task.attempts }),
-          event: "workflow_dispatch",
-          path: `.github/workflows/${record.workflowFile}`,
-          ...(/^[0-9]+$/.test(record.workflowFile) ? { workflow_id: Number(record.workflowFile) } : {}),
-          repository,
-          head_repository: repository,
+          ...dispatchedRunOrigin({
+            repository: `${session.repo.owner}/${session.repo.repo}`,
+            workflowFile: record.workflowFile,
+          }),
           status: "completed",
           conclusion: "deleted",
         });
