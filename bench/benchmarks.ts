@@ -1,4 +1,5 @@
 import { appServer } from "./app-server.bench.js";
+import { appTurns } from "./app-turns.bench.js";
 import type { Benchmark } from "./benchmark.js";
 import { coreTimings } from "./core-timings.js";
 import { githubRequests } from "./github-requests.bench.js";
@@ -12,4 +13,5 @@ export const benchmarks: Benchmark[] = [
   localExecutor,
   githubRequests,
   appServer,
+  appTurns,
 ];

@@ -29,6 +29,8 @@ export const OWNER = "acme";
 export const REPO = "widgets";
 export const FULL_NAME = `${OWNER}/${REPO}`;
 export const SECRET = "webhook-secret-for-tests";
+/** The harness's own requests (the simulated Action) carry this user agent; the App's do not. */
+export const HARNESS_USER_AGENT = "orchestrator-test-harness";
 export const API_TOKEN = "api-token-for-the-server-tests-0123456789";
 
 export function signature(body: string, secret = SECRET): string {
@@ -40,7 +42,7 @@ export class ServerHarness {
   private readonly quietAction: Octokit;
 
   private constructor(readonly fake: FakeGitHub) {
-    this.quietAction = new Octokit({ baseUrl: fake.url });
+    this.quietAction = new Octokit({ baseUrl: fake.url, userAgent: HARNESS_USER_AGENT });
     this.quietAction.hook.before("request", (options) => {
       options.headers = { ...options.headers, authorization: `token ${fake.installationToken(FULL_NAME)}` };
     });
@@ -212,7 +214,12 @@ export class ServerHarness {
    * Plays the task Action (a commit, the PR with its result block; a failed agent leaves a draft
    * PR saying why) and completes the run.
    */
-  async finish(run: FakeWorkflowRun, conclusion: "success" | "failure" = "success"): Promise<void> {
+  async finish(
+    run: FakeWorkflowRun,
+    conclusion: "success" | "failure" = "success",
+    /** Called when the job is done but the run not yet completed (where GitHub sends `workflow_job.completed`). */
+    jobDone?: () => Promise<void>,
+  ): Promise<void> {
     const request = this.requestOf(run);
     const succeeded = conclusion === "success";
     this.fake.state.commitFiles({
@@ -259,6 +266,7 @@ export class ServerHarness {
       });
     }
     if (run.status === "queued") this.fake.startRun(run.id);
+    await jobDone?.();
     this.fake.completeRun(run.id, { conclusion });
   }
 

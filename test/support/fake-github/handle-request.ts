@@ -42,12 +42,15 @@ export interface RequestRecord {
   readonly requestBody: unknown;
   readonly responseBody: unknown;
   readonly fault: FaultKind | undefined;
+  readonly userAgent: string | undefined;
 }
 
 export interface IncomingRequest {
   readonly method: string;
   readonly url: string;
   readonly authorization: string | undefined;
+  /** Who sent it (benchmarks tell the App's requests from the harness's by it). */
+  readonly userAgent?: string | undefined;
   readonly bodyText: string;
 }
 
@@ -85,6 +88,7 @@ export function handleRequest(pipeline: RequestPipeline, incoming: IncomingReque
     route: match?.operation.route,
     operationId: match?.operation.operationId,
     params: match?.params ?? {},
+    userAgent: incoming.userAgent,
   };
   let requestBody: unknown = undefined;
   let authKind: AuthKind = "none";

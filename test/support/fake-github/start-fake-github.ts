@@ -105,6 +105,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         method: req.method ?? "GET",
         url: req.url ?? "/",
         authorization: req.headers.authorization,
+        userAgent: req.headers["user-agent"],
         bodyText: Buffer.concat(chunks).toString("utf8"),
       });
       res.writeHead(out.status, out.headers);
