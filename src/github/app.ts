@@ -1,4 +1,4 @@
-import type { ApplicationFunction } from "probot";
+import type { ApplicationFunction, Context } from "probot";
 import type { AppService } from "./app-service.js";
 import { handleCheckRun } from "./handlers/check-run.js";
 import { handleIssueComment } from "./handlers/issue-comment.js";
@@ -7,19 +7,36 @@ import { handleRepositoryDispatch } from "./handlers/repository-dispatch.js";
 import { handleWorkflowJob, handleWorkflowRun } from "./handlers/workflow-run.js";
 
 /**
- * The Probot app: which webhook goes to which handler, nothing else. A handler that throws makes
- * the delivery fail (HTTP 500), and the server's redelivery pass sends it again later; handlers
- * of non-idempotent triggers catch their own errors instead (see issue-comment.ts).
+ * The Probot app: which webhook goes to which handler, nothing else. Every handler runs after its
+ * delivery is answered (sessions/background-work.ts): GitHub waits 10 s at most, and a command's
+ * writes, a second apart under Probot's throttling, take longer. A handler's failure is logged;
+ * what it was doing for a session is recovered by the session's next pass or the sweep, and
+ * commands say on their issue when they fail (issue-comment.ts).
  */
 export function createOrchestratorApp(service: AppService): ApplicationFunction {
   return (app) => {
-    app.on("issue_comment.created", (context) => handleIssueComment(context, service));
-    app.on("repository_dispatch", (context) => handleRepositoryDispatch(context, service));
-    app.on(["check_run.rerequested", "check_run.requested_action"], (context) =>
-      handleCheckRun(context, service),
+    app.on("issue_comment.created", answerFirst(service, handleIssueComment));
+    app.on("repository_dispatch", answerFirst(service, handleRepositoryDispatch));
+    app.on(["check_run.rerequested", "check_run.requested_action"], answerFirst(service, handleCheckRun));
+    app.on("workflow_run", answerFirst(service, handleWorkflowRun));
+    app.on("workflow_job.completed", answerFirst(service, handleWorkflowJob));
+    app.on("pull_request.closed", answerFirst(service, handlePullRequestClosed));
+  };
+}
+
+function answerFirst<C extends Context>(
+  service: AppService,
+  handler: (context: C, service: AppService) => Promise<void>,
+): (context: C) => Promise<void> {
+  return (context) => {
+    service.runtime.background.run(
+      () => handler(context, service),
+      (error) =>
+        context.log.error(
+          { err: error, event: context.name, delivery: context.id },
+          "webhook work failed after the delivery was answered",
+        ),
     );
-    app.on("workflow_run", (context) => handleWorkflowRun(context, service));
-    app.on("workflow_job.completed", (context) => handleWorkflowJob(context, service));
-    app.on("pull_request.closed", (context) => handlePullRequestClosed(context, service));
+    return Promise.resolve();
   };
 }

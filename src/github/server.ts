@@ -18,7 +18,7 @@ import { createInstallationClients } from "./installation-clients.js";
 import { refuseRequest } from "./refuse-request.js";
 import { declaredLength } from "./request-body.js";
 import { withRetryPolicy } from "./retry-policy.js";
-import type { AppConfig } from "./sessions/index.js";
+import { runtimeIdle, type AppConfig } from "./sessions/index.js";
 import { createSweeper, type SweepReport } from "./sweeper.js";
 import { createWebhookGate } from "./webhook-gate.js";
 
@@ -37,6 +37,8 @@ export interface OrchestratorServer {
   service: AppService;
   /** One sweep and redelivery pass now (also what the timer runs). */
   sweep(): Promise<SweepReport>;
+  /** Resolves once the work of answered webhooks and every queued session pass has finished. */
+  idle(): Promise<void>;
   /** Stops taking requests, lets running ones and queued session work finish (up to `graceMs`). */
   close(options?: { graceMs?: number }): Promise<void>;
 }
@@ -218,6 +220,7 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
     probot,
     service,
     sweep: () => sweeper.sweep(),
+    idle: () => runtimeIdle(service.runtime),
     async close(closeOptions = {}) {
       if (closing) return;
       closing = true;
@@ -226,7 +229,7 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
       const deadline = new Promise<void>((resolve) => setTimeout(resolve, grace).unref());
-      await Promise.race([Promise.all([closed, service.runtime.queue.idle(), sweeper.idle()]), deadline]);
+      await Promise.race([Promise.all([closed, runtimeIdle(service.runtime), sweeper.idle()]), deadline]);
       http.closeAllConnections();
       log.info("orchestrator stopped");
     },

@@ -1,9 +1,10 @@
 import { isTransient, type GitHubClient } from "../github-client.js";
 import type { AppConfig } from "./app-config.js";
-import { loadSession, loadSessionGraph } from "./load-session.js";
+import { loadSession, loadSessionGraph, type LoadedSession } from "./load-session.js";
 import { markSessionActive, markSessionEnded } from "./orchestrator-refs.js";
 import { renderSummaryCheck, saveSession } from "./save-session.js";
 import type { SessionRecord } from "./session-record.js";
+import type { TaskGraph } from "../../core/task-graph.js";
 import { SessionPass } from "./session-pass.js";
 import type { SessionRuntime } from "./session-runtime.js";
 import { buildSessionStatus, type SessionStatus } from "./session-status.js";
@@ -88,6 +89,12 @@ export async function advanceSession(args: {
   }
 }
 
+/**
+ * How long a record may stay unsaved while wake-ups keep arriving: past it, a pass saves even
+ * with another waiting, so a stream of events cannot keep the record off GitHub.
+ */
+const MAX_UNSAVED_MS = 10_000;
+
 async function advanceOnce(args: {
   client: GitHubClient;
   sessionId: string;
@@ -95,8 +102,11 @@ async function advanceOnce(args: {
   config: AppConfig;
   runtime: SessionRuntime;
 }): Promise<AdvanceResult | null> {
-  const { client, config } = args;
-  const session = await loadSession({ client, sessionId: args.sessionId, config });
+  const { client, config, runtime, sessionId } = args;
+  const now = config.now();
+  // A record this process changed and has not saved is newer than GitHub's: go on from it.
+  const carried = runtime.unsaved.get(sessionId);
+  const session = carried?.session ?? (await loadSession({ client, sessionId, config }));
   if (!session) return null;
   const { record, repo } = session;
   const result: AdvanceResult = {
@@ -108,20 +118,16 @@ async function advanceOnce(args: {
   };
   const checkRunUrl = session.checkRun.htmlUrl;
   if (record.error) {
-    result.status = buildSessionStatus({
-      sessionId: session.sessionId,
-      repo,
-      record,
-      graph: null,
-      checkRunUrl,
-    });
+    result.status = buildSessionStatus({ sessionId, repo, record, graph: null, checkRunUrl });
     return result;
   }
-  const graph = await loadSessionGraph({ client, session, runtime: args.runtime });
-  const now = config.now();
-  const pass = new SessionPass({ client, session, graph, config, runtime: args.runtime, now });
-  const { wasEnded } = result;
+  const graph = await loadSessionGraph({ client, session, runtime });
+  // From here on the record may change: kept until saved, whatever happens to this pass.
+  const unsaved = carried ?? { session, finished: [], since: now.getTime() };
+  runtime.unsaved.set(sessionId, unsaved);
+  const pass = new SessionPass({ client, session, graph, config, runtime, now, finished: unsaved.finished });
 
+  // What can start a task goes first: the dispatches are this pass's first writes.
   const { command } = args.input;
   if (command)
     await pass.apply(
@@ -142,46 +148,76 @@ async function advanceOnce(args: {
   result.dispatched = pass.dispatched;
   result.warnings.push(...pass.warnings);
 
+  // Then the bookkeeping, which a wake-up waiting behind this pass may take over: its own
+  // dispatches then go out before these writes, and one save covers both passes.
+  const handOver = (): boolean =>
+    runtime.pendingWakes.has(sessionId) && now.getTime() - unsaved.since < MAX_UNSAVED_MS;
   const checks = await projectTaskChecks({
     client,
     repo,
-    sessionId: session.sessionId,
+    sessionId,
     record,
     graph,
     summaryUrl: checkRunUrl,
     now,
-    finished: pass.finished,
+    finished: unsaved.finished,
+    stop: handOver,
   });
   result.warnings.push(...checks.warnings);
   pruneRecord(record);
-  const comment = await syncStatusComment({
-    client,
-    repo,
-    sessionId: session.sessionId,
-    record,
-    graph,
-    checkRunUrl,
-    config,
-    now,
-    force: args.input.refreshComment === true,
-  });
-  if (comment.warning) result.warnings.push(comment.warning);
+  if (!handOver()) {
+    const comment = await syncStatusComment({
+      client,
+      repo,
+      sessionId,
+      record,
+      graph,
+      checkRunUrl,
+      config,
+      now,
+      force: args.input.refreshComment === true,
+    });
+    if (comment.warning) result.warnings.push(comment.warning);
+  }
+  if (!handOver()) await saveAndIndex({ client, session, graph, now, runtime, warnings: result.warnings });
+  result.status = buildSessionStatus({ sessionId, repo, record, graph, checkRunUrl });
+  return result;
+}
+
+/**
+ * Saves the record (no write when nothing changed) and keeps the active-session index in step
+ * with what was saved: a session that ended leaves it, one a retry reopened comes back.
+ */
+async function saveAndIndex(args: {
+  client: GitHubClient;
+  session: LoadedSession;
+  graph: TaskGraph;
+  now: Date;
+  runtime: SessionRuntime;
+  warnings: string[];
+}): Promise<void> {
+  const { client, session } = args;
+  const { record, sessionId } = session;
+  const endedBefore = session.checkRun.status === "completed";
   await saveSession({
     client,
     session,
-    content: renderSummaryCheck({ sessionId: session.sessionId, record, graph, checkRunUrl }),
-    now,
+    content: renderSummaryCheck({
+      sessionId,
+      record,
+      graph: args.graph,
+      checkRunUrl: session.checkRun.htmlUrl,
+    }),
+    now: args.now,
   });
-  const ended = record.outcome !== undefined;
-  if (ended !== wasEnded) {
-    const target = { client, repo: session.repo, checkRunId: session.ref.checkRunId };
-    const warning = ended
-      ? await markSessionEnded(target)
-      : await markSessionActive({ ...target, sha: record.sha });
-    if (warning) result.warnings.push(warning);
-  }
-  result.status = buildSessionStatus({ sessionId: session.sessionId, repo, record, graph, checkRunUrl });
-  return result;
+  args.runtime.unsaved.delete(sessionId);
+  const ended = session.checkRun.status === "completed";
+  if (ended === endedBefore) return;
+  const target = { client, repo: session.repo, checkRunId: session.ref.checkRunId };
+  const warning = ended
+    ? await markSessionEnded(target)
+    : await markSessionActive({ ...target, sha: record.sha });
+  if (warning) args.warnings.push(warning);
 }
 
 /** Tasks that never started need no entries (a missing entry means exactly that). */

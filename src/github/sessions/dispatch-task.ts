@@ -9,88 +9,63 @@ import {
   type RepoRef,
 } from "../github-client.js";
 import type { AppConfig } from "./app-config.js";
-import { claimTaskAttempt } from "./orchestrator-refs.js";
 import type { SessionRuntime } from "./session-runtime.js";
 import type { WorkflowRunLike } from "./workflow-run.js";
 
 /**
- * Starts one attempt of one task, at most once across every process (DESIGN §2.3):
+ * Sends one dispatch of one task attempt — the first write of the pass that decided it, so a
+ * task made ready by an event starts as soon as GitHub allows (issue 10):
  *
- * 1. Claim the attempt (orchestrator-refs.ts): exactly one process wins it; the others adopt it
- *    (the winner's run is matched later by its run-name).
- * 2. Dispatch the task workflow once, never retried blindly (Probot retries POSTs on 5xx):
- *    a 5xx may mean the run was created, so the run is looked for by its run-name instead.
- * 3. `return_run_details: true` returns the run id; GitHub Enterprise Server ≤ 3.20 rejects the
- *    parameter, so dispatch again without it (nothing was created by the rejected call) and find
- *    the run by its run-name.
+ * - Never retried blindly (Probot retries POSTs on 5xx): a 5xx may mean the run was created, so
+ *   the run is looked for by its run-name instead.
+ * - `return_run_details: true` returns the run id; GitHub Enterprise Server ≤ 3.20 rejects the
+ *   parameter, so dispatch again without it (nothing was created by the rejected call) and find
+ *   the run by its run-name.
+ *
+ * One dispatch per attempt: inside a process the per-session queue lets one pass at a time decide,
+ * and a pass whose save failed goes on from its own record, not the older saved one
+ * (advance-session.ts). Two processes deciding the same attempt at once (two replicas woken by
+ * the two events GitHub sends when a run ends) may each dispatch it: the attempt then has two
+ * runs, and the one its saved record does not name is cancelled by the next pass that sees it
+ * (a duplicate, believed in nothing: core/accept-run.ts). Claim refs once made every dispatch
+ * exactly-once across processes at the price of one more write per task, ahead of the dispatch.
  *
  * When is it safe to dispatch an attempt again? Only when its dispatch has **provably** created
  * no run, which the App takes to mean one of:
  *
  * - GitHub refused the dispatch for a rate limit (403/429 naming one): a rate-limited request is
  *   refused before anything is done (outcome `unsent`);
- * - the dispatch (or the claim before it) got a 5xx or no answer, and a listing of the task
- *   workflow's dispatch runs created since a minute before the dispatch, read at least
- *   `dispatchSettleMs` after it, holds no run named for the attempt (outcome `uncertain`, settled
- *   by the session pass). GitHub creates a dispatched run before it answers (the 200 carries its
- *   id) and lists it within seconds, so a run absent minutes later was not created.
+ * - the dispatch got a 5xx or no answer, and a listing of the task workflow's dispatch runs
+ *   created since a minute before the dispatch, read at least `dispatchSettleMs` after it, holds
+ *   no run named for the attempt (outcome `uncertain`, settled by the session pass). GitHub
+ *   creates a dispatched run before it answers (the 200 carries its id) and lists it within
+ *   seconds, so a run absent minutes later was not created.
  *
- * The next dispatch goes out under a fresh claim (`<attempt>-<n>`), so of several processes only
- * one sends it. Should a late run still appear, the attempt has two runs for a moment: the one
- * not linked to the attempt is cancelled as an extra (session-pass.ts `observeRuns`).
+ * Should a late run still appear, the attempt has two runs for a moment: the one not linked to
+ * the attempt is cancelled as an extra (session-pass.ts `observeRuns`).
  */
 
 export type DispatchOutcome =
   /** Our dispatch went through. The run id is unknown when the server could not say and the run was not listed yet. */
   | { kind: "dispatched"; runId?: number; runUrl?: string }
-  /** Another process holds the claim for this attempt: it dispatches, we only record it as running. */
-  | { kind: "claimed-elsewhere" }
   /** GitHub refused the dispatch: no run exists; the attempt failed with this reason. */
   | { kind: "rejected"; reason: string }
-  /** The dispatch (or the claim) may or may not have created a run (5xx, network) and none was found yet. */
+  /** The dispatch may or may not have created a run (5xx, network) and none was found yet. */
   | { kind: "uncertain"; note: string }
-  /** We hold the claim, and GitHub refused the dispatch for a rate limit: provably no run; send again later. */
-  | { kind: "unsent"; note: string }
-  /** The claim itself could not be made (a rate limit, a refusal): nothing was dispatched, try again later. */
-  | { kind: "not-claimed"; reason: string };
+  /** GitHub refused the dispatch for a rate limit: provably no run; send again later. */
+  | { kind: "unsent"; note: string };
 
 export async function dispatchTask(args: {
   client: GitHubClient;
   repo: RepoRef;
-  checkRunId: number;
-  sha: string;
   /** The branch the workflow runs from (the default branch: dispatchable workflows live there). */
   dispatchRef: string;
   workflowFile: string;
   request: TaskRunRequest;
-  /** Which dispatch of the attempt this is (1, the default: the first). */
-  claim?: number | undefined;
   config: AppConfig;
   runtime: SessionRuntime;
 }): Promise<DispatchOutcome> {
   const { client, repo, request } = args;
-  try {
-    const claimed = await claimTaskAttempt({
-      client,
-      repo,
-      checkRunId: args.checkRunId,
-      taskId: request.taskId,
-      attempt: request.attempt,
-      claim: args.claim,
-      sha: args.sha,
-    });
-    if (!claimed) return { kind: "claimed-elsewhere" };
-  } catch (error) {
-    const status = httpStatus(error);
-    // A 5xx or no answer: the claim may have been made (by us or a racer); settled like a dispatch.
-    if (status === undefined || status >= 500)
-      return {
-        kind: "uncertain",
-        note: `the claim of the attempt got no clear answer (${describeApiError(error)})`,
-      };
-    return { kind: "not-claimed", reason: `could not claim the attempt: ${describeApiError(error)}` };
-  }
-
   const runName = formatRunName(request);
   const inputs = encodeDispatchInputs(request);
   const host = clientBaseUrl(client);

@@ -17,7 +17,7 @@ export type { AdvanceInput, AdvanceResult, SessionCommand } from "./advance-sess
 export type { RunKey, WorkflowRunLike } from "./workflow-run.js";
 export { createAppConfig, DEFAULT_WORKFLOW_FILE } from "./app-config.js";
 export type { AppConfig } from "./app-config.js";
-export { createSessionRuntime } from "./session-runtime.js";
+export { createSessionRuntime, runtimeIdle } from "./session-runtime.js";
 export type { SessionRuntime } from "./session-runtime.js";
 export type { SessionStatus, SessionTaskStatus } from "./session-status.js";
 export type { SessionTrigger } from "./session-record.js";

@@ -6,12 +6,11 @@ import { describeApiError, httpStatus, type GitHubClient, type RepoRef } from ".
  *
  * - `active/<summary check run id>`: the index of running sessions, one ref each, created at the
  *   start and deleted at the end; one read lists them all (the sweep, `GET /api/sessions`).
- * - `claims/<check run id>/<task>/<attempt>`: the claim of one attempt's dispatch; when that
- *   dispatch provably created no run (dispatch-task.ts), the attempt is dispatched again under a
- *   fresh claim `claims/<check run id>/<task>/<attempt>-<n>` (n = 2, 3, ...).
+ * - `claims/…`: left by earlier versions, which claimed each dispatch before sending it;
+ *   nothing reads or writes them now (dispatch-task.ts says why).
  * - `triggers/<key>`: the claim of one delivery that starts a session.
  *
- * Claims are create-if-absent: creating a ref that exists fails with 422, so exactly one process
+ * Trigger claims are create-if-absent: creating a ref that exists fails with 422, so exactly one process
  * (of any number of replicas, redeliveries or retries) wins. They are created without Probot's
  * retry: a retried create after a lost answer would look like someone else's claim. Claims are
  * kept; a ref must point at a commit, so each points at one the session already names.
@@ -23,27 +22,8 @@ export function activeRefName(checkRunId: number): string {
   return `${ACTIVE_PREFIX}${checkRunId}`;
 }
 
-export function claimRefName(args: {
-  checkRunId: number;
-  taskId: string;
-  attempt: number;
-  /** Which dispatch of the attempt (1, the default, is the plain claim). */
-  claim?: number | undefined;
-}): string {
-  const suffix = args.claim === undefined || args.claim <= 1 ? "" : `-${args.claim}`;
-  return `refs/orchestrator/claims/${args.checkRunId}/${refSafeTaskId(args.taskId)}/${args.attempt}${suffix}`;
-}
-
 export function triggerRefName(key: string): string {
   return `refs/orchestrator/triggers/${key.replace(/[^A-Za-z0-9._-]/g, "-")}`;
-}
-
-/**
- * Task ids use letters, digits, `.`, `_` and `-`; git rejects `..` and components starting with
- * `.` or ending in `.lock`. `,` never occurs in ids, so mapping `.` to `,` keeps names unique.
- */
-export function refSafeTaskId(taskId: string): string {
-  return taskId.replace(/\./g, ",");
 }
 
 /** The running sessions of a repository, from the index. */
@@ -116,19 +96,6 @@ async function claimRef(args: {
     if (httpStatus(error) === 422) return false;
     throw error;
   }
-}
-
-/** Claims one attempt of one task (its `claim`-th dispatch) before the dispatch (DESIGN §2.3). */
-export function claimTaskAttempt(args: {
-  client: GitHubClient;
-  repo: RepoRef;
-  checkRunId: number;
-  taskId: string;
-  attempt: number;
-  claim?: number | undefined;
-  sha: string;
-}): Promise<boolean> {
-  return claimRef({ ...args, ref: claimRefName(args) });
 }
 
 /**

@@ -35,8 +35,8 @@ import { dueDispatches, MAX_DISPATCHES, provablyNoRun } from "./unsettled-dispat
 export class SessionPass {
   readonly machine: SessionMachine;
   private readonly record: SessionRecord;
-  /** Attempt outcomes in the order they were recorded (see projectTaskChecks). */
-  readonly finished: Array<{ id: string; entry: TaskView }> = [];
+  /** Attempt outcomes in the order they were recorded (see projectTaskChecks), an unsaved pass's first. */
+  readonly finished: Array<{ id: string; entry: TaskView }>;
   /** Tasks a retry put back to pending. */
   retried: string[] = [];
   readonly warnings: string[] = [];
@@ -53,9 +53,12 @@ export class SessionPass {
       config: AppConfig;
       runtime: SessionRuntime;
       now: Date;
+      /** Where attempt outcomes are collected (kept with an unsaved record). */
+      finished: Array<{ id: string; entry: TaskView }>;
     },
   ) {
     this.record = ctx.session.record;
+    this.finished = ctx.finished;
     this.machine = { graph: ctx.graph, limits: sessionLimits(this.record, ctx.graph) };
     this.nowIso = ctx.now.toISOString();
   }
@@ -238,12 +241,7 @@ export class SessionPass {
     const key = `${id}#${attempt}`;
     if (this.tried.has(key)) return [{ type: "dispatch_withdrawn", id, attempt }];
     this.tried.add(key);
-    const outcome = await this.sendDispatch(id, attempt, 1);
-    if (outcome.kind === "not-claimed") {
-      // Nothing was claimed: the attempt starts again later under the same claim.
-      this.warnings.push(`task "${id}" was not started: ${outcome.reason}`);
-      return [{ type: "dispatch_withdrawn", id, attempt }];
-    }
+    const outcome = await this.sendDispatch(id, attempt);
     return this.recordDispatch(id, attempt, 1, outcome);
   }
 
@@ -292,24 +290,17 @@ export class SessionPass {
         await this.apply({ type: "dispatch_failed", id: item.id, attempt: item.attempt, reason });
         continue;
       }
-      const outcome = await this.sendDispatch(item.id, item.attempt, claim);
-      if (outcome.kind === "not-claimed") {
-        // The fresh claim was not made: the settled state stays; the next pass tries again.
-        this.warnings.push(`task "${item.id}" was not dispatched again: ${outcome.reason}`);
-        continue;
-      }
+      const outcome = await this.sendDispatch(item.id, item.attempt);
       for (const event of this.recordDispatch(item.id, item.attempt, claim, outcome)) await this.apply(event);
     }
   }
 
-  private sendDispatch(id: string, attempt: number, claim: number): Promise<DispatchOutcome> {
+  private sendDispatch(id: string, attempt: number): Promise<DispatchOutcome> {
     taskFacts(this.record, id).startedAt = this.nowIso;
     const { session, graph } = this.ctx;
     return dispatchTask({
       client: this.ctx.client,
       repo: session.repo,
-      checkRunId: session.ref.checkRunId,
-      sha: this.record.sha,
       dispatchRef: this.record.dispatchRef,
       workflowFile: this.record.workflowFile,
       request: taskRunRequest({
@@ -321,18 +312,17 @@ export class SessionPass {
         baseBranch: this.record.baseBranch,
         tasksFile: this.record.inlineTasks ? undefined : this.record.file,
       }),
-      claim,
       config: this.ctx.config,
       runtime: this.ctx.runtime,
     });
   }
 
-  /** Keeps what a dispatch's outcome tells in the task's facts; the event it leads to, if any. */
+  /** Keeps what the `claim`-th dispatch of an attempt tells in the task's facts; the event it leads to, if any. */
   private recordDispatch(
     id: string,
     attempt: number,
     claim: number,
-    outcome: Exclude<DispatchOutcome, { kind: "not-claimed" }>,
+    outcome: DispatchOutcome,
   ): SessionEvent[] {
     const facts = taskFacts(this.record, id);
     switch (outcome.kind) {
@@ -346,10 +336,6 @@ export class SessionPass {
           attempt,
           ...(outcome.runId !== undefined ? { runId: outcome.runId } : {}),
         });
-        return [];
-      case "claimed-elsewhere":
-        // Its holder dispatches; should its run never appear (it crashed), the claim after it is ours to try.
-        facts.dispatch = { claim, at: this.nowIso, state: "uncertain" };
         return [];
       case "uncertain":
       case "unsent":

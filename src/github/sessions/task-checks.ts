@@ -85,6 +85,8 @@ export async function projectTaskChecks(args: {
    * is no longer visible in the task's entry, yet its check run must be written.
    */
   finished?: ReadonlyArray<{ id: string; entry: TaskView }>;
+  /** Asked before each write: true stops here (the rest is written by a later pass). */
+  stop?: () => boolean;
 }): Promise<{ writes: number; warnings: string[] }> {
   const { client, record, graph } = args;
   let writes = 0;
@@ -100,6 +102,7 @@ export async function projectTaskChecks(args: {
     const desired = desiredTaskCheck(shown);
     if (!desired) continue;
     if (entry.check?.attempt === desired.attempt && entry.check.conclusion === desired.conclusion) continue;
+    if (args.stop?.()) break;
     const task = graph.byId.get(id) as ResolvedTask;
     try {
       const detailsUrl = safeUrl(shown.runUrl) ?? safeUrl(args.summaryUrl);

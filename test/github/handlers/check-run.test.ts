@@ -46,19 +46,12 @@ function failedSession() {
   });
 }
 
-/** Retrying `api` dispatches attempt 2 (a claim, then the dispatch). */
+/** Retrying `api` dispatches attempt 2 (the dispatch is the first write). */
 function expectRetryDispatch(scope: nock.Scope, dispatches: Array<Record<string, string>>): void {
-  scope
-    .post(
-      `/repos/${FULL}/git/refs`,
-      (body: { ref: string }) => body.ref === "refs/orchestrator/claims/5001/api/2",
-    )
-    .reply(201, { ref: "refs/orchestrator/claims/5001/api/2", object: { sha: "c".repeat(40) } })
-    .post(`/repos/${FULL}/actions/workflows/orchestrator-task.yml/dispatches`)
-    .reply(200, (_uri, body) => {
-      dispatches.push((body as { inputs: Record<string, string> }).inputs);
-      return { workflow_run_id: 9002, run_url: "https://api.github.com/x", html_url: "https://github.com/x" };
-    });
+  scope.post(`/repos/${FULL}/actions/workflows/orchestrator-task.yml/dispatches`).reply(200, (_uri, body) => {
+    dispatches.push((body as { inputs: Record<string, string> }).inputs);
+    return { workflow_run_id: 9002, run_url: "https://api.github.com/x", html_url: "https://github.com/x" };
+  });
 }
 
 describe("check_run buttons and re-runs", () => {

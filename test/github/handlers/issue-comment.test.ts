@@ -78,7 +78,6 @@ describe("issue_comment commands", () => {
       attempt: "1",
       session_id: `${OWNER}:${REPO}:5001`,
     });
-    expect(capture.claims).toEqual(["refs/orchestrator/claims/5001/api/1"]);
     expect(capture.comments[0]).toContain("session `acme:widgets:5001`");
   });
 

@@ -88,10 +88,6 @@ describe("pull_request.closed", () => {
     scope
       .get(`/repos/${FULL}/pulls/7`)
       .reply(200, { number: 7, merged: true, state: "closed" })
-      .post(`/repos/${FULL}/git/refs`, (body: { ref: string }) =>
-        body.ref.startsWith("refs/orchestrator/claims/5001/migrate/1"),
-      )
-      .reply(201, { ref: "refs/orchestrator/claims/5001/migrate/1", object: { sha: session.sha } })
       .post(`/repos/${FULL}/actions/workflows/orchestrator-task.yml/dispatches`)
       .reply(200, (_uri, body) => {
         dispatches.push(body as (typeof dispatches)[number]);

@@ -4,7 +4,6 @@ import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createAppConfig, createSessionRuntime } from "../../../src/github/sessions/index.js";
 import { dispatchTask } from "../../../src/github/sessions/dispatch-task.js";
-import { claimRefName } from "../../../src/github/sessions/orchestrator-refs.js";
 import { readRunResult } from "../../../src/github/sessions/read-run-result.js";
 import { SessionQueue } from "../../../src/github/sessions/session-queue.js";
 
@@ -158,14 +157,9 @@ describe("dispatching", () => {
   };
   const config = createAppConfig({ runLookup: { attempts: 1, delayMs: 0 }, sleep: async () => {} });
 
-  it("claims with a git-safe ref name and never retries a 5xx dispatch, even through the retry plugin", async () => {
-    expect(claimRefName({ checkRunId: 77, taskId: "api.v2", attempt: 1 })).toBe(
-      "refs/orchestrator/claims/77/api,v2/1",
-    );
+  it("dispatches as its first request and never retries a 5xx dispatch, even through the retry plugin", async () => {
     let posts = 0;
     const dispatch = nock(API)
-      .post("/repos/acme/widgets/git/refs", { ref: "refs/orchestrator/claims/77/api,v2/1", sha: "abc" })
-      .reply(201, {})
       .post("/repos/acme/widgets/actions/workflows/orchestrator-task.yml/dispatches")
       .times(3)
       .reply(() => {
@@ -178,8 +172,6 @@ describe("dispatching", () => {
     const outcome = await dispatchTask({
       client: client(),
       repo,
-      checkRunId: 77,
-      sha: "abc",
       dispatchRef: "main",
       workflowFile: "orchestrator-task.yml",
       request,
@@ -195,22 +187,6 @@ describe("dispatching", () => {
     expect(nock.pendingMocks()).toHaveLength(1);
     nock.cleanAll();
     void dispatch;
-  });
-
-  it("a claim that exists means another process owns the attempt: no dispatch", async () => {
-    nock(API).post("/repos/acme/widgets/git/refs").reply(422, { message: "Reference already exists" });
-    const outcome = await dispatchTask({
-      client: client(),
-      repo,
-      checkRunId: 77,
-      sha: "abc",
-      dispatchRef: "main",
-      workflowFile: "orchestrator-task.yml",
-      request,
-      config,
-      runtime: createSessionRuntime(),
-    });
-    expect(outcome).toEqual({ kind: "claimed-elsewhere" });
   });
 });
 

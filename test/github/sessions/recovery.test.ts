@@ -3,6 +3,7 @@ import {
   createSessionRuntime,
   sweepActiveSessions,
   wakeSession,
+  type WorkflowRunLike,
 } from "../../../src/github/sessions/index.js";
 import { OWNER, REPO, SessionHarness } from "../../support/simulated-session.js";
 
@@ -95,7 +96,7 @@ describe("missed, repeated and racing events", () => {
     expect(final?.conclusion).toBe("success");
   });
 
-  it("two App instances waking at once with the same event never dispatch an attempt twice", async () => {
+  it("two App instances waking at once with the same event: one run of each attempt goes on, extras are cancelled", async () => {
     const h = (harness = await SessionHarness.create({
       tasks: {
         tasks: [
@@ -107,24 +108,30 @@ describe("missed, repeated and racing events", () => {
     }));
     await h.start();
     const completed = await h.finish(h.runFor("a"));
+    h.fake.takeWebhooks();
+    // Two processes decide at once, each from the same record: both dispatch b and c (the
+    // dispatch is the first write; nothing is claimed ahead of it).
     const instances = [createSessionRuntime(), createSessionRuntime()];
-    const statuses = await Promise.all(instances.map((runtime) => h.wake(completed, runtime)));
-    expect(h.dispatchCount("b", 1)).toBe(1);
-    expect(h.dispatchCount("c", 1)).toBe(1);
-    // Both claimed; one won each attempt, the other took the attempt up as running.
-    const claims = h.fake.requests.filter(
-      (r) =>
-        r.route === "POST /repos/{owner}/{repo}/git/refs" && /claims/.test(JSON.stringify(r.requestBody)),
-    );
-    expect(claims.filter((r) => r.status === 422).length).toBeGreaterThan(0);
-    for (const status of statuses) {
-      expect(status?.tasks.filter((t) => t.status === "running").map((t) => t.id)).toEqual(["b", "c"]);
+    await Promise.all(instances.map((runtime) => h.wake(completed, runtime)));
+    expect(h.dispatchCount("b", 1)).toBe(2);
+    expect(h.dispatchCount("c", 1)).toBe(2);
+    // The runs' first events: the saved record names one run per attempt; the other is cancelled.
+    for (const webhook of h.fake.takeWebhooks()) {
+      await h.wake((webhook.payload as { workflow_run: WorkflowRunLike }).workflow_run);
     }
-    // Whichever record won, the session finishes: runs are matched by their run-name.
-    await h.wake(await h.finish(h.runFor("b")));
-    const final = await h.wake(await h.finish(h.runFor("c")));
+    const live = h.runs().filter((run) => run.status !== "completed");
+    expect(live.map((run) => h.requestOf(run).taskId).sort()).toEqual(["b", "c"]);
+    const cancelled = h.runs().filter((run) => run.conclusion === "cancelled");
+    expect(cancelled.map((run) => h.requestOf(run).taskId).sort()).toEqual(["b", "c"]);
+    // The session goes on with the runs it kept, as with one process.
+    let final = null;
+    for (const run of live) final = await h.wake(await h.finish(run));
     expect(final?.conclusion).toBe("success");
-    expect(h.dispatchCount()).toBe(3);
+    expect(final?.tasks.map((t) => [t.id, t.status, t.attempts])).toEqual([
+      ["a", "succeeded", 1],
+      ["b", "succeeded", 1],
+      ["c", "succeeded", 1],
+    ]);
   });
 
   it("a record overwritten by a stale save heals from events and the sweep", async () => {

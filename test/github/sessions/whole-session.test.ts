@@ -57,11 +57,12 @@ describe("a whole session on the fake GitHub", () => {
       dependency_branches: "",
       pr_base: "main",
     });
-    // A claim per attempt, and the session in the active index.
+    // The session is in the active index; no ref is written per task.
     const refs = [...h.fake.state.requireRepo(FULL_NAME).refs.keys()];
     const checkRunId = h.sessionId.split(":")[2];
-    expect(refs).toContain(`refs/orchestrator/claims/${checkRunId}/schema/1`);
-    expect(refs).toContain(`refs/orchestrator/active/${checkRunId}`);
+    expect(refs.filter((ref) => ref.startsWith("refs/orchestrator/"))).toEqual([
+      `refs/orchestrator/active/${checkRunId}`,
+    ]);
 
     await h.wake(await h.finish(schemaRun, { costUsd: 0.5 }));
     expect(h.openRuns().map((r) => r.request.taskId)).toEqual(["docs", "api", "ui"]);
@@ -190,7 +191,7 @@ describe("a whole session on the fake GitHub", () => {
     expect(summaryCheck(h).actions).toEqual(["retry_failed"]);
     expect(summaryCheck(h).summary).toContain('dependency "a" failed');
 
-    // Retry failed: a new attempt (a new claim), dependents pending again, the session reopens.
+    // Retry failed: a new attempt, dependents pending again, the session reopens (back in the index).
     const { retrySession } = await import("../../../src/github/sessions/index.js");
     const retried = await retrySession({
       client: h.client,
@@ -205,10 +206,7 @@ describe("a whole session on the fake GitHub", () => {
     expect(h.runFor("a", 2).inputs).toMatchObject({ attempt: "2", branch: "orchestrator/a" });
     const checkRunId = h.sessionId.split(":")[2];
     expect([...h.fake.state.requireRepo(FULL_NAME).refs.keys()]).toEqual(
-      expect.arrayContaining([
-        `refs/orchestrator/claims/${checkRunId}/a/2`,
-        `refs/orchestrator/active/${checkRunId}`,
-      ]),
+      expect.arrayContaining([`refs/orchestrator/active/${checkRunId}`]),
     );
     expect(retried.ok && retried.status.tasks.find((t) => t.id === "b")?.status).toBe("pending");
 

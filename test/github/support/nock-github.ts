@@ -48,7 +48,6 @@ export interface StartCapture {
   checkRun?: Record<string, unknown>;
   dispatches: Array<{ inputs: Record<string, string>; ref: string }>;
   comments: string[];
-  claims: string[];
 }
 
 /** The requests of a session start with a valid tasks file whose first task is dispatched. */
@@ -68,7 +67,7 @@ export function scriptStartSession(
   const sha = args.sha ?? "a".repeat(40);
   const checkRunId = args.checkRunId ?? 5001;
   const runId = args.runId ?? 9001;
-  const capture: StartCapture = { dispatches: [], comments: [], claims: [] };
+  const capture: StartCapture = { dispatches: [], comments: [] };
   const content = Buffer.from(JSON.stringify(args.tasksJson)).toString("base64");
   const checkRun = (): Record<string, unknown> => ({
     id: checkRunId,
@@ -103,13 +102,6 @@ export function scriptStartSession(
     .reply(201, { ref: `refs/orchestrator/active/${checkRunId}`, object: { sha } })
     .get(`/repos/${args.repo}/check-runs/${checkRunId}`)
     .reply(200, () => checkRun())
-    .post(`/repos/${args.repo}/git/refs`, (body: { ref: string }) =>
-      body.ref.startsWith(`refs/orchestrator/claims/${checkRunId}/`),
-    )
-    .reply(201, (_uri, body) => {
-      capture.claims.push((body as { ref: string }).ref);
-      return { ref: (body as { ref: string }).ref, object: { sha } };
-    })
     .post(`/repos/${args.repo}/actions/workflows/orchestrator-task.yml/dispatches`)
     .reply(200, (_uri, body) => {
       capture.dispatches.push(body as StartCapture["dispatches"][number]);

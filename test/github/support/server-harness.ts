@@ -137,6 +137,8 @@ export class ServerHarness {
       body,
     });
     await response.text();
+    // The server answers first and works after (app.ts): the caller sees the work done.
+    await server.idle();
     return response.status;
   }
 

@@ -7,7 +7,12 @@ import { pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { createOrchestratorApp } from "../../../src/github/app.js";
 import type { AppService } from "../../../src/github/app-service.js";
-import { createAppConfig, createSessionRuntime, type AppConfig } from "../../../src/github/sessions/index.js";
+import {
+  createAppConfig,
+  createSessionRuntime,
+  runtimeIdle,
+  type AppConfig,
+} from "../../../src/github/sessions/index.js";
 import type { Payload } from "./webhook-examples.js";
 
 export const APP_ID = 4242;
@@ -73,7 +78,10 @@ export async function createTestProbot(
   };
   await probot.load(createOrchestratorApp(service));
   let delivery = 0;
-  const receive = (name: string, payload: Payload, id = `delivery-${++delivery}`): Promise<void> =>
-    probot.receive({ id, name, payload } as Parameters<Probot["receive"]>[0]);
+  // Handlers work after the delivery is answered (app.ts): a test sees that work done.
+  const receive = async (name: string, payload: Payload, id = `delivery-${++delivery}`): Promise<void> => {
+    await probot.receive({ id, name, payload } as Parameters<Probot["receive"]>[0]);
+    await runtimeIdle(service.runtime);
+  };
   return { probot, service, receive };
 }
