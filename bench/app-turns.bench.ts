@@ -11,6 +11,7 @@ import {
 import { randomTasks } from "../test/support/random-dag.js";
 import type { FakeWorkflowRun } from "../test/support/fake-github/state.js";
 import type { OrchestratorServer } from "../src/github/server.js";
+import { createAppConfig } from "../src/github/sessions/index.js";
 import type { Benchmark, BenchTable } from "./benchmark.js";
 import { median } from "./stats.js";
 
@@ -129,6 +130,8 @@ async function runSession(size: number): Promise<SessionFigures> {
     const server = await h.startServer({
       Octokit: undefined,
       env: { ORCHESTRATOR_STATUS_COMMENT_SECONDS: "120", LOG_LEVEL: "warn" },
+      // The App's own default (the harness reads job runs at once for its tests).
+      appConfig: { jobEventGraceMs: createAppConfig().jobEventGraceMs },
     });
     const dispatchedAt = watchDispatches(h);
     const answers: number[] = [];

@@ -225,6 +225,7 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
       if (closing) return;
       closing = true;
       if (timer) clearInterval(timer);
+      service.runtime.background.cancelLater();
       const grace = closeOptions.graceMs ?? 8_000;
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();

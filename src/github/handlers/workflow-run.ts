@@ -19,7 +19,13 @@ export async function handleWorkflowRun(
 ): Promise<void> {
   const run = context.payload.workflow_run as WorkflowRunLike;
   const sessionId = believedSession(context, service, run);
-  if (sessionId) await wake({ context, service, sessionId, run });
+  if (!sessionId) return;
+  const runId = Number(run.id);
+  const { runtime } = service;
+  if (run.status === "completed") runtime.completedRuns.add(runId);
+  // `requested` and `in_progress` of a run this process dispatched: its pass linked it already.
+  else if (runtime.linkedRuns.has(runId)) return;
+  await wake({ context, service, sessionId, run });
 }
 
 /**
@@ -27,7 +33,8 @@ export async function handleWorkflowRun(
  * normally follows within seconds. A job does not say what its run is (the event, the workflow
  * file, the repository it was built from), and anyone can name a job like a task attempt, so a
  * job of interest — named like an attempt of a session here, or of the task workflow by name —
- * is only a reason to read its run (one request); the run is then judged like a workflow_run event.
+ * is only a reason to read its run (one request); the run is then judged like a workflow_run
+ * event. The read waits `jobEventGraceMs` and is skipped when the run's own event came meanwhile.
  */
 export async function handleWorkflowJob(
   context: Context<"workflow_job.completed">,
@@ -40,21 +47,32 @@ export async function handleWorkflowJob(
     ? sessionInRepository(named.sessionId, repo)
     : job.workflow_name === service.workflowName;
   if (!ofInterest) return;
-  const client = context.octokit as GitHubClient;
-  let run: WorkflowRunLike;
-  try {
-    const { data } = await client.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
-      ...repo,
-      run_id: job.run_id,
-    });
-    run = data as WorkflowRunLike;
-  } catch (error) {
-    // Deleted since: nothing to learn from it.
-    if (httpStatus(error) === 404) return;
-    throw error;
-  }
-  const sessionId = believedSession(context, service, run);
-  if (sessionId) await wake({ context, service, sessionId, run });
+  const { background, completedRuns } = service.runtime;
+  const readRun = async (): Promise<void> => {
+    if (completedRuns.has(job.run_id)) return;
+    const client = context.octokit as GitHubClient;
+    let run: WorkflowRunLike;
+    try {
+      const { data } = await client.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", {
+        ...repo,
+        run_id: job.run_id,
+      });
+      run = data as WorkflowRunLike;
+    } catch (error) {
+      // Deleted since: nothing to learn from it.
+      if (httpStatus(error) === 404) return;
+      throw error;
+    }
+    const sessionId = believedSession(context, service, run);
+    if (!sessionId) return;
+    if (run.status === "completed") completedRuns.add(job.run_id);
+    await wake({ context, service, sessionId, run });
+  };
+  const grace = service.config.jobEventGraceMs;
+  if (grace <= 0) return readRun();
+  background.later(grace, readRun, (error) =>
+    context.log.error({ err: error, runId: job.run_id }, "could not read the run of a finished job"),
+  );
 }
 
 /** The session a run is believed to be an attempt of, or undefined (logged when it claims to be one). */

@@ -26,6 +26,12 @@ export interface AppConfig {
   passRetries: { attempts: number; delayMs: number };
   /** Looking for a dispatched run by its run-name (GHES fallback, or after a 5xx). */
   runLookup: { attempts: number; delayMs: number };
+  /**
+   * A finished job's run is read only if the run's own `workflow_run.completed` has not come this
+   * long after the job's event (GitHub sends it seconds later): the job event is a second chance,
+   * not a second read per task. 0 reads at once.
+   */
+  jobEventGraceMs: number;
   sleep: (ms: number) => Promise<void>;
 }
 
@@ -41,6 +47,7 @@ export function createAppConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     dispatchSettleMs: 2 * 60_000,
     passRetries: { attempts: 3, delayMs: 2_000 },
     runLookup: { attempts: 3, delayMs: 1_000 },
+    jobEventGraceMs: 30_000,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     ...overrides,
   };

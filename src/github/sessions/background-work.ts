@@ -10,6 +10,7 @@
  */
 export class BackgroundWork {
   private readonly running = new Set<Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   /** Starts `work` now; its failure goes to `onError`, never to the caller. */
   run(work: () => Promise<void>, onError: (error: unknown) => void): void {
@@ -20,6 +21,24 @@ export class BackgroundWork {
     this.running.add(done);
   }
 
+  /**
+   * Starts `work` after `ms` (not waited for by `idle`; dropped by `cancelLater` at shutdown —
+   * what it would have looked at, the sweep looks at too).
+   */
+  later(ms: number, work: () => Promise<void>, onError: (error: unknown) => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.run(work, onError);
+    }, ms);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  cancelLater(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
   get size(): number {
     return this.running.size;
   }
@@ -27,5 +46,28 @@ export class BackgroundWork {
   /** Resolves once everything started so far (and anything it started) has finished. */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.all([...this.running]);
+  }
+}
+
+/**
+ * Run ids remembered for a while (the newest `capacity`): what this process already knows of
+ * a run, so an event that can tell it nothing new costs no request.
+ */
+export class RecentIds {
+  private readonly ids = new Set<number>();
+
+  constructor(private readonly capacity = 10_000) {}
+
+  add(id: number): void {
+    this.ids.delete(id);
+    this.ids.add(id);
+    if (this.ids.size > this.capacity) {
+      const oldest = this.ids.values().next().value;
+      if (oldest !== undefined) this.ids.delete(oldest);
+    }
+  }
+
+  has(id: number): boolean {
+    return this.ids.has(id);
   }
 }

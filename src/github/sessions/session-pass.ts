@@ -327,7 +327,10 @@ export class SessionPass {
     const facts = taskFacts(this.record, id);
     switch (outcome.kind) {
       case "dispatched":
-        if (outcome.runId !== undefined) facts.runId = outcome.runId;
+        if (outcome.runId !== undefined) {
+          facts.runId = outcome.runId;
+          this.ctx.runtime.linkedRuns.add(outcome.runId);
+        }
         if (outcome.runUrl !== undefined) facts.runUrl = outcome.runUrl;
         delete facts.dispatch;
         delete facts.note;

@@ -1,4 +1,4 @@
-import { BackgroundWork } from "./background-work.js";
+import { BackgroundWork, RecentIds } from "./background-work.js";
 import type { LoadedSession } from "./load-session.js";
 import { SessionQueue } from "./session-queue.js";
 import type { TaskView } from "./session-record.js";
@@ -14,6 +14,10 @@ export interface SessionRuntime {
   queue: SessionQueue;
   /** Webhook work going on after its delivery was answered. */
   background: BackgroundWork;
+  /** Runs this process dispatched and linked to their attempt: their `requested` and `in_progress` events tell nothing new. */
+  linkedRuns: RecentIds;
+  /** Runs whose `workflow_run.completed` this process took in: their job events need no read. */
+  completedRuns: RecentIds;
   tasks: TasksCache;
   /** Wake-ups waiting for their turn, per session: later ones join the waiting batch. */
   pendingWakes: Map<string, PendingWake>;
@@ -59,6 +63,8 @@ export function createSessionRuntime(): SessionRuntime {
   return {
     queue: new SessionQueue(),
     background: new BackgroundWork(),
+    linkedRuns: new RecentIds(),
+    completedRuns: new RecentIds(),
     tasks: new TasksCache(),
     pendingWakes: new Map(),
     carriedRuns: new Map(),

@@ -106,7 +106,13 @@ export class ServerHarness {
           ? {}
           : { Octokit: options.Octokit }
         : { Octokit: QuietOctokit }),
-      appConfig: { sleep: async () => {}, runLookup: { attempts: 2, delayMs: 0 }, ...options.appConfig },
+      appConfig: {
+        sleep: async () => {},
+        runLookup: { attempts: 2, delayMs: 0 },
+        // A job event reads its run at once (tests see its effect when the delivery is done).
+        jobEventGraceMs: 0,
+        ...options.appConfig,
+      },
       sweepAtStart: false,
     });
     this.servers.push(server);
@@ -118,8 +124,22 @@ export class ServerHarness {
     await this.fake.close();
   }
 
-  /** POSTs a webhook the way GitHub does (signed with the secret); returns the HTTP status. */
+  /**
+   * POSTs a webhook the way GitHub does (signed with the secret); returns the HTTP status once
+   * the server is done with it (it answers first and works after).
+   */
   async deliver(
+    server: OrchestratorServer,
+    webhook: { id: string; name: string; payload: object },
+    secret = SECRET,
+  ): Promise<number> {
+    const status = await this.post(server, webhook, secret);
+    await server.idle();
+    return status;
+  }
+
+  /** POSTs a webhook and returns its HTTP status as soon as the server answers. */
+  async post(
     server: OrchestratorServer,
     webhook: { id: string; name: string; payload: object },
     secret = SECRET,
@@ -137,8 +157,6 @@ export class ServerHarness {
       body,
     });
     await response.text();
-    // The server answers first and works after (app.ts): the caller sees the work done.
-    await server.idle();
     return response.status;
   }
 

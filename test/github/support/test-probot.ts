@@ -68,6 +68,7 @@ export async function createTestProbot(
       appId: APP_ID,
       sleep: async () => {},
       runLookup: { attempts: 1, delayMs: 0 },
+      jobEventGraceMs: 0,
       ...options.config,
     }),
     runtime: createSessionRuntime(),

@@ -39,6 +39,13 @@ export interface FakeGitHubOptions {
   readonly app?: { readonly id?: number; readonly slug?: string; readonly name?: string };
 }
 
+export interface HeldRequests {
+  /** How many requests are waiting (or have waited). */
+  held(): number;
+  /** Lets them go on, and stops holding new ones. */
+  release(): void;
+}
+
 export interface FakeGitHub {
   /** Base URL for Octokit's `baseUrl`, e.g. `http://127.0.0.1:41234/api/v3`. */
   readonly url: string;
@@ -53,6 +60,11 @@ export interface FakeGitHub {
   readonly spec: OpenApiIndex;
   /** Removes and returns the webhooks not yet taken. */
   takeWebhooks(): FakeWebhook[];
+  /**
+   * Requests for which `match(method, path)` holds wait, unanswered, until `release()`: a test
+   * can catch the App in the middle of its work (path without the `/api/v3` prefix).
+   */
+  hold(match: (method: string, path: string) => boolean): HeldRequests;
   /** A runner picked the run up: status `in_progress`; returns the `workflow_run.in_progress` webhook. */
   startRun(runId: number): FakeWebhook;
   /**
@@ -97,10 +109,21 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const server = createServer((req, res) => {
     void serve(req, res);
   });
+  let holding: {
+    match: (method: string, path: string) => boolean;
+    gate: Promise<void>;
+    count: number;
+  } | null = null;
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
+      const held = holding;
+      const path = (req.url ?? "/").replace(/^\/api\/v3(?=\/|$)/, "").replace(/\?.*$/, "");
+      if (held?.match(req.method ?? "GET", path)) {
+        held.count++;
+        await held.gate;
+      }
       const out = handleRequest(pipeline, {
         method: req.method ?? "GET",
         url: req.url ?? "/",
@@ -143,6 +166,19 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     webhooks,
     faults,
     spec,
+    hold: (match) => {
+      let release = (): void => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const entry = { match, gate, count: 0 };
+      holding = entry;
+      return {
+        held: () => entry.count,
+        release: () => {
+          if (holding === entry) holding = null;
+          release();
+        },
+      };
+    },
     takeWebhooks: () => {
       const fresh = webhooks.slice(taken);
       taken = webhooks.length;
