@@ -10,14 +10,17 @@
 #   openssl rand -hex 32 | tr -d '\n' | gcloud secrets create orchestrator-auth-token --data-file=-
 #
 # Usage: GCP_PROJECT=my-project APP_ID=123456 [GCP_REGION=europe-west1] [DEFAULT_REPO=owner/repo] \
-#          [SERVICE=claude-team-orchestrator] [MAX_INSTANCES=2] [ALWAYS_ON_CPU=true] deploy/cloud-run.sh
+#          [SERVICE=claude-team-orchestrator] [MAX_INSTANCES=1] [ALWAYS_ON_CPU=true] deploy/cloud-run.sh
 set -euo pipefail
 
 project="${GCP_PROJECT:?set GCP_PROJECT to your Google Cloud project id}"
 app_id="${APP_ID:?set APP_ID to the GitHub App id (its settings page)}"
 region="${GCP_REGION:-us-central1}"
 service="${SERVICE:-claude-team-orchestrator}"
-max_instances="${MAX_INSTANCES:-2}"
+# One instance by default: it serializes each session's passes in memory, so every task attempt is
+# dispatched once. More instances are safe (an attempt two of them dispatch at the same moment gets
+# two runs, and the one its record does not name is cancelled at once) but may cost such runs.
+max_instances="${MAX_INSTANCES:-1}"
 source_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 if [[ ! "$app_id" =~ ^[0-9]+$ ]]; then
