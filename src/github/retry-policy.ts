@@ -5,9 +5,9 @@ import { ProbotOctokit } from "probot";
  * already bundles in its Octokit:
  *
  * - `@octokit/plugin-retry` sends a request again after a 5xx or a network error, waiting 1, 4,
- *   9 s — for every request but those that say `request: { retries: 0 }`: the claim of an attempt
- *   and the workflow dispatch, whose lost answer may hide a write that a blind repeat would make
- *   twice (dispatch-task.ts settles those by looking, not by repeating).
+ *   9 s — for every request but those that say `request: { retries: 0 }`: the workflow dispatch
+ *   and the trigger claim of a command, whose lost answer may hide a write that a blind repeat
+ *   would make twice (dispatch-task.ts settles a dispatch by looking, not by repeating).
  * - `@octokit/plugin-throttling` spaces writes as GitHub asks and, on a rate limit (403 or 429
  *   naming a secondary rate limit, or a primary one at 0 remaining), waits GitHub's `Retry-After`
  *   and sends the request again. Probot's server configures it to give up on secondary limits at

@@ -54,10 +54,11 @@ const MAX_CARRIED_RUNS = 500;
 /**
  * One pass, run again (up to `config.passRetries`) when GitHub failed it for a passing reason (a
  * 5xx or rate limit past the client's own retries) — at its first read or later: a pass is
- * level-triggered, and claims keep a repeated start from dispatching twice. The runs it was
- * given (webhooks batched into it) are never dropped: when every try failed they are carried to
- * the session's next pass (`runtime.carriedRuns`: the next webhook, command or sweep), and the
- * error is thrown so the delivery fails and can be redelivered too.
+ * level-triggered, and a try goes on from the record the one before it changed (`runtime.unsaved`),
+ * so what it dispatched is not dispatched again. The runs it was given (webhooks batched into it)
+ * are never dropped: when every try failed they are carried to the session's next pass
+ * (`runtime.carriedRuns`: the next webhook, command or sweep), and the error is thrown (logged by
+ * the webhook's background work).
  */
 export async function advanceSession(args: {
   client: GitHubClient;

@@ -6,7 +6,7 @@ import { sessionWarnings } from "./warnings.js";
 
 /**
  * Retries failed (or named failed/cancelled) tasks: each goes back to pending keeping its attempt
- * count, so the next dispatch is a new attempt with a new claim; its skipped dependents are
+ * count, so the next dispatch is a new attempt (a new run-name); its skipped dependents are
  * un-skipped. An ended session reopens.
  */
 export async function retrySession(args: {

@@ -41,7 +41,7 @@ export class SessionPass {
   retried: string[] = [];
   readonly warnings: string[] = [];
   readonly dispatched: Array<{ taskId: string; attempt: number; runId?: number }> = [];
-  /** Starts tried in this pass: a start whose claim failed waits for the next pass. */
+  /** Starts tried in this pass: an attempt is dispatched at most once per pass. */
   private readonly tried = new Set<string>();
   private readonly nowIso: string;
 
@@ -249,7 +249,7 @@ export class SessionPass {
    * Dispatches not settled (see dispatch-task.ts for when a run provably does not exist): an
    * `unsent` one goes out again now; an `uncertain` one, once `dispatchSettleMs` has passed, is
    * looked for in a listing of the runs since it was sent — adopted when there, sent again under
-   * the next claim when the listing proves it absent. After MAX_DISPATCHES the attempt fails.
+   * once more when the listing proves it absent. After MAX_DISPATCHES the attempt fails.
    */
   async settleDispatches(): Promise<void> {
     const { config, graph, now, session } = this.ctx;

@@ -1,7 +1,7 @@
 /**
  * Serializes work per session inside one process: two webhooks for the same session never
- * interleave their read-decide-write cycles. (Across processes the claim refs keep dispatches
- * exactly-once; see dispatch-task.ts.) Keys are dropped once idle so the map stays small.
+ * interleave their read-decide-write cycles, so one process dispatches each attempt once (across
+ * processes, see dispatch-task.ts). Keys are dropped once idle so the map stays small.
  */
 export class SessionQueue {
   private readonly tails = new Map<string, Promise<unknown>>();

@@ -31,7 +31,8 @@ const taskFactsSchema = z.object({
   note: z.string().optional(),
   /**
    * The attempt's dispatch is not settled: `uncertain` (a 5xx or no answer; a run may exist) or
-   * `unsent` (refused for a rate limit; provably none), under claim number `claim`, sent at `at`.
+   * `unsent` (refused for a rate limit; provably none); `claim` is which dispatch of the attempt it
+   * was (1, 2, …; the name is from when each dispatch was claimed by a ref), sent at `at`.
    * The session pass settles it (session-pass.ts `settleDispatches`).
    */
   dispatch: z

@@ -8,7 +8,7 @@ import type { WorkflowRunLike } from "./workflow-run.js";
  * rule of "provably no run" is in dispatch-task.ts; the session pass carries it out).
  */
 
-/** Dispatches of one attempt at most (each under its own claim) before the attempt fails. */
+/** Dispatches of one attempt at most before the attempt fails. */
 export const MAX_DISPATCHES = 4;
 
 /** A listing proves a run absent only for runs created after its start: it reaches this far back. */
@@ -17,7 +17,7 @@ const LISTING_MARGIN_MS = 60_000;
 export interface DueDispatch {
   id: string;
   attempt: number;
-  /** The claim number of the last dispatch; the next goes out under `claim + 1`. */
+  /** Which dispatch of the attempt the last one was (1, 2, …); the next is `claim + 1`. */
   claim: number;
   /** True: settled only by a listing that shows no run for the attempt. False: refused for a rate limit. */
   uncertain: boolean;
