@@ -248,8 +248,8 @@ export class SessionPass {
   /**
    * Dispatches not settled (see dispatch-task.ts for when a run provably does not exist): an
    * `unsent` one goes out again now; an `uncertain` one, once `dispatchSettleMs` has passed, is
-   * looked for in a listing of the runs since it was sent — adopted when there, sent again under
-   * once more when the listing proves it absent. After MAX_DISPATCHES the attempt fails.
+   * looked for in a listing of the runs since it was sent — adopted when there, sent once more
+   * when the listing proves it absent. After MAX_DISPATCHES the attempt fails.
    */
   async settleDispatches(): Promise<void> {
     const { config, graph, now, session } = this.ctx;
