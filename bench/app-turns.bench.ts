@@ -1,16 +1,6 @@
 import type { RequestRecord } from "../test/support/fake-github/start-fake-github.js";
-import { examplePayload, forRepository } from "../test/github/support/webhook-examples.js";
-import {
-  FULL_NAME,
-  HARNESS_USER_AGENT,
-  OWNER,
-  REPO,
-  ServerHarness,
-  signature,
-} from "../test/github/support/server-harness.js";
+import { FULL_NAME, HARNESS_USER_AGENT, ServerHarness } from "../test/github/support/server-harness.js";
 import { randomTasks } from "../test/support/random-dag.js";
-import type { FakeWorkflowRun } from "../test/support/fake-github/state.js";
-import type { OrchestratorServer } from "../src/github/server.js";
 import { createAppConfig } from "../src/github/sessions/index.js";
 import type { Benchmark, BenchTable } from "./benchmark.js";
 import { median } from "./stats.js";
@@ -137,7 +127,7 @@ async function runSession(size: number): Promise<SessionFigures> {
     const answers: number[] = [];
     const timed = async (webhook: { id: string; name: string; payload: object }): Promise<number> => {
       const sent = performance.now();
-      const status = await deliver(server, webhook);
+      const status = await h.post(server, webhook);
       answers.push(performance.now() - sent);
       // 202: the webhooks middleware answers "still processing" after 9 s and the handler goes on.
       if (status !== 200 && status !== 202) throw new Error(`${webhook.name} answered ${status}`);
@@ -145,11 +135,11 @@ async function runSession(size: number): Promise<SessionFigures> {
     };
     await timed(h.comment({ body: `/orchestrate --parallel ${PARALLEL}` }));
     const commandAnswer = answers.at(-1) as number;
-    await settle(server);
+    await server.idle();
     const latencies: number[] = [];
     for (let step = 0; step < size * 4; step++) {
       for (const webhook of h.fake.takeWebhooks()) await timed(webhook);
-      await settle(server);
+      await server.idle();
       const run = h.openRuns()[0];
       if (!run) break;
       if (run.status === "queued") {
@@ -159,18 +149,18 @@ async function runSession(size: number): Promise<SessionFigures> {
       const before = dispatchedAt.size;
       await h.finish(run, "success", async () => {
         for (const webhook of h.fake.takeWebhooks()) await timed(webhook);
-        await timed(jobCompleted(h, run));
+        await timed(h.jobCompleted(run));
       });
       const completed = h.fake.takeWebhooks();
       let sent = 0;
       for (const webhook of completed) sent = await timed(webhook);
-      await settle(server);
+      await server.idle();
       if (dispatchedAt.size > before) {
         const first = Math.min(...[...dispatchedAt.values()].slice(before));
         latencies.push(first - sent);
       }
     }
-    await settle(server);
+    await server.idle();
     const app = h.fake.requests.filter((r) => !(r.userAgent ?? "").startsWith(HARNESS_USER_AGENT));
     const tokens = app.filter((r) => r.route === "POST /app/installations/{installation_id}/access_tokens");
     const counted = app.filter((r) => !tokens.includes(r));
@@ -215,53 +205,6 @@ function watchDispatches(h: ServerHarness): Map<string, number> {
     return push(...items);
   };
   return seen;
-}
-
-/** Work the server still does after answering (none when it answers only once done). */
-async function settle(server: OrchestratorServer): Promise<void> {
-  const idle = (server as { idle?: () => Promise<void> }).idle;
-  if (idle) await idle.call(server);
-}
-
-async function deliver(
-  server: OrchestratorServer,
-  webhook: { id: string; name: string; payload: object },
-): Promise<number> {
-  const body = JSON.stringify(webhook.payload);
-  const response = await fetch(`${server.url}/api/github/webhooks`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-github-event": webhook.name,
-      "x-github-delivery": webhook.id,
-      "x-hub-signature-256": signature(body),
-      "user-agent": "GitHub-Hookshot/bench",
-    },
-    body,
-  });
-  await response.text();
-  return response.status;
-}
-
-/** `workflow_job.completed` for the run's one job, as GitHub sends it just before the run's own event. */
-function jobCompleted(h: ServerHarness, run: FakeWorkflowRun): { id: string; name: string; payload: object } {
-  const repo = h.fake.state.requireRepo(FULL_NAME);
-  const payload = forRepository(examplePayload("workflow_job", "completed"), {
-    owner: OWNER,
-    repo: REPO,
-    installationId: repo.installationId,
-    repositoryId: repo.id,
-  });
-  const title = run.displayTitle;
-  payload.workflow_job = {
-    ...payload.workflow_job,
-    run_id: run.id,
-    name: title,
-    workflow_name: "Orchestrator task",
-    status: "completed",
-    conclusion: "success",
-  };
-  return { id: `job-${run.id}`, name: "workflow_job", payload };
 }
 
 function quantile(values: number[], q: number): number {

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { FakeWebhook, RequestRecord } from "../support/fake-github/start-fake-github.js";
 import type { FakeWorkflowRun } from "../support/fake-github/state.js";
-import { examplePayload, forRepository } from "./support/webhook-examples.js";
 import {
   FULL_NAME,
   HARNESS_USER_AGENT,
@@ -57,21 +56,6 @@ function runOf(h: ServerHarness, taskId: string): FakeWorkflowRun {
   const run = h.runs().find((r) => h.requestOf(r).taskId === taskId);
   if (!run) throw new Error(`no run of ${taskId}`);
   return run;
-}
-
-/** `workflow_job.completed` of the run's job (named like the run, as the task workflow names it). */
-function jobCompleted(h: ServerHarness, run: FakeWorkflowRun): FakeWebhook {
-  const repo = h.fake.state.requireRepo(FULL_NAME);
-  const payload = forRepository(examplePayload("workflow_job", "completed"), {
-    owner: OWNER,
-    repo: REPO,
-    installationId: repo.installationId,
-    repositoryId: repo.id,
-  });
-  payload.workflow_job.run_id = run.id;
-  payload.workflow_job.name = run.displayTitle;
-  payload.workflow_job.workflow_name = "Orchestrator task";
-  return { id: `job-${run.id}`, name: "workflow_job", payload };
 }
 
 const CHAIN = {
@@ -175,7 +159,7 @@ describe("fast turns through the real server", () => {
     expect(h.dispatched()).toEqual(["a#1", "b#1"]);
     from = h.fake.requests.length;
     // GitHub's job event for the same run, after the run's own: nothing to read.
-    await h.deliver(server, jobCompleted(h, run));
+    await h.deliver(server, h.jobCompleted(run));
     expect(appRequests(h, from)).toEqual([]);
   });
 
@@ -187,7 +171,7 @@ describe("fast turns through the real server", () => {
     const run = runOf(h, "a");
     await h.finish(run);
     h.fake.takeWebhooks(); // workflow_run.completed lost
-    await h.deliver(server, jobCompleted(h, run));
+    await h.deliver(server, h.jobCompleted(run));
     await waitFor(() => h.dispatched().includes("b#1"), "the job's run to be read and b dispatched");
     await server.idle();
     const reads = appRequests(h).filter((r) => r.route === "GET /repos/{owner}/{repo}/actions/runs/{run_id}");

@@ -210,6 +210,31 @@ export class ServerHarness {
     return { id: `comment-${id}`, name: "issue_comment", payload };
   }
 
+  /** A recorded webhook payload of `name`/`action` moved to this fake's repository and installation. */
+  recorded(name: Parameters<typeof examplePayload>[0], action: string) {
+    const repo = this.fake.state.requireRepo(FULL_NAME);
+    return forRepository(examplePayload(name, action), {
+      owner: OWNER,
+      repo: REPO,
+      installationId: repo.installationId,
+      repositoryId: repo.id,
+    });
+  }
+
+  /** `workflow_job.completed` of the run's one job, named like the run as the task workflow names it. */
+  jobCompleted(run: FakeWorkflowRun): FakeWebhook {
+    const payload = this.recorded("workflow_job", "completed");
+    payload.workflow_job = {
+      ...payload.workflow_job,
+      run_id: run.id,
+      name: run.displayTitle,
+      workflow_name: "Orchestrator task",
+      status: "completed",
+      conclusion: "success",
+    };
+    return { id: `job-${run.id}`, name: "workflow_job", payload };
+  }
+
   runs(): FakeWorkflowRun[] {
     return [...this.fake.state.workflowRuns.values()].sort((a, b) => a.id - b.id);
   }
