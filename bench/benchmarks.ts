@@ -4,6 +4,7 @@ import { coreTimings } from "./core-timings.js";
 import { githubRequests } from "./github-requests.bench.js";
 import { localExecutor } from "./local-executor.bench.js";
 import { scheduleQuality } from "./schedule-quality.js";
+import { taskCheckout } from "./task-checkout.bench.js";
 
 /** Every benchmark `npm run bench` runs, in order. Add a module here with one line. */
 export const benchmarks: Benchmark[] = [
@@ -12,4 +13,5 @@ export const benchmarks: Benchmark[] = [
   localExecutor,
   githubRequests,
   appServer,
+  taskCheckout,
 ];
