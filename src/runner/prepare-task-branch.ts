@@ -14,6 +14,7 @@ import {
   resolveCommits,
   splitNul,
 } from "./git.js";
+import { prefetchBranchContents } from "./partial-clone.js";
 import { TaskFailure, gitFailure } from "./task-failure.js";
 
 export interface PrepareTaskBranchOptions {
@@ -159,6 +160,17 @@ async function prepare(options: PrepareTaskBranchOptions): Promise<PreparedTaskB
       ? { deepen: () => unshallowSources({ cwd: lookupDir, remote, sources, env: options.remoteEnv }) }
       : {}),
   });
+
+  // A partial clone lacks the contents of the start and of what is merged: one request for them
+  // all. Best effort: without it the checkout and merges fetch them on demand, and report failures.
+  if (remote)
+    await prefetchBranchContents({
+      cwd: lookupDir,
+      remote,
+      start,
+      merged: others.map(refOf),
+      env: options.remoteEnv,
+    }).catch(() => 0);
 
   await allSettledOrThrow([
     newCheckout
