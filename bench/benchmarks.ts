@@ -5,6 +5,7 @@ import { coreTimings } from "./core-timings.js";
 import { githubRequests } from "./github-requests.bench.js";
 import { localExecutor } from "./local-executor.bench.js";
 import { scheduleQuality } from "./schedule-quality.js";
+import { taskCheckout } from "./task-checkout.bench.js";
 
 /** Every benchmark `npm run bench` runs, in order. Add a module here with one line. */
 export const benchmarks: Benchmark[] = [
@@ -14,4 +15,5 @@ export const benchmarks: Benchmark[] = [
   githubRequests,
   appServer,
   appTurns,
+  taskCheckout,
 ];

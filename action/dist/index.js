@@ -51470,6 +51470,43 @@ function printable(subject) {
   return clean.length > MAX_SUBJECT ? `${clean.slice(0, MAX_SUBJECT - 1)}\u2026` : clean;
 }
 
+// src/runner/partial-clone.ts
+async function prefetchBranchContents(args) {
+  const { cwd, remote } = args;
+  const promisor = await git(["config", "--bool", "--default", "false", `remote.${remote}.promisor`], {
+    cwd
+  });
+  if (promisor.stdout.trim() !== "true") return 0;
+  const commits = [args.start, ...args.merged];
+  for (const other of args.merged) {
+    const bases = await git(["merge-base", "--all", args.start, other], { cwd, okExitCodes: [1] });
+    commits.push(...bases.stdout.split("\n").filter(Boolean));
+  }
+  const listed = await git(
+    ["rev-list", "--objects", "--missing=print", ...commits.map((commit) => `${commit}^{tree}`)],
+    { cwd }
+  );
+  const missing = listed.stdout.split("\n").filter((line) => line.startsWith("?")).map((line) => line.slice(1));
+  if (missing.length === 0) return 0;
+  await git(
+    [
+      "-c",
+      "fetch.negotiationAlgorithm=noop",
+      "fetch",
+      "--quiet",
+      "--no-tags",
+      "--no-write-fetch-head",
+      "--recurse-submodules=no",
+      "--filter=blob:none",
+      "--stdin",
+      remote
+    ],
+    { cwd, env: args.env, input: `${missing.join("\n")}
+` }
+  );
+  return missing.length;
+}
+
 // src/runner/prepare-task-branch.ts
 async function prepareTaskBranch(options) {
   try {
@@ -51506,8 +51543,16 @@ async function prepare(options) {
     localTip: remote ? (await resolveCommits([`refs/heads/${branch}`], { cwd: lookupDir }))[0] ?? null : previousSha,
     ...remote ? { deepen: () => unshallowSources({ cwd: lookupDir, remote, sources, env: options.remoteEnv }) } : {}
   });
+  if (remote)
+    await prefetchBranchContents({
+      cwd: lookupDir,
+      remote,
+      start,
+      merged: others.map(refOf),
+      env: options.remoteEnv
+    }).catch(() => 0);
   await allSettledOrThrow([
-    newCheckout ? newCheckout.create({ branch, startPoint: start }) : checkoutFresh({ cwd, branch, startRef: start }),
+    newCheckout ? newCheckout.create({ branch, startPoint: start }) : checkoutFresh({ cwd, branch, startRef: start, env: options.remoteEnv }),
     // The exclude file is the repository's, shared by all its checkouts: no need to wait for this one.
     excludeOrchestratorDir(lookupDir)
   ]);
@@ -51597,10 +51642,10 @@ async function excludeOrchestratorDir(cwd) {
 `);
 }
 async function checkoutFresh(args) {
-  const { cwd, branch, startRef } = args;
-  await git(["merge", "--abort"], { cwd, okExitCodes: [128] });
+  const { cwd, branch, startRef, env } = args;
+  await git(["merge", "--abort"], { cwd, okExitCodes: [128], env });
   try {
-    await git(["checkout", "--quiet", "--force", "--no-track", "-B", branch, startRef], { cwd });
+    await git(["checkout", "--quiet", "--force", "--no-track", "-B", branch, startRef], { cwd, env });
   } catch (error63) {
     if (error63 instanceof GitError && /already (checked out|used by worktree)/.test(error63.stderr)) {
       throw new TaskFailure(
@@ -51639,13 +51684,14 @@ async function mergeDependency(args) {
         message[1],
         otherRef
       ],
-      { cwd, env: identityEnv(options.author) }
+      // The remote's credentials too: in a partial clone the merge fetches the contents it merges.
+      { cwd, env: { ...identityEnv(options.author), ...options.remoteEnv } }
     );
   } catch (error63) {
     const files = splitNul(
       (await git(["diff", "--name-only", "--diff-filter=U", "-z"], { cwd, okExitCodes: [1] })).stdout
     );
-    await git(["merge", "--abort"], { cwd, okExitCodes: [128] });
+    await git(["merge", "--abort"], { cwd, okExitCodes: [128], env: options.remoteEnv });
     if (files.length === 0) throw gitFailure(error63, `merge ${other} into ${into.join(" + ")}`);
     throw new TaskFailure(
       "merge_conflict",
@@ -52674,7 +52720,7 @@ async function installClaude(options) {
     log(`Ignoring ${candidate}: it is version ${found ?? "unknown"}, the task needs ${version2}.`);
     break;
   }
-  const prefix = join(options.toolCacheDir, "claude-code", version2);
+  const prefix = claudeInstallPrefix(options.toolCacheDir, version2);
   const cached2 = join(prefix, "node_modules", ".bin", "claude");
   if (await isExecutable(cached2) && await versionOf(cached2) === version2) {
     return { path: cached2, version: version2, source: "cache" };
@@ -52682,17 +52728,7 @@ async function installClaude(options) {
   log(`Installing ${CLAUDE_CODE_PACKAGE}@${version2} into ${prefix}`);
   const npm = options.npm ?? runNpm;
   try {
-    await npm([
-      "install",
-      "--prefix",
-      prefix,
-      "--no-save",
-      "--no-package-lock",
-      "--no-audit",
-      "--no-fund",
-      "--loglevel=error",
-      `${CLAUDE_CODE_PACKAGE}@${version2}`
-    ]);
+    await npm(npmInstallArgs(prefix, version2));
   } catch (error63) {
     throw new ActionFailure(
       "install_failed",
@@ -52708,6 +52744,22 @@ async function installClaude(options) {
     );
   }
   return { path: cached2, version: version2, source: "installed" };
+}
+function claudeInstallPrefix(toolCacheDir, version2) {
+  return join(toolCacheDir, "claude-code", version2);
+}
+function npmInstallArgs(prefix, version2) {
+  return [
+    "install",
+    "--prefix",
+    prefix,
+    "--no-save",
+    "--no-package-lock",
+    "--no-audit",
+    "--no-fund",
+    "--loglevel=error",
+    `${CLAUDE_CODE_PACKAGE}@${version2}`
+  ];
 }
 function versionOf(path2) {
   return new Promise((resolve3) => {
@@ -54488,7 +54540,8 @@ async function showFile(args) {
   }
   const listed = await git(["ls-tree", "--full-tree", "-l", "-z", ref, "--", file2], {
     cwd,
-    okExitCodes: [128]
+    okExitCodes: [128],
+    env: args.remoteEnv
   });
   const entry = treeEntry(listed.stdout, file2);
   if (listed.exitCode !== 0 || entry === void 0 || entry.type !== "blob") {
@@ -54501,7 +54554,7 @@ async function showFile(args) {
     const why = entry.mode === SYMLINK_MODE ? SYMLINK_REASON : `is ${formatMegabytes(entry.size)}; the limit is ${formatMegabytes(MAX_FILE_BYTES)}`;
     throw new ActionFailure("tasks_file_invalid", `The tasks file ${file2} at ${short(ref)} ${why}.`);
   }
-  return (await git(["cat-file", "blob", entry.sha], { cwd })).stdout;
+  return (await git(["cat-file", "blob", entry.sha], { cwd, env: args.remoteEnv })).stdout;
 }
 var SYMLINK_MODE = "120000";
 function treeEntry(output2, file2) {

@@ -42,7 +42,7 @@ export async function installClaude(options: InstallClaudeOptions): Promise<Clau
     break; // only the first `claude` on PATH is what a user would run
   }
 
-  const prefix = join(options.toolCacheDir, "claude-code", version);
+  const prefix = claudeInstallPrefix(options.toolCacheDir, version);
   const cached = join(prefix, "node_modules", ".bin", "claude");
   if ((await isExecutable(cached)) && (await versionOf(cached)) === version) {
     return { path: cached, version, source: "cache" };
@@ -51,17 +51,7 @@ export async function installClaude(options: InstallClaudeOptions): Promise<Clau
   log(`Installing ${CLAUDE_CODE_PACKAGE}@${version} into ${prefix}`);
   const npm = options.npm ?? runNpm;
   try {
-    await npm([
-      "install",
-      "--prefix",
-      prefix,
-      "--no-save",
-      "--no-package-lock",
-      "--no-audit",
-      "--no-fund",
-      "--loglevel=error",
-      `${CLAUDE_CODE_PACKAGE}@${version}`,
-    ]);
+    await npm(npmInstallArgs(prefix, version));
   } catch (error) {
     throw new ActionFailure(
       "install_failed",
@@ -78,6 +68,30 @@ export async function installClaude(options: InstallClaudeOptions): Promise<Clau
     );
   }
   return { path: cached, version, source: "installed" };
+}
+
+/**
+ * Where one version lives in the tool cache. The task workflow restores and saves this directory
+ * with actions/cache (and installs into it on a miss), so it must stay what the workflow says:
+ * `$RUNNER_TOOL_CACHE/claude-code/$CLAUDE_CODE_VERSION` (test/action/workflows.test.ts).
+ */
+export function claudeInstallPrefix(toolCacheDir: string, version: string): string {
+  return join(toolCacheDir, "claude-code", version);
+}
+
+/** `npm <args>` that installs `version` under `prefix`; the workflow's install step runs the same. */
+export function npmInstallArgs(prefix: string, version: string): string[] {
+  return [
+    "install",
+    "--prefix",
+    prefix,
+    "--no-save",
+    "--no-package-lock",
+    "--no-audit",
+    "--no-fund",
+    "--loglevel=error",
+    `${CLAUDE_CODE_PACKAGE}@${version}`,
+  ];
 }
 
 /** "2.1.330 (Claude Code)" → "2.1.330"; undefined when the binary does not answer. */

@@ -29,7 +29,10 @@ export async function readTask(args: {
   cwd: string;
   request: TaskRunRequest;
   remote: string;
-  /** For the fetch of `tasks_ref`, and only it (see `remoteAccess`). */
+  /**
+   * For the git commands that may fetch from the remote, and only them (see `remoteAccess`): the
+   * fetch of `tasks_ref`, and reading the file, whose contents a partial clone fetches on demand.
+   */
   remoteEnv?: Record<string, string> | undefined;
 }): Promise<TaskToRun> {
   const { request } = args;
@@ -94,10 +97,13 @@ async function showFile(args: {
     }
   }
   // The tree entry first: a symbolic link's blob is its target's path (which `git show` would print
-  // and the parser would echo), and a blob's size is known before it is read.
+  // and the parser would echo), and a blob's size is known before it is read. In a partial clone
+  // (the task workflow's checkout has every tree but not old contents) the size and the contents
+  // are fetched on demand, with the credentials.
   const listed = await git(["ls-tree", "--full-tree", "-l", "-z", ref, "--", file], {
     cwd,
     okExitCodes: [128],
+    env: args.remoteEnv,
   });
   const entry = treeEntry(listed.stdout, file);
   if (listed.exitCode !== 0 || entry === undefined || entry.type !== "blob") {
@@ -113,7 +119,7 @@ async function showFile(args: {
         : `is ${formatMegabytes(entry.size)}; the limit is ${formatMegabytes(MAX_FILE_BYTES)}`;
     throw new ActionFailure("tasks_file_invalid", `The tasks file ${file} at ${short(ref)} ${why}.`);
   }
-  return (await git(["cat-file", "blob", entry.sha], { cwd })).stdout;
+  return (await git(["cat-file", "blob", entry.sha], { cwd, env: args.remoteEnv })).stdout;
 }
 
 const SYMLINK_MODE = "120000";

@@ -14,6 +14,7 @@ import {
   resolveCommits,
   splitNul,
 } from "./git.js";
+import { prefetchBranchContents } from "./partial-clone.js";
 import { TaskFailure, gitFailure } from "./task-failure.js";
 
 export interface PrepareTaskBranchOptions {
@@ -38,7 +39,13 @@ export interface PrepareTaskBranchOptions {
   strategy: BaseStrategy;
   /** Remote to fetch from and start on (`"origin"` in the Action); undefined: local branches. */
   remote?: string;
-  /** Environment for the git commands that talk to `remote`, and only them (the Action's credentials). */
+  /**
+   * Environment for the git commands that talk to `remote`, and only them (the Action's
+   * credentials). In a partial clone (the task workflow checks out without file contents) the
+   * checkout and the merges talk to it too: git fetches the contents they need on demand, from
+   * `remote`, and without the credentials that fetch would be refused. They all run before the
+   * agent does.
+   */
   remoteEnv?: Record<string, string> | undefined;
   /** Identity for merge commits, so they never depend on the machine's git config. */
   author: { name: string; email: string };
@@ -154,10 +161,21 @@ async function prepare(options: PrepareTaskBranchOptions): Promise<PreparedTaskB
       : {}),
   });
 
+  // A partial clone lacks the contents of the start and of what is merged: one request for them
+  // all. Best effort: without it the checkout and merges fetch them on demand, and report failures.
+  if (remote)
+    await prefetchBranchContents({
+      cwd: lookupDir,
+      remote,
+      start,
+      merged: others.map(refOf),
+      env: options.remoteEnv,
+    }).catch(() => 0);
+
   await allSettledOrThrow([
     newCheckout
       ? newCheckout.create({ branch, startPoint: start })
-      : checkoutFresh({ cwd, branch, startRef: start }),
+      : checkoutFresh({ cwd, branch, startRef: start, env: options.remoteEnv }),
     // The exclude file is the repository's, shared by all its checkouts: no need to wait for this one.
     excludeOrchestratorDir(lookupDir),
   ]);
@@ -298,12 +316,18 @@ async function excludeOrchestratorDir(cwd: string): Promise<void> {
 }
 
 /** Points the branch at the start ref and makes the working tree match it exactly. */
-async function checkoutFresh(args: { cwd: string; branch: string; startRef: string }): Promise<void> {
-  const { cwd, branch, startRef } = args;
+async function checkoutFresh(args: {
+  cwd: string;
+  branch: string;
+  startRef: string;
+  /** The remote's credentials: a partial clone fetches the start's file contents here. */
+  env: Record<string, string> | undefined;
+}): Promise<void> {
+  const { cwd, branch, startRef, env } = args;
   // A merge left in progress by a crashed run would block the checkout.
-  await git(["merge", "--abort"], { cwd, okExitCodes: [128] });
+  await git(["merge", "--abort"], { cwd, okExitCodes: [128], env });
   try {
-    await git(["checkout", "--quiet", "--force", "--no-track", "-B", branch, startRef], { cwd });
+    await git(["checkout", "--quiet", "--force", "--no-track", "-B", branch, startRef], { cwd, env });
   } catch (error) {
     if (error instanceof GitError && /already (checked out|used by worktree)/.test(error.stderr)) {
       throw new TaskFailure(
@@ -353,13 +377,14 @@ async function mergeDependency(args: {
         message[1] as string,
         otherRef,
       ],
-      { cwd, env: identityEnv(options.author) },
+      // The remote's credentials too: in a partial clone the merge fetches the contents it merges.
+      { cwd, env: { ...identityEnv(options.author), ...options.remoteEnv } },
     );
   } catch (error) {
     const files = splitNul(
       (await git(["diff", "--name-only", "--diff-filter=U", "-z"], { cwd, okExitCodes: [1] })).stdout,
     );
-    await git(["merge", "--abort"], { cwd, okExitCodes: [128] });
+    await git(["merge", "--abort"], { cwd, okExitCodes: [128], env: options.remoteEnv });
     if (files.length === 0) throw gitFailure(error, `merge ${other} into ${into.join(" + ")}`);
     throw new TaskFailure(
       "merge_conflict",

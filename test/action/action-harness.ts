@@ -42,6 +42,8 @@ function gitEnv(): NodeJS.ProcessEnv {
 }
 
 export interface ActionRun {
+  /** The checkout the action ran in (`GITHUB_WORKSPACE`). */
+  workspace: string;
   exitCode: number | null;
   stdout: string;
   stderr: string;
@@ -69,6 +71,11 @@ export interface ActionHarness {
     inputs: Record<string, string>;
     env?: NodeJS.ProcessEnv;
     persistCredentials?: boolean;
+    /**
+     * With `httpRemote`: clone blobless (`--filter=blob:none`, every commit and tree, the files of
+     * the default branch's tip only), as the task workflow's actions/checkout does.
+     */
+    partialClone?: boolean;
   }): Promise<ActionRun>;
   /** Commits files on a branch of the remote (through a scratch clone) and returns the sha. */
   commitOnRemote(args: {
@@ -103,6 +110,10 @@ export async function startActionHarness(args: {
   const pushListener = await startPushListener(repo);
 
   await run("git", ["init", "--quiet", "--bare", "--initial-branch=main", bare], { env: gitEnv() });
+  // Partial clones, as GitHub serves them: a filtered clone, and the file contents it lacks
+  // fetched by id later.
+  await git(bare, "config", "uploadpack.allowFilter", "true");
+  await git(bare, "config", "uploadpack.allowAnySHA1InWant", "true");
   const hook = join(bare, "hooks", "post-receive");
   await writeFile(
     hook,
@@ -120,11 +131,15 @@ export async function startActionHarness(args: {
   const token = fake.installationToken(REPO);
   const gitServer = args.httpRemote ? await startGitHttpServer({ bareRepo: bare, token }) : undefined;
   const header = `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`;
-  const checkout = async (persistCredentials: boolean): Promise<string> => {
-    if (!gitServer) return scratch();
+  const checkout = async (persistCredentials: boolean, partialClone: boolean): Promise<string> => {
+    if (!gitServer) {
+      if (partialClone) throw new Error("a partial clone needs httpRemote");
+      return scratch();
+    }
     const path = join(dir, `clone-${++clones}`);
     const serverKey = `http.${new URL(gitServer.url).origin}/.extraheader`;
-    await run("git", ["-c", `${serverKey}=${header}`, "clone", "--quiet", gitServer.url, path], {
+    const filter = partialClone ? ["--filter=blob:none"] : [];
+    await run("git", ["-c", `${serverKey}=${header}`, "clone", "--quiet", ...filter, gitServer.url, path], {
       env: gitEnv(),
     });
     if (persistCredentials) await git(path, "config", "--local", serverKey, header);
@@ -148,9 +163,9 @@ export async function startActionHarness(args: {
     repo,
     ...(gitServer ? { gitServer } : {}),
     token,
-    async runAction({ inputs, env, persistCredentials }) {
+    async runAction({ inputs, env, persistCredentials, partialClone }) {
       const runnerTemp = join(dir, `runner-temp-${clones + 1}`);
-      const workspace = await checkout(persistCredentials ?? false);
+      const workspace = await checkout(persistCredentials ?? false, partialClone ?? false);
       await mkdir(runnerTemp);
       const outputFile = join(runnerTemp, "output");
       const summaryFile = join(runnerTemp, "summary.md");
@@ -189,6 +204,7 @@ export async function startActionHarness(args: {
       };
       const result = await runNode({ script: args.bundle, cwd: workspace, env: childEnv });
       return {
+        workspace,
         ...result,
         outputs: parseOutputFile(await readFile(outputFile, "utf8")),
         summary: await readFile(summaryFile, "utf8"),

@@ -15,6 +15,8 @@ export interface GitHttpServer {
   authorizations: string[];
   /** Requests refused for a missing or wrong token. */
   refused: number;
+  /** Bytes of response bodies sent so far (packs, ref advertisements): what clients downloaded. */
+  bytesSent: number;
   close(): Promise<void>;
 }
 
@@ -22,7 +24,7 @@ export async function startGitHttpServer(args: { bareRepo: string; token: string
   const expected = `basic ${Buffer.from(`x-access-token:${args.token}`).toString("base64")}`;
   const root = dirname(args.bareRepo);
   const name = basename(args.bareRepo);
-  const state = { authorizations: [] as string[], refused: 0 };
+  const state = { authorizations: [] as string[], refused: 0, bytesSent: 0 };
   const server: Server = createServer((req, res) => {
     const authorization = req.headers.authorization ?? "";
     if (authorization) state.authorizations.push(authorization);
@@ -32,7 +34,7 @@ export async function startGitHttpServer(args: { bareRepo: string; token: string
       res.writeHead(401, { "WWW-Authenticate": 'Basic realm="test"' }).end("token required\n");
       return;
     }
-    serveWithHttpBackend({ req, res, root, name });
+    serveWithHttpBackend({ req, res, root, name, sent: (bytes) => (state.bytesSent += bytes) });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
   const { port } = server.address() as AddressInfo;
@@ -43,6 +45,9 @@ export async function startGitHttpServer(args: { bareRepo: string; token: string
     },
     get refused() {
       return state.refused;
+    },
+    get bytesSent() {
+      return state.bytesSent;
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -58,6 +63,7 @@ function serveWithHttpBackend(args: {
   res: ServerResponse;
   root: string;
   name: string;
+  sent: (bytes: number) => void;
 }): void {
   const { req, res } = args;
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -85,6 +91,7 @@ function serveWithHttpBackend(args: {
   let headersDone = false;
   child.stdout.on("data", (chunk: Buffer) => {
     if (headersDone) {
+      args.sent(chunk.length);
       res.write(chunk);
       return;
     }
@@ -102,6 +109,7 @@ function serveWithHttpBackend(args: {
       else res.setHeader(key, value);
     }
     res.writeHead(status);
+    args.sent(head.length - end - 4);
     res.write(head.subarray(end + 4));
   });
   child.on("close", () => res.end());
