@@ -1,10 +1,10 @@
+import type { TaskGraph } from "../../core/task-graph.js";
 import { isTransient, type GitHubClient } from "../github-client.js";
 import type { AppConfig } from "./app-config.js";
 import { loadSession, loadSessionGraph, type LoadedSession } from "./load-session.js";
 import { markSessionActive, markSessionEnded } from "./orchestrator-refs.js";
 import { renderSummaryCheck, saveSession } from "./save-session.js";
 import type { SessionRecord } from "./session-record.js";
-import type { TaskGraph } from "../../core/task-graph.js";
 import { SessionPass } from "./session-pass.js";
 import type { SessionRuntime } from "./session-runtime.js";
 import { buildSessionStatus, type SessionStatus } from "./session-status.js";
@@ -103,13 +103,13 @@ async function advanceOnce(args: {
   config: AppConfig;
   runtime: SessionRuntime;
 }): Promise<AdvanceResult | null> {
-  const { client, config, runtime, sessionId } = args;
+  const { client, config, runtime } = args;
   const now = config.now();
   // A record this process changed and has not saved is newer than GitHub's: go on from it.
-  const carried = runtime.unsaved.get(sessionId);
-  const session = carried?.session ?? (await loadSession({ client, sessionId, config }));
+  const carried = runtime.unsaved.get(args.sessionId);
+  const session = carried?.session ?? (await loadSession({ client, sessionId: args.sessionId, config }));
   if (!session) return null;
-  const { record, repo } = session;
+  const { record, repo, sessionId } = session;
   const result: AdvanceResult = {
     status: null as unknown as SessionStatus,
     retried: [],
@@ -125,7 +125,7 @@ async function advanceOnce(args: {
   const graph = await loadSessionGraph({ client, session, runtime });
   // From here on the record may change: kept until saved, whatever happens to this pass.
   const unsaved = carried ?? { session, finished: [], since: now.getTime() };
-  runtime.unsaved.set(sessionId, unsaved);
+  runtime.unsaved.set(args.sessionId, unsaved);
   const pass = new SessionPass({ client, session, graph, config, runtime, now, finished: unsaved.finished });
 
   // What can start a task goes first: the dispatches are this pass's first writes.
@@ -151,8 +151,11 @@ async function advanceOnce(args: {
 
   // Then the bookkeeping, which a wake-up waiting behind this pass may take over: its own
   // dispatches then go out before these writes, and one save covers both passes.
+  // (Not a `status` command: it asked for the comment now.)
   const handOver = (): boolean =>
-    runtime.pendingWakes.has(sessionId) && now.getTime() - unsaved.since < MAX_UNSAVED_MS;
+    args.input.refreshComment !== true &&
+    runtime.pendingWakes.has(args.sessionId) &&
+    now.getTime() - unsaved.since < MAX_UNSAVED_MS;
   const checks = await projectTaskChecks({
     client,
     repo,
@@ -180,7 +183,10 @@ async function advanceOnce(args: {
     });
     if (comment.warning) result.warnings.push(comment.warning);
   }
-  if (!handOver()) await saveAndIndex({ client, session, graph, now, runtime, warnings: result.warnings });
+  if (!handOver()) {
+    await saveAndIndex({ client, session, graph, now, warnings: result.warnings });
+    runtime.unsaved.delete(args.sessionId);
+  }
   result.status = buildSessionStatus({ sessionId, repo, record, graph, checkRunUrl });
   return result;
 }
@@ -194,7 +200,6 @@ async function saveAndIndex(args: {
   session: LoadedSession;
   graph: TaskGraph;
   now: Date;
-  runtime: SessionRuntime;
   warnings: string[];
 }): Promise<void> {
   const { client, session } = args;
@@ -211,7 +216,6 @@ async function saveAndIndex(args: {
     }),
     now: args.now,
   });
-  args.runtime.unsaved.delete(sessionId);
   const ended = session.checkRun.status === "completed";
   if (ended === endedBefore) return;
   const target = { client, repo: session.repo, checkRunId: session.ref.checkRunId };
