@@ -29,6 +29,7 @@ const TARGET_VALIDATE_MS = 1_000;
 const TARGET_RECONCILE_MS = 10;
 const SHAPE_TASKS = 10_000;
 const TARGET_COMMAND_MS = 2_000;
+const SHAPE_AGENTS = 4;
 /** A command run slower than this is measured once: the median of one (the old quadratic plan took minutes). */
 const SLOW_RUN_MS = 5_000;
 const COMMAND_RUNS = 5;
@@ -140,19 +141,22 @@ async function commandTimings(): Promise<BenchTable> {
   try {
     for (const { shape, size, format } of commandCases()) {
       const fileName = `${shape}-${size}.${format}`;
-      const text = shapeTasksText(shape, size, format);
+      const text = shapeTasksText(shape, size, format, { maxParallelAgents: SHAPE_AGENTS });
       writeFileSync(path.join(dir, fileName), text);
       for (const command of [validateCommand, planCommand]) {
         const ms = await timeCommand(command, [fileName], dir);
         if (ms.code !== 0) throw new Error(`${command.name} ${fileName} exited with ${ms.code}`);
-        rows.push([
+        const row = [
           `${command.name} ${shape}`,
           `${size} tasks, ${format.toUpperCase()}, ${Math.round(Buffer.byteLength(text) / 1024)} KiB`,
           ms.wall.toFixed(0),
           ms.cpu.toFixed(0),
           String(ms.runs),
           size === SHAPE_TASKS ? verdict(ms, TARGET_COMMAND_MS) : "",
-        ]);
+        ];
+        rows.push(row);
+        // The table prints at the end; a slow run shows its rows as they come.
+        console.error(`  ${row.join(" | ")}`);
       }
     }
   } finally {
@@ -166,7 +170,7 @@ async function commandTimings(): Promise<BenchTable> {
       "Shapes: " +
         TASK_FILE_SHAPES.map((shape) => `${shape} = ${SHAPE_DESCRIPTIONS[shape]}`).join("; ") +
         ".",
-      `Each row: read the file, parse, validate, (plan: simulate the session on ${4} agents) and render the text output.`,
+      `Each row: read the file, parse, validate, (plan: simulate the session on the file's ${SHAPE_AGENTS} agents) and render the text output.`,
       `A run slower than ${SLOW_RUN_MS / 1000} s is measured once; BENCH_SHAPES=chain,ladder limits the shapes.`,
     ],
   };

@@ -1,17 +1,27 @@
 import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
 import { makePlan } from "../../src/core/make-plan.js";
+import { parseTasksFile } from "../../src/core/parse-tasks-file.js";
+import { renderPlan } from "../../src/core/render-plan.js";
 import type { TaskObservation } from "../../src/core/reconcile.js";
 import { SessionInPlace, type SessionAction } from "../../src/core/session-machine.js";
 import { graphFromTasks, type TaskGraph } from "../../src/core/task-graph.js";
 import { makeTask } from "../support/random-dag.js";
-import { shapeDependencies, TASK_FILE_SHAPES, type TaskFileShape } from "../support/task-file-shapes.js";
+import { countWork } from "../support/work-meter.js";
+import {
+  shapeDependencies,
+  shapeTasksFile,
+  TASK_FILE_SHAPES,
+  type TaskFileShape,
+} from "../support/task-file-shapes.js";
 
 /**
- * `orchestrator plan` simulates a whole session; it must cost O(n) (up to a log) for n tasks in
- * every shape. Wall time proves nothing on a busy machine, so this counts work instead: every
- * read of the graph's tables, and every read or write of the session's task states, while a plan
- * is made (or a session driven) for 1,000 and for 10,000 tasks. Linear work grows 10×; the old
- * machine, which rescanned every task on every step, grew about 100×.
+ * `orchestrator validate` and `plan` must cost O(n) (up to a log) for n tasks in every shape.
+ * Wall time proves nothing on a busy machine, so this counts work instead, for 1,000 and for
+ * 10,000 tasks: every read of the graph's tables while a plan is made, every read or write of the
+ * task states while a session is driven through the machine, and every read of the tasks and
+ * their dependency lists while the whole-file checks run (dependencies, cycles, branches).
+ * Linear work grows 10×; the old plan, which rescanned every task on every step, grew about 100×.
  */
 
 const SMALL = 1_000;
@@ -86,11 +96,16 @@ function countingGraph(graph: TaskGraph): { graph: TaskGraph; reads: () => numbe
   };
 }
 
-function planReads(shape: TaskFileShape, size: number): number {
+/** Graph reads of `makePlan`, and the work of making and rendering the plan. */
+function planReads(shape: TaskFileShape, size: number): { reads: number; work: number } {
   const counted = countingGraph(graphOfShape(shape, size));
   const plan = makePlan({ graph: counted.graph, agents: 4 });
   expect(plan.schedule).toHaveLength(size);
-  return counted.reads();
+  const graph = graphOfShape(shape, size);
+  const { work } = countWork(() =>
+    renderPlan({ plan: makePlan({ graph, agents: 4 }), fileName: "tasks.json" }),
+  );
+  return { reads: counted.reads(), work };
 }
 
 /**
@@ -126,14 +141,45 @@ function sessionStateAccesses(shape: TaskFileShape, size: number): number {
   return accesses;
 }
 
-describe("plan scales linearly with the number of tasks", () => {
+/** `validate`'s whole pipeline (syntax, schema, dependencies, cycles, branches, the graph) on a file of the shape. */
+function validateWork(shape: TaskFileShape, size: number, variant: "json" | "yaml" | "cycle"): number {
+  const file = shapeTasksFile(shape, size);
+  // The first task depends on the last: one cycle through every task on a path to the last.
+  if (variant === "cycle") file.tasks[0] = { ...file.tasks[0], dependencies: [`t${size - 1}`] };
+  const text = variant === "yaml" ? stringify(file) : JSON.stringify(file, null, 2);
+  const { result, work } = countWork(() =>
+    parseTasksFile({ text, fileName: variant === "yaml" ? "tasks.yaml" : "tasks.json" }),
+  );
+  expect(result.ok ? [] : result.issues.map((issue) => issue.message.slice(0, 20))).toEqual(
+    variant === "cycle" ? ["dependency cycle: t0"] : [],
+  );
+  return work;
+}
+
+describe("validate and plan scale linearly with the number of tasks", () => {
   for (const shape of TASK_FILE_SHAPES) {
-    it(`${shape}: graph reads of makePlan grow about 10× from ${SMALL} to ${LARGE} tasks`, () => {
+    const variants = shape === "chain" ? (["json", "cycle", "yaml"] as const) : (["json", "cycle"] as const);
+    it(`${shape}: the work of validating grows about 10× from ${SMALL} to ${LARGE} tasks (${variants.join(", ")})`, () => {
+      for (const variant of variants) {
+        const small = validateWork(shape, SMALL, variant);
+        const large = validateWork(shape, LARGE, variant);
+        expect(large / small, `${small} reads for ${SMALL} tasks, ${large} for ${LARGE}`).toBeLessThanOrEqual(
+          MAX_GROWTH,
+        );
+      }
+    });
+
+    it(`${shape}: graph reads and the work of planning grow about 10× from ${SMALL} to ${LARGE} tasks`, () => {
       const small = planReads(shape, SMALL);
       const large = planReads(shape, LARGE);
-      expect(large / small, `${small} reads for ${SMALL} tasks, ${large} for ${LARGE}`).toBeLessThanOrEqual(
-        MAX_GROWTH,
-      );
+      expect(
+        large.reads / small.reads,
+        `${small.reads} reads for ${SMALL} tasks, ${large.reads} for ${LARGE}`,
+      ).toBeLessThanOrEqual(MAX_GROWTH);
+      expect(
+        large.work / small.work,
+        `work ${small.work} for ${SMALL} tasks, ${large.work} for ${LARGE}`,
+      ).toBeLessThanOrEqual(MAX_GROWTH);
     });
 
     it(`${shape}: task-state accesses of a whole session grow about 10× from ${SMALL} to ${LARGE} tasks`, () => {
