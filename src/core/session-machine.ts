@@ -41,6 +41,10 @@ import { descendants, type TaskGraph } from "./task-graph.js";
  *
  * An event for another attempt than the task's current one changes nothing (a duplicate, late or
  * stale report). Once the session has ended only `retry` (which reopens it) and `merged` apply.
+ *
+ * Adapters call `step` (pure: it works on a copy). `SessionInPlace` is the same machine on a state
+ * it owns, for whoever runs a whole session at once (the `plan` simulation): no copy per event,
+ * and the reconciler's frontier kept between events, so a session costs O(n log n), not O(n²).
  */
 
 export interface SessionLimits {
@@ -155,7 +159,10 @@ export class SessionInPlace {
     );
   }
 
-  /** Sets a task's state, carrying over what every attempt spent (plus `addedCostUsd`). */
+  /**
+   * Sets a task's state, carrying over what every attempt spent (plus `addedCostUsd`). For the
+   * transitions below; callers send events to `apply`.
+   */
   set(id: string, next: TaskObservation, previous: TaskObservation, addedCostUsd = 0): void {
     const cost = (previous.costUsd ?? 0) + addedCostUsd;
     if (cost > 0 || previous.costUsd !== undefined) next.costUsd = cost;
@@ -165,7 +172,7 @@ export class SessionInPlace {
     this.frontier?.changed(id, previous, next);
   }
 
-  /** A succeeded task's work reached the base branch. */
+  /** A succeeded task's work reached the base branch. For the `merged` transition. */
   setMerged(id: string): void {
     const task = this.state.tasks[id];
     if (task?.status !== "succeeded") return;
