@@ -1,12 +1,13 @@
 import {
   canRetry,
   observationOf,
-  reconcile,
+  type Decision,
   type SessionOutcome,
   type TaskObservation,
   type TaskStatus,
 } from "./reconcile.js";
 import { copySessionState, type SessionState } from "./session-state.js";
+import { TaskFrontier } from "./task-frontier.js";
 import { descendants, type TaskGraph } from "./task-graph.js";
 
 /**
@@ -40,6 +41,10 @@ import { descendants, type TaskGraph } from "./task-graph.js";
  *
  * An event for another attempt than the task's current one changes nothing (a duplicate, late or
  * stale report). Once the session has ended only `retry` (which reopens it) and `merged` apply.
+ *
+ * Adapters call `step` (pure: it works on a copy). `SessionInPlace` is the same machine on a state
+ * it owns, for whoever runs a whole session at once (the `plan` simulation): no copy per event,
+ * and the reconciler's frontier kept between events, so a session costs O(n log n), not O(n²).
  */
 
 export interface SessionLimits {
@@ -103,23 +108,77 @@ export interface Step {
 
 /** Applies one event. Pure: the input state is never changed. */
 export function step(machine: SessionMachine, state: SessionState, event: SessionEvent): Step {
-  const next = copySessionState(state);
-  const actions: SessionAction[] = [];
-  const ended = state.outcome !== undefined;
-  if (ended && !AFTER_THE_END.has(event.type)) return { state: next, actions };
-  const apply = TRANSITIONS[event.type] as (context: Context, event: SessionEvent) => void;
-  apply({ machine, state: next, actions }, event);
-  return { state: next, actions };
+  const session = new SessionInPlace(machine, copySessionState(state));
+  const actions = session.apply(event);
+  return { state: session.state, actions };
 }
 
-/** Applies events in order; the actions of all of them, in order. */
+/** Applies events in order; the actions of all of them, in order. Pure, like `step`. */
 export function stepAll(machine: SessionMachine, state: SessionState, events: readonly SessionEvent[]): Step {
-  let current: Step = { state, actions: [] };
-  for (const event of events) {
-    const after = step(machine, current.state, event);
-    current = { state: after.state, actions: [...current.actions, ...after.actions] };
+  if (events.length === 0) return { state, actions: [] };
+  const session = new SessionInPlace(machine, copySessionState(state));
+  const actions: SessionAction[] = [];
+  for (const event of events) actions.push(...session.apply(event));
+  return { state: session.state, actions };
+}
+
+/**
+ * The machine on a state it owns and changes in place: the same transitions as `step`, without
+ * copying the whole state on every event, and with the reconciler's frontier (task-frontier.ts)
+ * kept up to date between events instead of rebuilt. `step` runs one event on a copy; a
+ * simulation (`orchestrator plan`) runs a whole session on one, in time linear in its events.
+ */
+export class SessionInPlace {
+  private frontier: TaskFrontier | undefined;
+
+  /**
+   * `state` is changed by `apply` and must not be changed by anyone else meanwhile.
+   * `reportWaiting: false` leaves out the `waiting` actions (a simulation never merges, so its
+   * waiting tasks would be reported again on every `advance` and nobody reads them).
+   */
+  constructor(
+    readonly machine: SessionMachine,
+    readonly state: SessionState,
+    private readonly options: { reportWaiting?: boolean | undefined } = {},
+  ) {}
+
+  apply(event: SessionEvent): SessionAction[] {
+    const actions: SessionAction[] = [];
+    if (this.state.outcome !== undefined && !AFTER_THE_END.has(event.type)) return actions;
+    const apply = TRANSITIONS[event.type] as (context: Context, event: SessionEvent) => void;
+    apply({ machine: this.machine, state: this.state, actions, session: this }, event);
+    return actions;
   }
-  return current;
+
+  /** The reconciler's decision for the state as it is now. */
+  decide(): Decision {
+    this.frontier ??= new TaskFrontier(this.machine.graph, this.state.tasks);
+    return this.frontier.decide(
+      { limits: this.machine.limits, cancelRequested: this.state.cancelRequested === true },
+      { reportWaiting: this.options.reportWaiting },
+    );
+  }
+
+  /**
+   * Sets a task's state, carrying over what every attempt spent (plus `addedCostUsd`). For the
+   * transitions below; callers send events to `apply`.
+   */
+  set(id: string, next: TaskObservation, previous: TaskObservation, addedCostUsd = 0): void {
+    const cost = (previous.costUsd ?? 0) + addedCostUsd;
+    if (cost > 0 || previous.costUsd !== undefined) next.costUsd = cost;
+    if (next.status === "succeeded" && previous.merged === true && previous.status === "succeeded")
+      next.merged = true;
+    this.state.tasks[id] = next;
+    this.frontier?.changed(id, previous, next);
+  }
+
+  /** A succeeded task's work reached the base branch. For the `merged` transition. */
+  setMerged(id: string): void {
+    const task = this.state.tasks[id];
+    if (task?.status !== "succeeded") return;
+    task.merged = true;
+    this.frontier?.merged(id);
+  }
 }
 
 /** Events that still apply once the session has ended. */
@@ -127,9 +186,11 @@ const AFTER_THE_END: ReadonlySet<SessionEvent["type"]> = new Set(["retry", "merg
 
 interface Context {
   machine: SessionMachine;
-  /** The copy being changed. */
+  /** The state being changed (a copy, for `step`). */
   state: SessionState;
   actions: SessionAction[];
+  /** Every change of a task's state goes through it, so the frontier follows. */
+  session: SessionInPlace;
 }
 
 type Transitions = {
@@ -137,17 +198,11 @@ type Transitions = {
 };
 
 const TRANSITIONS: Transitions = {
-  advance({ machine, state, actions }) {
-    const decision = reconcile({
-      graph: machine.graph,
-      tasks: state.tasks,
-      limits: machine.limits,
-      cancelRequested: state.cancelRequested === true,
-    });
+  advance({ state, actions, session }) {
+    const decision = session.decide();
     for (const cancel of decision.cancel) {
       const previous = observationOf(state.tasks, cancel.id);
-      set(
-        state,
+      session.set(
         cancel.id,
         { status: "cancelled", attempts: previous.attempts, reason: "the session was cancelled" },
         previous,
@@ -157,14 +212,13 @@ const TRANSITIONS: Transitions = {
     }
     for (const skip of decision.skip) {
       const previous = observationOf(state.tasks, skip.id);
-      set(state, skip.id, { status: "skipped", attempts: previous.attempts, reason: skip.reason }, previous);
+      session.set(skip.id, { status: "skipped", attempts: previous.attempts, reason: skip.reason }, previous);
       actions.push({ type: "skipped", id: skip.id, reason: skip.reason });
     }
     for (const wait of decision.waiting)
       actions.push({ type: "waiting", id: wait.id, unmerged: wait.unmerged });
     for (const start of decision.start) {
-      set(
-        state,
+      session.set(
         start.id,
         { status: "running", attempts: start.attempt },
         observationOf(state.tasks, start.id),
@@ -177,7 +231,7 @@ const TRANSITIONS: Transitions = {
     }
   },
 
-  run_seen({ machine, state, actions }, event) {
+  run_seen({ machine, state, actions, session }, event) {
     if (!machine.graph.byId.has(event.id)) return;
     // An attempt has one run: a second one still going is stopped, and tells nothing else.
     if (event.duplicate === true) {
@@ -191,8 +245,7 @@ const TRANSITIONS: Transitions = {
       // the save, or another process's save overwriting ours): take it up.
       const cancelling = state.cancelRequested === true;
       const status: TaskStatus = cancelling ? "cancelled" : "running";
-      set(
-        state,
+      session.set(
         event.id,
         { status, attempts: event.attempt, ...(cancelling ? { reason: "the session was cancelled" } : {}) },
         previous,
@@ -221,32 +274,31 @@ const TRANSITIONS: Transitions = {
     endAttempt(context, { id: event.id, attempt: event.attempt, succeeded: false, reason: event.reason });
   },
 
-  dispatch_withdrawn({ state, actions }, event) {
+  dispatch_withdrawn({ state, actions, session }, event) {
     if (!isCurrent(state, event)) return;
-    backToPending(state, event.id, 0);
+    backToPending(session, event.id, 0);
     actions.push({ type: "forget", id: event.id });
   },
 
-  attempt_interrupted({ state, actions }, event) {
+  attempt_interrupted({ state, actions, session }, event) {
     if (!isCurrent(state, event)) return;
-    backToPending(state, event.id, event.costUsd ?? 0);
+    backToPending(session, event.id, event.costUsd ?? 0);
     actions.push({ type: "forget", id: event.id });
   },
 
-  resume({ state, actions }) {
+  resume({ state, actions, session }) {
     for (const [id, task] of Object.entries(state.tasks)) {
       if (task.status !== "running") continue;
-      backToPending(state, id, 0);
+      backToPending(session, id, 0);
       actions.push({ type: "forget", id });
     }
   },
 
-  merged({ state }, event) {
-    const previous = state.tasks[event.id];
-    if (previous?.status === "succeeded") previous.merged = true;
+  merged({ session }, event) {
+    session.setMerged(event.id);
   },
 
-  retry({ machine, state, actions }, event) {
+  retry({ machine, state, actions, session }, event) {
     const { graph } = machine;
     const candidates = event.tasks === "failed" ? graph.order : event.tasks;
     // Eligibility as the retry found it: a named task reset as another's dependent still counts.
@@ -259,12 +311,12 @@ const TRANSITIONS: Transitions = {
       if (!eligible || !graph.byId.has(id) || retried.includes(id)) continue;
       retried.push(id);
       // The attempt count is kept, so the next start is a new attempt (with a new claim).
-      set(state, id, { status: "pending", attempts: previous.attempts }, previous);
+      session.set(id, { status: "pending", attempts: previous.attempts }, previous);
       actions.push({ type: "forget", id });
       for (const downstream of descendants(graph, id)) {
         const below = observationOf(state.tasks, downstream);
         if (below.status !== "skipped" && below.status !== "cancelled") continue;
-        set(state, downstream, { status: "pending", attempts: below.attempts }, below);
+        session.set(downstream, { status: "pending", attempts: below.attempts }, below);
         actions.push({ type: "forget", id: downstream });
       }
     }
@@ -286,7 +338,7 @@ function isCurrent(state: SessionState, event: { id: string; attempt: number }):
 }
 
 function endAttempt(
-  { machine, state, actions }: Context,
+  { machine, state, actions, session }: Context,
   result: {
     id: string;
     attempt: number;
@@ -302,7 +354,7 @@ function endAttempt(
     attempts: previous.attempts,
   };
   if (result.reason !== undefined) ended.reason = result.reason;
-  set(state, result.id, ended, previous, result.costUsd ?? 0);
+  session.set(result.id, ended, previous, result.costUsd ?? 0);
   const willRetry =
     !result.succeeded &&
     canRetry({
@@ -325,22 +377,7 @@ function endAttempt(
  * The attempt did not finish: back to pending without counting it, so it starts again as the same
  * attempt instead of using up a retry. What it cost still counts.
  */
-function backToPending(state: SessionState, id: string, costUsd: number): void {
-  const previous = observationOf(state.tasks, id);
-  set(state, id, { status: "pending", attempts: Math.max(0, previous.attempts - 1) }, previous, costUsd);
-}
-
-/** Sets a task's state, carrying over what every attempt spent (plus `addedCostUsd`). */
-function set(
-  state: SessionState,
-  id: string,
-  next: TaskObservation,
-  previous: TaskObservation,
-  addedCostUsd = 0,
-): void {
-  const cost = (previous.costUsd ?? 0) + addedCostUsd;
-  if (cost > 0 || previous.costUsd !== undefined) next.costUsd = cost;
-  if (next.status === "succeeded" && previous.merged === true && previous.status === "succeeded")
-    next.merged = true;
-  state.tasks[id] = next;
+function backToPending(session: SessionInPlace, id: string, costUsd: number): void {
+  const previous = observationOf(session.state.tasks, id);
+  session.set(id, { status: "pending", attempts: Math.max(0, previous.attempts - 1) }, previous, costUsd);
 }

@@ -246,10 +246,17 @@ export function makespanLowerBound(graph: TaskGraph, agents: number): number {
   return Math.max(criticalPathMinutes(graph), totalWorkMinutes(graph) / agents);
 }
 
-/** A small binary heap: the ready queue of the topological sort stays O(n log n) on large files. */
-class MinHeap<T> {
+/**
+ * A small binary heap: the ready queue of the topological sort (and the reconciler's frontier)
+ * stays O(n log n) on large files.
+ */
+export class MinHeap<T> {
   private items: T[] = [];
   constructor(private readonly compare: (a: T, b: T) => number) {}
+
+  get size(): number {
+    return this.items.length;
+  }
 
   push(item: T): void {
     const items = this.items;
