@@ -53638,6 +53638,9 @@ var MinHeap = class {
   }
   compare;
   items = [];
+  get size() {
+    return this.items.length;
+  }
   push(item) {
     const items = this.items;
     items.push(item);

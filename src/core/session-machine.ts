@@ -75,7 +75,7 @@ export type SessionEvent =
     }
   /** The attempt could not be started at all (the dispatch was refused): it fails with the reason. */
   | { type: "dispatch_failed"; id: string; attempt: number; reason: string }
-  /** The start was not carried out and left no trace (its claim was not made): undone. */
+  /** The start was not carried out and left no trace (the pass had dispatched it already): undone. */
   | { type: "dispatch_withdrawn"; id: string; attempt: number }
   /** Stopped by the executor itself (Ctrl-C): the attempt runs again later under the same number. */
   | { type: "attempt_interrupted"; id: string; attempt: number; costUsd?: number }
@@ -310,7 +310,7 @@ const TRANSITIONS: Transitions = {
       const eligible = status === "failed" || (event.tasks !== "failed" && status === "cancelled");
       if (!eligible || !graph.byId.has(id) || retried.includes(id)) continue;
       retried.push(id);
-      // The attempt count is kept, so the next start is a new attempt (with a new claim).
+      // The attempt count is kept, so the next start is a new attempt (a new run-name).
       session.set(id, { status: "pending", attempts: previous.attempts }, previous);
       actions.push({ type: "forget", id });
       for (const downstream of descendants(graph, id)) {
