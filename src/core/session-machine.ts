@@ -75,7 +75,7 @@ export type SessionEvent =
     }
   /** The attempt could not be started at all (the dispatch was refused): it fails with the reason. */
   | { type: "dispatch_failed"; id: string; attempt: number; reason: string }
-  /** The start was not carried out and left no trace (the pass had dispatched it already): undone. */
+  /** The start was not carried out and left no trace (nothing was sent): undone. */
   | { type: "dispatch_withdrawn"; id: string; attempt: number }
   /** Stopped by the executor itself (Ctrl-C): the attempt runs again later under the same number. */
   | { type: "attempt_interrupted"; id: string; attempt: number; costUsd?: number }

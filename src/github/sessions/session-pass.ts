@@ -41,8 +41,6 @@ export class SessionPass {
   retried: string[] = [];
   readonly warnings: string[] = [];
   readonly dispatched: Array<{ taskId: string; attempt: number; runId?: number }> = [];
-  /** Starts tried in this pass: an attempt is dispatched at most once per pass. */
-  private readonly tried = new Set<string>();
   private readonly nowIso: string;
 
   constructor(
@@ -238,9 +236,6 @@ export class SessionPass {
   }
 
   private async dispatch(id: string, attempt: number): Promise<SessionEvent[]> {
-    const key = `${id}#${attempt}`;
-    if (this.tried.has(key)) return [{ type: "dispatch_withdrawn", id, attempt }];
-    this.tried.add(key);
     const outcome = await this.sendDispatch(id, attempt);
     return this.recordDispatch(id, attempt, 1, outcome);
   }
