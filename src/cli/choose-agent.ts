@@ -1,13 +1,15 @@
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
-import { delimiter, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { AgentCommandError, parseAgentCommand } from "../runner/command-agent.js";
 import type { AgentSpec } from "../runner/run-task.js";
 import { CliError } from "./cli-error.js";
+import { findOnPath, resolveAgentProgram } from "./resolve-agent-program.js";
 
 /**
  * The agent `orchestrator run` uses: `--agent CMD`, else the command a resumed session used,
- * else the Claude Code CLI (ORCHESTRATOR_CLAUDE_PATH, or `claude` on PATH).
+ * else the Claude Code CLI (ORCHESTRATOR_CLAUDE_PATH, or `claude` on PATH). The program is checked
+ * here, before any task starts; a relative path in it is taken from `cwd` (see resolveAgentProgram).
  */
 export async function chooseAgent(args: {
   agent: string | undefined;
@@ -17,15 +19,28 @@ export async function chooseAgent(args: {
 }): Promise<AgentSpec> {
   const { env } = args;
   if (args.agent !== undefined) {
+    let command: string[];
     try {
-      return { kind: "command", command: parseAgentCommand(args.agent), env };
+      command = parseAgentCommand(args.agent);
     } catch (error) {
       if (error instanceof AgentCommandError) throw new CliError(error.message);
       throw error;
     }
+    return {
+      kind: "command",
+      command: await resolveAgentProgram({ command, cwd: args.cwd, env, source: "--agent" }),
+      env,
+    };
   }
   if (args.previousCommand !== undefined && args.previousCommand.length > 0) {
-    return { kind: "command", command: args.previousCommand, env };
+    const command = await resolveAgentProgram({
+      command: args.previousCommand,
+      cwd: args.cwd,
+      env,
+      source: "the resumed session's agent",
+      errorKind: "failed",
+    });
+    return { kind: "command", command, env };
   }
   const claudePath = await findClaude(args);
   if (claudePath === null) {
@@ -45,12 +60,7 @@ async function findClaude(args: { cwd: string; env: NodeJS.ProcessEnv }): Promis
     if (await isExecutable(path)) return path;
     throw new CliError(`ORCHESTRATOR_CLAUDE_PATH is set to ${configured}, but no executable is there.`);
   }
-  for (const dir of (args.env.PATH ?? "").split(delimiter)) {
-    if (dir === "") continue;
-    const path = join(dir, "claude");
-    if (await isExecutable(path)) return path;
-  }
-  return null;
+  return findOnPath("claude", args.env);
 }
 
 async function isExecutable(path: string): Promise<boolean> {

@@ -37,7 +37,8 @@ Options:
   --agent CMD      run CMD in the task's worktree instead of Claude Code: the prompt is on
                    stdin; ORCHESTRATOR_TASK_ID, ORCHESTRATOR_TASK_NAME, ORCHESTRATOR_SESSION_ID
                    are set; exit 0 means success. CMD is split like a shell would (quotes,
-                   backslashes) but no shell runs it.
+                   backslashes) but no shell runs it. A path in it (./my-agent.sh) is taken
+                   from the directory you run this in, and checked before any task starts.
   --resume         continue the session recorded in .orchestrator/state.json: finished tasks
                    are kept, interrupted ones restart. Refused if the tasks file changed.
   --retry TASKS    run again the failed tasks (\`--retry failed\`) or the named failed or
