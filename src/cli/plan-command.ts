@@ -14,7 +14,8 @@ total time, and a timeline per agent. Each task takes its estimate_minutes (1 wh
 scheduler itself decides the order, exactly as in a real run.
 
 Arguments:
-  file            the tasks file (default: tasks/tasks.json, else tasks/tasks.yaml or .yml)
+  file            the tasks file (default: tasks/tasks.json, else tasks/tasks.yaml or .yml, at
+                  the repository root, found from any folder in it; outside git, in this folder)
 
 Options:
   --parallel N    agents running at once (default: the file's max_parallel_agents, else 3)

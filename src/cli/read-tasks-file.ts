@@ -3,13 +3,16 @@ import { lstat, open, realpath, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { MAX_FILE_BYTES, SYMLINK_REASON, formatMegabytes, tooLargeReason } from "../core/parse-tasks-file.js";
 import { DEFAULT_TASKS_FILES } from "../core/session-options.js";
+import { repoRootOf } from "../local/repo-info.js";
 
 export type ReadTasksFileResult =
   { ok: true; text: string; fileName: string } | { ok: false; fileName: string; message: string };
 
 /**
- * Reads the tasks file named on the command line, or the first of DEFAULT_TASKS_FILES that exists.
- * `fileName` is the path as the user wrote it (or the default's relative path), for messages.
+ * Reads the tasks file named on the command line, or the first of DEFAULT_TASKS_FILES that exists
+ * at the repository root — found from any folder inside it, as `orchestrator run` does — or, outside
+ * a git repository, in `cwd`. `fileName` is the path as the user wrote it, or the found file's path
+ * relative to `cwd` (`../tasks/tasks.json` from a subfolder), for messages.
  */
 export async function readTasksFile(args: {
   cwd: string;
@@ -22,16 +25,30 @@ export async function readTasksFile(args: {
       fileName: args.file,
     });
   }
-  const found = await findDefaultTasksFile(args.cwd);
+  // Paths with links resolved on both sides, as git reports the root, so `relative` is right.
+  const here = await realpath(args.cwd).catch(() => args.cwd);
+  const root = await defaultTasksFileRoot(here);
+  const shown = (fullPath: string) => path.relative(here, fullPath) || ".";
+  const found = await findDefaultTasksFile(root);
   if (found !== null)
-    return readTasksFileAt({ root: args.cwd, fullPath: found.fullPath, fileName: found.name });
+    return readTasksFileAt({ root, fullPath: found.fullPath, fileName: shown(found.fullPath) });
   return {
     ok: false,
-    fileName: DEFAULT_TASKS_FILES[0],
+    fileName: shown(path.join(root, DEFAULT_TASKS_FILES[0])),
     message:
-      `no tasks file found: looked for ${DEFAULT_TASKS_FILES.join(", ")} in ${args.cwd}; ` +
-      "create one or pass its path",
+      `no tasks file found: looked for ${DEFAULT_TASKS_FILES.join(", ")} in ${root}` +
+      `${root === here ? "" : " (the repository root)"}; create one or pass its path`,
   };
+}
+
+/** Where the default tasks file is looked for: the git repository's root, else `dir` itself. */
+async function defaultTasksFileRoot(dir: string): Promise<string> {
+  try {
+    return await repoRootOf(dir);
+  } catch {
+    // Not in a repository (or no git at all): validate and plan still work on a plain folder.
+    return dir;
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
-import { join, resolve } from "node:path";
+import { realpath } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
 import { parseTasksFile } from "../core/parse-tasks-file.js";
 import { DEFAULT_TASKS_FILES } from "../core/session-options.js";
 import { formatIssue } from "../core/validation-issue.js";
@@ -178,7 +179,8 @@ async function run(args: RunArgs, io: CliIo): Promise<number> {
   const source = await readTasksFileAt({
     root: args.file === undefined ? repoRoot : io.cwd,
     fullPath: file,
-    fileName: args.file ?? file,
+    // Named as validate and plan name it: as written, else relative to where the user is.
+    fileName: args.file ?? (relative(await realpath(io.cwd).catch(() => io.cwd), file) || file),
   });
   if (!source.ok)
     throw new CliError(`cannot read the tasks file ${source.fileName}: ${source.message}`, "failed");

@@ -11,7 +11,8 @@ Check a tasks file: JSON or YAML syntax, fields, dependencies, cycles and branch
 Every problem is reported at once, with its line and column.
 
 Arguments:
-  file        the tasks file (default: tasks/tasks.json, else tasks/tasks.yaml or .yml)
+  file        the tasks file (default: tasks/tasks.json, else tasks/tasks.yaml or .yml, at
+              the repository root, found from any folder in it; outside git, in this folder)
 
 Options:
   --json      print {"valid": bool, "errors": [{task, field, line, column, message}]}
