@@ -1,3 +1,5 @@
+import { colourWanted } from "../local/terminal-colour.js";
+
 /** Where a command writes, which directory and environment it works in: the real process, or a test's capture. */
 export interface CliIo {
   stdout(text: string): void;
@@ -16,6 +18,11 @@ export interface CliIo {
 export interface SignalSource {
   on(signal: "SIGINT" | "SIGTERM", listener: () => void): unknown;
   off(signal: "SIGINT" | "SIGTERM", listener: () => void): unknown;
+}
+
+/** Whether a command colours what it writes to stdout: a terminal without NO_COLOR, or FORCE_COLOR. */
+export function wantsColour(io: CliIo): boolean {
+  return colourWanted({ isTTY: io.terminal !== undefined, env: io.env ?? process.env });
 }
 
 export function processIo(): CliIo {

@@ -6,6 +6,8 @@ import { loadTasksFile } from "./load-tasks-file.js";
 import { parallelArg } from "./parallel-arg.js";
 import { parseCommandArgs } from "./parse-command-args.js";
 import { CliError } from "./cli-error.js";
+import { wantsColour } from "./cli-io.js";
+import { painter } from "../local/terminal-colour.js";
 
 const USAGE = `Usage: orchestrator plan [file] [--parallel N] [--json]
 
@@ -52,7 +54,7 @@ export const planCommand: Command = {
       const count = result.issues.length;
       io.stderr(
         result.issues.map((issue) => `${formatIssue(issue)}\n`).join("") +
-          `✗ ${fileName}: ${count} problem${count === 1 ? "" : "s"}; fix ${count === 1 ? "it" : "them"} to see a plan\n`,
+          `${painter(wantsColour(io))("✗", "bad")} ${fileName}: ${count} problem${count === 1 ? "" : "s"}; fix ${count === 1 ? "it" : "them"} to see a plan\n`,
       );
       return EXIT.failed;
     }

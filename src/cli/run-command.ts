@@ -12,7 +12,7 @@ import { SessionLockedError } from "../local/session-lock.js";
 import { StateFileError, readStateFile } from "../local/state-file.js";
 import { chooseAgent } from "./choose-agent.js";
 import { CliError } from "./cli-error.js";
-import type { CliIo, SignalSource } from "./cli-io.js";
+import { wantsColour, type CliIo, type SignalSource } from "./cli-io.js";
 import { EXIT, type Command } from "./command.js";
 import { invokeCommand } from "./invoke-command.js";
 import { parallelArg } from "./parallel-arg.js";
@@ -205,7 +205,8 @@ async function run(args: RunArgs, io: CliIo): Promise<number> {
     isTTY: io.terminal !== undefined,
     ...(io.terminal?.columns === undefined ? {} : { columns: io.terminal.columns }),
   };
-  const reporter = createProgressReporter({ output });
+  const colour = wantsColour(io);
+  const reporter = createProgressReporter({ output, colour });
   const controller = new AbortController();
   const signals = io.signals ?? process;
   let interrupts = 0;
@@ -247,6 +248,7 @@ async function run(args: RunArgs, io: CliIo): Promise<number> {
         paths: result.paths,
         status: result.status,
         cwd: io.cwd,
+        colour,
       }),
     );
     return result.exitCode;

@@ -4,6 +4,8 @@ import { EXIT, type Command } from "./command.js";
 import { loadTasksFile } from "./load-tasks-file.js";
 import { parseCommandArgs } from "./parse-command-args.js";
 import { CliError } from "./cli-error.js";
+import { wantsColour } from "./cli-io.js";
+import { painter } from "../local/terminal-colour.js";
 
 const USAGE = `Usage: orchestrator validate [file] [--json]
 
@@ -43,20 +45,21 @@ export const validateCommand: Command = {
       io.stdout(`${JSON.stringify({ valid: result.ok, errors }, null, 2)}\n`);
       return result.ok ? EXIT.ok : EXIT.failed;
     }
+    const paint = painter(wantsColour(io));
     if (!result.ok) {
       const count = result.issues.length;
       io.stdout(
         result.issues.map((issue) => `${formatIssue(issue)}\n`).join("") +
-          `✗ ${fileName}: ${count} problem${count === 1 ? "" : "s"}\n`,
+          `${paint("✗", "bad")} ${fileName}: ${count} problem${count === 1 ? "" : "s"}\n`,
       );
       return EXIT.failed;
     }
     const { graph } = result;
-    const lines = result.warnings.map((warning) => `warning: ${formatIssue(warning)}\n`);
+    const lines = result.warnings.map((warning) => `${paint("warning:", "warn")} ${formatIssue(warning)}\n`);
     const taskCount = graph.tasks.length;
     const waveCount = waves(graph).length;
     lines.push(
-      `✓ ${fileName}: ${taskCount} task${taskCount === 1 ? "" : "s"}, ${waveCount} wave${waveCount === 1 ? "" : "s"}, ` +
+      `${paint("✓", "good")} ${fileName}: ${taskCount} task${taskCount === 1 ? "" : "s"}, ${waveCount} wave${waveCount === 1 ? "" : "s"}, ` +
         `critical path ${shortPath(criticalPath(graph))} (${formatMinutes(criticalPathMinutes(graph))})\n`,
     );
     io.stdout(lines.join(""));

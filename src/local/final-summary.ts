@@ -4,6 +4,7 @@ import { fit, formatCost, formatDuration } from "./format.js";
 import type { LocalPaths } from "./local-paths.js";
 import { costWords, keptWords, unknownCostCount } from "./interruption-words.js";
 import type { LocalSessionState } from "./state-file.js";
+import { painter, statusTone } from "./terminal-colour.js";
 
 /**
  * The text printed when a run ends: each task's result, branch, cost and reason, the total, and
@@ -16,8 +17,11 @@ export function finalSummary(args: {
   status: "finished" | "interrupted" | "waiting" | "already_finished";
   /** Paths are shown relative to this directory. */
   cwd: string;
+  /** Colour each task's result (see colourWanted); default off. */
+  colour?: boolean | undefined;
 }): string {
   const { state, graph, paths } = args;
+  const paint = painter(args.colour === true);
   const shown = (path: string) => relative(args.cwd, path) || ".";
   const idWidth = Math.min(32, Math.max(4, ...graph.tasks.map((task) => task.id.length)));
   const branchWidth = Math.min(48, Math.max(6, ...graph.tasks.map((task) => task.branch.length)));
@@ -51,7 +55,7 @@ export function finalSummary(args: {
       if (observation.status === "failed") reasons.push(`    log: ${shown(paths.log(id))}`);
     }
     lines.push(
-      `${fit(id, idWidth)}  ${fit(result, 10)}  ${fit(task?.branch ?? run?.branch ?? "", branchWidth)}  ` +
+      `${fit(id, idWidth)}  ${paint(fit(result, 10), statusTone(result))}  ${fit(task?.branch ?? run?.branch ?? "", branchWidth)}  ` +
         `${formatCost(observation.costUsd).padStart(8)}  ${details}`,
     );
   }

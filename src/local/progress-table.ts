@@ -3,6 +3,7 @@ import type { TaskGraph } from "../core/task-graph.js";
 import { fit, formatCost, formatDuration } from "./format.js";
 import type { SessionEvent, SessionReporter } from "./session-events.js";
 import type { LocalSessionState } from "./state-file.js";
+import { cutVisible, noPaint, painter, statusTone, type Paint, type Tone } from "./terminal-colour.js";
 
 /**
  * Progress on the terminal. In a TTY: a table redrawn in place (task, status, elapsed, cost),
@@ -21,10 +22,13 @@ export function createProgressReporter(args: {
   /** Default: the output's own `isTTY`. */
   live?: boolean;
   now?: () => number;
+  /** Colour the status words (see colourWanted); default off. */
+  colour?: boolean | undefined;
 }): SessionReporter {
   const live = args.live ?? args.output.isTTY === true;
   const now = args.now ?? Date.now;
-  return live ? new LiveTable(args.output, now) : new PlainLines(args.output, now);
+  const paint = painter(args.colour === true);
+  return live ? new LiveTable(args.output, now, paint) : new PlainLines(args.output, now, paint);
 }
 
 type View = { state: LocalSessionState; graph: TaskGraph };
@@ -47,6 +51,7 @@ class LiveTable implements SessionReporter {
   constructor(
     private readonly output: ProgressOutput,
     private readonly now: () => number,
+    private readonly paint: Paint,
   ) {
     this.timer = setInterval(() => this.draw(), 500);
     this.timer.unref();
@@ -54,7 +59,7 @@ class LiveTable implements SessionReporter {
 
   event(event: SessionEvent, view: View): void {
     this.view = view;
-    const line = eventLine(event, view);
+    const line = paintEventWord(eventLine(event, view), event, this.paint);
     if (event.type === "notice" || event.type === "stopping") {
       this.clear();
       this.output.write(`${line}\n`);
@@ -78,7 +83,10 @@ class LiveTable implements SessionReporter {
   private draw(): void {
     if (this.view === undefined || this.closed) return;
     const width = Math.max(40, (this.output.columns || 100) - 1);
-    const lines = tableLines(this.view, this.now()).map((line) => fit(line, width).trimEnd());
+    // Cut by what is seen, so a colour code is never counted nor cut in half.
+    const lines = tableLines(this.view, this.now(), this.paint).map((line) =>
+      cutVisible(line, width).trimEnd(),
+    );
     const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}A\r` : "";
     this.output.write(`${up}\x1b[0J${lines.join("\n")}\n`);
     this.drawnLines = lines.length;
@@ -89,10 +97,11 @@ class PlainLines implements SessionReporter {
   constructor(
     private readonly output: ProgressOutput,
     private readonly now: () => number,
+    private readonly paint: Paint,
   ) {}
 
   event(event: SessionEvent, view: View): void {
-    const line = eventLine(event, view);
+    const line = paintEventWord(eventLine(event, view), event, this.paint);
     if (line !== "") this.output.write(`${clock(this.now())} ${line}\n`);
   }
 
@@ -100,7 +109,7 @@ class PlainLines implements SessionReporter {
 }
 
 /** The table: one row per task in dependency order, then a totals line. */
-export function tableLines(view: View, now: number): string[] {
+export function tableLines(view: View, now: number, paint: Paint = noPaint): string[] {
   const { state, graph } = view;
   const idWidth = Math.min(32, Math.max(4, ...graph.tasks.map((task) => task.id.length)));
   const header = `${fit("TASK", idWidth)}  ${fit("STATUS", 13)}  ${"ELAPSED".padStart(8)}  ${"COST".padStart(8)}  NOTE`;
@@ -117,9 +126,9 @@ export function tableLines(view: View, now: number): string[] {
     const elapsed = started === undefined || ended === undefined ? "" : formatDuration(ended - started);
     const cost = observation.costUsd === undefined ? "" : formatCost(observation.costUsd);
     const attempt = observation.attempts > 1 ? ` #${observation.attempts}` : "";
-    return `${fit(id, idWidth)}  ${fit(STATUS_WORDS[observation.status] + attempt, 13)}  ${elapsed.padStart(8)}  ${cost.padStart(8)}  ${note(view, id)}`;
+    return `${fit(id, idWidth)}  ${paint(fit(STATUS_WORDS[observation.status] + attempt, 13), statusTone(observation.status))}  ${elapsed.padStart(8)}  ${cost.padStart(8)}  ${note(view, id)}`;
   });
-  return [header, ...rows, totalsLine(state, graph, now)];
+  return [header, ...rows, totalsLine(state, graph, now, paint)];
 }
 
 function note(view: View, id: string): string {
@@ -138,7 +147,7 @@ function note(view: View, id: string): string {
   return firstLine(observation.reason ?? "");
 }
 
-function totalsLine(state: LocalSessionState, graph: TaskGraph, now: number): string {
+function totalsLine(state: LocalSessionState, graph: TaskGraph, now: number, paint: Paint): string {
   const counts: Record<string, number> = {};
   let cost = 0;
   for (const task of graph.tasks) {
@@ -149,7 +158,9 @@ function totalsLine(state: LocalSessionState, graph: TaskGraph, now: number): st
   }
   const parts = (["running", "succeeded", "failed", "skipped", "pending"] as const)
     .filter((status) => (counts[status] ?? 0) > 0)
-    .map((status) => `${counts[status]} ${status === "pending" ? "waiting" : status}`);
+    .map((status) =>
+      paint(`${counts[status]} ${status === "pending" ? "waiting" : status}`, statusTone(status)),
+    );
   const end = state.finishedAt !== undefined ? Date.parse(state.finishedAt) : now;
   const elapsed = formatDuration(end - Date.parse(state.startedAt));
   return `${graph.tasks.length} tasks: ${parts.join(", ")} · ${formatCost(cost)} · ${elapsed} · up to ${state.maxParallel} at once`;
@@ -193,6 +204,23 @@ export function eventLine(event: SessionEvent, view: View): string {
       return `stopped: ${event.reason}`;
   }
 }
+
+/** The first word of an event's line (`failed`, `succeeded`...) in its status's colour. */
+function paintEventWord(line: string, event: SessionEvent, paint: Paint): string {
+  const tone = EVENT_TONES[event.type];
+  if (tone === undefined) return line;
+  const word = /^\S+/.exec(line)?.[0] ?? "";
+  return paint(word, tone) + line.slice(word.length);
+}
+
+const EVENT_TONES: Partial<Record<SessionEvent["type"], Tone>> = {
+  task_succeeded: "good",
+  task_failed: "bad",
+  task_skipped: "warn",
+  task_interrupted: "warn",
+  stopping: "warn",
+  session_interrupted: "warn",
+};
 
 function firstLine(text: string): string {
   return text.split("\n")[0] ?? "";
