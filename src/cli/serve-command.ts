@@ -16,7 +16,8 @@ and ORCHESTRATOR_REQUEST_TIMEOUT_SECONDS (60).
 
 Options:
   --port N    port to listen on (default: PORT, else 3000)
-  --host H    address to listen on (default: HOST, else 127.0.0.1; 0.0.0.0 in a container)
+  --host H    address to listen on (default: HOST, else 0.0.0.0 under Cloud Run (K_SERVICE set),
+              else 127.0.0.1; the container image sets HOST=0.0.0.0)
   -h, --help  show this help
 
 Stops gracefully on SIGTERM or Ctrl-C. Exit codes: 0 stopped, 1 could not start, 2 wrong command line.
