@@ -13,6 +13,8 @@ COPY src ./src
 RUN npx tsc -p tsconfig.build.json
 
 # Runtime stage: production dependencies and the compiled code only, as an unprivileged user.
+# HOST=0.0.0.0: the server's own default is loopback (safe on a laptop), which no one outside the
+# container could reach. Under Cloud Run (K_SERVICE set) it would pick 0.0.0.0 and $PORT by itself.
 FROM node:26-slim AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \

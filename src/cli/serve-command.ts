@@ -1,3 +1,4 @@
+import { describeEnvFile, EnvFileError, readDotEnv } from "../github/env-file.js";
 import { runServer } from "../github/run-server.js";
 import { EXIT, type Command } from "./command.js";
 import { parseCommandArgs } from "./parse-command-args.js";
@@ -6,7 +7,8 @@ import { CliError } from "./cli-error.js";
 const USAGE = `Usage: orchestrator serve [--port N] [--host H]
 
 Runs the GitHub App: webhooks at /api/github/webhooks, the HTTP API under /api/, and /health.
-Settings come from the environment (see .env.example): APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH,
+Settings come from the environment and from .env in the working directory if there is one
+(variables already set in the environment win; see .env.example): APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH,
 WEBHOOK_SECRET (16 characters or more) are required; ORCHESTRATOR_AUTH_TOKEN turns the HTTP API on.
 Limits against bad input: ORCHESTRATOR_MAX_WEBHOOK_BYTES (2 MiB), ORCHESTRATOR_MAX_BODY_BYTES
 (512 KiB, the API), ORCHESTRATOR_MAX_CONNECTIONS (100), ORCHESTRATOR_HEADERS_TIMEOUT_SECONDS (20)
@@ -14,7 +16,8 @@ and ORCHESTRATOR_REQUEST_TIMEOUT_SECONDS (60).
 
 Options:
   --port N    port to listen on (default: PORT, else 3000)
-  --host H    address to listen on (default: HOST, else 127.0.0.1; 0.0.0.0 in a container)
+  --host H    address to listen on (default: HOST, else 0.0.0.0 under Cloud Run (K_SERVICE set),
+              else 127.0.0.1; the container image sets HOST=0.0.0.0)
   -h, --help  show this help
 
 Stops gracefully on SIGTERM or Ctrl-C. Exit codes: 0 stopped, 1 could not start, 2 wrong command line.
@@ -43,6 +46,13 @@ export const serveCommand: Command = {
       overrides.port = Number(values.port);
     }
     if (values.host !== undefined) overrides.host = values.host;
-    return runServer({ env: process.env, overrides, stderr: io.stderr });
+    const env = io.env ?? process.env;
+    try {
+      io.stderr(`orchestrator serve: ${describeEnvFile(readDotEnv({ cwd: io.cwd, env }))}\n`);
+    } catch (error) {
+      if (!(error instanceof EnvFileError)) throw error;
+      throw new CliError(error.message, "failed");
+    }
+    return runServer({ env, overrides, stderr: io.stderr });
   },
 };

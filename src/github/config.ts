@@ -56,14 +56,42 @@ export interface ServerConfig {
   logFormat: "json" | "pretty";
 }
 
+/** One setting at fault: the variable, and what it expects (never a secret's value). */
+export interface ConfigProblem {
+  variable: string;
+  message: string;
+}
+
+/**
+ * The settings are wrong. Carries every problem found (`problems`), so a user fixes them all in
+ * one go; `variable` is the first. One problem reads "VARIABLE: what it expects".
+ */
 export class ConfigError extends Error {
+  readonly problems: readonly ConfigProblem[];
   constructor(
     readonly variable: string,
     message: string,
+    others: readonly ConfigProblem[] = [],
   ) {
-    super(`${variable}: ${message}`);
+    super(describeProblems([{ variable, message }, ...others]));
     this.name = "ConfigError";
+    this.problems = [{ variable, message }, ...others];
   }
+
+  /** All the problems as one error (at least one). */
+  static of(problems: readonly ConfigProblem[]): ConfigError {
+    const [first, ...others] = problems;
+    if (first === undefined) throw new Error("ConfigError.of needs a problem");
+    return new ConfigError(first.variable, first.message, others);
+  }
+}
+
+function describeProblems(problems: readonly ConfigProblem[]): string {
+  if (problems.length === 1) return `${problems[0]?.variable}: ${problems[0]?.message}`;
+  return [
+    `${problems.length} settings are missing or invalid:`,
+    ...problems.map((problem) => `  ${problem.variable}: ${problem.message}`),
+  ].join("\n");
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -100,8 +128,23 @@ const GITHUB_MAX_WEBHOOK_BYTES = 25 * 1000 * 1000;
 /** Above Cloud Run's concurrency (deploy/cloud-run.sh: 40), with room for idle keep-alive sockets. */
 export const DEFAULT_MAX_CONNECTIONS = 100;
 
+/**
+ * Reads every setting; throws one ConfigError listing every problem found (not just the first),
+ * so a first start shows all that is missing at once.
+ */
 export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
   const { env } = options;
+  const problems: ConfigProblem[] = [];
+  /** Reads one setting; its problem is noted (all are reported together) and `fallback` stands in. */
+  const setting = <T>(read: () => T, fallback: T): T => {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return fallback;
+    }
+  };
   const text = (name: string): string | undefined => {
     const value = env[name]?.trim();
     return value ? value : undefined;
@@ -111,79 +154,94 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
     if (value === undefined) throw new ConfigError(name, `is required: ${hint}`);
     return value;
   };
-  const int = (name: string, fallback: number, range: { min: number; max: number }): number => {
-    const value = text(name);
-    if (value === undefined) return fallback;
-    const parsed = z.coerce.number().int().min(range.min).max(range.max).safeParse(value);
-    if (!parsed.success || !/^[0-9]+$/.test(value)) {
+  const int = (name: string, fallback: number, range: { min: number; max: number }): number =>
+    setting(() => {
+      const value = text(name);
+      if (value === undefined) return fallback;
+      const parsed = z.coerce.number().int().min(range.min).max(range.max).safeParse(value);
+      if (!parsed.success || !/^[0-9]+$/.test(value)) {
+        throw new ConfigError(
+          name,
+          `expected a whole number from ${range.min} to ${range.max}, got "${value}"`,
+        );
+      }
+      return parsed.data;
+    }, fallback);
+  const choice = <T extends string>(name: string, allowed: readonly T[], fallback: T): T =>
+    setting(() => {
+      const value = text(name);
+      if (value === undefined) return fallback;
+      if (!(allowed as readonly string[]).includes(value)) {
+        throw new ConfigError(name, `expected one of ${allowed.join(", ")}, got "${value}"`);
+      }
+      return value as T;
+    }, fallback);
+
+  const appId = setting(() => {
+    const appIdText = required("APP_ID", "the App's numeric id from its settings page");
+    if (!/^[0-9]+$/.test(appIdText)) throw new ConfigError("APP_ID", `expected a number, got "${appIdText}"`);
+    return Number(appIdText);
+  }, 0);
+  const privateKey = setting(() => readPrivateKey(options, text), "");
+  const webhookSecret = setting(
+    () => readWebhookSecret(required("WEBHOOK_SECRET", "the webhook secret set in the App's settings")),
+    "",
+  );
+  const baseUrl = setting(() => apiBaseUrl(text), undefined);
+
+  const authToken = setting(() => {
+    const token = text("ORCHESTRATOR_AUTH_TOKEN");
+    if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
       throw new ConfigError(
-        name,
-        `expected a whole number from ${range.min} to ${range.max}, got "${value}"`,
+        "ORCHESTRATOR_AUTH_TOKEN",
+        `must be at least ${MIN_TOKEN_LENGTH} characters (it is ${token.length}); make one with \`openssl rand -hex 32\``,
       );
     }
-    return parsed.data;
-  };
-  const choice = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
-    const value = text(name);
-    if (value === undefined) return fallback;
-    if (!(allowed as readonly string[]).includes(value)) {
-      throw new ConfigError(name, `expected one of ${allowed.join(", ")}, got "${value}"`);
-    }
-    return value as T;
-  };
-
-  const appIdText = required("APP_ID", "the App's numeric id from its settings page");
-  if (!/^[0-9]+$/.test(appIdText)) throw new ConfigError("APP_ID", `expected a number, got "${appIdText}"`);
-
-  const authToken = text("ORCHESTRATOR_AUTH_TOKEN");
-  if (authToken !== undefined && authToken.length < MIN_TOKEN_LENGTH) {
-    throw new ConfigError(
-      "ORCHESTRATOR_AUTH_TOKEN",
-      `must be at least ${MIN_TOKEN_LENGTH} characters (it is ${authToken.length}); make one with \`openssl rand -hex 32\``,
-    );
-  }
-  const defaultRepoText = text("ORCHESTRATOR_DEFAULT_REPO");
-  const sweepReposText = text("ORCHESTRATOR_SWEEP_REPOS");
-  const webhookPath = text("WEBHOOK_PATH") ?? "/api/github/webhooks";
-  if (!webhookPath.startsWith("/")) {
-    throw new ConfigError("WEBHOOK_PATH", `must start with "/", got "${webhookPath}"`);
-  }
+    return token;
+  }, undefined);
+  const defaultRepo = setting(() => {
+    const value = text("ORCHESTRATOR_DEFAULT_REPO");
+    return value === undefined ? undefined : parseRepo("ORCHESTRATOR_DEFAULT_REPO", value);
+  }, undefined);
+  const sweepRepos = setting(() => {
+    const value = text("ORCHESTRATOR_SWEEP_REPOS");
+    return value === undefined
+      ? undefined
+      : list(value).map((item) => parseRepo("ORCHESTRATOR_SWEEP_REPOS", item));
+  }, undefined);
+  const webhookPath = setting(() => {
+    const path = text("WEBHOOK_PATH") ?? "/api/github/webhooks";
+    if (!path.startsWith("/")) throw new ConfigError("WEBHOOK_PATH", `must start with "/", got "${path}"`);
+    return path;
+  }, "/");
 
   const headersTimeoutMs = int("ORCHESTRATOR_HEADERS_TIMEOUT_SECONDS", 20, { min: 1, max: 600 }) * 1000;
   const requestTimeoutMs = int("ORCHESTRATOR_REQUEST_TIMEOUT_SECONDS", 60, { min: 1, max: 3600 }) * 1000;
   if (requestTimeoutMs < headersTimeoutMs) {
-    throw new ConfigError(
-      "ORCHESTRATOR_REQUEST_TIMEOUT_SECONDS",
-      `must be at least ORCHESTRATOR_HEADERS_TIMEOUT_SECONDS (${headersTimeoutMs / 1000}): the headers are part of the request`,
-    );
+    problems.push({
+      variable: "ORCHESTRATOR_REQUEST_TIMEOUT_SECONDS",
+      message: `must be at least ORCHESTRATOR_HEADERS_TIMEOUT_SECONDS (${headersTimeoutMs / 1000}): the headers are part of the request`,
+    });
   }
 
-  return {
-    appId: Number(appIdText),
-    privateKey: readPrivateKey(options, text),
-    webhookSecret: readWebhookSecret(
-      required("WEBHOOK_SECRET", "the webhook secret set in the App's settings"),
-    ),
-    baseUrl: apiBaseUrl(text),
+  const config: ServerConfig = {
+    appId,
+    privateKey,
+    webhookSecret,
+    baseUrl,
     port: int("PORT", 3000, { min: 0, max: 65_535 }),
-    host: text("HOST") ?? "127.0.0.1",
+    // Cloud Run sets K_SERVICE and PORT and sends traffic to the container's address, never to
+    // loopback: listening on 127.0.0.1 there would start and answer nothing.
+    host: text("HOST") ?? (text("K_SERVICE") === undefined ? "127.0.0.1" : "0.0.0.0"),
     webhookPath,
     authToken,
-    defaultRepo:
-      defaultRepoText === undefined ? undefined : parseRepo("ORCHESTRATOR_DEFAULT_REPO", defaultRepoText),
+    defaultRepo,
     sweepMinutes: int("ORCHESTRATOR_SWEEP_MINUTES", 5, { min: 0, max: 1440 }),
-    sweepRepos:
-      sweepReposText === undefined
-        ? undefined
-        : sweepReposText
-            .split(",")
-            .map((item) => item.trim())
-            .filter(Boolean)
-            .map((item) => parseRepo("ORCHESTRATOR_SWEEP_REPOS", item)),
+    sweepRepos,
     redeliverHours: int("ORCHESTRATOR_REDELIVER_HOURS", 24, { min: 0, max: 72 }),
     workflowFile: text("ORCHESTRATOR_WORKFLOW_FILE") ?? DEFAULT_WORKFLOW_FILE,
-    allowedBots: list(text("ORCHESTRATOR_ALLOWED_BOTS")).map(allowedBot),
-    dispatchRefs: list(text("ORCHESTRATOR_DISPATCH_REFS")).map(dispatchRef),
+    allowedBots: setting(() => list(text("ORCHESTRATOR_ALLOWED_BOTS")).map(allowedBot), []),
+    dispatchRefs: setting(() => list(text("ORCHESTRATOR_DISPATCH_REFS")).map(dispatchRef), []),
     workflowName: text("ORCHESTRATOR_WORKFLOW_NAME") ?? "Orchestrator task",
     defaultParallel: int("ORCHESTRATOR_DEFAULT_PARALLEL", 3, { min: 1, max: LIMITS.maxParallelAgents }),
     statusCommentIntervalMs: int("ORCHESTRATOR_STATUS_COMMENT_SECONDS", 120, { min: 0, max: 3600 }) * 1000,
@@ -204,6 +262,8 @@ export function loadServerConfig(options: LoadConfigOptions): ServerConfig {
     logLevel: choice("LOG_LEVEL", LOG_LEVELS, "info"),
     logFormat: choice("LOG_FORMAT", ["json", "pretty"] as const, "json"),
   };
+  if (problems.length > 0) throw ConfigError.of(problems);
+  return config;
 }
 
 /** The settings as a log line: which secrets are set, never their values. */

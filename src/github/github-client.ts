@@ -45,9 +45,50 @@ export function apiErrorMessage(error: unknown): string {
 
 /** "GitHub answered 422: Reference already exists" — for reasons users read. */
 export function describeApiError(error: unknown): string {
+  const unreachable = describeNoAnswer(error);
+  if (unreachable !== undefined) return unreachable;
   const status = httpStatus(error);
   const message = apiErrorMessage(error);
   return status === undefined ? message : `GitHub answered ${status}: ${message}`;
+}
+
+/** System and undici codes of a request that got no answer at all. */
+const NO_ANSWER_CODES =
+  /^(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|UND_ERR_\w+)$/;
+
+/**
+ * "could not reach api.github.com (getaddrinfo ENOTFOUND api.github.com): check the network or
+ * GHE_HOST" — for a request GitHub never answered. Octokit reports those as a RequestError with
+ * status 500 and no response (its `cause` is fetch's "fetch failed" TypeError, whose own `cause`
+ * holds the system error), which would otherwise read as "GitHub answered 500".
+ */
+function describeNoAnswer(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  if ((error as { response?: unknown }).response !== undefined) return undefined;
+  let reason: string | undefined;
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && NO_ANSWER_CODES.test(code)) {
+      // An AggregateError (every address refused) has no message of its own: say its code.
+      reason = current.message.includes(code) ? current.message : `${code} ${current.message}`.trim();
+      break;
+    }
+    if (current.name === "TypeError" && current.message === "fetch failed") reason ??= "fetch failed";
+    current = current.cause;
+  }
+  if (reason === undefined) return undefined;
+  return `could not reach ${requestHost(error)} (${reason}): check the network or GHE_HOST`;
+}
+
+/** The host a failed request went to (Octokit's RequestError keeps the request), else "GitHub". */
+function requestHost(error: object): string {
+  const url = (error as { request?: { url?: unknown } }).request?.url;
+  if (typeof url !== "string") return "GitHub";
+  try {
+    return new URL(url).host;
+  } catch {
+    return "GitHub";
+  }
 }
 
 /** The API base URL of a client (to remember per-server facts such as GHES limitations). */

@@ -1,4 +1,15 @@
 // The server's entry (the container runs `node dist/github/main.js`); `orchestrator serve` is the same.
+import { describeEnvFile, EnvFileError, readDotEnv } from "./env-file.js";
 import { runServer } from "./run-server.js";
 
-process.exitCode = await runServer({ env: process.env, stderr: (text) => void process.stderr.write(text) });
+const stderr = (text: string): void => void process.stderr.write(text);
+process.exitCode = await (async () => {
+  try {
+    stderr(`orchestrator serve: ${describeEnvFile(readDotEnv({ cwd: process.cwd(), env: process.env }))}\n`);
+  } catch (error) {
+    if (!(error instanceof EnvFileError)) throw error;
+    stderr(`orchestrator serve: ${error.message}\n`);
+    return 1;
+  }
+  return runServer({ env: process.env, stderr });
+})();

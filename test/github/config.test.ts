@@ -165,4 +165,57 @@ describe("server configuration from the environment", () => {
       "ORCHESTRATOR_DISPATCH_REFS: \"a..b\" is not a branch name or pattern: it contains '..'",
     );
   });
+
+  it("reports every missing or invalid setting at once, each with what it expects, never a secret", () => {
+    const secret = "hunter2-short";
+    const error = (() => {
+      try {
+        loadServerConfig({
+          env: {
+            APP_ID: "",
+            WEBHOOK_SECRET: secret,
+            PORT: "eighty",
+            ORCHESTRATOR_AUTH_TOKEN: "tiny-token",
+            LOG_LEVEL: "loud",
+          },
+          readFile: noFiles,
+        });
+      } catch (caught) {
+        return caught as ConfigError;
+      }
+      throw new Error("expected a ConfigError");
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.problems.map((p) => p.variable)).toEqual([
+      "APP_ID",
+      "PRIVATE_KEY",
+      "WEBHOOK_SECRET",
+      "ORCHESTRATOR_AUTH_TOKEN",
+      "PORT",
+      "LOG_LEVEL",
+    ]);
+    expect(error.variable).toBe("APP_ID");
+    // The per-variable messages are the ones a single problem gives, one a line.
+    expect(error.message.split("\n")).toEqual([
+      "6 settings are missing or invalid:",
+      "  APP_ID: is required: the App's numeric id from its settings page",
+      "  PRIVATE_KEY: is required (or PRIVATE_KEY_PATH): the App's private key, generated on its settings page",
+      expect.stringMatching(/^ {2}WEBHOOK_SECRET: must be at least 16 characters \(it is 13\)/),
+      expect.stringMatching(/^ {2}ORCHESTRATOR_AUTH_TOKEN: must be at least 24 characters \(it is 10\)/),
+      '  PORT: expected a whole number from 0 to 65535, got "eighty"',
+      '  LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got "loud"',
+    ]);
+    expect(error.message).not.toContain(secret);
+    expect(error.message).not.toContain("tiny-token");
+    // One problem still reads as before.
+    expect(problem({ APP_ID: "twelve" }).problems).toEqual([
+      { variable: "APP_ID", message: 'expected a number, got "twelve"' },
+    ]);
+  });
+
+  it("listens on every address under Cloud Run (K_SERVICE set) unless HOST says otherwise", () => {
+    expect(load({}).host).toBe("127.0.0.1");
+    expect(load({ K_SERVICE: "orchestrator", PORT: "8080" })).toMatchObject({ host: "0.0.0.0", port: 8080 });
+    expect(load({ K_SERVICE: "orchestrator", HOST: "127.0.0.1" }).host).toBe("127.0.0.1");
+  });
 });

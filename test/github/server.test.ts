@@ -148,11 +148,13 @@ describe("the App's HTTP server", () => {
 });
 
 describe("runServer (the entry of `orchestrator serve` and the container)", () => {
-  it("names the missing variable and exits 1 when the configuration is incomplete", async () => {
+  it("names every missing variable at once and exits 1 when the configuration is incomplete", async () => {
     const errors: string[] = [];
     const code = await runServer({ env: { APP_ID: "1" }, stderr: (text) => errors.push(text) });
     expect(code).toBe(1);
-    expect(errors.join("")).toContain("orchestrator serve: PRIVATE_KEY: is required");
+    expect(errors.join("")).toContain("orchestrator serve: 2 settings are missing or invalid:\n");
+    expect(errors.join("")).toContain("\n  PRIVATE_KEY: is required");
+    expect(errors.join("")).toContain("\n  WEBHOOK_SECRET: is required");
   });
 
   it("refuses to start with a short WEBHOOK_SECRET or an unreadable key, naming the variable, never the value", async () => {
