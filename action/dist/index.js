@@ -53001,9 +53001,37 @@ function apiErrorMessage(error63) {
   return error63 instanceof Error ? error63.message : String(error63);
 }
 function describeApiError(error63) {
+  const unreachable = describeNoAnswer(error63);
+  if (unreachable !== void 0) return unreachable;
   const status = httpStatus(error63);
   const message = apiErrorMessage(error63);
   return status === void 0 ? message : `GitHub answered ${status}: ${message}`;
+}
+var NO_ANSWER_CODES = /^(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|UND_ERR_\w+)$/;
+function describeNoAnswer(error63) {
+  if (typeof error63 !== "object" || error63 === null) return void 0;
+  if (error63.response !== void 0) return void 0;
+  let reason;
+  for (let current = error63, depth = 0; current instanceof Error && depth < 5; depth++) {
+    const code = current.code;
+    if (typeof code === "string" && NO_ANSWER_CODES.test(code)) {
+      reason = current.message.includes(code) ? current.message : `${code} ${current.message}`.trim();
+      break;
+    }
+    if (current.name === "TypeError" && current.message === "fetch failed") reason ??= "fetch failed";
+    current = current.cause;
+  }
+  if (reason === void 0) return void 0;
+  return `could not reach ${requestHost(error63)} (${reason}): check the network or GHE_HOST`;
+}
+function requestHost(error63) {
+  const url2 = error63.request?.url;
+  if (typeof url2 !== "string") return "GitHub";
+  try {
+    return new URL(url2).host;
+  } catch {
+    return "GitHub";
+  }
 }
 
 // action/src/pull-request.ts
