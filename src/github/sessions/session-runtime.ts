@@ -6,9 +6,10 @@ import { TasksCache } from "./tasks-source.js";
 import type { WorkflowRunLike } from "./workflow-run.js";
 
 /**
- * The in-memory state of one App process. None of it matters for correctness: losing it (a
- * restart) costs a few reads, and two processes with separate runtimes stay safe because
- * GitHub-side claims decide who dispatches.
+ * The in-memory state of one App process. Losing it (a restart) costs a few reads and, for a
+ * session whose record was unsaved at that moment, possibly a second run of an attempt it had
+ * just dispatched (cancelled as a duplicate when seen); two processes with separate runtimes
+ * stay safe the same way (dispatch-task.ts).
  */
 export interface SessionRuntime {
   queue: SessionQueue;
