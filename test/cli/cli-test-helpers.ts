@@ -33,14 +33,22 @@ export function spawnCli(args: string[], options: { cwd: string }): Promise<CliR
   });
 }
 
-/** `main` in this process with captured output: the same code path, without a process start. */
-export async function runCli(args: string[], options: { cwd: string }): Promise<CliRun> {
+/**
+ * `main` in this process with captured output: the same code path, without a process start.
+ * `tty`: a terminal 100 columns wide instead of a pipe; `env`: instead of this process's.
+ */
+export async function runCli(
+  args: string[],
+  options: { cwd: string; tty?: boolean; env?: NodeJS.ProcessEnv },
+): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
   const io: CliIo = {
     stdout: (text) => void (stdout += text),
     stderr: (text) => void (stderr += text),
     cwd: options.cwd,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.tty ? { terminal: { columns: 100 } } : {}),
   };
   const code = await main(args, io);
   return { code, stdout, stderr };
