@@ -53,7 +53,7 @@ export async function chooseAgent(args: {
   return { kind: "claude", claudePath, env };
 }
 
-async function findClaude(args: { cwd: string; env: NodeJS.ProcessEnv }): Promise<string | null> {
+export async function findClaude(args: { cwd: string; env: NodeJS.ProcessEnv }): Promise<string | null> {
   const configured = args.env.ORCHESTRATOR_CLAUDE_PATH;
   if (configured !== undefined && configured !== "") {
     const path = resolve(args.cwd, configured);
