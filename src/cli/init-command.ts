@@ -67,7 +67,9 @@ export const initCommand: Command = {
       const workflow = await writeWorkflow(repoRoot);
       lines.push(
         workflow === "written"
-          ? `${paint("✓", "good")} wrote ${WORKFLOW_FILE}`
+          ? // A verbatim copy of this repository's workflow, whose task step runs the action from
+            // this repository (`uses: ./action`); a user's repository has no ./action.
+            `${paint("✓", "good")} wrote ${WORKFLOW_FILE}: in it, replace \`uses: ./action\` with the published action (the comment above that line names it)`
           : `${paint("•", "muted")} ${WORKFLOW_FILE} exists; left as it is.`,
       );
     }
