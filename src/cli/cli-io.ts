@@ -8,7 +8,7 @@ export interface CliIo {
   /** Default: this process's environment. */
   env?: NodeJS.ProcessEnv;
   /** Set when stdout is a terminal: `run` draws its live table there, plain lines elsewhere. */
-  terminal?: { columns?: number | undefined };
+  terminal?: { columns?: number | undefined; rows?: number | undefined };
   /** Where Ctrl-C comes from; default: this process. Tests and the demo pass their own. */
   signals?: SignalSource;
   /** Called on the second Ctrl-C; default: exit the process at once. */
@@ -31,6 +31,8 @@ export function processIo(): CliIo {
     stderr: (text) => void process.stderr.write(text),
     cwd: process.cwd(),
     env: process.env,
-    ...(process.stdout.isTTY ? { terminal: { columns: process.stdout.columns } } : {}),
+    ...(process.stdout.isTTY
+      ? { terminal: { columns: process.stdout.columns, rows: process.stdout.rows } }
+      : {}),
   };
 }

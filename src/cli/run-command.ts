@@ -108,7 +108,7 @@ export function runCommand(argv: readonly string[], io: RunCommandIo): Promise<n
     env: io.env,
     stdout: (text) => void io.stdout.write(text),
     stderr: (text) => void io.stderr.write(text),
-    ...(io.stdout.isTTY === true ? { terminal: { columns: io.stdout.columns } } : {}),
+    ...(io.stdout.isTTY === true ? { terminal: { columns: io.stdout.columns, rows: io.stdout.rows } } : {}),
     ...(io.signals === undefined ? {} : { signals: io.signals }),
     ...(io.forceExit === undefined ? {} : { forceExit: io.forceExit }),
   };
@@ -204,6 +204,7 @@ async function run(args: RunArgs, io: CliIo): Promise<number> {
     write: (chunk: string) => io.stdout(chunk),
     isTTY: io.terminal !== undefined,
     ...(io.terminal?.columns === undefined ? {} : { columns: io.terminal.columns }),
+    ...(io.terminal?.rows === undefined ? {} : { rows: io.terminal.rows }),
   };
   const colour = wantsColour(io);
   const reporter = createProgressReporter({ output, colour });

@@ -1,6 +1,7 @@
 import { relative } from "node:path";
 import type { TaskGraph } from "../core/task-graph.js";
 import { fit, formatCost, formatDuration } from "./format.js";
+import { transcriptPathFor } from "../runner/claude-transcript.js";
 import type { LocalPaths } from "./local-paths.js";
 import { costWords, keptWords, unknownCostCount } from "./interruption-words.js";
 import type { LocalSessionState } from "./state-file.js";
@@ -52,7 +53,11 @@ export function finalSummary(args: {
       details = "see below";
       reasons.push(`  ${id}: ${observation.reason}`);
       if (run?.keptWorktree) reasons.push(`    worktree kept for inspection: ${shown(run.keptWorktree)}`);
-      if (observation.status === "failed") reasons.push(`    log: ${shown(paths.log(id))}`);
+      if (observation.status === "failed") {
+        reasons.push(
+          `    log: ${shown(paths.log(id))} (readable: ${shown(transcriptPathFor(paths.log(id)))})`,
+        );
+      }
     }
     lines.push(
       `${fit(id, idWidth)}  ${paint(fit(result, 10), statusTone(result))}  ${fit(task?.branch ?? run?.branch ?? "", branchWidth)}  ` +
@@ -90,6 +95,8 @@ export function finalSummary(args: {
   if (args.status === "already_finished") {
     lines.push("This session had already finished; run without --resume to start a new one.");
   }
-  lines.push(`Logs: ${shown(paths.logsDir)}/<task>.log · state: ${shown(paths.stateFile)}`);
+  lines.push(
+    `Logs: ${shown(paths.logsDir)}/<task>.log (readable: <task>.txt) · state: ${shown(paths.stateFile)}`,
+  );
   return `${lines.join("\n")}\n`;
 }

@@ -15,6 +15,8 @@ export interface ProgressOutput {
   write(text: string): unknown;
   isTTY?: boolean;
   columns?: number;
+  /** The terminal's height: the live table never draws more lines than this (see fitToHeight). */
+  rows?: number;
 }
 
 export function createProgressReporter(args: {
@@ -84,7 +86,10 @@ class LiveTable implements SessionReporter {
     if (this.view === undefined || this.closed) return;
     const width = Math.max(40, (this.output.columns || 100) - 1);
     // Cut by what is seen, so a colour code is never counted nor cut in half.
-    const lines = tableLines(this.view, this.now(), this.paint).map((line) =>
+    // One line short of the height: the newline after the last line must not scroll the top
+    // line away, or moving back up would no longer reach the table's first line.
+    const maxLines = this.output.rows === undefined ? undefined : this.output.rows - 1;
+    const lines = tableLines(this.view, this.now(), this.paint, maxLines).map((line) =>
       cutVisible(line, width).trimEnd(),
     );
     const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}A\r` : "";
@@ -108,8 +113,16 @@ class PlainLines implements SessionReporter {
   close(): void {}
 }
 
-/** The table: one row per task in dependency order, then a totals line. */
-export function tableLines(view: View, now: number, paint: Paint = noPaint): string[] {
+/**
+ * The table: one row per task in dependency order, then a totals line. With `maxLines`, a table
+ * taller than that keeps the rows that matter and sums up the rest in one line (fitToHeight).
+ */
+export function tableLines(
+  view: View,
+  now: number,
+  paint: Paint = noPaint,
+  maxLines?: number | undefined,
+): string[] {
   const { state, graph } = view;
   const idWidth = Math.min(32, Math.max(4, ...graph.tasks.map((task) => task.id.length)));
   const header = `${fit("TASK", idWidth)}  ${fit("STATUS", 13)}  ${"ELAPSED".padStart(8)}  ${"COST".padStart(8)}  NOTE`;
@@ -126,9 +139,64 @@ export function tableLines(view: View, now: number, paint: Paint = noPaint): str
     const elapsed = started === undefined || ended === undefined ? "" : formatDuration(ended - started);
     const cost = observation.costUsd === undefined ? "" : formatCost(observation.costUsd);
     const attempt = observation.attempts > 1 ? ` #${observation.attempts}` : "";
-    return `${fit(id, idWidth)}  ${paint(fit(STATUS_WORDS[observation.status] + attempt, 13), statusTone(observation.status))}  ${elapsed.padStart(8)}  ${cost.padStart(8)}  ${note(view, id)}`;
+    return {
+      status: observation.status,
+      line: `${fit(id, idWidth)}  ${paint(fit(STATUS_WORDS[observation.status] + attempt, 13), statusTone(observation.status))}  ${elapsed.padStart(8)}  ${cost.padStart(8)}  ${note(view, id)}`,
+    };
   });
-  return [header, ...rows, totalsLine(state, graph, now, paint)];
+  const totals = totalsLine(state, graph, now, paint);
+  if (maxLines === undefined || rows.length + 2 <= maxLines) {
+    return [header, ...rows.map((row) => row.line), totals];
+  }
+  return fitToHeight(header, rows, totals, maxLines, paint);
+}
+
+type Row = { status: TaskStatus; line: string };
+
+/** Which rows a short terminal shows first: what is happening, what went wrong, what comes next. */
+const ROW_PRIORITY: readonly TaskStatus[] = [
+  "running",
+  "failed",
+  "pending",
+  "succeeded",
+  "cancelled",
+  "skipped",
+];
+
+const COUNT_ORDER: readonly TaskStatus[] = [
+  "running",
+  "succeeded",
+  "failed",
+  "skipped",
+  "cancelled",
+  "pending",
+];
+
+/**
+ * A table cut to `maxLines`: header, as many rows as fit in priority order (each status in
+ * dependency order, so the pending ones shown are the next to start), one `… N more` line
+ * counting the rest by status, and the totals.
+ */
+function fitToHeight(header: string, rows: Row[], totals: string, maxLines: number, paint: Paint): string[] {
+  const room = Math.max(0, maxLines - 3);
+  const ranked = ROW_PRIORITY.flatMap((status) => rows.filter((row) => row.status === status));
+  const shown = ranked.slice(0, room);
+  const hidden = ranked.slice(room);
+  // Counted in the totals line's order, so the two read alike.
+  const counts = COUNT_ORDER.map((status) => ({
+    status,
+    count: hidden.filter((row) => row.status === status).length,
+  })).filter(({ count }) => count > 0);
+  const more =
+    `… ${hidden.length} more: ` +
+    counts.map(({ status, count }) => paint(`${count} ${statusWord(status)}`, statusTone(status))).join(", ");
+  const lines = [header, ...shown.map((row) => row.line), more, totals];
+  // A terminal too short even for that keeps its last lines: the summary and the totals.
+  return lines.slice(Math.max(0, lines.length - Math.max(1, maxLines)));
+}
+
+function statusWord(status: TaskStatus): string {
+  return status === "pending" ? "waiting" : status;
 }
 
 function note(view: View, id: string): string {
@@ -156,11 +224,9 @@ function totalsLine(state: LocalSessionState, graph: TaskGraph, now: number, pai
     counts[status] = (counts[status] ?? 0) + 1;
     cost += observation?.costUsd ?? 0;
   }
-  const parts = (["running", "succeeded", "failed", "skipped", "pending"] as const)
-    .filter((status) => (counts[status] ?? 0) > 0)
-    .map((status) =>
-      paint(`${counts[status]} ${status === "pending" ? "waiting" : status}`, statusTone(status)),
-    );
+  const parts = COUNT_ORDER.filter((status) => (counts[status] ?? 0) > 0).map((status) =>
+    paint(`${counts[status]} ${statusWord(status)}`, statusTone(status)),
+  );
   const end = state.finishedAt !== undefined ? Date.parse(state.finishedAt) : now;
   const elapsed = formatDuration(end - Date.parse(state.startedAt));
   return `${graph.tasks.length} tasks: ${parts.join(", ")} · ${formatCost(cost)} · ${elapsed} · up to ${state.maxParallel} at once`;

@@ -1,7 +1,8 @@
-import { appendFile, mkdir } from "node:fs/promises";
+import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ResolvedTask } from "../core/task-graph.js";
 import type { AgentFailure, AgentFailureKind, AgentResult } from "./agent-result.js";
+import { claudeTranscript, transcriptPathFor } from "./claude-transcript.js";
 import { commitTaskWork, markAgentCommits } from "./commit-task-work.js";
 import { prepareTaskBranch, type PrepareTaskBranchOptions } from "./prepare-task-branch.js";
 import { pushWork } from "./push-work.js";
@@ -157,6 +158,7 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRunResult> {
       result.failure = failure;
       await log(`== failed (${failure.stage}, ${failure.kind}): ${failure.message}`);
     } else result.ok = true;
+    await writeTranscript(options.logFile, task.prompt);
     return result;
   };
 
@@ -381,6 +383,17 @@ function stageFailure(stage: TaskRunStage, error: unknown): TaskRunFailure {
   // broken task does not take the whole session down.
   const detail = error instanceof Error ? error.message : String(error);
   return { stage, kind: "internal_error", message: `Unexpected error while ${DOING[stage]}: ${detail}` };
+}
+
+/** The readable copy beside the log, rebuilt from the whole log (every attempt) at each attempt's end. */
+async function writeTranscript(logFile: string | undefined, prompt: string): Promise<void> {
+  if (logFile === undefined) return;
+  try {
+    const log = await readFile(logFile, "utf8");
+    await writeFile(transcriptPathFor(logFile), claudeTranscript(log, { prompt }));
+  } catch {
+    // Like the log: a convenience that must not fail the task.
+  }
 }
 
 async function writeLog(logFile: string | undefined, line: string): Promise<void> {

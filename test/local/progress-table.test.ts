@@ -122,7 +122,9 @@ describe("final summary", () => {
     expect(text).toMatch(/broken\s+failed\s+orchestrator\/broken\s+—\s+see below/);
     expect(text).toContain("  broken: Claude Code reported an error: overloaded");
     expect(text).toContain("    worktree kept for inspection: .orchestrator/worktrees/broken");
-    expect(text).toContain("    log: .orchestrator/logs/broken.log");
+    expect(text).toContain(
+      "    log: .orchestrator/logs/broken.log (readable: .orchestrator/logs/broken.txt)",
+    );
     expect(text).toContain('  after-broken: dependency "broken" failed');
     expect(text).toContain("Total so far: $0.75 · 1 of 4 tasks succeeded");
     expect(text).toContain("Continue with: orchestrator run --resume");
