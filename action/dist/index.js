@@ -20121,14 +20121,14 @@ var require_foldFlowLines = __commonJS({
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
     var FOLD_QUOTED = "quoted";
-    function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
-        return text;
+        return text2;
       if (lineWidth < minContentWidth)
         minContentWidth = 0;
       const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-      if (text.length <= endStep)
-        return text;
+      if (text2.length <= endStep)
+        return text2;
       const folds = [];
       const escapedFolds = {};
       let end = lineWidth - indent.length;
@@ -20145,14 +20145,14 @@ var require_foldFlowLines = __commonJS({
       let escStart = -1;
       let escEnd = -1;
       if (mode === FOLD_BLOCK) {
-        i = consumeMoreIndentedLines(text, i, indent.length);
+        i = consumeMoreIndentedLines(text2, i, indent.length);
         if (i !== -1)
           end = i + endStep;
       }
-      for (let ch; ch = text[i += 1]; ) {
+      for (let ch; ch = text2[i += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
           escStart = i;
-          switch (text[i + 1]) {
+          switch (text2[i + 1]) {
             case "x":
               i += 3;
               break;
@@ -20169,12 +20169,12 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === "\n") {
           if (mode === FOLD_BLOCK)
-            i = consumeMoreIndentedLines(text, i, indent.length);
+            i = consumeMoreIndentedLines(text2, i, indent.length);
           end = i + indent.length + endStep;
           split = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-            const next = text[i + 1];
+            const next = text2[i + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
               split = i;
           }
@@ -20186,12 +20186,12 @@ var require_foldFlowLines = __commonJS({
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
-                ch = text[i += 1];
+                ch = text2[i += 1];
                 overflow = true;
               }
               const j = i > escEnd + 1 ? i - 2 : escStart - 1;
               if (escapedFolds[j])
-                return text;
+                return text2;
               folds.push(j);
               escapedFolds[j] = true;
               end = j + endStep;
@@ -20206,39 +20206,39 @@ var require_foldFlowLines = __commonJS({
       if (overflow && onOverflow)
         onOverflow();
       if (folds.length === 0)
-        return text;
+        return text2;
       if (onFold)
         onFold();
-      let res = text.slice(0, folds[0]);
+      let res = text2.slice(0, folds[0]);
       for (let i2 = 0; i2 < folds.length; ++i2) {
         const fold = folds[i2];
-        const end2 = folds[i2 + 1] || text.length;
+        const end2 = folds[i2 + 1] || text2.length;
         if (fold === 0)
           res = `
-${indent}${text.slice(0, end2)}`;
+${indent}${text2.slice(0, end2)}`;
         else {
           if (mode === FOLD_QUOTED && escapedFolds[fold])
-            res += `${text[fold]}\\`;
+            res += `${text2[fold]}\\`;
           res += `
-${indent}${text.slice(fold + 1, end2)}`;
+${indent}${text2.slice(fold + 1, end2)}`;
         }
       }
       return res;
     }
-    function consumeMoreIndentedLines(text, i, indent) {
+    function consumeMoreIndentedLines(text2, i, indent) {
       let end = i;
       let start = i + 1;
-      let ch = text[start];
+      let ch = text2[start];
       while (ch === " " || ch === "	") {
         if (i < start + indent) {
-          ch = text[++i];
+          ch = text2[++i];
         } else {
           do {
-            ch = text[++i];
+            ch = text2[++i];
           } while (ch && ch !== "\n");
           end = i;
           start = i + 1;
-          ch = text[start];
+          ch = text2[start];
         }
       }
       return end;
@@ -26785,8 +26785,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addRaw(text, addEOL = false) {
-    this._buffer += text;
+  addRaw(text2, addEOL = false) {
+    this._buffer += text2;
     return addEOL ? this.addEOL() : this;
   }
   /**
@@ -26882,10 +26882,10 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addHeading(text, level) {
+  addHeading(text2, level) {
     const tag = `h${level}`;
     const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
-    const element = this.wrap(allowedTag, text);
+    const element = this.wrap(allowedTag, text2);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -26914,9 +26914,9 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addQuote(text, cite) {
+  addQuote(text2, cite) {
     const attrs = Object.assign({}, cite && { cite });
-    const element = this.wrap("blockquote", text, attrs);
+    const element = this.wrap("blockquote", text2, attrs);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -26927,8 +26927,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addLink(text, href) {
-    const element = this.wrap("a", text, { href });
+  addLink(text2, href) {
+    const element = this.wrap("a", text2, { href });
     return this.addRaw(element).addEOL();
   }
 };
@@ -30557,7 +30557,7 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
     }
     return propValues;
   });
-  const isObject3 = isObject;
+  const isObject4 = isObject;
   const catchall = def.catchall;
   let value;
   const memo2 = globalConfig.memoizer;
@@ -30565,7 +30565,7 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
     const input2 = payload.value;
-    if (!isObject3(input2)) {
+    if (!isObject4(input2)) {
       payload.issues.push({
         expected: "object",
         code: "invalid_type",
@@ -30701,7 +30701,7 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
     return doc.compile();
   };
   let fastpass;
-  const isObject3 = isObject;
+  const isObject4 = isObject;
   const jit = !globalConfig.jitless;
   const allowsEval2 = allowsEval;
   const fastEnabled = jit && allowsEval2.value;
@@ -30710,7 +30710,7 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
   inst._zod.parse = (payload, ctx) => {
     value ?? (value = _normalized.value);
     const input2 = payload.value;
-    if (!isObject3(input2)) {
+    if (!isObject4(input2)) {
       payload.issues.push({
         expected: "object",
         code: "invalid_type",
@@ -36345,8 +36345,8 @@ function ko_default() {
 }
 
 // node_modules/zod/v4/locales/lt.js
-var capitalizeFirstCharacter = (text) => {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+var capitalizeFirstCharacter = (text2) => {
+  return text2.charAt(0).toUpperCase() + text2.slice(1);
 };
 function getUnitTypeFromNumber(number4) {
   const abs = Math.abs(number4);
@@ -46920,9 +46920,9 @@ function renderResultBlock(result) {
   const json2 = JSON.stringify(result).replace(/--/g, "\\u002d\\u002d");
   return `${OPEN}${json2}${CLOSE}`;
 }
-function parseResultBlock(text) {
-  if (!text) return null;
-  const trimmed = text.trimEnd();
+function parseResultBlock(text2) {
+  if (!text2) return null;
+  const trimmed = text2.trimEnd();
   if (!trimmed.endsWith(CLOSE)) return null;
   const start = trimmed.lastIndexOf(OPEN);
   if (start < 0) return null;
@@ -46939,15 +46939,15 @@ function upsertResultBlock(body, result) {
   return rest + (rest ? "\n\n" : "") + renderResultBlock(result) + "\n";
 }
 function withoutResultBlocks(body) {
-  let text = body;
-  for (let start = text.indexOf(OPEN); start >= 0; start = text.indexOf(OPEN, start)) {
-    const end = text.indexOf(CLOSE, start + OPEN.length);
-    text = end < 0 ? text.slice(0, start) : text.slice(0, start) + text.slice(end + CLOSE.length);
+  let text2 = body;
+  for (let start = text2.indexOf(OPEN); start >= 0; start = text2.indexOf(OPEN, start)) {
+    const end = text2.indexOf(CLOSE, start + OPEN.length);
+    text2 = end < 0 ? text2.slice(0, start) : text2.slice(0, start) + text2.slice(end + CLOSE.length);
   }
-  return text;
+  return text2;
 }
-function inertComments(text) {
-  return text.replace(/<!--/g, "&lt;!--").replace(/--!?>/g, (match) => match.replace(">", "&gt;")).replace(/orchestrator:result/gi, "orchestrator&#58;result");
+function inertComments(text2) {
+  return text2.replace(/<!--/g, "&lt;!--").replace(/--!?>/g, (match) => match.replace(">", "&gt;")).replace(/orchestrator:result/gi, "orchestrator&#58;result");
 }
 
 // action/src/agent-environment.ts
@@ -47610,8 +47610,8 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   const isFunctionReplacer = typeof replacer === "function";
   const propertyList = Array.isArray(replacer) ? new Set(replacer.map(String)) : null;
   const prepareVal = (parent, key, val) => {
-    const isObject3 = val !== null && typeof val === "object";
-    const hasToJSON = isObject3 && typeof val.toJSON === "function";
+    const isObject4 = val !== null && typeof val === "object";
+    const hasToJSON = isObject4 && typeof val.toJSON === "function";
     if (hasToJSON) {
       val = val.toJSON(key);
     }
@@ -47832,8 +47832,8 @@ var convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
   if (!hasUserReviver) return value;
   return userReviver(key, value, context);
 };
-var JSONParseV2 = (text, reviver) => {
-  return JSON.parse(text, (key, value, context) => {
+var JSONParseV2 = (text2, reviver) => {
+  return JSON.parse(text2, (key, value, context) => {
     const isNumber = typeof value === "number";
     const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
     const isBigNumber = isNumber && isOutOfBounds;
@@ -47891,8 +47891,8 @@ var applyReviverIteratively = (parsed, userReviver) => {
   }
   return rootHolder[""];
 };
-var serializeBigInts = (text) => {
-  return text.replace(
+var serializeBigInts = (text2) => {
+  return text2.replace(
     stringsOrLargeNumbers,
     (match, digits, fractional, exponential) => {
       const isString2 = match[0] === '"';
@@ -47906,18 +47906,18 @@ var serializeBigInts = (text) => {
     }
   );
 };
-var JSONParse = (text, reviver) => {
-  if (!text) return originalParse(text, reviver);
+var JSONParse = (text2, reviver) => {
+  if (!text2) return originalParse(text2, reviver);
   try {
-    if (isContextSourceSupported()) return JSONParseV2(text, reviver);
-    const serializedData = serializeBigInts(text);
+    if (isContextSourceSupported()) return JSONParseV2(text2, reviver);
+    const serializedData = serializeBigInts(text2);
     return originalParse(
       serializedData,
       (key, value, context) => convertMarkedBigIntsReviver(key, value, context, reviver)
     );
   } catch (error63) {
     if (error63 instanceof RangeError) {
-      const serializedData = serializeBigInts(text);
+      const serializedData = serializeBigInts(text2);
       const parsed = originalParse(serializedData);
       return applyReviverIteratively(parsed, reviver);
     }
@@ -48085,12 +48085,12 @@ async function getResponseData(response) {
   }
   const mimetype = parse4(contentType);
   if (isJSONResponse(mimetype)) {
-    let text = "";
+    let text2 = "";
     try {
-      text = await response.text();
-      return JSONParse(text);
+      text2 = await response.text();
+      return JSONParse(text2);
     } catch (err) {
-      return text;
+      return text2;
     }
   } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
   // (RFC 2046) and must never be decoded as text, even when the response
@@ -51060,8 +51060,8 @@ function twoDigits(value) {
 }
 
 // action/src/inert-markdown.ts
-function codeSpan(text) {
-  const inert = inertComments(text);
+function codeSpan(text2) {
+  const inert = inertComments(text2);
   const longest = Math.max(0, ...[...inert.matchAll(/`+/g)].map((match) => match[0].length));
   const ticks = "`".repeat(longest + 1);
   return longest > 0 ? `${ticks} ${inert} ${ticks}` : `${ticks}${inert}${ticks}`;
@@ -51106,8 +51106,148 @@ function renderJobSummary(content) {
 import { join as join3 } from "node:path";
 
 // src/runner/run-task.ts
-import { appendFile as appendFile3, mkdir as mkdir4 } from "node:fs/promises";
+import { appendFile as appendFile3, mkdir as mkdir4, readFile as readFile3, writeFile as writeFile2 } from "node:fs/promises";
 import { dirname as dirname3 } from "node:path";
+
+// src/core/inert-text.ts
+var UNSHOWABLE = (
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+);
+function plainLine(text2, maxLength) {
+  const flat = text2.replace(UNSHOWABLE, "").replace(/\s+/g, " ").trim();
+  return flat.length > maxLength ? `${flat.slice(0, Math.max(0, maxLength - 1))}\u2026` : flat;
+}
+
+// src/runner/claude-transcript.ts
+var TRANSCRIPT_HEADING = "# Claude Code transcript (readable copy of the .log beside it)";
+function transcriptPathFor(logFile) {
+  return logFile.endsWith(".log") ? `${logFile.slice(0, -".log".length)}.txt` : `${logFile}.txt`;
+}
+function claudeTranscript(log, options = {}) {
+  const out = [TRANSCRIPT_HEADING];
+  if (options.prompt !== void 0) out.push(`Prompt: ${oneLine(firstLine(options.prompt), 300)}`);
+  for (const raw of log.split("\n")) {
+    const line = raw.trim();
+    if (line === "") continue;
+    const message = parseObject(line);
+    if (message === void 0) {
+      out.push(oneLine(line, 500));
+      continue;
+    }
+    out.push(...messageLines(message));
+  }
+  return `${out.join("\n")}
+`;
+}
+function messageLines(message) {
+  switch (message.type) {
+    case "system":
+      if (message.subtype === "init") return [`Session started (model ${oneLine(text(message.model), 80)})`];
+      if (message.subtype === "api_retry") return [`API retry: ${oneLine(JSON.stringify(message), 200)}`];
+      return [];
+    case "assistant":
+      return contentOf(message).flatMap(assistantItem);
+    case "user":
+      return contentOf(message).flatMap(toolResultLines);
+    case "result":
+      return resultLines(message);
+    default:
+      return [];
+  }
+}
+function assistantItem(item) {
+  if (item.type === "text") {
+    const body = multiLine(text(item.text));
+    return body === "" ? [] : [`Claude: ${body.split("\n").join("\n  ")}`];
+  }
+  if (item.type === "tool_use") {
+    const input2 = isObject2(item.input) ? item.input : {};
+    return [`\u2192 ${oneLine(text(item.name), 60)}(${oneLine(keyArgument(input2), 160)})`];
+  }
+  return [];
+}
+function keyArgument(input2) {
+  for (const key of [
+    "command",
+    "file_path",
+    "notebook_path",
+    "pattern",
+    "path",
+    "url",
+    "query",
+    "description"
+  ]) {
+    if (typeof input2[key] === "string") return input2[key];
+  }
+  const first = Object.values(input2).find((value) => typeof value === "string");
+  return typeof first === "string" ? first : "";
+}
+function toolResultLines(item) {
+  if (item.type !== "tool_result") return [];
+  const body = resultText(item.content);
+  const lines = body.split("\n").filter((line) => line.trim() !== "");
+  const head = lines[0] ?? "";
+  const bytes = Buffer.byteLength(body, "utf8");
+  const shown = lines.length === 0 ? `(empty)` : lines.length === 1 && head.length <= 200 ? oneLine(head, 200) : `${oneLine(head, 120)} \u2026 (${bytes} bytes)`;
+  return [`  ${item.is_error === true ? "\u2717 error: " : "\u2190 "}${shown}`];
+}
+function resultText(content) {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content.filter(isObject2).map((block) => block.type === "text" ? text(block.text) : `[${text(block.type)}]`).join("\n");
+}
+function resultLines(message) {
+  const cost = typeof message.total_cost_usd === "number" ? `$${message.total_cost_usd.toFixed(4)}` : "cost ?";
+  const turns = typeof message.num_turns === "number" ? `${message.num_turns} turns` : "turns ?";
+  const duration3 = typeof message.duration_ms === "number" ? `${(message.duration_ms / 1e3).toFixed(1)}s` : "duration ?";
+  const lines = [
+    `Result: ${oneLine(text(message.subtype), 40) || "?"} \xB7 ${cost} \xB7 ${turns} \xB7 ${duration3} \xB7 is_error ${message.is_error === true}`
+  ];
+  const summary2 = multiLine(text(message.result));
+  if (summary2 !== "") lines.push(`  ${summary2.split("\n").join("\n  ")}`);
+  if (Array.isArray(message.errors)) {
+    for (const error63 of message.errors) lines.push(`  error: ${oneLine(text(error63), 300)}`);
+  }
+  return lines;
+}
+function contentOf(message) {
+  const inner = isObject2(message.message) ? message.message.content : void 0;
+  return Array.isArray(inner) ? inner.filter(isObject2) : [];
+}
+var ESCAPE_SEQUENCE = (
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /\u001b\[[0-?]*[ -/]*[@-~]|\u001b[\]PX^_][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[ -/]*[0-~]|\u009b[0-?]*[ -/]*[@-~]/g
+);
+var UNSHOWABLE2 = (
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+);
+function multiLine(value) {
+  return value.replace(/\r\n?/g, "\n").replace(ESCAPE_SEQUENCE, "").replace(UNSHOWABLE2, "").trim();
+}
+function oneLine(value, maxLength) {
+  return plainLine(value.replace(ESCAPE_SEQUENCE, ""), maxLength);
+}
+function firstLine(value) {
+  return value.split("\n").find((line) => line.trim() !== "") ?? "";
+}
+function text(value) {
+  if (typeof value === "string") return value;
+  return typeof value === "number" || typeof value === "boolean" ? String(value) : "";
+}
+function isObject2(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function parseObject(line) {
+  if (!line.startsWith("{")) return void 0;
+  try {
+    const value = JSON.parse(line);
+    return isObject2(value) ? value : void 0;
+  } catch {
+    return void 0;
+  }
+}
 
 // src/runner/all-settled-or-throw.ts
 async function allSettledOrThrow(operations) {
@@ -51209,8 +51349,8 @@ function identityEnv(who) {
     GIT_COMMITTER_EMAIL: who.email
   };
 }
-function redactCredentials(text) {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, "$1***@");
+function redactCredentials(text2) {
+  return text2.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, "$1***@");
 }
 
 // src/runner/task-failure.ts
@@ -51707,8 +51847,8 @@ async function gitOrFail(args, cwd, doing, env) {
     throw gitFailure(error63, doing);
   }
 }
-function capitalize(text) {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+function capitalize(text2) {
+  return text2.charAt(0).toUpperCase() + text2.slice(1);
 }
 
 // src/runner/push-branch.ts
@@ -51875,10 +52015,10 @@ async function probeConnection(api, timeoutMs = PROBE_TIMEOUT_MS) {
   const via = api.proxy === void 0 ? "" : ` (the proxy ${api.proxy})`;
   const reason = await new Promise((resolve3) => {
     const socket = connect({ host: target.host, port: target.port });
-    const done = (text) => {
+    const done = (text2) => {
       clearTimeout(timer);
       socket.destroy();
-      resolve3(text);
+      resolve3(text2);
     };
     const timer = setTimeout(() => done(`no answer within ${timeoutMs / 1e3} s`), timeoutMs);
     socket.once("connect", () => done(""));
@@ -51999,7 +52139,7 @@ function asClaudeResult(value) {
     ...typeof value.num_turns === "number" ? { num_turns: value.num_turns } : {},
     ...typeof value.api_error_status === "number" ? { api_error_status: value.api_error_status } : {},
     ...typeof value.terminal_reason === "string" ? { terminal_reason: value.terminal_reason } : {},
-    ...Array.isArray(value.permission_denials) ? { permission_denials: value.permission_denials.filter(isObject2) } : {}
+    ...Array.isArray(value.permission_denials) ? { permission_denials: value.permission_denials.filter(isObject3) } : {}
   };
 }
 var CREDENTIALS_HELP = "Check ANTHROPIC_API_KEY (in GitHub Actions: the repository secret passed to the task workflow), or log in again with `claude auth login`.";
@@ -52016,47 +52156,47 @@ function claudeResultFields(message, context = {}) {
   return { ok: false, failure: classifyClaudeError(message, context), ...shared };
 }
 function classifyClaudeError(message, context) {
-  const text = (message.result ?? message.errors?.join("; ") ?? "").trim();
+  const text2 = (message.result ?? message.errors?.join("; ") ?? "").trim();
   const at = context.modelApi === void 0 ? "" : ` at ${context.modelApi}`;
-  if (/not logged in/i.test(text)) {
+  if (/not logged in/i.test(text2)) {
     return {
       kind: "not_logged_in",
-      message: `Claude Code has no valid credentials (${text}). ${LOGIN_HELP}`
+      message: `Claude Code has no valid credentials (${text2}). ${LOGIN_HELP}`
     };
   }
   const status = message.api_error_status;
   if (status === 401 || status === 403) {
     return {
       kind: "model_auth",
-      message: `The model API${at} refused Claude Code's credentials (${text || `HTTP ${status}`}). ${CREDENTIALS_HELP}`
+      message: `The model API${at} refused Claude Code's credentials (${text2 || `HTTP ${status}`}). ${CREDENTIALS_HELP}`
     };
   }
   if (message.terminal_reason === "api_error" && status == null) {
     return {
       kind: "model_unreachable",
-      message: `Claude Code could not reach the model API${at}: ${text || "no answer"}. Check ANTHROPIC_BASE_URL, the network and any proxy settings.`
+      message: `Claude Code could not reach the model API${at}: ${text2 || "no answer"}. Check ANTHROPIC_BASE_URL, the network and any proxy settings.`
     };
   }
   if (message.subtype === "error_max_turns") {
     return {
       kind: "agent_error",
-      message: `Claude stopped: ${text}. Raise max_turns for this task if it needs more.`
+      message: `Claude stopped: ${text2}. Raise max_turns for this task if it needs more.`
     };
   }
   if (message.subtype === "error_max_budget_usd") {
     return {
       kind: "agent_error",
-      message: `Claude stopped: ${text}. Raise max_budget_usd for this task if it needs more.`
+      message: `Claude stopped: ${text2}. Raise max_budget_usd for this task if it needs more.`
     };
   }
-  return { kind: "agent_error", message: `Claude Code reported an error: ${text || "no details given"}` };
+  return { kind: "agent_error", message: `Claude Code reported an error: ${text2 || "no details given"}` };
 }
 function uniqueToolNames(denials) {
   const names = (denials ?? []).map((denial) => denial.tool_name).filter(isString);
   return [...new Set(names)];
 }
 var isString = (value) => typeof value === "string";
-var isObject2 = (value) => typeof value === "object" && value !== null;
+var isObject3 = (value) => typeof value === "object" && value !== null;
 
 // src/runner/process-tree.ts
 import { spawn } from "node:child_process";
@@ -52455,8 +52595,8 @@ function lastLineResult(stdout) {
   const last = parseJsonObject(lines[lines.length - 1] ?? "");
   return last === void 0 ? void 0 : asClaudeResult(last);
 }
-function tail(text) {
-  return text.trim().slice(-MESSAGE_TAIL_CHARS).trim();
+function tail(text2) {
+  return text2.trim().slice(-MESSAGE_TAIL_CHARS).trim();
 }
 
 // src/runner/task-agent.ts
@@ -52510,6 +52650,7 @@ async function runTask(options) {
       result.failure = failure2;
       await log(`== failed (${failure2.stage}, ${failure2.kind}): ${failure2.message}`);
     } else result.ok = true;
+    await writeTranscript(options.logFile, task.prompt);
     return result;
   };
   const prepared = await prepareStage({ options, result, log });
@@ -52684,6 +52825,14 @@ function stageFailure(stage, error63) {
   const detail = error63 instanceof Error ? error63.message : String(error63);
   return { stage, kind: "internal_error", message: `Unexpected error while ${DOING[stage]}: ${detail}` };
 }
+async function writeTranscript(logFile, prompt) {
+  if (logFile === void 0) return;
+  try {
+    const log = await readFile3(logFile, "utf8");
+    await writeFile2(transcriptPathFor(logFile), claudeTranscript(log, { prompt }));
+  } catch {
+  }
+}
 async function writeLog(logFile, line) {
   if (logFile === void 0) return;
   try {
@@ -52813,7 +52962,7 @@ function claudeSetup(args) {
 }
 
 // action/src/git-credentials.ts
-import { readFile as readFile3, rm as rm2, writeFile as writeFile2 } from "node:fs/promises";
+import { readFile as readFile4, rm as rm2, writeFile as writeFile3 } from "node:fs/promises";
 import { join as join2 } from "node:path";
 function remoteGitEnv(args) {
   const server = serverOf(args.remoteUrl);
@@ -52850,18 +52999,18 @@ async function guardGitConfig(cwd) {
   const gitDir = await gitValue(["rev-parse", "--absolute-git-dir"], { cwd });
   const names = ["config", "config.worktree", "commondir"];
   const before = /* @__PURE__ */ new Map();
-  for (const name of names) before.set(name, await readFile3(join2(gitDir, name), "utf8").catch(() => null));
+  for (const name of names) before.set(name, await readFile4(join2(gitDir, name), "utf8").catch(() => null));
   return {
     /** Puts the files back; returns the names of those the agent had changed. */
     async restore() {
       const changed = [];
       for (const [name, content] of before) {
         const path2 = join2(gitDir, name);
-        const now = await readFile3(path2, "utf8").catch(() => null);
+        const now = await readFile4(path2, "utf8").catch(() => null);
         if (now === content) continue;
         changed.push(name);
         if (content === null) await rm2(path2, { force: true, recursive: true });
-        else await writeFile2(path2, content);
+        else await writeFile3(path2, content);
       }
       return changed;
     }
@@ -52924,7 +53073,7 @@ function renderSection(content) {
     lines.push(
       "",
       `> [!WARNING]
-> This attempt failed: ${inertComments(oneLine(result.message ?? "see the workflow run"))}
+> This attempt failed: ${inertComments(oneLine2(result.message ?? "see the workflow run"))}
 > The branch holds the work it got through; retry the task to rebuild it from its base.`
     );
   }
@@ -52960,18 +53109,18 @@ function renderSection(content) {
   }
   return lines.join("\n");
 }
-function fenced(text) {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
+function fenced(text2) {
+  const longest = Math.max(2, ...[...text2.matchAll(/`+/g)].map((match) => match[0].length));
   const fence = "`".repeat(longest + 1);
   return `${fence}text
-${text}
+${text2}
 ${fence}`;
 }
-function truncate(text, max) {
-  return text.length <= max ? text : `${text.slice(0, max)}\u2026`;
+function truncate(text2, max) {
+  return text2.length <= max ? text2 : `${text2.slice(0, max)}\u2026`;
 }
-function oneLine(text) {
-  return text.replace(/\s+/g, " ").trim();
+function oneLine2(text2) {
+  return text2.replace(/\s+/g, " ").trim();
 }
 
 // src/github/github-client.ts
@@ -53270,9 +53419,9 @@ var SyntaxProblem = class extends Error {
   offset;
   tooDeep;
 };
-function scanJson(text) {
+function scanJson(text2) {
   try {
-    return new Scanner(text).scan();
+    return new Scanner(text2).scan();
   } catch (error63) {
     if (error63 instanceof SyntaxProblem)
       return { ok: false, offset: error63.offset, message: error63.message, tooDeep: error63.tooDeep };
@@ -53290,8 +53439,8 @@ function locateIn(root, path2, target) {
   return target === "key" && node2.keyStart >= 0 ? node2.keyStart : node2.start;
 }
 var Scanner = class {
-  constructor(text) {
-    this.text = text;
+  constructor(text2) {
+    this.text = text2;
   }
   text;
   i = 0;
@@ -53304,7 +53453,7 @@ var Scanner = class {
   /** Set by readValue when it opened a non-empty container whose first value or key comes next. */
   justOpened = false;
   scan() {
-    const { text, stack } = this;
+    const { text: text2, stack } = this;
     let expectValue = true;
     for (; ; ) {
       this.skipWhitespace();
@@ -53315,17 +53464,17 @@ var Scanner = class {
       }
       const frame = stack[stack.length - 1];
       if (frame === void 0) {
-        if (this.i < text.length)
+        if (this.i < text2.length)
           throw new SyntaxProblem(this.i, "unexpected text after the end of the JSON value");
         const { root, duplicateKeys } = this;
         return { ok: true, duplicateKeys, locate: (path2, target) => locateIn(root, path2, target) };
       }
       const items = frame.node.items;
-      const c = text.charCodeAt(this.i);
+      const c = text2.charCodeAt(this.i);
       if (c === 44 /* Comma */) {
         this.i++;
         this.skipWhitespace();
-        const next = text.charCodeAt(this.i);
+        const next = text2.charCodeAt(this.i);
         if (next === (items ? 93 /* CloseBracket */ : 125 /* CloseBrace */))
           throw new SyntaxProblem(
             this.i - 1,
@@ -53337,7 +53486,7 @@ var Scanner = class {
       } else if (c === (items ? 93 /* CloseBracket */ : 125 /* CloseBrace */)) {
         this.i++;
         stack.pop();
-      } else if (this.i >= text.length) {
+      } else if (this.i >= text2.length) {
         throw new SyntaxProblem(this.i, `unexpected end of file: a '${items ? "]" : "}"}' is missing`);
       } else if (c === 47 /* Slash */) {
         throw new SyntaxProblem(this.i, "comments are not allowed in JSON");
@@ -53350,9 +53499,9 @@ var Scanner = class {
     }
   }
   readValue() {
-    const { text } = this;
+    const { text: text2 } = this;
     const start = this.i;
-    const c = text.charCodeAt(start);
+    const c = text2.charCodeAt(start);
     const node2 = this.pending;
     node2.start = start;
     this.justOpened = false;
@@ -53362,7 +53511,7 @@ var Scanner = class {
       else node2.fields = /* @__PURE__ */ new Map();
       this.i++;
       this.skipWhitespace();
-      if (text.charCodeAt(this.i) === (isArray ? 93 /* CloseBracket */ : 125 /* CloseBrace */)) {
+      if (text2.charCodeAt(this.i) === (isArray ? 93 /* CloseBracket */ : 125 /* CloseBrace */)) {
         this.i++;
         return;
       }
@@ -53384,7 +53533,7 @@ var Scanner = class {
       return;
     }
     for (const literal2 of LITERALS) {
-      if (text.startsWith(literal2, start)) {
+      if (text2.startsWith(literal2, start)) {
         this.i = start + literal2.length;
         return;
       }
@@ -53397,19 +53546,19 @@ var Scanner = class {
     items.push(this.pending);
   }
   readKey(frame) {
-    const { text } = this;
+    const { text: text2 } = this;
     const start = this.i;
-    const c = text.charCodeAt(start);
+    const c = text2.charCodeAt(start);
     if (c !== 34 /* Quote */) {
-      if (start >= text.length) throw new SyntaxProblem(start, "unexpected end of file: a '}' is missing");
+      if (start >= text2.length) throw new SyntaxProblem(start, "unexpected end of file: a '}' is missing");
       if (c === 47 /* Slash */) throw new SyntaxProblem(start, "comments are not allowed in JSON");
       if (c === 39 /* Apostrophe */)
         throw new SyntaxProblem(start, "property names must use double quotes in JSON");
       throw new SyntaxProblem(start, "expected a property name in double quotes");
     }
     const end = this.scanString(start);
-    const raw = text.slice(start + 1, end - 1);
-    const key = raw.includes("\\") ? JSON.parse(text.slice(start, end)) : raw;
+    const raw = text2.slice(start + 1, end - 1);
+    const key = raw.includes("\\") ? JSON.parse(text2.slice(start, end)) : raw;
     const fields = frame.node.fields;
     if (fields.has(key)) {
       const path2 = this.stack.slice(1).map((entry) => entry.segment);
@@ -53420,16 +53569,16 @@ var Scanner = class {
     fields.set(key, this.pending);
     this.i = end;
     this.skipWhitespace();
-    if (text.charCodeAt(this.i) !== 58 /* Colon */)
+    if (text2.charCodeAt(this.i) !== 58 /* Colon */)
       throw new SyntaxProblem(this.i, "expected ':' after the property name");
     this.i++;
     this.skipWhitespace();
   }
   skipWhitespace() {
-    const { text } = this;
+    const { text: text2 } = this;
     let i = this.i;
     for (; ; ) {
-      const c = text.charCodeAt(i);
+      const c = text2.charCodeAt(i);
       if (c === 32 /* Space */ || c === 10 /* LineFeed */ || c === 13 /* CarriageReturn */ || c === 9 /* Tab */) i++;
       else break;
     }
@@ -53437,25 +53586,25 @@ var Scanner = class {
   }
   /** Returns the offset just past the closing quote. */
   scanString(start) {
-    const { text } = this;
+    const { text: text2 } = this;
     let i = start + 1;
     for (; ; ) {
-      if (i >= text.length)
+      if (i >= text2.length)
         throw new SyntaxProblem(start, `unterminated string: the closing '"' is missing`);
-      const c = text.charCodeAt(i);
+      const c = text2.charCodeAt(i);
       if (c === 34 /* Quote */) return i + 1;
       if (c === 92 /* Backslash */) {
-        const next = text.charCodeAt(i + 1);
+        const next = text2.charCodeAt(i + 1);
         if (next === 117 /* LowerU */) {
-          if (!/^[0-9A-Fa-f]{4}$/.test(text.slice(i + 2, i + 6)))
+          if (!/^[0-9A-Fa-f]{4}$/.test(text2.slice(i + 2, i + 6)))
             throw new SyntaxProblem(i, "invalid \\u escape: it needs four hex digits");
           i += 6;
           continue;
         }
-        if (i + 1 >= text.length)
+        if (i + 1 >= text2.length)
           throw new SyntaxProblem(start, `unterminated string: the closing '"' is missing`);
-        if (!'"\\/bfnrt'.includes(text.charAt(i + 1)))
-          throw new SyntaxProblem(i, `invalid escape "\\${text.charAt(i + 1)}" in a string`);
+        if (!'"\\/bfnrt'.includes(text2.charAt(i + 1)))
+          throw new SyntaxProblem(i, `invalid escape "\\${text2.charAt(i + 1)}" in a string`);
         i += 2;
         continue;
       }
@@ -53469,14 +53618,14 @@ var Scanner = class {
     }
   }
   scanNumber(start) {
-    const { text } = this;
+    const { text: text2 } = this;
     let i = start;
     const isDigit = (at) => {
-      const c = text.charCodeAt(at);
+      const c = text2.charCodeAt(at);
       return c >= 48 /* Zero */ && c <= 57 /* Nine */;
     };
-    if (text.charCodeAt(i) === 45 /* Minus */) i++;
-    if (text.charCodeAt(i) === 48 /* Zero */) {
+    if (text2.charCodeAt(i) === 45 /* Minus */) i++;
+    if (text2.charCodeAt(i) === 48 /* Zero */) {
       i++;
       if (isDigit(i)) throw new SyntaxProblem(start, "numbers cannot start with 0 in JSON");
     } else if (isDigit(i)) {
@@ -53484,15 +53633,15 @@ var Scanner = class {
     } else {
       throw new SyntaxProblem(start, "invalid number");
     }
-    if (text.charCodeAt(i) === 46 /* Dot */) {
+    if (text2.charCodeAt(i) === 46 /* Dot */) {
       i++;
       if (!isDigit(i)) throw new SyntaxProblem(start, "invalid number: digits must follow the '.'");
       while (isDigit(i)) i++;
     }
-    const e = text.charCodeAt(i);
+    const e = text2.charCodeAt(i);
     if (e === 101 /* LowerE */ || e === 69 /* UpperE */) {
       i++;
-      const sign = text.charCodeAt(i);
+      const sign = text2.charCodeAt(i);
       if (sign === 43 /* Plus */ || sign === 45 /* Minus */) i++;
       if (!isDigit(i)) throw new SyntaxProblem(start, "invalid number: digits must follow the exponent");
       while (isDigit(i)) i++;
@@ -53500,26 +53649,26 @@ var Scanner = class {
     return i;
   }
   describeUnexpected(at) {
-    const { text } = this;
-    if (at >= text.length) return "unexpected end of file: a value is missing";
-    const c = text.charCodeAt(at);
+    const { text: text2 } = this;
+    if (at >= text2.length) return "unexpected end of file: a value is missing";
+    const c = text2.charCodeAt(at);
     if (c === 47 /* Slash */) return "comments are not allowed in JSON";
     if (c === 39 /* Apostrophe */) return "strings must use double quotes in JSON";
     if (c === 125 /* CloseBrace */ || c === 93 /* CloseBracket */ || c === 44 /* Comma */ || c === 58 /* Colon */)
-      return `expected a value before '${text.charAt(at)}'`;
-    const word = /^[A-Za-z_$][\w$]*/.exec(text.slice(at, at + 40))?.[0];
+      return `expected a value before '${text2.charAt(at)}'`;
+    const word = /^[A-Za-z_$][\w$]*/.exec(text2.slice(at, at + 40))?.[0];
     if (word !== void 0) return `unexpected word "${word}": strings must be in double quotes`;
-    const character = String.fromCodePoint(text.codePointAt(at) ?? c);
+    const character = String.fromCodePoint(text2.codePointAt(at) ?? c);
     return `unexpected character ${JSON.stringify(character)}`;
   }
 };
 
 // src/core/source-position.ts
-function sourcePosition(text) {
+function sourcePosition(text2) {
   const lineStarts = [0];
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+  for (let i = text2.indexOf("\n"); i !== -1; i = text2.indexOf("\n", i + 1)) lineStarts.push(i + 1);
   return (offset) => {
-    const clamped = Math.max(0, Math.min(offset, text.length));
+    const clamped = Math.max(0, Math.min(offset, text2.length));
     let low = 0;
     let high = lineStarts.length - 1;
     while (low < high) {
@@ -54224,14 +54373,14 @@ function show(value) {
 }
 
 // src/core/yaml-nesting.ts
-function deepYamlNestingOffset(text, limit) {
+function deepYamlNestingOffset(text2, limit) {
   let depth = 0;
   let lineStart = true;
   let previous = " ";
   let indent = 0;
   let lastSignificant = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charAt(i);
+  for (let i = 0; i < text2.length; i++) {
+    const c = text2.charAt(i);
     if (c === "\n") {
       lineStart = true;
       previous = " ";
@@ -54241,12 +54390,12 @@ function deepYamlNestingOffset(text, limit) {
     }
     if (lineStart && c === " " && ++indent > limit * 4) return i;
     if (c === "#" && (previous === " " || previous === "	" || lineStart)) {
-      const end = text.indexOf("\n", i);
-      i = (end === -1 ? text.length : end) - 1;
+      const end = text2.indexOf("\n", i);
+      i = (end === -1 ? text2.length : end) - 1;
       continue;
     }
     if (depth > 0 && (c === '"' || c === "'")) {
-      i = closingQuote(text, i);
+      i = closingQuote(text2, i);
       previous = c;
       lastSignificant = c;
       lineStart = false;
@@ -54266,17 +54415,17 @@ function deepYamlNestingOffset(text, limit) {
   }
   return void 0;
 }
-function closingQuote(text, start) {
-  const quote = text.charAt(start);
-  for (let i = start + 1; i < text.length; i++) {
-    const c = text.charAt(i);
+function closingQuote(text2, start) {
+  const quote = text2.charAt(start);
+  for (let i = start + 1; i < text2.length; i++) {
+    const c = text2.charAt(i);
     if (quote === '"' && c === "\\") i++;
     else if (c === quote) {
-      if (quote === "'" && text.charAt(i + 1) === "'") i++;
+      if (quote === "'" && text2.charAt(i + 1) === "'") i++;
       else return i;
     }
   }
-  return text.length - 1;
+  return text2.length - 1;
 }
 
 // src/core/parse-tasks-file.ts
@@ -54300,9 +54449,9 @@ function parse5(input2) {
   });
   const size = utf8Length(input2.text);
   if (size > MAX_FILE_BYTES) return fail(tooLargeReason(size));
-  const text = input2.text.startsWith("\uFEFF") ? input2.text.slice(1) : input2.text;
-  if (text.trim() === "") return fail('the file is empty: it must be an object with a "tasks" list');
-  const loaded = load(text, fileName);
+  const text2 = input2.text.startsWith("\uFEFF") ? input2.text.slice(1) : input2.text;
+  if (text2.trim() === "") return fail('the file is empty: it must be an object with a "tasks" list');
+  const loaded = load(text2, fileName);
   if ("issues" in loaded) return { ok: false, issues: loaded.issues };
   const validation = validateTasksFile(loaded.value);
   const toIssue = (found) => {
@@ -54332,23 +54481,23 @@ function formatOf(fileName) {
   if (lower.endsWith(".yaml") || lower.endsWith(".yml")) return "yaml";
   return void 0;
 }
-function load(text, fileName) {
+function load(text2, fileName) {
   const format = formatOf(fileName);
-  if (format === "json") return loadJson(text, fileName);
-  if (format === "yaml") return loadYaml(text, fileName);
-  const json2 = loadJson(text, fileName);
-  if (!("issues" in json2) || /^\s*[[{]/.test(text)) return json2;
-  return loadYaml(text, fileName);
+  if (format === "json") return loadJson(text2, fileName);
+  if (format === "yaml") return loadYaml(text2, fileName);
+  const json2 = loadJson(text2, fileName);
+  if (!("issues" in json2) || /^\s*[[{]/.test(text2)) return json2;
+  return loadYaml(text2, fileName);
 }
-function loadJson(text, fileName) {
+function loadJson(text2, fileName) {
   let positionOf;
-  const position = (offset) => (positionOf ??= sourcePosition(text))(offset);
-  const scan = scanJson(text);
+  const position = (offset) => (positionOf ??= sourcePosition(text2))(offset);
+  const scan = scanJson(text2);
   if (!scan.ok && scan.tooDeep)
     return { issues: [{ file: fileName, ...position(scan.offset), message: scan.message }] };
   let value;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text2);
   } catch (error63) {
     if (!scan.ok)
       return {
@@ -54376,9 +54525,9 @@ function loadJson(text, fileName) {
   );
   return { value, locate, errors, warnings: [] };
 }
-function loadYaml(text, fileName) {
-  const position = sourcePosition(text);
-  const deep = deepYamlNestingOffset(text, MAX_JSON_DEPTH);
+function loadYaml(text2, fileName) {
+  const position = sourcePosition(text2);
+  const deep = deepYamlNestingOffset(text2, MAX_JSON_DEPTH);
   if (deep !== void 0) {
     const { line, column } = position(deep);
     return {
@@ -54387,9 +54536,9 @@ function loadYaml(text, fileName) {
       ]
     };
   }
-  const doc = (0, import_yaml.parseDocument)(text, { prettyErrors: false, uniqueKeys: true, merge: true });
+  const doc = (0, import_yaml.parseDocument)(text2, { prettyErrors: false, uniqueKeys: true, merge: true });
   const fromYamlError = (error63) => {
-    const message = error63.code === "DUPLICATE_KEY" ? "this key appears twice in one mapping" : `YAML syntax error: ${firstLine(error63.message)}`;
+    const message = error63.code === "DUPLICATE_KEY" ? "this key appears twice in one mapping" : `YAML syntax error: ${firstLine2(error63.message)}`;
     const { line, column } = position(error63.pos[0]);
     return { file: fileName, line, column, message };
   };
@@ -54416,11 +54565,11 @@ function loadYaml(text, fileName) {
     errors: [],
     warnings: doc.warnings.map((warning2) => ({
       ...fromYamlError(warning2),
-      message: firstLine(warning2.message)
+      message: firstLine2(warning2.message)
     }))
   };
 }
-function firstLine(message) {
+function firstLine2(message) {
   return (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
 }
 function yamlOffset(doc, path2, at) {
@@ -54491,9 +54640,9 @@ function capIssues(issues, fileName) {
     { file: fileName, message: `${left} more problems are not shown; fix the ones above first` }
   ];
 }
-function utf8Length(text) {
-  if (text.length * 3 <= MAX_FILE_BYTES) return text.length;
-  return new TextEncoder().encode(text).length;
+function utf8Length(text2) {
+  if (text2.length * 3 <= MAX_FILE_BYTES) return text2.length;
+  return new TextEncoder().encode(text2).length;
 }
 var SYMLINK_REASON = "is a symbolic link; a tasks file must be a regular file: name the file itself, not a link to it";
 function tooLargeReason(bytes) {
@@ -54529,8 +54678,8 @@ async function readTask(args) {
       `input "tasks_ref": give the commit to read the tasks file at, or the task's text in "prompt"`
     );
   }
-  const text = await showFile({ ...args, ref: request2.tasksRef, file: request2.tasksFile });
-  const parsed = parseTasksFile({ text, fileName: request2.tasksFile });
+  const text2 = await showFile({ ...args, ref: request2.tasksRef, file: request2.tasksFile });
+  const parsed = parseTasksFile({ text: text2, fileName: request2.tasksFile });
   if (!parsed.ok) {
     const issues = parsed.issues.slice(0, 5).map(formatIssue);
     throw new ActionFailure(
@@ -54711,8 +54860,8 @@ function toFailure(error63) {
   if (error63 instanceof ActionFailure) return { kind: error63.kind, message: error63.message };
   return { kind: "internal_error", message: error63 instanceof Error ? error63.message : String(error63) };
 }
-function safeName(text) {
-  return text.replace(/[^A-Za-z0-9._-]/g, "_");
+function safeName(text2) {
+  return text2.replace(/[^A-Za-z0-9._-]/g, "_");
 }
 
 // action/src/run.ts
@@ -54792,8 +54941,8 @@ async function report(outcome2, taskIdInput) {
     setFailed(taskId ? `Task ${taskId}: ${message}` : message);
   }
 }
-function withoutWorkflowCommands(text, token = randomBytes(16).toString("hex")) {
-  return [`::stop-commands::${token}`, text, `::${token}::`];
+function withoutWorkflowCommands(text2, token = randomBytes(16).toString("hex")) {
+  return [`::stop-commands::${token}`, text2, `::${token}::`];
 }
 async function printLogTail(path2) {
   let handle;
