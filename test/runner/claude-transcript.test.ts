@@ -2,8 +2,11 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { claudeTranscript, transcriptPathFor } from "../../src/runner/claude-transcript.js";
 
-/** Recorded from the real CLI against the scripted model (init and result trimmed of unused fields). */
-const recorded = () => readFile(new URL("./fixtures/claude-stream-write.log", import.meta.url), "utf8");
+/**
+ * A task log recorded from a real `orchestrator run` with the real CLI against the scripted model
+ * (its temporary paths shortened). `.jsonl`, not `.log`: `*.log` files are ignored by git.
+ */
+const recorded = () => readFile(new URL("./fixtures/claude-stream-write.jsonl", import.meta.url), "utf8");
 
 const line = (message: unknown) => JSON.stringify(message);
 const assistant = (...content: unknown[]) => line({ type: "assistant", message: { content } });
@@ -22,13 +25,16 @@ describe("claudeTranscript", () => {
       "# Claude Code transcript (readable copy of the .log beside it)",
       "Prompt: Add a greeting file.",
       "== task greeting, attempt 1: preparing branch orchestrator/greeting",
-      "== running the agent (Claude Code)",
-      "Session started (model claude-sonnet-4-5)",
+      "== branch orchestrator/greeting starts from main at a20bd942871da6055f0773d068c7a40f9827bd88",
+      "== running the agent (Claude Code: node_modules/.bin/claude)",
+      "Session started (model claude-opus-5-5)",
       "→ Write(src/greeting.txt)",
       "  ← File created successfully at: src/greeting.txt (file state is current in your context — no need to Read it back)",
       "Claude: Added the greeting.",
-      "Result: success · $0.0090 · 2 turns · 0.3s · is_error false",
+      "Result: success · $0.0120 · 2 turns · 0.3s · is_error false",
       "  Added the greeting.",
+      "== committing the work on orchestrator/greeting",
+      "== done: 1 commit(s), 1 file(s) changed, tip 503675ddcf66be826e6c907eda29b9c2fea176a1",
       "",
     ]);
   });
