@@ -51520,7 +51520,8 @@ async function findForeignCommits(args) {
     tip,
     listed: foreign.slice(0, MAX_LISTED).map((commit) => ({
       sha: commit.sha,
-      subject: printable(commit.subject)
+      // User or agent text: one short line without control characters.
+      subject: plainLine(commit.subject, MAX_SUBJECT)
     })),
     total: foreign.length
   };
@@ -51604,10 +51605,6 @@ function branchIsStartFailure(args) {
     "branch_not_ours",
     `${task}'s branch ${args.branch} is ${what}, so running it would reset that branch and commit the agent's work straight onto it. Give the task a branch_name of its own (the default is orchestrator/<id>).`
   );
-}
-function printable(subject) {
-  const clean = subject.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
-  return clean.length > MAX_SUBJECT ? `${clean.slice(0, MAX_SUBJECT - 1)}\u2026` : clean;
 }
 
 // src/runner/partial-clone.ts

@@ -1,3 +1,4 @@
+import { plainLine } from "../core/inert-text.js";
 import { TASK_TRAILER } from "./commit-task-work.js";
 import { git, redactCredentials, resolveCommits } from "./git.js";
 import { TaskFailure } from "./task-failure.js";
@@ -89,7 +90,8 @@ export async function findForeignCommits(args: {
     tip,
     listed: foreign.slice(0, MAX_LISTED).map((commit) => ({
       sha: commit.sha,
-      subject: printable(commit.subject),
+      // User or agent text: one short line without control characters.
+      subject: plainLine(commit.subject, MAX_SUBJECT),
     })),
     total: foreign.length,
   };
@@ -241,11 +243,4 @@ export function branchIsStartFailure(args: {
       `the agent's work straight onto it. Give the task a branch_name of its own ` +
       `(the default is orchestrator/<id>).`,
   );
-}
-
-/** A subject as one short line without control characters (it is user or agent text). */
-function printable(subject: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = subject.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
-  return clean.length > MAX_SUBJECT ? `${clean.slice(0, MAX_SUBJECT - 1)}…` : clean;
 }
