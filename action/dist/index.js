@@ -51114,6 +51114,9 @@ var UNSHOWABLE = (
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
 );
+function withoutUnshowable(text2) {
+  return text2.replace(UNSHOWABLE, "");
+}
 function plainLine(text2, maxLength) {
   const flat = text2.replace(UNSHOWABLE, "").replace(/\s+/g, " ").trim();
   return flat.length > maxLength ? `${flat.slice(0, Math.max(0, maxLength - 1))}\u2026` : flat;
@@ -51219,12 +51222,8 @@ var ESCAPE_SEQUENCE = (
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /\u001b\[[0-?]*[ -/]*[@-~]|\u001b[\]PX^_][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[ -/]*[0-~]|\u009b[0-?]*[ -/]*[@-~]/g
 );
-var UNSHOWABLE2 = (
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
-);
 function multiLine(value) {
-  return value.replace(/\r\n?/g, "\n").replace(ESCAPE_SEQUENCE, "").replace(UNSHOWABLE2, "").trim();
+  return withoutUnshowable(value.replace(/\r\n?/g, "\n").replace(ESCAPE_SEQUENCE, "")).trim();
 }
 function oneLine(value, maxLength) {
   return plainLine(value.replace(ESCAPE_SEQUENCE, ""), maxLength);

@@ -18,6 +18,11 @@ const UNSHOWABLE =
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
+/** `text` without unshowable characters; line breaks and tabs stay. */
+export function withoutUnshowable(text: string): string {
+  return text.replace(UNSHOWABLE, "");
+}
+
 /** One line, without unshowable characters, at most `maxLength` characters (an ellipsis marks a cut). */
 export function plainLine(text: string, maxLength: number): string {
   const flat = text.replace(UNSHOWABLE, "").replace(/\s+/g, " ").trim();

@@ -1,4 +1,4 @@
-import { plainLine } from "../core/inert-text.js";
+import { plainLine, withoutUnshowable } from "../core/inert-text.js";
 
 /**
  * A task's log made readable. The log holds Claude Code's stream-json (one JSON message per
@@ -138,14 +138,9 @@ function contentOf(message: Json): Json[] {
 const ESCAPE_SEQUENCE =
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   /\u001b\[[0-?]*[ -/]*[@-~]|\u001b[\]PX^_][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[ -/]*[0-~]|\u009b[0-?]*[ -/]*[@-~]/g;
-/** Control characters other than newline and tab, DEL, C1, and bidirectional overrides. */
-const UNSHOWABLE =
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-/** Agent text kept on several lines, with nothing a terminal would act on. */
+/** Agent text kept on several lines, with nothing a terminal would act on (a lone CR becomes a line break). */
 function multiLine(value: string): string {
-  return value.replace(/\r\n?/g, "\n").replace(ESCAPE_SEQUENCE, "").replace(UNSHOWABLE, "").trim();
+  return withoutUnshowable(value.replace(/\r\n?/g, "\n").replace(ESCAPE_SEQUENCE, "")).trim();
 }
 
 function oneLine(value: string, maxLength: number): string {
