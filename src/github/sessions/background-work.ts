@@ -1,3 +1,5 @@
+import { RecentMap } from "./recent-map.js";
+
 /**
  * Work a webhook started that its answer does not wait for. Probot answers a delivery only when
  * its handler resolves, GitHub gives up on it after 10 s, and Probot's throttling spaces the
@@ -54,17 +56,14 @@ export class BackgroundWork {
  * a run, so an event that can tell it nothing new costs no request.
  */
 export class RecentIds {
-  private readonly ids = new Set<number>();
+  private readonly ids: RecentMap<number, true>;
 
-  constructor(private readonly capacity = 10_000) {}
+  constructor(capacity = 10_000) {
+    this.ids = new RecentMap(capacity);
+  }
 
   add(id: number): void {
-    this.ids.delete(id);
-    this.ids.add(id);
-    if (this.ids.size > this.capacity) {
-      const oldest = this.ids.values().next().value;
-      if (oldest !== undefined) this.ids.delete(oldest);
-    }
+    this.ids.set(id, true);
   }
 
   has(id: number): boolean {

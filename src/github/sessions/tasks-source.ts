@@ -1,3 +1,4 @@
+import { RecentMap } from "./recent-map.js";
 import {
   MAX_FILE_BYTES,
   SYMLINK_REASON,
@@ -21,27 +22,9 @@ export type TasksSourceResult =
   | { ok: false; kind: "file_not_found" | "invalid_tasks_file"; message: string; issues: ValidationIssue[] };
 
 /** Parsed tasks files by commit; small, bounded, dropped on restart without harm. */
-export class TasksCache {
-  private readonly entries = new Map<string, TasksSourceResult>();
-  constructor(private readonly limit = 200) {}
-
-  get(key: string): TasksSourceResult | undefined {
-    const found = this.entries.get(key);
-    if (found !== undefined) {
-      // Refresh recency.
-      this.entries.delete(key);
-      this.entries.set(key, found);
-    }
-    return found;
-  }
-
-  set(key: string, value: TasksSourceResult): void {
-    this.entries.set(key, value);
-    while (this.entries.size > this.limit) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
+export class TasksCache extends RecentMap<string, TasksSourceResult> {
+  constructor(limit = 200) {
+    super(limit);
   }
 }
 
