@@ -1,4 +1,6 @@
+import { publishedActionRef } from "../core/published-action.js";
 import { painter, type Paint } from "../local/terminal-colour.js";
+import { packageIdentity } from "../package/package-files.js";
 import { RepoError, repoRootOf } from "../local/repo-info.js";
 import { CliError } from "./cli-error.js";
 import { wantsColour } from "./cli-io.js";
@@ -67,9 +69,7 @@ export const initCommand: Command = {
       const workflow = await writeWorkflow(repoRoot);
       lines.push(
         workflow === "written"
-          ? // A verbatim copy of this repository's workflow, whose task step runs the action from
-            // this repository (`uses: ./action`); a user's repository has no ./action.
-            `${paint("✓", "good")} wrote ${WORKFLOW_FILE}: in it, replace \`uses: ./action\` with the published action (the comment above that line names it)`
+          ? `${paint("✓", "good")} wrote ${WORKFLOW_FILE} (each task runs ${publishedActionRef(packageIdentity())})`
           : `${paint("•", "muted")} ${WORKFLOW_FILE} exists; left as it is.`,
       );
     }

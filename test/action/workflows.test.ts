@@ -10,6 +10,8 @@ import { DEFAULT_CLAUDE_CODE_VERSION } from "../../action/src/run.js";
 import { ROOT } from "../../scripts/action-bundle.js";
 import { lintWorkflows, workflowFiles } from "../../scripts/lint-workflows.js";
 import { DISPATCH_INPUT_NAMES, formatRunName, parseRunName } from "../../src/core/dispatch-inputs.js";
+import { publishedActionRef } from "../../src/core/published-action.js";
+import packageJson from "../../package.json" with { type: "json" };
 
 interface Workflow {
   "run-name": string;
@@ -64,6 +66,17 @@ function expandContexts(
 const run = promisify(execFile);
 
 describe("the task workflow template", () => {
+  it("uses the published action at the package's major version, so it works as copied into any repository", async () => {
+    const steps = Object.values((await taskWorkflow()).jobs)[0]?.steps ?? [];
+    const actionSteps = steps.filter(
+      (step) => step.uses?.includes("/action@") === true || step.uses === "./action",
+    );
+    expect(actionSteps.map((step) => step.uses)).toEqual([
+      `claude-team-orchestrator/claude-team-orchestrator/action@v${packageJson.version.split(".")[0]}`,
+    ]);
+    expect(publishedActionRef(packageJson)).toBe(actionSteps[0]?.uses);
+  });
+
   it("has run-name (and its one job's name) equal to formatRunName, so the App can find its runs and jobs", async () => {
     const workflow = await taskWorkflow();
     const jobs = Object.values(workflow.jobs);
@@ -85,7 +98,9 @@ describe("the task workflow template", () => {
     const inputs = Object.keys(workflow.on.workflow_dispatch.inputs);
     expect(inputs).toEqual([...DISPATCH_INPUT_NAMES]);
     expect(inputs.length).toBeLessThanOrEqual(25);
-    const step = Object.values(workflow.jobs)[0]?.steps.find((candidate) => candidate.uses === "./action");
+    const step = Object.values(workflow.jobs)[0]?.steps.find(
+      (candidate) => candidate.uses === publishedActionRef(packageJson),
+    );
     for (const name of DISPATCH_INPUT_NAMES) expect(step?.with?.[name]).toBe(`\${{ inputs.${name} }}`);
     expect(step?.with?.["github-token"]).toBe("${{ steps.app-token.outputs.token || github.token }}");
   });
@@ -128,7 +143,7 @@ describe("the task workflow's Claude Code cache", () => {
       restore: index((step) => step.uses?.startsWith("actions/cache/restore@") === true),
       install: index((step) => step.id === "claude-install"),
       save: index((step) => step.uses?.startsWith("actions/cache/save@") === true),
-      action: index((step) => step.uses === "./action"),
+      action: index((step) => step.uses === publishedActionRef(packageJson)),
     };
   };
 

@@ -205,7 +205,7 @@ describe("orchestrator init", () => {
     expect(first.code).toBe(0);
     expect(first.stderr).toBe("");
     expect(first.stdout).toMatch(
-      /^✓ wrote tasks\/tasks.json .*\n✓ wrote tasks\/tasks.schema.json .*\n✓ wrote .github\/workflows\/orchestrator-task.yml: in it, replace `uses: .\/action` with the published action \(the comment above that line names it\)\n\nPrerequisites:\n/,
+      /^✓ wrote tasks\/tasks.json .*\n✓ wrote tasks\/tasks.schema.json .*\n✓ wrote .github\/workflows\/orchestrator-task.yml \(each task runs claude-team-orchestrator\/claude-team-orchestrator\/action@v0\)\n\nPrerequisites:\n/,
     );
     expect(first.stdout).toContain(
       "\n\nGitHub: add the repository secret ANTHROPIC_API_KEY (or CLAUDE_CODE_OAUTH_TOKEN, from `claude setup-token`)\n" +
