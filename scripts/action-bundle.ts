@@ -10,9 +10,9 @@ export const ACTION_BUNDLE = "action/dist/index.js";
  * ref a workflow names, with no install step. Not minified, so a stack trace in a job log points
  * at readable code and bundle diffs in review stay legible.
  */
-export function actionBundleOptions(outfile: string): BuildOptions {
+export function actionBundleOptions(outfile: string, root: string = ROOT): BuildOptions {
   return {
-    absWorkingDir: ROOT,
+    absWorkingDir: root,
     entryPoints: [ACTION_ENTRY],
     outfile,
     bundle: true,
@@ -28,6 +28,7 @@ export function actionBundleOptions(outfile: string): BuildOptions {
   };
 }
 
-export async function buildActionBundle(outfile: string): Promise<void> {
-  await build(actionBundleOptions(outfile));
+/** Builds the bundle from the sources under `root` (this checkout unless told). */
+export async function buildActionBundle(outfile: string, root: string = ROOT): Promise<void> {
+  await build(actionBundleOptions(outfile, root));
 }
