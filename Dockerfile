@@ -25,6 +25,11 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
+# Package files the App hands to repositories it onboards (src/package/package-files.ts), and the
+# manifest its setup page registers.
+COPY .github/workflows/orchestrator-task.yml ./.github/workflows/orchestrator-task.yml
+COPY tasks/tasks.schema.json ./tasks/tasks.schema.json
+COPY app.yml ./app.yml
 USER node
 EXPOSE 8080
 # No curl in slim images: node asks /health itself.

@@ -20,6 +20,9 @@ export function actionBundleOptions(outfile: string, root: string = ROOT): Build
     format: "esm",
     target: "node24",
     legalComments: "eof",
+    // Paths in the bundle's comments stay under node_modules/ even where it is a symlink (a
+    // worktree's, or the release test's clone), so every checkout builds the same bytes.
+    preserveSymlinks: true,
     logLevel: "warning",
     // Some bundled CommonJS dependencies call require() for Node built-ins, which ESM lacks.
     banner: {

@@ -5,7 +5,12 @@ import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { parse } from "yaml";
 import { isMainModule } from "../src/cli/is-main-module.js";
-import { majorTag, projectHome, publishedActionRef, type PackageIdentity } from "../src/core/published-action.js";
+import {
+  majorTag,
+  projectHome,
+  publishedActionRef,
+  type PackageIdentity,
+} from "../src/core/published-action.js";
 import { ACTION_BUNDLE, ROOT, buildActionBundle } from "./action-bundle.js";
 
 /**
@@ -50,7 +55,9 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
   const git = async (...args: string[]): Promise<string> =>
     (await run("git", args, { cwd: root, encoding: "utf8" })).stdout.trim();
 
-  const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as PackageIdentity & { version: string };
+  const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8")) as PackageIdentity & {
+    version: string;
+  };
   const home = projectHome(pkg);
   const major = majorTag(pkg);
   const versionTag = `v${pkg.version}`;
@@ -68,7 +75,9 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
   }
   // The URL as configured (`git remote get-url` would apply insteadOf rewrites).
   const remoteUrl = await git("config", "--get", `remote.${remote}.url`).catch(() => {
-    throw new ReleaseError(`there is no git remote "${remote}": add the project's home, https://github.com/${home}.git`);
+    throw new ReleaseError(
+      `there is no git remote "${remote}": add the project's home, https://github.com/${home}.git`,
+    );
   });
   const remoteHome = githubPath(remoteUrl);
   if (remoteHome?.toLowerCase() !== home.toLowerCase()) {
@@ -93,11 +102,15 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
   if (options.push) {
     await git("push", remote, `refs/tags/${versionTag}`);
     await git("push", "--force", remote, `refs/tags/${major}`);
-    say(`pushed ${versionTag} and ${major} to ${remote}: workflows with \`uses: ${ref}\` now run this commit`);
+    say(
+      `pushed ${versionTag} and ${major} to ${remote}: workflows with \`uses: ${ref}\` now run this commit`,
+    );
   } else {
     say(`not pushed. To publish: git push ${remote} ${versionTag} && git push --force ${remote} ${major}`);
   }
-  say(`the CLI on npm: npm publish (builds dist/ first; then \`npx claude-team-orchestrator\` runs ${versionTag})`);
+  say(
+    `the CLI on npm: npm publish (builds dist/ first; then \`npx claude-team-orchestrator\` runs ${versionTag})`,
+  );
   return { version: pkg.version, tags: [versionTag, major], commit };
 }
 
@@ -114,9 +127,10 @@ async function workflowActionRefs(root: string): Promise<string[]> {
 
 /** `owner/repo` of a GitHub remote URL (https or ssh), undefined for anything else. */
 function githubPath(url: string): string | undefined {
-  const match = /^(?:https:\/\/(?:[^@/]+@)?github\.com\/|git@github\.com:|ssh:\/\/git@github\.com\/)([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(
-    url,
-  );
+  const match =
+    /^(?:https:\/\/(?:[^@/]+@)?github\.com\/|git@github\.com:|ssh:\/\/git@github\.com\/)([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(
+      url,
+    );
   return match?.[1];
 }
 
@@ -127,7 +141,9 @@ async function assertBundleFresh(root: string): Promise<void> {
     await buildActionBundle(fresh, root);
     const committed = await readFile(join(root, ACTION_BUNDLE), "utf8").catch(() => null);
     if (committed !== (await readFile(fresh, "utf8"))) {
-      throw new ReleaseError(`${ACTION_BUNDLE} is not built from these sources: run \`npm run build:action\`, commit, and release again`);
+      throw new ReleaseError(
+        `${ACTION_BUNDLE} is not built from these sources: run \`npm run build:action\`, commit, and release again`,
+      );
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -135,9 +151,13 @@ async function assertBundleFresh(root: string): Promise<void> {
 }
 
 if (isMainModule(import.meta.url)) {
-  const { values } = parseArgs({ options: { push: { type: "boolean", default: false }, help: { type: "boolean" } } });
+  const { values } = parseArgs({
+    options: { push: { type: "boolean", default: false }, help: { type: "boolean" } },
+  });
   if (values.help === true) {
-    console.log("usage: npm run release [-- --push]\n\nTags the version in package.json (v<version>, and moves v<major>) on this commit; --push sends both tags to origin.");
+    console.log(
+      "usage: npm run release [-- --push]\n\nTags the version in package.json (v<version>, and moves v<major>) on this commit; --push sends both tags to origin.",
+    );
   } else {
     try {
       await release({ root: ROOT, push: values.push, say: (line) => console.log(line) });

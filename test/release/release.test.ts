@@ -26,8 +26,7 @@ describe("npm run release", () => {
     await git(clone, "add", "-A");
     await git(clone, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", message);
   };
-  const doRelease = (push = true) =>
-    release({ root: clone, push, say: (line) => void said.push(line) });
+  const doRelease = (push = true) => release({ root: clone, push, say: (line) => void said.push(line) });
 
   beforeEach(async () => {
     said.length = 0;
@@ -47,15 +46,22 @@ describe("npm run release", () => {
   });
 
   it("tags the commit v<version> and v<major> and pushes both to the project's home", async () => {
-    const { version } = JSON.parse(await readFile(join(clone, "package.json"), "utf8")) as { version: string };
+    const { version } = JSON.parse(await readFile(join(clone, "package.json"), "utf8")) as {
+      version: string;
+    };
     const major = `v${version.split(".")[0]}`;
     const result = await doRelease();
     const head = await git(clone, "rev-parse", "HEAD");
     expect(result).toEqual({ version, tags: [`v${version}`, major], commit: head });
     // Annotated tags: ls-remote's peeled lines (^{}) name the commit each tag points at.
     const remoteTags = await git(home, "for-each-ref", "--format=%(refname) %(*objectname)", "refs/tags");
-    expect(remoteTags.split("\n").sort()).toEqual([`refs/tags/${major} ${head}`, `refs/tags/v${version} ${head}`]);
-    expect(said.join("\n")).toContain(`workflows with \`uses: claude-team-orchestrator/claude-team-orchestrator/action@${major}\` now run this commit`);
+    expect(remoteTags.split("\n").sort()).toEqual([
+      `refs/tags/${major} ${head}`,
+      `refs/tags/v${version} ${head}`,
+    ]);
+    expect(said.join("\n")).toContain(
+      `workflows with \`uses: claude-team-orchestrator/claude-team-orchestrator/action@${major}\` now run this commit`,
+    );
     expect(said.join("\n")).toContain("npm publish");
 
     // A second release of the same version is refused, and the major tag stays where it was.
@@ -76,7 +82,12 @@ describe("npm run release", () => {
     await commitAll("Version bump");
     await doRelease();
     const head = await git(clone, "rev-parse", "HEAD");
-    const remoteTags = await git(home, "for-each-ref", "--format=%(refname:short) %(*objectname)", "refs/tags");
+    const remoteTags = await git(
+      home,
+      "for-each-ref",
+      "--format=%(refname:short) %(*objectname)",
+      "refs/tags",
+    );
     expect(remoteTags.split("\n")).toContain(`v${major} ${head}`);
     expect(remoteTags.split("\n")).toContain(`v${pkg.version} ${head}`);
   });
