@@ -12,7 +12,7 @@ import { painter } from "../local/terminal-colour.js";
 const USAGE = `Usage: orchestrator plan [file] [--parallel N] [--json]
 
 Show how a session would run the tasks file: waves, the critical path, the lower bound on the
-total time, and a timeline per agent. Each task takes its estimate_minutes (1 when unset); the
+total time, the worst-case cost, and a timeline per agent. Each task takes its estimate_minutes (1 when unset); the
 scheduler itself decides the order, exactly as in a real run.
 
 Arguments:
@@ -22,7 +22,8 @@ Arguments:
 Options:
   --parallel N    agents running at once (default: the file's max_parallel_agents, else 3)
   --json          print {"makespan_minutes", "lower_bound_minutes", "critical_path",
-                  "waves", "schedule": [{"id", "start", "end", "agent"}]}
+                  "waves", "schedule": [{"id", "start", "end", "agent"}],
+                  "worst_case_cost_usd" (null: unbounded), "uncapped_tasks"}
   -h, --help      show this help
 
 Exit codes: 0 planned, 1 invalid or unreadable file, 2 wrong command line.
@@ -66,6 +67,8 @@ export const planCommand: Command = {
         critical_path: plan.criticalPath,
         waves: plan.waves,
         schedule: plan.schedule.map(({ id, start, end, agent }) => ({ id, start, end, agent })),
+        worst_case_cost_usd: plan.worstCaseCost.maxUsd,
+        uncapped_tasks: plan.worstCaseCost.uncapped,
       };
       io.stdout(`${JSON.stringify(json, null, 2)}\n`);
       return EXIT.ok;

@@ -1,3 +1,4 @@
+import { worstCaseCost, type WorstCaseCost } from "./worst-case-cost.js";
 import { simulateSession, type ScheduledTask } from "./simulate-session.js";
 import {
   criticalPath,
@@ -20,6 +21,7 @@ export interface Plan {
   makespanMinutes: number;
   /** Sorted by start, then agent. */
   schedule: ScheduledTask[];
+  worstCaseCost: WorstCaseCost;
 }
 
 /** Durations are the tasks' `estimate_minutes` (1 when unset), as the scheduler itself assumes. */
@@ -35,5 +37,6 @@ export function makePlan(args: { graph: TaskGraph; agents: number }): Plan {
     lowerBoundMinutes: makespanLowerBound(graph, agents),
     makespanMinutes: simulated.makespan,
     schedule: [...simulated.schedule].sort((a, b) => a.start - b.start || a.agent - b.agent),
+    worstCaseCost: worstCaseCost(graph),
   };
 }

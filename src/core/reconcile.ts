@@ -1,3 +1,4 @@
+import { isBudgetReached } from "./attempt-budget.js";
 import type { TaskGraph } from "./task-graph.js";
 
 /**
@@ -23,6 +24,11 @@ export interface TaskObservation {
    * dependents use `base: "merged"` need this observed.
    */
   merged?: boolean | undefined;
+  /**
+   * With a session budget: what the running attempt may spend (attempt-budget.ts), reserved
+   * until it ends. Belongs to the running attempt only.
+   */
+  grantUsd?: number | undefined;
 }
 
 /** A missing entry means "pending, never started". */
@@ -101,7 +107,7 @@ export function canRetry(args: {
   budgetUsd: number | undefined;
   cancelRequested: boolean;
 }): boolean {
-  const budgetReached = args.budgetUsd !== undefined && spentUsd(args.tasks) >= args.budgetUsd;
+  const budgetReached = args.budgetUsd !== undefined && isBudgetReached(spentUsd(args.tasks), args.budgetUsd);
   return (
     retriesLeft(args.graph, observationOf(args.tasks, args.id), args.id) &&
     !budgetReached &&
@@ -126,7 +132,7 @@ export function reconcile(input: ReconcileInput): Decision {
   const budget = input.limits.budgetUsd;
   // Summed only when there is a budget to compare it with.
   const spent = budget === undefined ? 0 : spentUsd(tasks);
-  const budgetReached = budget !== undefined && spent >= budget;
+  const budgetReached = budget !== undefined && isBudgetReached(spent, budget);
   const cancelling = input.cancelRequested === true;
 
   // Status after this decision's skips and cancels, filled in topological order.

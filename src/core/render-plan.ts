@@ -1,4 +1,5 @@
 import type { Plan } from "./make-plan.js";
+import { renderWorstCaseCost } from "./worst-case-cost.js";
 
 /** Past these, the text stays readable and the `--json` output has everything. */
 const MAX_IDS_PER_WAVE = 12;
@@ -35,6 +36,7 @@ export function renderPlan(args: { plan: Plan; fileName: string; width?: number 
       `total work ${minutes(plan.totalWorkMinutes)} ÷ ${plural(plan.agents, "agent")} = ` +
       `${minutes(plan.totalWorkMinutes / plan.agents)})`,
     `Makespan:      ${minutes(plan.makespanMinutes)} (${ratio.toFixed(2)} × the lower bound)`,
+    renderWorstCaseCost(plan.worstCaseCost),
     "",
   );
 

@@ -6,6 +6,7 @@ import {
   type TaskObservation,
   type TaskStatus,
 } from "./reconcile.js";
+import { grantBudgets } from "./attempt-budget.js";
 import { copySessionState, type SessionState } from "./session-state.js";
 import { TaskFrontier } from "./task-frontier.js";
 import { descendants, type TaskGraph } from "./task-graph.js";
@@ -130,6 +131,8 @@ export function stepAll(machine: SessionMachine, state: SessionState, events: re
  */
 export class SessionInPlace {
   private frontier: TaskFrontier | undefined;
+  /** Money and running attempts, summed once and then kept up to date by `set` (budgets only). */
+  private totals: { spentUsd: number; reservedUsd: number; running: number } | undefined;
 
   /**
    * `state` is changed by `apply` and must not be changed by anyone else meanwhile.
@@ -170,6 +173,24 @@ export class SessionInPlace {
       next.merged = true;
     this.state.tasks[id] = next;
     this.frontier?.changed(id, previous, next);
+    if (this.totals !== undefined) {
+      this.totals.spentUsd += (next.costUsd ?? 0) - (previous.costUsd ?? 0);
+      this.totals.reservedUsd += (next.grantUsd ?? 0) - (previous.grantUsd ?? 0);
+      this.totals.running += Number(next.status === "running") - Number(previous.status === "running");
+    }
+  }
+
+  /** What finished attempts spent, what running ones were granted, and how many run. */
+  budgetTotals(): { spentUsd: number; reservedUsd: number; running: number } {
+    if (this.totals === undefined) {
+      this.totals = { spentUsd: 0, reservedUsd: 0, running: 0 };
+      for (const task of Object.values(this.state.tasks)) {
+        this.totals.spentUsd += task.costUsd ?? 0;
+        this.totals.reservedUsd += task.grantUsd ?? 0;
+        if (task.status === "running") this.totals.running++;
+      }
+    }
+    return this.totals;
   }
 
   /** A succeeded task's work reached the base branch. For the `merged` transition. */
@@ -198,7 +219,7 @@ type Transitions = {
 };
 
 const TRANSITIONS: Transitions = {
-  advance({ state, actions, session }) {
+  advance({ machine, state, actions, session }) {
     const decision = session.decide();
     for (const cancel of decision.cancel) {
       const previous = observationOf(state.tasks, cancel.id);
@@ -217,12 +238,25 @@ const TRANSITIONS: Transitions = {
     }
     for (const wait of decision.waiting)
       actions.push({ type: "waiting", id: wait.id, unmerged: wait.unmerged });
+    // With a budget, each attempt gets its grant; one that gets none waits for a running one.
+    const budget = machine.limits.budgetUsd;
+    const grants =
+      budget === undefined || decision.start.length === 0
+        ? undefined
+        : grantBudgets({
+            starts: decision.start.map((start) => ({
+              id: start.id,
+              capUsd: machine.graph.byId.get(start.id)?.maxBudgetUsd,
+            })),
+            budgetUsd: budget,
+            ...session.budgetTotals(),
+          });
     for (const start of decision.start) {
-      session.set(
-        start.id,
-        { status: "running", attempts: start.attempt },
-        observationOf(state.tasks, start.id),
-      );
+      const grantUsd = grants?.get(start.id);
+      if (grants !== undefined && grantUsd === undefined) break;
+      const next: TaskObservation = { status: "running", attempts: start.attempt };
+      if (grantUsd !== undefined) next.grantUsd = grantUsd;
+      session.set(start.id, next, observationOf(state.tasks, start.id));
       actions.push({ type: "start", id: start.id, attempt: start.attempt, retry: start.retry });
     }
     if (decision.finished) {

@@ -16,6 +16,7 @@ export const taskStateSchema = z.object({
   reason: z.string().optional(),
   costUsd: z.number().min(0).optional(),
   merged: z.boolean().optional(),
+  grantUsd: z.number().min(0).optional(),
 });
 
 export const sessionOutcomeSchema = z.object({

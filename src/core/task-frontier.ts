@@ -1,3 +1,4 @@
+import { isBudgetReached } from "./attempt-budget.js";
 import {
   observationOf,
   outcome,
@@ -103,7 +104,7 @@ export class TaskFrontier {
     options: { reportWaiting?: boolean | undefined } = {},
   ): Decision {
     const budget = args.limits.budgetUsd;
-    const budgetReached = budget !== undefined && spentUsd(this.tasks) >= budget;
+    const budgetReached = budget !== undefined && isBudgetReached(spentUsd(this.tasks), budget);
     if (args.cancelRequested === true || budgetReached)
       return reconcile({ ...args, graph: this.graph, tasks: this.tasks });
 

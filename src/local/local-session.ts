@@ -10,6 +10,7 @@ import type { TaskGraph } from "../core/task-graph.js";
 import { allSettledOrThrow } from "../runner/all-settled-or-throw.js";
 import { gitValue } from "../runner/git.js";
 import { runTask, type TaskRunResult } from "../runner/run-task.js";
+import { attemptCapUsd } from "../core/attempt-budget.js";
 import { isTaskFailure } from "../runner/task-failure.js";
 import { addWorktree, removeWorktree } from "../runner/worktree.js";
 import { hasUncommittedWork, isMergedInto } from "./base-branch-checks.js";
@@ -230,7 +231,8 @@ export class LocalSession {
             }
           },
         },
-        task,
+        // With a session budget, the attempt's grant is its cap (attempt-budget.ts).
+        task: withCap(task, attemptCapUsd(task, this.state.tasks[id])),
         attempt,
         sessionId: this.state.sessionId,
         baseBranch: this.state.baseBranch,
@@ -423,4 +425,9 @@ export class LocalSession {
   private result(status: LocalSessionResult["status"], exitCode: number): LocalSessionResult {
     return { status, state: this.state, graph: this.graph, paths: this.paths, exitCode };
   }
+}
+
+function withCap<T extends { maxBudgetUsd?: number }>(task: T, capUsd: number | undefined): T {
+  if (capUsd === undefined) return task;
+  return { ...task, maxBudgetUsd: capUsd };
 }

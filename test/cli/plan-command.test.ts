@@ -22,6 +22,8 @@ describe("orchestrator plan (real process)", () => {
         { id: "docs", start: 45, end: 55, agent: 1 },
         { id: "changelog", start: 55, end: 60, agent: 1 },
       ],
+      worst_case_cost_usd: null,
+      uncapped_tasks: ["project-setup", "slugify", "word-count", "cli", "tests", "docs", "changelog"],
     });
   });
 });

@@ -78,6 +78,7 @@ describe("renderPlan", () => {
         "Critical path: project-setup → slugify → cli → docs → changelog (60 min)",
         "Lower bound:   60 min = max(critical path 60 min, total work 95 min ÷ 3 agents = 31.7 min)",
         "Makespan:      60 min (1.00 × the lower bound)",
+        "Worst-case cost: no limit — 7 tasks have no max_budget_usd (project-setup, slugify, word-count, cli, tests and 2 more) and the file sets no budget_usd",
         "",
         "Timeline",
         "         0          10        20         30         40        50         60  (minutes)",

@@ -17,6 +17,7 @@ import {
   type SessionMachine,
   type Step,
 } from "../../src/core/session-machine.js";
+import { grantBudgets, isBudgetReached } from "../../src/core/attempt-budget.js";
 import { sessionStateShape, type SessionState } from "../../src/core/session-state.js";
 import { descendants, graphFromTasks, type TaskGraph } from "../../src/core/task-graph.js";
 import { DAG_SHAPES, randomDag, randomInt, seededRandom, type Random } from "../support/random-dag.js";
@@ -84,6 +85,8 @@ const seen = {
   lostSaves: 0,
   /** A lost save of an advance that retried a failed task: the record still says failed. */
   lostRetryStarts: 0,
+  /** Starts the reconciler decided but the budget held back (running attempts held the rest). */
+  startsHeldForBudget: 0,
   /** run_seen taking up such a lost start. */
   lostStartsTakenUp: 0,
   /** run_seen of a lost start after a cancel: cancelled, and stopped if still active. */
@@ -310,9 +313,10 @@ class World {
     const result = this.apply({ type: "advance" });
     if (endedBefore) return;
 
-    checkDecision(this.graph, input, decision, result.state.tasks);
-    // The machine carried out exactly that decision.
-    equal(result.actions, expectedActions(input.tasks, decision));
+    const granted = grantsFor(this.graph, input, decision);
+    checkDecision(this.graph, input, decision, result.state.tasks, granted);
+    // The machine carried out exactly that decision (the starts the budget could pay for).
+    equal(result.actions, expectedActions(input.tasks, decision, granted));
     equal(
       result.state.outcome,
       decision.finished
@@ -350,11 +354,14 @@ class World {
     }
 
     const stops = result.actions.filter((a) => a.type === "stop");
-    if (decision.start.length > 0 && stops.length === 0 && this.random() < 0.1) {
+    // The starts the machine carried out: the decision's, as far as the budget could pay for them.
+    const starts = result.actions.filter((action) => action.type === "start");
+    seen.startsHeldForBudget += decision.start.length - starts.length;
+    if (starts.length > 0 && stops.length === 0 && this.random() < 0.1) {
       // The starts are carried out, the save is not: the record stays as it was.
       seen.lostSaves++;
-      if (decision.start.some((s) => s.retry)) seen.lostRetryStarts++;
-      for (const start of decision.start) this.startRun(start.id, start.attempt, false);
+      if (starts.some((s) => s.retry)) seen.lostRetryStarts++;
+      for (const start of starts) this.startRun(start.id, start.attempt, false);
       this.check();
       return;
     }
@@ -378,7 +385,7 @@ class World {
       }
     }
     const dispatches: SessionEvent[] = [];
-    for (const start of decision.start) {
+    for (const start of starts) {
       const roll = this.random();
       if (roll < 0.05) {
         dispatches.push({ type: "dispatch_failed", id: start.id, attempt: start.attempt, reason: "refused" });
@@ -447,7 +454,7 @@ class World {
       !succeeded &&
       task !== undefined &&
       after.attempts < 1 + task.retries &&
-      !(budget !== undefined && spentUsd(result.state.tasks) >= budget) &&
+      !isBudgetReached(spentUsd(result.state.tasks), budget) &&
       this.state.cancelRequested !== true;
     const ended = { type: "ended", id, attempt, succeeded, willRetry: expectRetry } as const;
     equal(result.actions, [ended]);
@@ -462,9 +469,11 @@ class World {
   /** A run ends; its report arrives (or arrives early, before the record knows the run). */
   completeOne(): void {
     const run = this.pick([...this.runs.values()]);
+    // Sometimes the agent spends all it was granted and is stopped there (--max-budget-usd).
+    const grant = run.recorded ? observationOf(this.state.tasks, run.id).grantUsd : undefined;
     run.result ??= {
       succeeded: this.random() >= this.scenario.failureRate,
-      costUsd: Math.round(this.random() * 100) / 100,
+      costUsd: grant !== undefined && this.random() < 0.3 ? grant : Math.round(this.random() * 100) / 100,
     };
     const event = {
       type: "attempt_ended",
@@ -684,8 +693,39 @@ class World {
   }
 }
 
+/**
+ * The grants of the decision's starts (attempt-budget.ts, from sums taken afresh), or undefined
+ * without a budget (every start is carried out).
+ */
+function grantsFor(
+  graph: TaskGraph,
+  input: ReconcileInput,
+  decision: Decision,
+): Map<string, number> | undefined {
+  const budget = input.limits.budgetUsd;
+  if (budget === undefined || decision.start.length === 0) return undefined;
+  let reservedUsd = 0;
+  let running = 0;
+  for (const id of graph.order) {
+    const observed = observationOf(input.tasks, id);
+    reservedUsd += observed.grantUsd ?? 0;
+    if (observed.status === "running") running++;
+  }
+  return grantBudgets({
+    starts: decision.start.map((start) => ({ id: start.id, capUsd: graph.byId.get(start.id)?.maxBudgetUsd })),
+    budgetUsd: budget,
+    spentUsd: spentUsd(input.tasks),
+    reservedUsd,
+    running,
+  });
+}
+
 /** The actions an advance must produce for a decision, in order. */
-function expectedActions(tasks: TaskObservations, decision: Decision): SessionAction[] {
+function expectedActions(
+  tasks: TaskObservations,
+  decision: Decision,
+  granted: ReadonlyMap<string, number> | undefined,
+): SessionAction[] {
   const actions: SessionAction[] = [];
   for (const cancel of decision.cancel) {
     actions.push(
@@ -697,7 +737,10 @@ function expectedActions(tasks: TaskObservations, decision: Decision): SessionAc
   for (const skip of decision.skip) actions.push({ type: "skipped", id: skip.id, reason: skip.reason });
   for (const wait of decision.waiting)
     actions.push({ type: "waiting", id: wait.id, unmerged: wait.unmerged });
-  for (const start of decision.start) actions.push({ type: "start", ...start });
+  for (const start of decision.start) {
+    if (granted !== undefined && !granted.has(start.id)) break;
+    actions.push({ type: "start", ...start });
+  }
   if (decision.finished) actions.push({ type: "finished", outcome: decision.finished });
   return actions;
 }
@@ -711,11 +754,12 @@ function checkDecision(
   input: ReconcileInput,
   decision: Decision,
   after: TaskObservations,
+  granted: ReadonlyMap<string, number> | undefined,
 ): void {
   const { tasks } = input;
   const maxParallel = input.limits.maxParallel;
   const budget = input.limits.budgetUsd;
-  const budgetReached = budget !== undefined && spentUsd(tasks) >= budget;
+  const budgetReached = isBudgetReached(spentUsd(tasks), budget);
   const cancelling = input.cancelRequested === true;
   const runningBefore = graph.order.filter((id) => observationOf(tasks, id).status === "running").length;
   const retryable = (id: string): boolean => {
@@ -748,7 +792,30 @@ function checkDecision(
       same(observationOf(tasks, dep).status, "succeeded", `${start.id} started before ${dep} succeeded`);
     }
     equal(unmergedDeps(start.id), [], `${start.id} started before its dependencies were merged`);
-    expect(after[start.id]).toMatchObject({ status: "running", attempts: start.attempt });
+    if (granted === undefined || granted.has(start.id)) {
+      expect(after[start.id]).toMatchObject({ status: "running", attempts: start.attempt });
+      same(after[start.id]?.grantUsd, granted?.get(start.id));
+    } else {
+      // No grant: the budget left is held by running attempts; the task starts when one ends.
+      equal(after[start.id], tasks[start.id]);
+    }
+  }
+  // Grants: never above a task's own cap, together never above what the budget has left, and a
+  // session with nothing running always starts something it decided to start.
+  if (granted !== undefined && budget !== undefined) {
+    let reserved = 0;
+    for (const id of graph.order) reserved += observationOf(tasks, id).grantUsd ?? 0;
+    let total = 0;
+    for (const [id, grant] of granted) {
+      const cap = graph.byId.get(id)?.maxBudgetUsd;
+      must(grant > 0 && (cap === undefined || grant <= cap + 1e-9), `${id} granted $${grant} (cap ${cap})`);
+      total += grant;
+    }
+    must(
+      total <= Math.max(0, budget - spentUsd(tasks) - reserved) + 1e-6,
+      `granted $${total} with $${budget} budget`,
+    );
+    if (runningBefore === 0) must(granted.size > 0, "nothing running, and no start could be paid for");
   }
 
   // Waiting: exactly the ready `base: merged` tasks whose dependencies' work is not merged yet.

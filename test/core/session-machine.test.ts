@@ -59,9 +59,47 @@ describe("transition table", () => {
     const { state, actions } = stepPure(machineOf(graph, { maxParallel: 2, budgetUsd: 1 }), before, {
       type: "advance",
     });
-    // The reason goes, the cost stays; b waits for the retry instead of being skipped.
-    expect(state).toEqual(stateOf({ a: { status: "running", attempts: 2, costUsd: 0.5 } }));
+    // The reason goes, the cost stays; b waits for the retry instead of being skipped. The
+    // attempt may spend what the budget has left ($1 − $0.50).
+    expect(state).toEqual(stateOf({ a: { status: "running", attempts: 2, costUsd: 0.5, grantUsd: 0.5 } }));
     expect(actions).toEqual([{ type: "start", id: "a", attempt: 2, retry: true }]);
+  });
+
+  it("advance | pending, a budget | running · n+1, its grant: its cap, or its share of what is left | start", () => {
+    const graph = graphOf({ a: [], b: [], c: [], d: [] }, { maxBudgetUsd: { a: 1 } });
+    const machine = machineOf(graph, { maxParallel: 3, budgetUsd: 10 });
+    const before = stateOf({ d: { status: "succeeded", attempts: 1, costUsd: 1 } });
+    const { state, actions } = stepPure(machine, before, { type: "advance" });
+    // $9 left for three starts: a's cap is $1, so b and c share the other $8.
+    expect(state.tasks).toMatchObject({
+      a: { status: "running", grantUsd: 1 },
+      b: { status: "running", grantUsd: 4 },
+      c: { status: "running", grantUsd: 4 },
+    });
+    expect(actions.map((action) => action.type)).toEqual(["start", "start", "start"]);
+  });
+
+  it("advance | pending, the budget left is held by running attempts | pending | — (starts when one ends)", () => {
+    const graph = graphOf({ a: [], b: [], c: [] });
+    const machine = machineOf(graph, { maxParallel: 2, budgetUsd: 2 });
+    const before = stateOf({
+      a: { status: "running", attempts: 1, grantUsd: 2 },
+      c: { status: "succeeded", attempts: 1 },
+    });
+    const held = stepPure(machine, before, { type: "advance" });
+    expect(held.actions).toEqual([]);
+    expect(held.state).toEqual(before);
+    // a ends having spent $0.50 of its $2: b may spend the $1.50 left.
+    const ended = stepPure(machine, held.state, {
+      type: "attempt_ended",
+      id: "a",
+      attempt: 1,
+      succeeded: true,
+      costUsd: 0.5,
+    });
+    const next = stepPure(machine, ended.state, { type: "advance" });
+    expect(next.state.tasks.a).toEqual({ status: "succeeded", attempts: 1, costUsd: 0.5 });
+    expect(next.state.tasks.b).toEqual({ status: "running", attempts: 1, grantUsd: 1.5 });
   });
 
   it("advance | pending, a dependency did not succeed | skipped (why) | skipped", () => {

@@ -20,9 +20,9 @@ export function randomInt(random: Random, min: number, max: number): number {
 export function makeTask(
   id: string,
   dependencies: readonly string[] = [],
-  options: { estimateMinutes?: number; retries?: number } = {},
+  options: { estimateMinutes?: number; retries?: number; maxBudgetUsd?: number } = {},
 ): ResolvedTask {
-  return {
+  const task: ResolvedTask = {
     id,
     name: id,
     description: "",
@@ -35,19 +35,27 @@ export function makeTask(
     base: "dependencies",
     allowNoChanges: false,
   };
+  if (options.maxBudgetUsd !== undefined) task.maxBudgetUsd = options.maxBudgetUsd;
+  return task;
 }
 
 /** A graph from `{ id: [dependencies] }`, in key order; estimates default to 1. */
 export function graphOf(
   spec: Record<string, readonly string[]>,
-  options: { estimates?: Record<string, number>; retries?: Record<string, number> } = {},
+  options: {
+    estimates?: Record<string, number>;
+    retries?: Record<string, number>;
+    maxBudgetUsd?: Record<string, number>;
+  } = {},
 ): TaskGraph {
   const tasks = Object.entries(spec).map(([id, deps]) => {
-    const taskOptions: { estimateMinutes?: number; retries?: number } = {};
+    const taskOptions: { estimateMinutes?: number; retries?: number; maxBudgetUsd?: number } = {};
     const estimate = options.estimates?.[id];
     const retries = options.retries?.[id];
+    const cap = options.maxBudgetUsd?.[id];
     if (estimate !== undefined) taskOptions.estimateMinutes = estimate;
     if (retries !== undefined) taskOptions.retries = retries;
+    if (cap !== undefined) taskOptions.maxBudgetUsd = cap;
     return makeTask(id, deps, taskOptions);
   });
   return graphFromTasks(tasks);

@@ -181,6 +181,7 @@ function taskCheckSummary(args: {
     sha: record.sha,
     baseBranch: record.baseBranch,
     tasksFile: record.inlineTasks ? undefined : record.file,
+    grantUsd: record.tasks[task.id]?.grantUsd,
   });
   const heading = task.name === task.id ? `\`${task.id}\`` : `${inert(task.name, 200)} (\`${task.id}\`)`;
   const lines = [heading, ""];

@@ -1,3 +1,4 @@
+import { attemptCapUsd } from "../../core/attempt-budget.js";
 import type { TaskRunRequest } from "../../core/dispatch-inputs.js";
 import type { ResolvedTask, TaskGraph } from "../../core/task-graph.js";
 
@@ -17,6 +18,8 @@ export function taskRunRequest(args: {
   baseBranch: string;
   /** Path of the tasks file at `sha`; absent for inline tasks, whose prompt goes in the inputs. */
   tasksFile: string | undefined;
+  /** What this attempt may spend, granted from the session budget (attempt-budget.ts). */
+  grantUsd?: number | undefined;
 }): TaskRunRequest {
   const { graph, baseBranch } = args;
   const task = graph.byId.get(args.taskId);
@@ -42,7 +45,8 @@ export function taskRunRequest(args: {
   else request.prompt = task.prompt;
   if (task.model !== undefined) request.model = task.model;
   if (task.maxTurns !== undefined) request.maxTurns = task.maxTurns;
-  if (task.maxBudgetUsd !== undefined) request.maxBudgetUsd = task.maxBudgetUsd;
+  const capUsd = attemptCapUsd(task, { grantUsd: args.grantUsd });
+  if (capUsd !== undefined) request.maxBudgetUsd = capUsd;
   if (task.allowedTools !== undefined) request.allowedTools = task.allowedTools;
   return request;
 }

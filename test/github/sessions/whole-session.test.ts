@@ -319,4 +319,28 @@ describe("a whole session on the fake GitHub", () => {
     expect(status?.tasks.find((t) => t.id === "d")?.reason).toBe('dependency "c" was skipped');
     expect(h.checkRuns("Orchestrator: c")[0]?.conclusion).toBe("skipped");
   });
+
+  it("gives each run what the budget has left as its --max-budget-usd, never more than all of it together", async () => {
+    const h = (harness = await SessionHarness.create({
+      tasks: {
+        budget_usd: 1,
+        tasks: [
+          { id: "a", prompt: "A", estimate_minutes: 5, max_budget_usd: 0.25 },
+          { id: "b", prompt: "B", estimate_minutes: 4 },
+          { id: "c", prompt: "C", estimate_minutes: 3 },
+        ],
+      },
+    }));
+    await h.start({ parallel: 2 });
+    // a is capped at $0.25; b may spend the rest. c would fit a slot, but nothing is left for it.
+    expect(h.requestOf(h.runFor("a")).maxBudgetUsd).toBe(0.25);
+    expect(h.requestOf(h.runFor("b")).maxBudgetUsd).toBe(0.75);
+    expect(h.dispatchCount("c")).toBe(0);
+    // a spends all of its $0.25: still nothing free while b holds $0.75.
+    await h.wake(await h.finish(h.runFor("a"), { costUsd: 0.25 }));
+    expect(h.dispatchCount("c")).toBe(0);
+    // b spends $0.50 of its $0.75: c runs with the $0.25 left.
+    await h.wake(await h.finish(h.runFor("b"), { costUsd: 0.5 }));
+    expect(h.requestOf(h.runFor("c")).maxBudgetUsd).toBe(0.25);
+  });
 });
