@@ -1,4 +1,5 @@
 import { isBudgetReached } from "./attempt-budget.js";
+import { formatCost } from "./format.js";
 import type { TaskGraph } from "./task-graph.js";
 
 /**
@@ -174,7 +175,7 @@ export function reconcile(input: ReconcileInput): Decision {
     if (budgetReached) {
       decision.skip.push({
         id,
-        reason: `the session budget of $${formatUsd(budget)} was reached ($${formatUsd(spent)} spent)`,
+        reason: `the session budget of ${formatCost(budget)} was reached (${formatCost(spent)} spent)`,
       });
       next.set(id, "skipped");
       continue;
@@ -247,7 +248,7 @@ export function outcome(args: {
   if (counts.cancelled > 0) parts.push(`${counts.cancelled} cancelled`);
   let summary = parts.join(", ");
   if (args.budgetReached && args.budget !== undefined) {
-    summary += `; the session budget of $${formatUsd(args.budget)} was reached ($${formatUsd(args.spent)} spent)`;
+    summary += `; the session budget of ${formatCost(args.budget)} was reached (${formatCost(args.spent)} spent)`;
   }
   let conclusion: SessionConclusion = "success";
   if (args.cancelling) conclusion = "cancelled";
@@ -271,8 +272,4 @@ export function countStatuses(statuses: Iterable<TaskStatus>): Record<TaskStatus
 function listIds(ids: string[]): string {
   const shown = ids.slice(0, 5).join(", ");
   return ids.length > 5 ? `${shown}, … ${ids.length - 5} more` : shown;
-}
-
-export function formatUsd(value: number): string {
-  return value.toFixed(2);
 }

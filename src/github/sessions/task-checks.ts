@@ -1,6 +1,5 @@
 import { inert, plainLine, safeUrl } from "../../core/inert-text.js";
-import { formatUsd } from "../../core/reconcile.js";
-import { formatDuration } from "../../core/render-status.js";
+import { formatCost, formatDuration } from "../../core/format.js";
 import type { ResolvedTask, TaskGraph } from "../../core/task-graph.js";
 import { describeApiError, type GitHubClient, type RepoRef } from "../github-client.js";
 import {
@@ -155,7 +154,7 @@ const TITLES: Record<TaskCheckConclusion, string> = {
 function taskCheckTitle(entry: TaskView, conclusion: TaskCheckConclusion): string {
   const parts = [TITLES[conclusion]];
   if (entry.prNumber !== undefined) parts.push(`PR #${entry.prNumber}`);
-  if (entry.costUsd !== undefined) parts.push(`$${formatUsd(entry.costUsd)}`);
+  if (entry.costUsd !== undefined) parts.push(formatCost(entry.costUsd));
   if (entry.durationMs !== undefined && conclusion !== "skipped")
     parts.push(formatDuration(entry.durationMs));
   let title = parts.join(" · ");
@@ -201,7 +200,7 @@ function taskCheckSummary(args: {
   const runUrl = safeUrl(entry.runUrl);
   if (runUrl) lines.push(`- Workflow run: ${runUrl}`);
   const numbers: string[] = [];
-  if (entry.costUsd !== undefined) numbers.push(`cost $${formatUsd(entry.costUsd)}`);
+  if (entry.costUsd !== undefined) numbers.push(`cost ${formatCost(entry.costUsd)}`);
   if (entry.turns !== undefined) numbers.push(`${entry.turns} turns`);
   if (entry.durationMs !== undefined) numbers.push(`took ${formatDuration(entry.durationMs)}`);
   if (numbers.length > 0) lines.push(`- ${numbers.join(" · ")}`);
