@@ -110,8 +110,13 @@ export async function startSession(args: {
   // A missing tasks file or workflow, where the App looks by default, is a repository to set up:
   // onboarding (sessions/onboarding.ts) adds to the answer. Only on these failures: a repository
   // that has both files costs no request more.
-  const onboard = async (kind: StartSessionErrorKind, message: string): Promise<StartSessionResult> => {
-    if (options.inlineTasks || options.file || ref !== defaultBranch) return fail(kind, message);
+  const onboard = async (
+    kind: StartSessionErrorKind,
+    message: string,
+    /** What to do, when onboarding has nothing better to say. */
+    hint = "",
+  ): Promise<StartSessionResult> => {
+    if (options.inlineTasks || options.file || ref !== defaultBranch) return fail(kind, `${message}${hint}`);
     try {
       const outcome = await offerOnboarding({
         client,
@@ -120,7 +125,7 @@ export async function startSession(args: {
         workflowsPermission: "unknown",
         repository: { defaultBranch, htmlUrl },
       });
-      if (outcome.kind === "nothing_missing") return fail(kind, message);
+      if (outcome.kind === "nothing_missing") return fail(kind, `${message}${hint}`);
       const warnings: Warning[] =
         outcome.kind === "links" && outcome.detail !== undefined
           ? [{ message: `onboarding ${repo.owner}/${repo.repo}: ${outcome.reason} (${outcome.detail})` }]
@@ -189,8 +194,9 @@ export async function startSession(args: {
     if (httpStatus(error) !== 404) throw error;
     return onboard(
       "workflow_not_found",
-      `the task workflow \`.github/workflows/${config.workflowFile}\` is not on \`${defaultBranch}\`; ` +
-        `copy it from the orchestrator's README (workflow_dispatch runs only workflows on the default branch)`,
+      `the task workflow \`.github/workflows/${config.workflowFile}\` is not on \`${defaultBranch}\` ` +
+        `(workflow_dispatch runs only workflows on the default branch)`,
+      "; copy it from the orchestrator's README",
     );
   }
 
