@@ -312,11 +312,18 @@ describe("onboarding through the HTTP API", () => {
       headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" },
       body: JSON.stringify({}),
     });
-    const answer = (await response.json()) as { error: { code: string; message: string } };
+    const answer = (await response.json()) as {
+      error: { code: string; message: string; onboarding: Record<string, unknown> };
+    };
 
     expect(response.status).toBe(422);
     expect(answer.error.code).toBe("file_not_found");
     expect(answer.error.message).toContain(`I opened [pull request ${pulls(h)[0]!.number}]`);
     expect(answer.error.message).toContain("/settings/secrets/actions/new");
+    expect(answer.error.onboarding).toEqual({
+      outcome: "pull_created",
+      files: [WORKFLOW_PATH, STARTER_TASKS_FILE, STARTER_SCHEMA_FILE],
+      pull_url: `${h.fake.origin}/${FULL_NAME}/pull/${pulls(h)[0]!.number}`,
+    });
   });
 });

@@ -2,7 +2,7 @@ import type { Context } from "probot";
 import type { WorkflowsPermission } from "../../core/onboarding.js";
 import type { AppService } from "../app-service.js";
 import { describeApiError, type GitHubClient } from "../github-client.js";
-import { offerOnboarding } from "../sessions/onboarding.js";
+import { offerOnboarding } from "../sessions/index.js";
 
 /**
  * The App was installed on repositories (`installation.created` with its `repositories`) or given
