@@ -1,6 +1,7 @@
 import type { ApplicationFunction, Context } from "probot";
 import type { AppService } from "./app-service.js";
 import { handleCheckRun } from "./handlers/check-run.js";
+import { handleInstallationCreated, handleRepositoriesAdded } from "./handlers/installation.js";
 import { handleIssueComment } from "./handlers/issue-comment.js";
 import { handlePullRequestClosed } from "./handlers/pull-request.js";
 import { handleRepositoryDispatch } from "./handlers/repository-dispatch.js";
@@ -21,6 +22,9 @@ export function createOrchestratorApp(service: AppService): ApplicationFunction 
     app.on("workflow_run", answerFirst(service, handleWorkflowRun));
     app.on("workflow_job.completed", answerFirst(service, handleWorkflowJob));
     app.on("pull_request.closed", answerFirst(service, handlePullRequestClosed));
+    // Delivered to every App without subscribing (app.yml): onboarding of new repositories.
+    app.on("installation.created", answerFirst(service, handleInstallationCreated));
+    app.on("installation_repositories.added", answerFirst(service, handleRepositoriesAdded));
   };
 }
 

@@ -36,8 +36,16 @@ describe("app.yml, the App's manifest", () => {
       expect(manifest.default_permissions).toHaveProperty(eventPermission[event] as string);
     }
     expect(Object.keys(manifest.default_permissions).sort()).toEqual(
-      ["actions", "checks", "contents", "issues", "metadata", "pull_requests"].sort(),
+      ["actions", "checks", "contents", "issues", "metadata", "pull_requests", "workflows"].sort(),
     );
     expect(manifest.default_permissions.metadata).toBe("read");
+  });
+
+  it("may write the task workflow for onboarding, and does not list the installation events GitHub always sends", () => {
+    // The onboarding pull request adds .github/workflows/orchestrator-task.yml: GitHub refuses
+    // that to an App without `workflows: write`. The installation events need no subscription.
+    expect(manifest.default_permissions.workflows).toBe("write");
+    expect(manifest.default_events).not.toContain("installation");
+    expect(manifest.default_events).not.toContain("installation_repositories");
   });
 });

@@ -61,6 +61,52 @@ describe("fake GitHub: git refs as an exactly-once claim", () => {
   });
 });
 
+describe("fake GitHub: trees and commits", () => {
+  it("makes a commit of new files on the base tree, which a new branch then points at", async () => {
+    const { fake, octokit, headSha } = await start();
+    const repo = { owner: OWNER, repo: REPO };
+    const base = fake.state.requireRepo(FULL_NAME).commits.get(headSha)?.treeSha ?? "";
+    const tree = await octokit.git.createTree({
+      ...repo,
+      base_tree: base,
+      tree: [{ path: "docs/new.md", mode: "100644", type: "blob", content: "# new\n" }],
+    });
+    const commit = await octokit.git.createCommit({
+      ...repo,
+      message: "Add docs",
+      tree: tree.data.sha,
+      parents: [headSha],
+    });
+    await octokit.git.createRef({ ...repo, ref: "refs/heads/docs", sha: commit.data.sha });
+
+    const files = fake.state.resolveCommit(fake.state.requireRepo(FULL_NAME), "docs")?.files;
+    expect(files?.get("docs/new.md")).toBe("# new\n");
+    expect(files?.get("tasks/tasks.json")).toBe('{"tasks":[]}\n');
+    expect(commit.data.parents.map((parent) => parent.sha)).toEqual([headSha]);
+    expect(fake.violations).toEqual([]);
+  });
+
+  it("refuses a tree that writes a workflow file without the `workflows` permission, as GitHub does (403)", async () => {
+    const { fake, octokit, headSha } = await start();
+    delete fake.state.app.permissions.workflows;
+    const base = fake.state.requireRepo(FULL_NAME).commits.get(headSha)?.treeSha ?? "";
+    const write = (path: string) =>
+      octokit.git.createTree({
+        owner: OWNER,
+        repo: REPO,
+        base_tree: base,
+        tree: [{ path, mode: "100644", type: "blob", content: "name: x\n" }],
+      });
+
+    expect(await statusOf(write(".github/workflows/new.yml"))).toMatchObject({
+      status: 403,
+      message: expect.stringContaining("Resource not accessible by integration"),
+    });
+    expect((await write(".github/dependabot.yml")).status).toBe(201);
+    expect(fake.violations).toEqual([]);
+  });
+});
+
 describe("fake GitHub: workflow dispatch and runs", () => {
   it("returns the run id with return_run_details and lists the queued run", async () => {
     const { fake, octokit } = await start();

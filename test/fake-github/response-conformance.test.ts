@@ -33,6 +33,13 @@ async function tour(f: FakeFixture): Promise<number> {
   await octokit.git.listMatchingRefs({ ...repo, ref: "heads/task" });
   const next = fake.state.commitFiles({ repo: FULL_NAME, branch: "scratch", files: { "x.txt": "x" } });
   await octokit.git.updateRef({ ...repo, ref: "heads/task-a", sha: next, force: true });
+  const baseTree = fake.state.requireRepo(FULL_NAME).commits.get(headSha)?.treeSha ?? "";
+  const tree = await octokit.git.createTree({
+    ...repo,
+    base_tree: baseTree,
+    tree: [{ path: "tasks/new.json", mode: "100644", type: "blob", content: "{}\n" }],
+  });
+  await octokit.git.createCommit({ ...repo, message: "Add a file", tree: tree.data.sha, parents: [headSha] });
   const check = await octokit.checks.create({
     ...repo,
     name: "orchestrator: session",

@@ -223,6 +223,15 @@ function answerStart(res: ServerResponse, req: IncomingMessage, result: StartSes
     const status = result.error.kind === "repo_not_found" ? 404 : 422;
     const error: Record<string, unknown> = { code: result.error.kind, message: result.error.message };
     if (result.error.issues) error.issues = result.error.issues;
+    const onboarding = result.error.onboarding;
+    if (onboarding !== undefined && onboarding.kind !== "nothing_missing") {
+      // The message says it in words; a script gets the same as fields.
+      error.onboarding = {
+        outcome: onboarding.kind,
+        files: onboarding.files,
+        ...(onboarding.kind === "links" ? { reason: onboarding.reason } : { pull_url: onboarding.pull.url }),
+      };
+    }
     if (result.sessionId) {
       error.session_id = result.sessionId;
       error.status_url = statusUrl(req, result.sessionId);

@@ -3,6 +3,8 @@
  * these with a GitHub client; all state lives on GitHub (see session-record.ts).
  */
 export { startSession } from "./start-session.js";
+export { offerOnboarding } from "./onboarding.js";
+export type { OnboardingOutcome } from "./onboarding.js";
 export type { StartSessionOptions, StartSessionResult, StartSessionErrorKind } from "./start-session.js";
 export { wakeSession } from "./wake-session.js";
 export { retrySession } from "./retry-session.js";

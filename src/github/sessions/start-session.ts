@@ -3,10 +3,11 @@ import { formatSessionId } from "../../core/session-id.js";
 import { DEFAULT_TASKS_FILES, type SessionOptions } from "../../core/session-options.js";
 import type { TasksFile } from "../../core/tasks-schema.js";
 import type { ValidationIssue } from "../../core/validation-issue.js";
-import { httpStatus, type GitHubClient, type RepoRef } from "../github-client.js";
+import { describeApiError, httpStatus, type GitHubClient, type RepoRef } from "../github-client.js";
 import { advanceSession } from "./advance-session.js";
 import type { AppConfig } from "./app-config.js";
 import { SUMMARY_CHECK_NAME, SUMMARY_EXTERNAL_ID } from "./load-session.js";
+import { offerOnboarding, type OnboardingOutcome } from "./onboarding.js";
 import { markSessionActive } from "./orchestrator-refs.js";
 import { recordInvalidFile } from "./record-invalid-file.js";
 import { RECORD_NOTE } from "./save-session.js";
@@ -49,7 +50,13 @@ export type StartSessionResult = (
   | { ok: true; sessionId: string; status: SessionStatus }
   | {
       ok: false;
-      error: { kind: StartSessionErrorKind; message: string; issues?: ValidationIssue[] };
+      error: {
+        kind: StartSessionErrorKind;
+        message: string;
+        issues?: ValidationIssue[];
+        /** What the App did about missing setup files (the message already says it). */
+        onboarding?: OnboardingOutcome;
+      };
       /** Set when a (failed) summary check run records the problem: invalid tasks file. */
       sessionId?: string;
       status?: SessionStatus;
@@ -85,9 +92,10 @@ export async function startSession(args: {
   }
 
   let defaultBranch: string;
+  let htmlUrl: string;
   try {
     ({
-      data: { default_branch: defaultBranch },
+      data: { default_branch: defaultBranch, html_url: htmlUrl },
     } = await client.request("GET /repos/{owner}/{repo}", { ...repo }));
   } catch (error) {
     if (httpStatus(error) === 404) {
@@ -99,6 +107,42 @@ export async function startSession(args: {
     throw error;
   }
   const ref = options.ref ?? defaultBranch;
+  // A missing tasks file or workflow, where the App looks by default, is a repository to set up:
+  // onboarding (sessions/onboarding.ts) adds to the answer. Only on these failures: a repository
+  // that has both files costs no request more.
+  const onboard = async (
+    kind: StartSessionErrorKind,
+    message: string,
+    /** What to do, when onboarding has nothing better to say. */
+    hint = "",
+  ): Promise<StartSessionResult> => {
+    if (options.inlineTasks || options.file || ref !== defaultBranch) return fail(kind, `${message}${hint}`);
+    try {
+      const outcome = await offerOnboarding({
+        client,
+        repo,
+        config,
+        workflowsPermission: "unknown",
+        repository: { defaultBranch, htmlUrl },
+      });
+      if (outcome.kind === "nothing_missing") return fail(kind, `${message}${hint}`);
+      const warnings: Warning[] =
+        outcome.kind === "links" && outcome.detail !== undefined
+          ? [{ message: `onboarding ${repo.owner}/${repo.repo}: ${outcome.reason} (${outcome.detail})` }]
+          : [];
+      return {
+        ok: false,
+        error: { kind, message: `${message}\n\n${outcome.guide}`, onboarding: outcome },
+        warnings,
+      };
+    } catch (error) {
+      // The command's own answer matters more than the guide: say why nothing started.
+      return {
+        ...fail(kind, message),
+        warnings: [{ message: `onboarding failed: ${describeApiError(error)}` }],
+      };
+    }
+  };
   let sha: string;
   try {
     ({
@@ -115,7 +159,10 @@ export async function startSession(args: {
   if (!source.result.ok) {
     if (source.result.kind === "file_not_found") {
       const tried = source.tried.map((path) => `\`${path}\``).join(", ");
-      return fail("file_not_found", `no tasks file at \`${ref}\` (${sha.slice(0, 7)}): looked for ${tried}`);
+      return onboard(
+        "file_not_found",
+        `no tasks file at \`${ref}\` (${sha.slice(0, 7)}): looked for ${tried}`,
+      );
     }
     return recordInvalidFile({ ...args, sha, path: source.path, defaultBranch, source: source.result });
   }
@@ -145,10 +192,11 @@ export async function startSession(args: {
     }
   } catch (error) {
     if (httpStatus(error) !== 404) throw error;
-    return fail(
+    return onboard(
       "workflow_not_found",
-      `the task workflow \`.github/workflows/${config.workflowFile}\` is not on \`${defaultBranch}\`; ` +
-        `copy it from the orchestrator's README (workflow_dispatch runs only workflows on the default branch)`,
+      `the task workflow \`.github/workflows/${config.workflowFile}\` is not on \`${defaultBranch}\` ` +
+        `(workflow_dispatch runs only workflows on the default branch)`,
+      "; copy it from the orchestrator's README",
     );
   }
 

@@ -61,6 +61,13 @@ export class ServerHarness {
     return new ServerHarness(fake);
   }
 
+  /** A repository with exactly `files` on its default branch (none: a bare repository). */
+  static async withFiles(files: Record<string, string>): Promise<ServerHarness> {
+    const fake = await startFakeGitHub();
+    fake.state.addRepo({ fullName: FULL_NAME, files });
+    return new ServerHarness(fake);
+  }
+
   /** The environment a server for this fake runs with. */
   configEnv(env: Record<string, string> = {}): Record<string, string> {
     return {

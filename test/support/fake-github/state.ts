@@ -21,7 +21,11 @@ export interface FakeApp {
   /** The `<slug>[bot]` account that writes made with an installation token appear to come from. */
   readonly bot: FakeAccount;
   readonly events: readonly string[];
-  readonly permissions: Readonly<Record<string, string>>;
+  /**
+   * The installation's permissions (every installation of the fake grants the same). Tests may
+   * change them: without `workflows: write`, a write under `.github/workflows/` is refused.
+   */
+  readonly permissions: Record<string, string>;
 }
 
 export interface FakeCommit {
@@ -44,6 +48,8 @@ export interface FakeRepo {
   readonly createdAt: string;
   readonly installationId: number;
   readonly commits: Map<string, FakeCommit>;
+  /** Trees made with `POST .../git/trees` (tree sha → path → content); commits' own trees are found by `treeSha`. */
+  readonly trees: Map<string, ReadonlyMap<string, string>>;
   /** Full ref name (`refs/heads/main`) → commit sha. */
   readonly refs: Map<string, string>;
   readonly permissions: Map<string, Permission>;
@@ -257,6 +263,7 @@ export class FakeGitHubState {
         contents: "write",
         issues: "write",
         pull_requests: "write",
+        workflows: "write",
       },
     };
   }
@@ -316,6 +323,7 @@ export class FakeGitHubState {
       createdAt: this.timestamp(),
       installationId: this.installationFor(owner).id,
       commits: new Map(),
+      trees: new Map(),
       refs: new Map(),
       permissions: new Map([[ownerLogin, "admin"]]),
       workflowIds: new Map(),
@@ -343,7 +351,7 @@ export class FakeGitHubState {
       else files.set(path, content);
     }
     const message = input.message ?? `Update ${Object.keys(input.files).join(", ")}`;
-    const treeSha = sha1(JSON.stringify([...files.entries()].sort()));
+    const treeSha = treeShaOf(files);
     const date = this.timestamp();
     const sha = sha1(`${treeSha}\n${parentSha ?? ""}\n${message}\n${date}\n${this.id()}`);
     repo.commits.set(sha, {
@@ -455,6 +463,11 @@ export class FakeGitHubState {
 
 export function issueKey(repo: string, number: number): string {
   return `${repo.toLowerCase()}#${number}`;
+}
+
+/** A tree's id from its files (stable: the same files give the same sha, as in git). */
+export function treeShaOf(files: ReadonlyMap<string, string>): string {
+  return sha1(JSON.stringify([...files.entries()].sort()));
 }
 
 export function sha1(text: string): string {

@@ -1,10 +1,23 @@
 /**
- * Git references. `POST .../git/refs` is create-if-absent: GitHub answers 422 "Reference already
- * exists" when the ref is there, which the App uses as its cross-process exactly-once claim.
+ * Git references and objects. `POST .../git/refs` is create-if-absent: GitHub answers 422
+ * "Reference already exists" when the ref is there, which the App uses as its cross-process
+ * exactly-once claim. `POST .../git/trees` and `.../git/commits` make objects no ref points at
+ * yet; a tree that adds or changes a file under `.github/workflows/` is refused to an installation
+ * without the `workflows: write` permission, as GitHub does (403 "Resource not accessible by
+ * integration", the answer reported in anthropics/claude-code-action#29).
  */
-import { branchShape, commitShape, contentEntryShape, contentFileShape, gitRefShape } from "../shapes/git.js";
-import type { FakeRepo } from "../state.js";
-import { FakeHttpError, notFound, repoOf, stringField, type RouteTable } from "./route-types.js";
+import {
+  blobSha,
+  branchShape,
+  commitShape,
+  contentEntryShape,
+  contentFileShape,
+  gitCommitShape,
+  gitRefShape,
+  gitTreeShape,
+} from "../shapes/git.js";
+import { sha1, treeShaOf, type FakeRepo } from "../state.js";
+import { actorOf, FakeHttpError, notFound, repoOf, stringField, type RouteTable } from "./route-types.js";
 
 export const gitRoutes: RouteTable = {
   "POST /repos/{owner}/{repo}/git/refs": (request) => {
@@ -64,6 +77,63 @@ export const gitRoutes: RouteTable = {
     return { status: 204 };
   },
 
+  "POST /repos/{owner}/{repo}/git/trees": (request) => {
+    const repo = repoOf(request);
+    const baseSha = stringField(request.body, "base_tree");
+    const base = baseSha === undefined ? new Map<string, string>() : treeFiles(repo, baseSha);
+    if (base === undefined) throw new FakeHttpError(422, "base_tree is not a valid tree oid");
+    const files = new Map(base);
+    const entries = Array.isArray(request.body.tree) ? (request.body.tree as Record<string, unknown>[]) : [];
+    for (const entry of entries) {
+      const path = stringField(entry, "path") ?? "";
+      if (entry.type !== "blob") throw new FakeHttpError(501, "the fake makes trees of blobs only");
+      if (entry.sha === null) files.delete(path);
+      else {
+        const content = stringField(entry, "content") ?? blobContent(repo, stringField(entry, "sha") ?? "");
+        if (content === undefined) throw new FakeHttpError(422, "tree.sha is not a valid blob");
+        files.set(path, content);
+      }
+      const changesWorkflow = path.startsWith(".github/workflows/") && base.get(path) !== files.get(path);
+      if (
+        changesWorkflow &&
+        request.auth.kind === "installation" &&
+        request.ctx.state.app.permissions.workflows !== "write"
+      ) {
+        throw new FakeHttpError(403, "Resource not accessible by integration");
+      }
+    }
+    const sha = treeShaOf(files);
+    repo.trees.set(sha, files);
+    return { status: 201, body: gitTreeShape(request.ctx, repo, sha, files) };
+  },
+
+  "POST /repos/{owner}/{repo}/git/commits": (request) => {
+    const repo = repoOf(request);
+    const treeSha = stringField(request.body, "tree") ?? "";
+    const files = treeFiles(repo, treeSha);
+    if (files === undefined) throw new FakeHttpError(422, "Tree SHA does not exist");
+    const parents = Array.isArray(request.body.parents) ? request.body.parents.map(String) : [];
+    for (const parent of parents) {
+      if (!repo.commits.has(parent))
+        throw new FakeHttpError(422, "Parent SHA does not exist or is not a commit object");
+    }
+    const state = request.ctx.state;
+    const message = stringField(request.body, "message") ?? "";
+    const date = state.timestamp();
+    const sha = sha1(`${treeSha}\n${parents.join(",")}\n${message}\n${date}\n${state.id()}`);
+    const commit = { sha, treeSha, message, parents, files: new Map(files), date };
+    repo.commits.set(sha, commit);
+    const actor = actorOf(request, repo);
+    return {
+      status: 201,
+      body: gitCommitShape(request.ctx, repo, commit, {
+        name: actor.login,
+        email: `${actor.id}+${actor.login}@users.noreply.example`,
+      }),
+      headers: { location: `${request.ctx.api}/repos/${repo.fullName}/git/commits/${sha}` },
+    };
+  },
+
   "GET /repos/{owner}/{repo}/commits/{ref}": (request) => {
     const repo = repoOf(request);
     const commit = request.ctx.state.resolveCommit(repo, request.params.ref ?? "");
@@ -116,6 +186,22 @@ export const gitRoutes: RouteTable = {
     return { status: 200, body: listing };
   },
 };
+
+/** The files of a tree: one made with `POST .../git/trees`, or a commit's. */
+function treeFiles(repo: FakeRepo, sha: string): ReadonlyMap<string, string> | undefined {
+  const made = repo.trees.get(sha);
+  if (made !== undefined) return made;
+  for (const commit of repo.commits.values()) if (commit.treeSha === sha) return commit.files;
+  return undefined;
+}
+
+/** A blob's content by its sha, from any file of any commit. */
+function blobContent(repo: FakeRepo, sha: string): string | undefined {
+  for (const commit of repo.commits.values()) {
+    for (const content of commit.files.values()) if (blobSha(content) === sha) return content;
+  }
+  return undefined;
+}
 
 function isAncestor(repo: FakeRepo, ancestor: string, descendant: string): boolean {
   const queue = [descendant];

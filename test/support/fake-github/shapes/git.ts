@@ -146,3 +146,62 @@ export function contentEntryShape(input: {
     _links: { self: url, git: gitUrl, html: htmlUrl },
   };
 }
+
+/**
+ * `git-tree` (`POST /repos/{owner}/{repo}/git/trees`): the top level of the tree, folders as
+ * `tree` entries (their sha derived from their files), files as blobs.
+ */
+export function gitTreeShape(
+  ctx: ShapeContext,
+  repo: FakeRepo,
+  sha: string,
+  files: ReadonlyMap<string, string>,
+): Record<string, unknown> {
+  const entries = new Map<string, Record<string, unknown>>();
+  for (const [path, content] of [...files.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const [name = path, ...rest] = path.split("/");
+    if (entries.has(name)) continue;
+    const folder = rest.length > 0;
+    const entrySha = folder ? sha1(`tree ${sha} ${name}`) : blobSha(content);
+    entries.set(name, {
+      path: name,
+      mode: folder ? "040000" : "100644",
+      type: folder ? "tree" : "blob",
+      sha: entrySha,
+      ...(folder ? {} : { size: Buffer.byteLength(content, "utf8") }),
+      url: `${ctx.api}/repos/${repo.fullName}/git/${folder ? "trees" : "blobs"}/${entrySha}`,
+    });
+  }
+  return {
+    sha,
+    url: `${ctx.api}/repos/${repo.fullName}/git/trees/${sha}`,
+    truncated: false,
+    tree: [...entries.values()],
+  };
+}
+
+/** `git-commit` (`POST /repos/{owner}/{repo}/git/commits`), made by `author`. */
+export function gitCommitShape(
+  ctx: ShapeContext,
+  repo: FakeRepo,
+  commit: FakeCommit,
+  author: { name: string; email: string },
+): Record<string, unknown> {
+  const gitUser = { ...author, date: commit.date };
+  return {
+    sha: commit.sha,
+    node_id: Buffer.from(`0:GitCommit${repo.id}:${commit.sha}`).toString("base64"),
+    url: `${ctx.api}/repos/${repo.fullName}/git/commits/${commit.sha}`,
+    html_url: `${ctx.web}/${repo.fullName}/commit/${commit.sha}`,
+    author: gitUser,
+    committer: gitUser,
+    tree: { sha: commit.treeSha, url: `${ctx.api}/repos/${repo.fullName}/git/trees/${commit.treeSha}` },
+    message: commit.message,
+    parents: commit.parents.map((sha) => ({
+      sha,
+      url: `${ctx.api}/repos/${repo.fullName}/git/commits/${sha}`,
+      html_url: `${ctx.web}/${repo.fullName}/commit/${sha}`,
+    })),
+    verification: { verified: false, reason: "unsigned", signature: null, payload: null, verified_at: null },
+  };
+}
