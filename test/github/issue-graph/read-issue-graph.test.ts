@@ -53,8 +53,9 @@ describe("readIssueGraph", () => {
     const api = issue(f, "API", { body: "Build it.\n```orchestrator\nretries: 1\n```" });
     const ui = issue(f, "UI");
     const docs = issue(f, "Docs");
+    const readme = issue(f, "Readme");
     const outside = issue(f, "Upstream fix", { repo: "acme/api" });
-    for (const child of [schema, api, ui, docs]) f.state.addSubIssue(REPO, parent, child);
+    for (const child of [schema, api, ui, docs, readme]) f.state.addSubIssue(REPO, parent, child);
     f.state.addBlockedBy(REPO, api, schema);
     f.state.addBlockedBy(REPO, ui, api);
     f.state.addBlockedBy(REPO, docs, outside, "acme/api");
@@ -122,8 +123,19 @@ describe("readIssueGraph", () => {
           { number: outside, id: ids.get(`acme/api#${outside}`), state: "open", repository: "acme/api" },
         ],
       },
+      {
+        number: readme,
+        id: ids.get(`${REPO}#${readme}`),
+        title: "Readme",
+        body: "",
+        state: "open",
+        repository: undefined,
+        author: "acme",
+        subIssueCount: 0,
+        blockedBy: [],
+      },
     ]);
-    // Parent, one page of sub-issues, and blockers of the three open ones that have any.
+    // Parent, one page of sub-issues, and blockers of the three open ones that have any (not Readme's).
     expect(blockedByCalls(f)).toHaveLength(3);
     expect(requests).toBe(5);
     expect(f.requests).toHaveLength(5);
@@ -136,6 +148,7 @@ describe("readIssueGraph", () => {
     expect(tasks.file.tasks.map((task) => [task.id, task.dependencies ?? [], task.retries])).toEqual([
       [`issue-${api}`, [], 1],
       [`issue-${ui}`, [`issue-${api}`], undefined],
+      [`issue-${readme}`, [], undefined],
     ]);
     expect(tasks.waiting).toEqual([
       { issue: docs, waitsOn: [`acme/api#${outside} (open, not a sub-issue of #${parent})`] },
