@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { IssueGraphSnapshot, SubIssueSnapshot } from "../../src/core/issue-graph-snapshot.js";
+import { issuesByOutsiders } from "../../src/core/issue-graph-snapshot.js";
 import { tasksFromIssueGraph } from "../../src/core/issue-graph.js";
 import { makePlan } from "../../src/core/make-plan.js";
 import { LIMITS } from "../../src/core/tasks-schema.js";
@@ -245,5 +246,20 @@ describe("tasksFromIssueGraph", () => {
     expect(problems(tasksFromIssueGraph(snapshot(tooMany)))).toEqual([
       `#12 has too many open sub-issues: ${LIMITS.maxTasks + 1} (the limit is ${LIMITS.maxTasks})`,
     ]);
+  });
+
+  it("names the issues whose text would run but whose authors cannot push", () => {
+    const by = (authorAssociation: string) => ({ author: "someone", authorAssociation });
+    const graph = snapshot([
+      sub(13, by("MEMBER")),
+      sub(14, by("CONTRIBUTOR")),
+      sub(15, { ...by("NONE"), state: "closed" }), // done: its text never runs
+      sub(16, { ...by("NONE"), repository: "acme/other" }), // not run here
+      sub(17), // unknown association: not trusted
+    ]);
+    graph.parent = { ...graph.parent, ...by("OWNER") };
+    expect(issuesByOutsiders(graph)).toEqual(["#14 (@someone, CONTRIBUTOR)", "#17 (@unknown, unknown)"]);
+    graph.parent = { ...graph.parent, ...by("FIRST_TIME_CONTRIBUTOR") };
+    expect(issuesByOutsiders(graph)[0]).toBe("#12 (@someone, FIRST_TIME_CONTRIBUTOR)");
   });
 });

@@ -1,5 +1,6 @@
 import { Octokit } from "@octokit/rest";
 import { afterEach, describe, expect, it } from "vitest";
+import { issuesByOutsiders } from "../../../src/core/issue-graph-snapshot.js";
 import { tasksFromIssueGraph } from "../../../src/core/issue-graph.js";
 import type { GitHubClient } from "../../../src/github/github-client.js";
 import { IssueGraphReadError, readIssueGraph } from "../../../src/github/issue-graph/read-issue-graph.js";
@@ -72,6 +73,8 @@ describe("readIssueGraph", () => {
       number: parent,
       title: "Login",
       body: "```orchestrator\nparallel: 2\n```",
+      author: "acme",
+      authorAssociation: "OWNER",
     });
     const ids = new Map([...f.state.issues.values()].map((i) => [`${i.repo}#${i.number}`, i.id]));
     expect(snapshot.subIssues).toEqual([
@@ -83,6 +86,7 @@ describe("readIssueGraph", () => {
         state: "closed",
         repository: undefined,
         author: "acme",
+        authorAssociation: "OWNER",
         subIssueCount: 0,
         blockedBy: [],
       },
@@ -94,6 +98,7 @@ describe("readIssueGraph", () => {
         state: "open",
         repository: undefined,
         author: "acme",
+        authorAssociation: "OWNER",
         subIssueCount: 0,
         blockedBy: [
           { number: schema, id: ids.get(`${REPO}#${schema}`), state: "closed", repository: undefined },
@@ -107,6 +112,7 @@ describe("readIssueGraph", () => {
         state: "open",
         repository: undefined,
         author: "acme",
+        authorAssociation: "OWNER",
         subIssueCount: 1,
         blockedBy: [{ number: api, id: ids.get(`${REPO}#${api}`), state: "open", repository: undefined }],
       },
@@ -118,6 +124,7 @@ describe("readIssueGraph", () => {
         state: "open",
         repository: undefined,
         author: "acme",
+        authorAssociation: "OWNER",
         subIssueCount: 0,
         blockedBy: [
           { number: outside, id: ids.get(`acme/api#${outside}`), state: "open", repository: "acme/api" },
@@ -131,6 +138,7 @@ describe("readIssueGraph", () => {
         state: "open",
         repository: undefined,
         author: "acme",
+        authorAssociation: "OWNER",
         subIssueCount: 0,
         blockedBy: [],
       },
@@ -153,6 +161,20 @@ describe("readIssueGraph", () => {
     expect(tasks.waiting).toEqual([
       { issue: docs, waitsOn: [`acme/api#${outside} (open, not a sub-issue of #${parent})`] },
     ]);
+  });
+
+  it("tells whose text would run: issues by authors without write access are named", async () => {
+    const { fake: f, client } = await setUp();
+    const parent = issue(f, "Plan");
+    const mine = issue(f, "Mine");
+    const theirs = f.state.addIssue({ repo: REPO, title: "Theirs", user: "mallory" }).number;
+    f.state.addSubIssue(REPO, parent, mine);
+    f.state.addSubIssue(REPO, parent, theirs);
+    const read = () => readIssueGraph({ client, owner: "acme", repo: "widgets", issueNumber: parent });
+    expect(issuesByOutsiders((await read()).snapshot)).toEqual([`#${theirs} (@mallory, NONE)`]);
+    f.state.setPermission(REPO, "mallory", "write");
+    expect(issuesByOutsiders((await read()).snapshot)).toEqual([]);
+    expect(f.violations).toEqual([]);
   });
 
   it("says when the issue does not exist, and when it is a pull request", async () => {
