@@ -179,7 +179,7 @@ describe("tasksFromIssueGraph", () => {
             blockedBy: [...blockedBy(13), { number: 99, id: 99_000, state: "closed" }],
             subIssueCount: 2,
           }),
-          sub(3, { repository: "acme/api" }),
+          sub(12, { repository: "acme/api" }) /* same number as the parent, another issue */,
         ]),
       ),
     );
@@ -187,7 +187,7 @@ describe("tasksFromIssueGraph", () => {
     expect(result.file.tasks[0]?.dependencies).toBeUndefined();
     expect(result.notes).toEqual([
       "1 closed sub-issue is done already: #13",
-      "acme/api#3 is a sub-issue of #12 in another repository: it does not run here",
+      "acme/api#12 is a sub-issue of #12 in another repository: it does not run here",
       "#14 has sub-issues of its own: it runs as one task (only direct sub-issues of #12 are tasks)",
     ]);
   });
