@@ -163,6 +163,30 @@ describe("readIssueGraph", () => {
     ]);
   });
 
+  it("follows every page of sub-issues", async () => {
+    const { fake: f, client } = await setUp();
+    const parent = f.state.addIssue({ repo: REPO, title: "Big plan" });
+    // GitHub allows 100 sub-issues per parent (one page); the fake's relation is set directly to
+    // make a second page and prove the reader follows the Link header.
+    const children = Array.from({ length: 130 }, (_, k) =>
+      f.state.addIssue({ repo: REPO, title: `Step ${k}` }),
+    );
+    f.state.issueRelations.subIssues.set(
+      parent.id,
+      children.map((child) => child.id),
+    );
+    const { snapshot, requests } = await readIssueGraph({
+      client,
+      owner: "acme",
+      repo: "widgets",
+      issueNumber: parent.number,
+    });
+    expect(snapshot.subIssues.map((sub) => sub.number)).toEqual(children.map((child) => child.number));
+    // The parent, two pages; no blockers to ask for.
+    expect(requests).toBe(3);
+    expect(f.violations).toEqual([]);
+  });
+
   it("tells whose text would run: issues by authors without write access are named", async () => {
     const { fake: f, client } = await setUp();
     const parent = issue(f, "Plan");
