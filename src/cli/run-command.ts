@@ -22,7 +22,8 @@ import { findDefaultTasksFile, readTasksFileAt } from "./read-tasks-file.js";
 
 /** `orchestrator run`: the task graph on this machine, one worktree and branch per task. */
 
-export const RUN_HELP = `Usage: orchestrator run [file | --issue OWNER/REPO#N] [--parallel N] [--agent CMD] [--resume | --retry TASK,…|failed] [--base BRANCH] [--reset-existing]
+export const RUN_HELP = `Usage: orchestrator run [file] [--parallel N] [--agent CMD] [--resume | --retry TASK,…|failed] [--base BRANCH] [--reset-existing]
+       orchestrator run --issue OWNER/REPO#N [options]
 
 Runs the tasks of a tasks file on this machine: one git worktree (.orchestrator/worktrees/<id>)
 and one branch (branch_name, or orchestrator/<id>) per task, at most N agents at once, longest
