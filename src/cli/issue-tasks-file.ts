@@ -3,6 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Octokit } from "@octokit/rest";
 import { tasksFromIssueGraph } from "../core/issue-graph.js";
+import { issuesByOutsiders } from "../core/issue-graph-snapshot.js";
 import { IssueGraphReadError, readIssueGraph } from "../github/issue-graph/read-issue-graph.js";
 import { localPaths } from "../local/local-paths.js";
 
@@ -115,7 +116,15 @@ export async function writeIssueTasksFile(args: {
     throw new IssueTasksError(
       `The issue graph of ${where} has problems; nothing was started:\n${tasks.problems.map((p) => `  ${p}`).join("\n")}`,
     );
+  // Locally the user asked for this graph and may run it; they are told whose text becomes prompts.
+  const outsiders = issuesByOutsiders(read.snapshot);
   const notes = [
+    ...(outsiders.length === 0
+      ? []
+      : [
+          `warning: written by people without write access, and run as agents' prompts: ${outsiders.join(", ")}; ` +
+            "read them first (an issue can tell an agent to do anything its tools allow)",
+        ]),
     ...tasks.notes.map((note) => `note: ${note}`),
     ...tasks.waiting.map(
       (entry) =>

@@ -50,6 +50,7 @@ describe("orchestrator run --issue", { timeout: 180_000 }, () => {
       repo: REPO,
       title: "API",
       body: "```orchestrator\nretries: 1\n```",
+      user: "stranger",
     }).number;
     for (const child of [done, schema, api]) f.state.addSubIssue(REPO, parent, child);
     f.state.addBlockedBy(REPO, api, schema);
@@ -59,6 +60,10 @@ describe("orchestrator run --issue", { timeout: 180_000 }, () => {
     const result = await run(project, env, ["--issue", `${REPO}#${parent}`]);
 
     expect(result.stderr).toContain(`note: 1 closed sub-issue is done already: #${done}`);
+    // An issue written by someone who cannot push runs (the user asked for it), with a warning.
+    expect(result.stderr).toContain(
+      `warning: written by people without write access, and run as agents' prompts: #${api} (@stranger, NONE);`,
+    );
     expect(result.code).toBe(0);
     const events = await project.events();
     const endOfSchema = events.findIndex((e) => e.event === "end" && e.id === `issue-${schema}`);
