@@ -43,12 +43,12 @@ const ASSIGNMENT = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/;
 
 /** `"value"` with line breaks as `\n`; throws EnvValueError for what cannot be quoted safely. */
 export function quoteEnvValue(key: string, value: string): string {
-  const oneLine = value.replace(/\r?\n/g, "\\n");
-  // After the line breaks are escaped, only printable characters that mean the same inside
-  // double quotes to both parseEnv and sh may remain.
+  const text = value.replace(/\r\n/g, "\n");
+  // Line breaks aside, only printable characters that mean the same inside double quotes to
+  // both parseEnv and sh may be written (a backslash would make a literal "\n" a line break).
   // eslint-disable-next-line no-control-regex
-  if (/["\\$`\u0000-\u001f\u007f]/.test(oneLine.replace(/\\n/g, ""))) throw new EnvValueError(key);
-  return `"${oneLine}"`;
+  if (/["\\$`\u0000-\u0009\u000b-\u001f\u007f]/.test(text)) throw new EnvValueError(key);
+  return `"${text.replace(/\n/g, "\\n")}"`;
 }
 
 /** The file's new text: `existing` with the lines of `values`' keys replaced or appended. */
