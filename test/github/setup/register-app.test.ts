@@ -260,6 +260,28 @@ describe("registering the App from the setup page (no App configured)", () => {
   });
 });
 
+describe("the addresses in the manifest", () => {
+  it("ignore X-Forwarded-* without trusted proxies, and follow ORCHESTRATOR_PUBLIC_URL when it is set", async () => {
+    const first = await setup();
+    const url = await first.run.setupUrl();
+    const forged = await fetch(`${url}/setup`, {
+      headers: { "x-forwarded-host": "attacker.example", "x-forwarded-proto": "https" },
+    });
+    const { manifest } = readSetupForm(await forged.text());
+    expect(manifest).toMatchObject({ redirect_url: `${url}/setup/callback` });
+
+    const second = await setup({
+      ORCHESTRATOR_PUBLIC_URL: "https://orchestrator.example.org/",
+      WEBHOOK_PATH: "/hooks/github",
+    });
+    const page = await openPage(await second.run.setupUrl());
+    expect(page.manifest).toMatchObject({
+      hook_attributes: { url: "https://orchestrator.example.org/hooks/github" },
+      redirect_url: "https://orchestrator.example.org/setup/callback",
+    });
+  });
+});
+
 describe("when the setup page is not served", () => {
   const expectRefused = async (env: Record<string, string>, hint: string) => {
     const { run } = await setup(env);
