@@ -12,8 +12,9 @@
  * - Its `updateEnv` rewrites the whole `.env` from its parsed values, unquoted and without the
  *   comments, so a value with a space breaks `set -a; . ./.env`.
  * - Outside production it fetches smee-client with npx at start and creates a smee.io channel.
- * - The manifest's webhook URL is `${baseUrl}/` (not the webhook path), the base URL comes from
- *   `X-Forwarded-Proto`/`X-Forwarded-Host` of any client, and the callback carries no `state`.
+ * - The manifest's webhook URL is `${baseUrl}/` (not the webhook path) unless WEBHOOK_PROXY_URL
+ *   (smee) is set, the base URL comes from `X-Forwarded-Proto`/`X-Forwarded-Host` of any
+ *   client, and the callback carries no `state`.
  * This module follows the same documented flow (GitHub: "Registering a GitHub App from a
  * manifest"): POST a form with `manifest` (JSON) to `<github>/settings/apps/new?state=…` or
  * `<github>/organizations/<org>/settings/apps/new?state=…`; GitHub sends the browser to the
