@@ -14,6 +14,14 @@ Limits against bad input: ORCHESTRATOR_MAX_WEBHOOK_BYTES (2 MiB), ORCHESTRATOR_M
 (512 KiB, the API), ORCHESTRATOR_MAX_CONNECTIONS (100), ORCHESTRATOR_HEADERS_TIMEOUT_SECONDS (20)
 and ORCHESTRATOR_REQUEST_TIMEOUT_SECONDS (60).
 
+No App yet? Start without APP_ID, PRIVATE_KEY and WEBHOOK_SECRET and the server serves a setup
+page instead (it prints its address, http://127.0.0.1:3000/setup by default): one click registers
+the App on GitHub from app.yml, saves its settings to .env (0600, other lines kept) and the server
+goes on as the App without a restart. Served only on a loopback HOST (else
+ORCHESTRATOR_ALLOW_REMOTE_SETUP=true) and never in production (NODE_ENV=production or K_SERVICE).
+ORCHESTRATOR_PUBLIC_URL sets the address GitHub sends webhooks to (default: the page's own), or
+WEBHOOK_PROXY_URL a smee.io channel.
+
 Options:
   --port N    port to listen on (default: PORT, else 3000)
   --host H    address to listen on (default: HOST, else 0.0.0.0 under Cloud Run (K_SERVICE set),
@@ -53,6 +61,6 @@ export const serveCommand: Command = {
       if (!(error instanceof EnvFileError)) throw error;
       throw new CliError(error.message, "failed");
     }
-    return runServer({ env, overrides, stderr: io.stderr });
+    return runServer({ env, overrides, stderr: io.stderr, cwd: io.cwd });
   },
 };

@@ -1,47 +1,37 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, loadServerConfig } from "./config.js";
-import { startServer } from "./server.js";
+import { applyOverrides, startApp, stopSignal, type RunServerArgs } from "./serve-lifecycle.js";
+import { runSetupMode } from "./setup/run-setup-mode.js";
+import { decideSetupMode } from "./setup/setup-mode.js";
+
+export type { RunServerArgs } from "./serve-lifecycle.js";
 
 /**
  * Runs the App's server until SIGTERM or SIGINT (Cloud Run sends SIGTERM and allows 10 s), then
- * stops gracefully. Returns the exit code: 0 after a clean stop, 1 when it could not start.
+ * stops gracefully. With no App configured at all (and not in production) it first serves the
+ * setup page (`setup/`), then runs as the App it registered. Returns the exit code: 0 after a
+ * clean stop, 1 when it could not start.
  */
-export async function runServer(args: {
-  env: NodeJS.ProcessEnv;
-  /** From the command line; they win over PORT and HOST. */
-  overrides?: { port?: number; host?: string };
-  stderr: (text: string) => void;
-  signals?: Pick<NodeJS.Process, "once" | "off">;
-}): Promise<number> {
+export async function runServer(args: RunServerArgs): Promise<number> {
   let config;
   try {
     config = loadServerConfig({ env: args.env, readFile: (path) => readFileSync(path, "utf8") });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    args.stderr(`orchestrator serve: ${error.message}\nSee .env.example for every setting.\n`);
+    const decision = decideSetupMode(args.env, error);
+    if (decision.serve) return runSetupMode({ ...args, cwd: args.cwd ?? process.cwd(), configError: error });
+    const hint = decision.hint === undefined ? "" : `${decision.hint}\n`;
+    args.stderr(`orchestrator serve: ${error.message}\n${hint}See .env.example for every setting.\n`);
     return 1;
   }
-  if (args.overrides?.port !== undefined) config.port = args.overrides.port;
-  if (args.overrides?.host !== undefined) config.host = args.overrides.host;
-  let server;
-  try {
-    server = await startServer({ config });
-  } catch (error) {
-    args.stderr(
-      `orchestrator serve: could not start: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    return 1;
-  }
-  const signals = args.signals ?? process;
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      signals.off("SIGTERM", stop);
-      signals.off("SIGINT", stop);
-      resolve();
-    };
-    signals.once("SIGTERM", stop);
-    signals.once("SIGINT", stop);
-  });
+  applyOverrides(config, args.overrides);
+  const server = await startApp(config, args);
+  if (server === undefined) return 1;
+  await untilStopped(args.signals ?? process);
   await server.close();
   return 0;
+}
+
+function untilStopped(signals: Pick<NodeJS.Process, "once" | "off">): Promise<void> {
+  return stopSignal(signals).stopped;
 }

@@ -12,6 +12,8 @@ const PACKAGE_ROOT = new URL("../../", import.meta.url);
 export const PACKAGE_WORKFLOW = new URL(".github/workflows/orchestrator-task.yml", PACKAGE_ROOT);
 export const PACKAGE_SCHEMA = new URL("tasks/tasks.schema.json", PACKAGE_ROOT);
 export const PACKAGE_JSON = new URL("package.json", PACKAGE_ROOT);
+/** The App's manifest (permissions, events), which the setup page registers the App from. */
+export const PACKAGE_APP_MANIFEST = new URL("app.yml", PACKAGE_ROOT);
 
 /** A package file is missing or unreadable: the installation is broken, and saying which file helps. */
 export class PackageFileError extends Error {

@@ -110,7 +110,13 @@ describe(".env.example and .env", () => {
   it("without .env it says so; an unreadable .env stops the start with its path", async () => {
     const dir = tempDir();
     let stderr = "";
-    const io = { cwd: dir, env: {}, stdout: () => {}, stderr: (text: string) => void (stderr += text) };
+    // APP_ID alone: it stops at the settings (with no App setting at all it would serve the setup page).
+    const io = {
+      cwd: dir,
+      env: { APP_ID: "1" },
+      stdout: () => {},
+      stderr: (text: string) => void (stderr += text),
+    };
     expect(await serveCommand.run([], io)).toBe(1);
     expect(stderr).toContain(
       "orchestrator serve: no .env in the working directory; settings come from the environment\n",

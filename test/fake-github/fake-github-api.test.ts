@@ -1,5 +1,16 @@
+import { createPrivateKey, generateKeyPairSync, sign } from "node:crypto";
+import { Octokit } from "@octokit/rest";
 import { afterEach, describe, expect, it } from "vitest";
-import { client, FULL_NAME, OWNER, REPO, startFixture, statusOf, type FakeFixture } from "./fixture.js";
+import {
+  client,
+  FULL_NAME,
+  OWNER,
+  quietLog,
+  REPO,
+  startFixture,
+  statusOf,
+  type FakeFixture,
+} from "./fixture.js";
 
 const DISPATCH = "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches";
 let fixture: FakeFixture | undefined;
@@ -424,6 +435,14 @@ describe("fake GitHub: OpenAPI request validation", () => {
   });
 });
 
+/** An App JWT (RS256) as Octokit's App auth makes one. */
+function signedJwt(appId: number, pem: string): string {
+  const seconds = Math.floor(Date.now() / 1000);
+  const part = (value: object): string => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const unsigned = `${part({ alg: "RS256", typ: "JWT" })}.${part({ iat: seconds - 60, exp: seconds + 540, iss: appId })}`;
+  return `${unsigned}.${sign("RSA-SHA256", Buffer.from(unsigned), pem).toString("base64url")}`;
+}
+
 describe("fake GitHub: auth", () => {
   it("records which credential each request used and keeps JWT and installation endpoints apart", async () => {
     const { fake, app, octokit } = await start();
@@ -438,6 +457,27 @@ describe("fake GitHub: auth", () => {
     const stranger = client(fake.url, "ghp_not_issued_by_the_fake");
     expect((await statusOf(stranger.repos.get({ owner: OWNER, repo: REPO }))).status).toBe(401);
     expect(fake.violations.map((v) => v.kind)).toEqual(["auth", "auth", "auth"]);
+  });
+
+  it("exchanges a manifest code once, without auth, and then accepts only JWTs signed with the key it handed out", async () => {
+    const { fake, app } = await start();
+    const anonymous = new Octokit({ baseUrl: fake.url, log: quietLog });
+    const code = fake.state.addManifestCode();
+    const { data } = await anonymous.apps.createFromManifest({ code });
+    expect(data).toMatchObject({ id: fake.state.app.id, slug: fake.state.app.slug });
+    expect(data.webhook_secret).toMatch(/^[0-9a-f]{40}$/);
+    expect(createPrivateKey(data.pem).asymmetricKeyType).toBe("rsa");
+    expect((await statusOf(anonymous.apps.createFromManifest({ code }))).status).toBe(404);
+    // The fixture's unsigned JWT no longer passes; one signed with the handed-out key does.
+    expect((await statusOf(app.apps.getAuthenticated())).status).toBe(401);
+    const signed = client(fake.url, signedJwt(data.id, data.pem));
+    expect((await signed.apps.getAuthenticated()).data?.id).toBe(fake.state.app.id);
+    const otherKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+    const stranger = client(
+      fake.url,
+      signedJwt(data.id, otherKey.export({ type: "pkcs1", format: "pem" }).toString()),
+    );
+    expect((await statusOf(stranger.apps.getAuthenticated())).status).toBe(401);
   });
 
   it("hides repositories of other installations (404), as GitHub does", async () => {

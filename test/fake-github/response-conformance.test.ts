@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
+import { Octokit } from "@octokit/rest";
 import { Probot } from "probot";
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeGitHubState } from "../support/fake-github/state.js";
@@ -7,7 +8,7 @@ import { handleRequest, type RequestPipeline } from "../support/fake-github/hand
 import { openApiIndex } from "../support/fake-github/openapi-index.js";
 import { allRoutes } from "../support/fake-github/routes/all-routes.js";
 import { validateSchema } from "../support/fake-github/schema-validator.js";
-import { FULL_NAME, OWNER, REPO, startFixture, type FakeFixture } from "./fixture.js";
+import { FULL_NAME, OWNER, quietLog, REPO, startFixture, type FakeFixture } from "./fixture.js";
 
 let fixture: FakeFixture | undefined;
 afterEach(async () => {
@@ -133,6 +134,10 @@ async function tour(f: FakeFixture): Promise<number> {
   await app.apps.getWebhookDelivery({ delivery_id: delivery.id });
   await app.apps.redeliverWebhookDelivery({ delivery_id: delivery.id });
   await octokit.git.deleteRef({ ...repo, ref: "heads/task-a" });
+  // Last: once the manifest flow has handed out the App's key, the fake checks JWT signatures.
+  await new Octokit({ baseUrl: fake.url, log: quietLog }).apps.createFromManifest({
+    code: fake.state.addManifestCode(),
+  });
   return runId;
 }
 

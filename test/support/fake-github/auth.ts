@@ -1,8 +1,10 @@
 /**
  * Reads the `Authorization` header the way GitHub does for an App: a JWT (RS256, signed by the
  * App's key) for `/app/...` endpoints, an installation token (`ghs_...`) for repository work.
- * The signature is not verified — the fake has no key — but the JWT's shape and `exp` are.
+ * The signature is verified once the App's key came from the manifest flow
+ * (`state.appPublicKeys`); before that the fake has no key and checks only the shape and `exp`.
  */
+import { verify } from "node:crypto";
 import type { FakeGitHubState } from "./state.js";
 
 export type AuthKind = "jwt" | "installation" | "token" | "none";
@@ -39,6 +41,9 @@ export function readAuth(input: {
       };
     }
     if (jwt.iss === undefined) return { status: 401, message: "'Issuer' claim ('iss') must be an Integer" };
+    if (state.appPublicKeys.length > 0 && !signedByApp(credential, state)) {
+      return { status: 401, message: "A JSON web token could not be decoded" };
+    }
     return { kind: "jwt", installationId: undefined };
   }
   const token = state.tokens.get(credential);
@@ -49,6 +54,22 @@ export function readAuth(input: {
   }
   if (input.acceptAnyToken) return { kind: "token", installationId: undefined };
   return { status: 401, message: "Bad credentials" };
+}
+
+/** RS256 by one of the App's keys, issued for the App's id. */
+function signedByApp(credential: string, state: FakeGitHubState): boolean {
+  const [header = "", payload = "", signature = ""] = credential.split(".");
+  const claims = decodeJwt(credential);
+  if (claims === undefined || String(claims.iss) !== String(state.app.id)) return false;
+  const signed = Buffer.from(`${header}.${payload}`);
+  return state.appPublicKeys.some((key) =>
+    verify("RSA-SHA256", signed, key, Buffer.from(signature, "base64url")),
+  );
+}
+
+/** Endpoints GitHub serves without authentication (the manifest flow's code is the credential). */
+export function allowsAnonymous(template: string): boolean {
+  return template === "/app-manifests/{code}/conversions";
 }
 
 /** Endpoints that GitHub serves only to the App itself (JWT), not to an installation. */

@@ -5,7 +5,7 @@
  * on either side — is recorded as a violation.
  */
 import { randomUUID } from "node:crypto";
-import { readAuth, requiresJwt, type AuthInfo, type AuthKind } from "./auth.js";
+import { allowsAnonymous, readAuth, requiresJwt, type AuthInfo, type AuthKind } from "./auth.js";
 import { faultResponse, type FaultInjector, type FaultKind } from "./faults.js";
 import type { OpenApiIndex, OpenApiOperation } from "./openapi-index.js";
 import {
@@ -193,7 +193,10 @@ function checkAuthKind(
   operation: OpenApiOperation,
   auth: AuthInfo,
 ): string | undefined {
-  if (auth.kind === "none") return pipeline.requireAuth ? "Requires authentication" : undefined;
+  if (auth.kind === "none")
+    return pipeline.requireAuth && !allowsAnonymous(operation.template)
+      ? "Requires authentication"
+      : undefined;
   if (auth.kind === "token") return undefined;
   const needsJwt = requiresJwt(operation.template);
   if (needsJwt && auth.kind !== "jwt") {

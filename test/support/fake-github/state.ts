@@ -3,7 +3,7 @@
  * workflow runs, pull requests, issues, comments, reactions and hook deliveries. Plain data in
  * maps, inspectable by tests; the seeding helpers below are what a test uses to set the scene.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, type KeyObject } from "node:crypto";
 import { FakeIssueRelations } from "./issue-relations.js";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
@@ -241,6 +241,10 @@ export class FakeGitHubState {
   readonly hookDeliveries: FakeHookDelivery[] = [];
   /** Sub-issues and "blocked by" links, by issue database id (`issue-relations.ts`). */
   readonly issueRelations = new FakeIssueRelations();
+  /** Codes of the manifest flow not yet exchanged (`POST /app-manifests/{code}/conversions`). */
+  readonly manifestCodes = new Set<string>();
+  /** Once the manifest flow handed out the App's key: JWTs must be signed with it (else any key passes). */
+  readonly appPublicKeys: KeyObject[] = [];
   readonly now: () => Date;
   private nextId = 1000;
 
@@ -300,6 +304,13 @@ export class FakeGitHubState {
     const installation: FakeInstallation = { id: this.id(), account: owner, createdAt: this.timestamp() };
     this.installations.set(installation.id, installation);
     return installation;
+  }
+
+  /** A code GitHub would put in the manifest flow's redirect (good for one exchange). */
+  addManifestCode(): string {
+    const code = randomBytes(10).toString("hex");
+    this.manifestCodes.add(code);
+    return code;
   }
 
   /** Issues an installation token as `POST /app/installations/{id}/access_tokens` does (1 hour). */

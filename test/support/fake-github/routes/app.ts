@@ -2,8 +2,10 @@
  * Endpoints the App calls as itself (JWT): its own description, installations, installation
  * tokens (1 hour), and webhook deliveries; and, with an installation token, the installation's
  * repositories. Redelivering (`POST .../attempts`) repeats the
- * original `X-GitHub-Delivery` id, as GitHub does.
+ * original `X-GitHub-Delivery` id, as GitHub does. The manifest flow's conversion hands out the
+ * App's credentials for a code the test seeded (`state.addManifestCode()`), once.
  */
+import { createPublicKey, generateKeyPairSync, randomBytes } from "node:crypto";
 import { appShape, fullRepositoryShape, installationShape } from "../shapes/accounts.js";
 import { hookDeliveryItemShape, hookDeliveryShape } from "../shapes/deliveries.js";
 import {
@@ -17,6 +19,28 @@ import {
 } from "./route-types.js";
 
 export const appRoutes: RouteTable = {
+  // No authentication: the code is the credential, good once. The fake has one App, so the
+  // conversion registers that App (its id and slug) with a new real RSA key; from then on the
+  // fake accepts only JWTs signed with a key it handed out.
+  "POST /app-manifests/{code}/conversions": (request) => {
+    const state = request.ctx.state;
+    const code = request.params.code ?? "";
+    if (!state.manifestCodes.delete(code)) throw notFound();
+    const pem = generateKeyPairSync("rsa", { modulusLength: 2048 })
+      .privateKey.export({ type: "pkcs1", format: "pem" })
+      .toString();
+    state.appPublicKeys.push(createPublicKey(pem));
+    return {
+      status: 201,
+      body: {
+        ...appShape(request.ctx),
+        client_secret: randomBytes(20).toString("hex"),
+        webhook_secret: randomBytes(20).toString("hex"),
+        pem,
+      },
+    };
+  },
+
   "GET /app": (request) => ({ status: 200, body: appShape(request.ctx) }),
 
   // GitHub's description of this list (unlike the single GET) types `account` as
