@@ -10,6 +10,7 @@ import {
   type SessionView,
   type TaskDetails,
 } from "../src/core/render-status.js";
+import { mermaidBlock, mermaidTasksOf, renderMermaidGraph } from "../src/core/render-mermaid.js";
 import { buildTaskGraph } from "../src/core/task-graph.js";
 import { validateTasksFile } from "../src/core/validate-tasks-file.js";
 import { SUMMARY_ACTIONS } from "../src/github/sessions/save-session.js";
@@ -125,17 +126,29 @@ export async function readmePictures(): Promise<Record<string, string>> {
     },
   });
 
-  return { "status-comment": statusComment, "checks-tab": checksTab, "task-pr": taskPr };
+  const states = Object.fromEntries(graph.order.map((id) => [id, TASKS[id]?.status]));
+  const taskGraph = mermaidBlock(renderMermaidGraph(mermaidTasksOf(validation.file.tasks), states));
+
+  return {
+    "status-comment": statusComment,
+    "checks-tab": checksTab,
+    "task-pr": taskPr,
+    "task-graph": taskGraph,
+  };
 }
 
 const BLOCK = /<!-- picture:([a-z-]+) -->\n[\s\S]*?<!-- \/picture -->/g;
 
-/** The README with every picture block replaced by its fresh rendering, quoted as GitHub would show it. */
+/**
+ * The README with every picture block replaced by its fresh rendering: Markdown quoted, as a
+ * comment or a check run shows it; a Mermaid chart as it is (GitHub draws it).
+ */
 export function withPictures(readme: string, pictures: Record<string, string>): string {
   return readme.replace(BLOCK, (_, name: string) => {
     const picture = pictures[name];
     if (picture === undefined)
       throw new Error(`the README has a picture block "${name}" that nothing renders`);
+    if (picture.startsWith("```mermaid\n")) return `<!-- picture:${name} -->\n${picture}\n<!-- /picture -->`;
     const quoted = picture
       .split("\n")
       .map((line) => (line === "" ? ">" : `> ${line}`))

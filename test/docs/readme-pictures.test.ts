@@ -12,13 +12,15 @@ describe("the README's pictures", () => {
     expect(withPictures(readme, pictures)).toBe(readme);
   });
 
-  it("show the status comment, the Checks tab and a task pull request", async () => {
+  it("show the status comment, the Checks tab, the task graph and a task pull request", async () => {
     const pictures = await readmePictures();
     expect(pictures["status-comment"]).toMatch(
       /^### 🔄 Orchestrator session: Running: 3\/7 succeeded, 2 running\n/,
     );
     expect(pictures["checks-tab"]).toContain("- ✅ **Orchestrator: slugify** — succeeded");
     expect(pictures["task-pr"]).toContain("**Builds on:** #12 (`orchestrator/project-setup`)");
+    expect(pictures["task-graph"]).toMatch(/^```mermaid\nflowchart TD\n/);
+    expect(pictures["task-graph"]).toContain(":::running");
   });
 
   it("refuses a README block no renderer fills", () => {
