@@ -4,6 +4,7 @@
  * maps, inspectable by tests; the seeding helpers below are what a test uses to set the scene.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { FakeIssueRelations } from "./issue-relations.js";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 
@@ -147,6 +148,8 @@ export interface FakeIssue {
   readonly pullRequest: boolean;
   title: string;
   body: string | null;
+  /** Absent means open. */
+  state?: "open" | "closed" | undefined;
 }
 
 export interface FakeIssueComment {
@@ -230,6 +233,8 @@ export class FakeGitHubState {
   readonly comments = new Map<number, FakeIssueComment>();
   readonly reactions = new Map<number, FakeReaction>();
   readonly hookDeliveries: FakeHookDelivery[] = [];
+  /** Sub-issues and "blocked by" links, by issue database id (`issue-relations.ts`). */
+  readonly issueRelations = new FakeIssueRelations();
   readonly now: () => Date;
   private nextId = 1000;
 
@@ -363,7 +368,13 @@ export class FakeGitHubState {
     this.requireRepo(repoName).permissions.set(login, permission);
   }
 
-  addIssue(input: { repo: string; title: string; body?: string; user?: string }): FakeIssue {
+  addIssue(input: {
+    repo: string;
+    title: string;
+    body?: string;
+    user?: string;
+    state?: "open" | "closed";
+  }): FakeIssue {
     const repo = this.requireRepo(input.repo);
     const issue: FakeIssue = {
       id: this.id(),
@@ -374,8 +385,25 @@ export class FakeGitHubState {
       pullRequest: false,
       title: input.title,
       body: input.body ?? null,
+      state: input.state ?? "open",
     };
     this.issues.set(issueKey(repo.fullName, issue.number), issue);
+    return issue;
+  }
+
+  /** Makes issue `child` of `repo` a sub-issue of `parent` (`childRepo` when in another repository). */
+  addSubIssue(repo: string, parent: number, child: number, childRepo: string = repo): void {
+    this.issueRelations.addSubIssue(this.requireIssue(repo, parent), this.requireIssue(childRepo, child));
+  }
+
+  /** Marks issue `issue` of `repo` as blocked by `blocker` (`blockerRepo` when in another repository). */
+  addBlockedBy(repo: string, issue: number, blocker: number, blockerRepo: string = repo): void {
+    this.issueRelations.addBlockedBy(this.requireIssue(repo, issue), this.requireIssue(blockerRepo, blocker));
+  }
+
+  requireIssue(repo: string, number: number): FakeIssue {
+    const issue = this.issue(repo, number);
+    if (issue === undefined) throw new Error(`Fake GitHub: no issue ${repo}#${number}; add it first`);
     return issue;
   }
 

@@ -4,6 +4,7 @@ import { appRoutes } from "./app.js";
 import { checkRoutes } from "./checks.js";
 import { conversationRoutes } from "./conversations.js";
 import { gitRoutes } from "./git.js";
+import { issueGraphRoutes } from "./issue-graph.js";
 import { repoRoutes } from "./repos.js";
 import type { RouteTable } from "./route-types.js";
 
@@ -14,4 +15,5 @@ export const allRoutes: RouteTable = {
   ...checkRoutes,
   ...actionRoutes,
   ...conversationRoutes,
+  ...issueGraphRoutes,
 };
