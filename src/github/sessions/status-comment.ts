@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { observationOf } from "../../core/reconcile.js";
+import { renderIssueGraphSection } from "../../core/render-issue-graph.js";
 import { renderStatusComment } from "../../core/render-status.js";
 import type { TaskGraph } from "../../core/task-graph.js";
 import { describeApiError, httpStatus, type GitHubClient, type RepoRef } from "../github-client.js";
@@ -30,7 +31,20 @@ export async function syncStatusComment(args: {
   const target = record.statusComment;
   if (!target) return { written: false };
   const view = sessionView({ ...args, graph: args.graph });
-  const body = renderStatusComment({ view, graph: args.graph, tasks: taskViews(record) });
+  const tasks = taskViews(record);
+  const sections = record.issueGraph
+    ? [
+        renderIssueGraphSection({
+          parent: record.issueGraph.parent,
+          graph: args.graph,
+          tasks,
+          waiting: record.issueGraph.waiting,
+          changes: record.issueGraph.changes,
+          notes: record.issueGraph.notes,
+        }),
+      ]
+    : [];
+  const body = renderStatusComment({ view, graph: args.graph, tasks, sections });
   const digest = sha256(body);
   if (target.digest === digest && target.commentId !== undefined) return { written: false };
   const signature = sha256(

@@ -1,0 +1,210 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { API_TOKEN, FULL_NAME, ServerHarness } from "./support/server-harness.js";
+
+/** A tasks file that an issue session must not read. */
+const FILE_TASKS = { tasks: [{ id: "from-the-file", prompt: "Never run in an issue session" }] };
+
+let harness: ServerHarness | undefined;
+afterEach(async () => {
+  if (harness) expect(harness.violations()).toEqual([]);
+  await harness?.close();
+  harness = undefined;
+});
+
+/**
+ * A parent issue (#1) with sub-issues, linked by "blocked by" as `edges` says
+ * (`{ 3: [2] }`: #3 is blocked by #2). Returns the issue numbers of the sub-issues in order.
+ */
+function planWithIssues(
+  h: ServerHarness,
+  subIssues: readonly string[],
+  edges: Readonly<Record<number, readonly number[]>> = {},
+): { parent: number; subs: number[] } {
+  const state = h.fake.state;
+  const parent = state.addIssue({ repo: FULL_NAME, title: "Ship the widgets", body: "The plan." }).number;
+  const subs = subIssues.map(
+    (title) => state.addIssue({ repo: FULL_NAME, title, body: `Details of: ${title}` }).number,
+  );
+  for (const sub of subs) state.addSubIssue(FULL_NAME, parent, sub);
+  for (const [issue, blockers] of Object.entries(edges))
+    for (const blocker of blockers) state.addBlockedBy(FULL_NAME, Number(issue), blocker);
+  return { parent, subs };
+}
+
+/** `/orchestrate …` on `issueNumber`, its payload saying how many sub-issues the issue has (as GitHub's does). */
+function commentOn(h: ServerHarness, issueNumber: number, body = "/orchestrate") {
+  const webhook = h.comment({ body, issueNumber });
+  const total = h.fake.state.issueRelations.subIssues.get(
+    h.fake.state.requireIssue(FULL_NAME, issueNumber).id,
+  )?.length;
+  const payload = webhook.payload as { issue: Record<string, unknown> };
+  payload.issue.sub_issues_summary = { total: total ?? 0, completed: 0, percent_completed: 0 };
+  return webhook;
+}
+
+/** The App's comments on an issue, oldest first. */
+function appComments(h: ServerHarness, issueNumber: number): string[] {
+  return [...h.fake.state.comments.values()]
+    .filter((c) => c.issueNumber === issueNumber && c.viaAppId !== undefined)
+    .sort((a, b) => a.id - b.id)
+    .map((c) => c.body);
+}
+
+async function finishOpenRuns(h: ServerHarness, server: Parameters<ServerHarness["deliverAll"]>[0]) {
+  for (const run of h.openRuns()) await h.finish(run);
+  await h.deliverAll(server);
+}
+
+describe("an issue session: /orchestrate on an issue with sub-issues", () => {
+  it("runs the open sub-issues as tasks in blocked-by order, each prompt from its issue", async () => {
+    const h = (harness = await ServerHarness.create({ tasks: FILE_TASKS }));
+    h.fake.state.setPermission(FULL_NAME, "octocat", "write");
+    // #2 → (#3, #4) → #5
+    const { parent, subs } = planWithIssues(h, ["Foundation", "Left wing", "Right wing", "Roof"]);
+    const [a, b, c, d] = subs as [number, number, number, number];
+    h.fake.state.addBlockedBy(FULL_NAME, b, a);
+    h.fake.state.addBlockedBy(FULL_NAME, c, a);
+    h.fake.state.addBlockedBy(FULL_NAME, d, b);
+    h.fake.state.addBlockedBy(FULL_NAME, d, c);
+    const server = await h.startServer();
+
+    expect(await h.deliver(server, commentOn(h, parent))).toBe(200);
+    expect(h.dispatched()).toEqual([`issue-${a}#1`]);
+    const [first] = h.runs();
+    const request = h.requestOf(first!);
+    expect(request.prompt).toContain(`Work on GitHub issue #${a} of ${FULL_NAME}: Foundation`);
+    expect(request.prompt).toContain(`Details of: Foundation`);
+    expect(request.tasksRef).toBeUndefined();
+
+    await finishOpenRuns(h, server);
+    expect(h.dispatched().slice(1).sort()).toEqual([`issue-${b}#1`, `issue-${c}#1`]);
+    await finishOpenRuns(h, server);
+    expect(h.dispatched()).toHaveLength(4);
+    expect(h.dispatched()[3]).toBe(`issue-${d}#1`);
+    await finishOpenRuns(h, server);
+    expect(h.summary()).toMatchObject({ status: "completed", conclusion: "success" });
+    // The tasks file at the same commit was never read.
+    expect(h.fake.requests.filter((r) => r.route === "GET /repos/{owner}/{repo}/contents/{path}")).toEqual(
+      [],
+    );
+
+    const status = appComments(h, parent);
+    expect(status).toHaveLength(1);
+    expect(status[0]).toContain("Succeeded: 4/4 succeeded");
+    expect(status[0]).toContain(`Sub-issues of #${parent}`);
+  });
+
+  it("replies with the cycle, named by issue, and starts nothing", async () => {
+    const h = (harness = await ServerHarness.create({ tasks: FILE_TASKS }));
+    h.fake.state.setPermission(FULL_NAME, "octocat", "write");
+    const { parent, subs } = planWithIssues(h, ["Schema", "Migration"]);
+    const [a, b] = subs as [number, number];
+    h.fake.state.addBlockedBy(FULL_NAME, a, b);
+    h.fake.state.addBlockedBy(FULL_NAME, b, a);
+    const server = await h.startServer();
+
+    expect(await h.deliver(server, commentOn(h, parent))).toBe(200);
+    expect(h.dispatched()).toEqual([]);
+    const replies = appComments(h, parent);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]).toContain("nothing was started");
+    expect(replies[0]).toMatch(
+      new RegExp(`"blocked by" cycle: #${a} → #${b} → #${a}|"blocked by" cycle: #${b} → #${a} → #${b}`),
+    );
+  });
+
+  it("starts the rest when a sub-issue is blocked by an open issue outside the set, and says what it waits for", async () => {
+    const h = (harness = await ServerHarness.create({ tasks: FILE_TASKS }));
+    h.fake.state.setPermission(FULL_NAME, "octocat", "write");
+    const { parent, subs } = planWithIssues(h, ["Schema", "Migration"]);
+    const [a, b] = subs as [number, number];
+    const outside = h.fake.state.addIssue({ repo: FULL_NAME, title: "Vendor the driver" }).number;
+    h.fake.state.addBlockedBy(FULL_NAME, b, outside);
+    const server = await h.startServer();
+
+    expect(await h.deliver(server, commentOn(h, parent))).toBe(200);
+    expect(h.dispatched()).toEqual([`issue-${a}#1`]);
+    const [status] = appComments(h, parent);
+    expect(status).toContain(`#${b} waits on #${outside} (open, not a sub-issue of #${parent})`);
+    await finishOpenRuns(h, server);
+    expect(h.summary()).toMatchObject({ status: "completed", conclusion: "success" });
+    expect(h.dispatched()).toEqual([`issue-${a}#1`]);
+  });
+
+  it("a comment on an issue without sub-issues runs the tasks file, as before (no extra request)", async () => {
+    const h = (harness = await ServerHarness.create({ tasks: FILE_TASKS }));
+    h.fake.state.setPermission(FULL_NAME, "octocat", "write");
+    const server = await h.startServer();
+    const issue = h.fake.state.addIssue({ repo: FULL_NAME, title: "Just a task" }).number;
+    expect(await h.deliver(server, commentOn(h, issue))).toBe(200);
+    expect(h.dispatched()).toEqual(["from-the-file#1"]);
+    const issueReads = h.fake.requests.filter(
+      (r) => r.route?.includes("/issues/{issue_number}") && r.method === "GET",
+    );
+    expect(issueReads).toEqual([]);
+    expect(h.runs()[0]?.inputs).not.toHaveProperty("issue");
+  });
+
+  it("`--file` on an issue with sub-issues runs the tasks file; `--issue N` elsewhere runs issue N", async () => {
+    const h = (harness = await ServerHarness.create({ tasks: FILE_TASKS }));
+    h.fake.state.setPermission(FULL_NAME, "octocat", "write");
+    const { parent, subs } = planWithIssues(h, ["Schema"]);
+    const server = await h.startServer();
+    expect(await h.deliver(server, commentOn(h, parent, "/orchestrate --file tasks/tasks.json"))).toBe(200);
+    expect(h.dispatched()).toEqual(["from-the-file#1"]);
+
+    const elsewhere = h.fake.state.addIssue({ repo: FULL_NAME, title: "Chat" }).number;
+    expect(await h.deliver(server, commentOn(h, elsewhere, `/orchestrate --issue #${parent}`))).toBe(200);
+    expect(h.dispatched()).toEqual(["from-the-file#1", `issue-${subs[0]}#1`]);
+    // The parent carries the issue session's status comment.
+    expect(appComments(h, parent).some((body) => body.includes(`Sub-issues of #${parent}`))).toBe(true);
+  });
+
+  it("`/orchestrate --issue 0` and `--issue 3 --file x` are refused with the rule", async () => {
+    const h = (harness = await ServerHarness.create({ tasks: FILE_TASKS }));
+    h.fake.state.setPermission(FULL_NAME, "octocat", "write");
+    const server = await h.startServer();
+    const issue = h.fake.state.addIssue({ repo: FULL_NAME, title: "Chat" }).number;
+    await h.deliver(server, commentOn(h, issue, "/orchestrate --issue 0"));
+    await h.deliver(server, commentOn(h, issue, "/orchestrate --issue 3 --file tasks/tasks.json"));
+    const replies = appComments(h, issue);
+    expect(replies[0]).toContain('--issue must be an issue number, like 12 or #12, got "0"');
+    expect(replies[1]).toContain("--issue cannot be combined with a tasks file");
+    expect(h.dispatched()).toEqual([]);
+  });
+
+  it("POST /api/orchestrate with `issue` starts an issue session; its status comment goes on the parent", async () => {
+    const h = (harness = await ServerHarness.create({ tasks: FILE_TASKS }));
+    const { parent, subs } = planWithIssues(h, ["Schema", "Migration"], {});
+    h.fake.state.addBlockedBy(FULL_NAME, subs[1]!, subs[0]!);
+    const server = await h.startServer();
+    const answer = await fetch(`${server.url}/api/orchestrate`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ repository: FULL_NAME, issue: `#${parent}` }),
+    });
+    expect(answer.status).toBe(202);
+    expect(h.dispatched()).toEqual([`issue-${subs[0]}#1`]);
+    expect(appComments(h, parent)[0]).toContain(`Sub-issues of #${parent}`);
+
+    const refused = await fetch(`${server.url}/api/orchestrate`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ repository: FULL_NAME, issue: parent, file: "tasks/tasks.json" }),
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({
+      error: { message: expect.stringContaining("issue: cannot be combined with a tasks file") },
+    });
+
+    const missing = await fetch(`${server.url}/api/orchestrate`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ repository: FULL_NAME, issue: 999 }),
+    });
+    expect(missing.status).toBe(422);
+    expect(await missing.json()).toMatchObject({
+      error: { code: "issue_not_found", message: expect.stringContaining("#999 was not found") },
+    });
+  });
+});
