@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { TASK_WORKFLOW } from "../support/simulated-session.js";
 import { API_TOKEN, FULL_NAME, ServerHarness } from "./support/server-harness.js";
 
 /** A tasks file that an issue session must not read. */
@@ -92,6 +93,70 @@ describe("an issue session: /orchestrate on an issue with sub-issues", () => {
     expect(status).toHaveLength(1);
     expect(status[0]).toContain("Succeeded: 4/4 succeeded");
     expect(status[0]).toContain(`Sub-issues of #${parent}`);
+    // The graph, drawn by GitHub from a mermaid block: each sub-issue a node coloured by its state.
+    const mermaid = /```mermaid\n([\s\S]*?)\n```/.exec(status[0] ?? "")?.[1] ?? "";
+    expect(mermaid).toContain(`t0["#35;${a} Foundation"]:::succeeded`);
+    expect(mermaid.match(/-->/g)).toHaveLength(4);
+    expect(mermaid).toContain("classDef succeeded");
+
+    // Each task's dispatch names its issue, so the Action's PR says `Closes #N`.
+    expect(h.runs().map((run) => run.inputs.issue)).toEqual(
+      [a, b, c, d]
+        .map(String)
+        .sort((x, y) => h.dispatched().indexOf(`issue-${x}#1`) - h.dispatched().indexOf(`issue-${y}#1`)),
+    );
+    // Each sub-issue shows its task's state in one comment: created when it started, edited when it ended.
+    for (const sub of subs) {
+      const shown = appComments(h, sub);
+      expect(shown).toHaveLength(1);
+      expect(shown[0]).toContain(`task \`issue-${sub}\` is **done**`);
+      expect(shown[0]).toMatch(/pull request \[#\d+\]/);
+    }
+    // What that costs: 2 writes per task that ran once (running, then done).
+    const onSubIssues = new Set(
+      [...h.fake.state.comments.values()]
+        .filter((c) => subs.includes(c.issueNumber))
+        .map((c) => String(c.id)),
+    );
+    const created = h.fake.requests.filter(
+      (r) =>
+        r.route === "POST /repos/{owner}/{repo}/issues/{issue_number}/comments" &&
+        subs.includes(Number(r.params.issue_number)),
+    );
+    const edited = h.fake.requests.filter(
+      (r) =>
+        r.route === "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}" &&
+        onSubIssues.has(r.params.comment_id ?? ""),
+    );
+    expect([created.length, edited.length]).toEqual([4, 4]);
+  });
+
+  it("an issue session on a task workflow older than the `issue` input fails its task saying to update the workflow", async () => {
+    const oldWorkflow = TASK_WORKFLOW.replace(
+      /\n {6}issue:\n {8}description: [^\n]*\n {8}type: string/,
+      "",
+    ).replace(/\n {10}issue: \$\{\{ inputs\.issue \}\}/, "");
+    expect(oldWorkflow).not.toMatch(/inputs\.issue|^ {6}issue:/m);
+    const h = (harness = await ServerHarness.create({
+      tasks: FILE_TASKS,
+      files: { ".github/workflows/orchestrator-task.yml": oldWorkflow },
+    }));
+    h.fake.state.setPermission(FULL_NAME, "octocat", "write");
+    const { parent, subs } = planWithIssues(h, ["Schema"]);
+    const server = await h.startServer();
+    expect(await h.deliver(server, commentOn(h, parent))).toBe(200);
+    expect(h.dispatched()).toEqual([]);
+    const [status] = appComments(h, parent);
+    expect(status).toContain("is older than issue sessions");
+    expect(status).toContain("update the task workflow");
+    expect(appComments(h, subs[0]!)[0]).toContain("is older than issue sessions");
+    // GitHub's refusal, as the fake records it: the only one.
+    expect(h.violations()).toEqual([expect.stringContaining('Unexpected inputs provided: ["issue"]')]);
+    h.fake.violations.splice(0);
+
+    // A file session on the same old workflow runs as before.
+    expect(await h.deliver(server, commentOn(h, parent, "/orchestrate --file tasks/tasks.json"))).toBe(200);
+    expect(h.dispatched()).toEqual(["from-the-file#1"]);
   });
 
   it("replies with the cycle, named by issue, and starts nothing", async () => {

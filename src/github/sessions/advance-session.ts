@@ -9,6 +9,7 @@ import { SessionPass } from "./session-pass.js";
 import type { SessionRuntime } from "./session-runtime.js";
 import { buildSessionStatus, type SessionStatus } from "./session-status.js";
 import { syncStatusComment } from "./status-comment.js";
+import { syncSubIssueStates } from "./sub-issue-states.js";
 import { sweepRuns } from "./sweep-runs.js";
 import { projectTaskChecks } from "./task-checks.js";
 import type { WorkflowRunLike } from "./workflow-run.js";
@@ -169,6 +170,8 @@ async function advanceOnce(args: {
   });
   result.warnings.push(...checks.warnings);
   pruneRecord(record);
+  const subIssues = await syncSubIssueStates({ client, repo, sessionId, record, graph, stop: handOver });
+  result.warnings.push(...subIssues.warnings);
   if (!handOver()) {
     const comment = await syncStatusComment({
       client,

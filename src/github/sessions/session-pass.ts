@@ -306,6 +306,7 @@ export class SessionPass {
         sha: this.record.sha,
         baseBranch: this.record.baseBranch,
         tasksFile: this.record.inlineTasks ? undefined : this.record.file,
+        issue: this.record.issueGraph?.tasks[id]?.number,
       }),
       config: this.ctx.config,
       runtime: this.ctx.runtime,

@@ -74,7 +74,8 @@ export async function syncStatusComment(args: {
   return { written: true };
 }
 
-async function writeComment(args: {
+/** Edits the comment, or posts a new one when there is none yet (or it was deleted); its id. */
+export async function writeComment(args: {
   client: GitHubClient;
   repo: RepoRef;
   issueNumber: number;

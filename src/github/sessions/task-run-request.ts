@@ -17,6 +17,8 @@ export function taskRunRequest(args: {
   baseBranch: string;
   /** Path of the tasks file at `sha`; absent for inline tasks, whose prompt goes in the inputs. */
   tasksFile: string | undefined;
+  /** The sub-issue the task works on (issue sessions only: older task workflows lack the input). */
+  issue?: number | undefined;
 }): TaskRunRequest {
   const { graph, baseBranch } = args;
   const task = graph.byId.get(args.taskId);
@@ -44,5 +46,6 @@ export function taskRunRequest(args: {
   if (task.maxTurns !== undefined) request.maxTurns = task.maxTurns;
   if (task.maxBudgetUsd !== undefined) request.maxBudgetUsd = task.maxBudgetUsd;
   if (task.allowedTools !== undefined) request.allowedTools = task.allowedTools;
+  if (args.issue !== undefined) request.issue = args.issue;
   return request;
 }
