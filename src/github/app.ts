@@ -2,6 +2,7 @@ import type { ApplicationFunction, Context } from "probot";
 import type { AppService } from "./app-service.js";
 import { handleCheckRun } from "./handlers/check-run.js";
 import { handleIssueComment } from "./handlers/issue-comment.js";
+import { handleIssueDependencies, handleSubIssues } from "./handlers/issue-graph-events.js";
 import { handlePullRequestClosed } from "./handlers/pull-request.js";
 import { handleRepositoryDispatch } from "./handlers/repository-dispatch.js";
 import { handleWorkflowJob, handleWorkflowRun } from "./handlers/workflow-run.js";
@@ -21,6 +22,15 @@ export function createOrchestratorApp(service: AppService): ApplicationFunction 
     app.on("workflow_run", answerFirst(service, handleWorkflowRun));
     app.on("workflow_job.completed", answerFirst(service, handleWorkflowJob));
     app.on("pull_request.closed", answerFirst(service, handlePullRequestClosed));
+    // An issue session's graph changed: its session reads it again.
+    app.on(
+      ["sub_issues.sub_issue_added", "sub_issues.sub_issue_removed"],
+      answerFirst(service, handleSubIssues),
+    );
+    app.on(
+      ["issue_dependencies.blocked_by_added", "issue_dependencies.blocked_by_removed"],
+      answerFirst(service, handleIssueDependencies),
+    );
   };
 }
 

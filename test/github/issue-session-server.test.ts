@@ -1,6 +1,14 @@
+import { Octokit } from "@octokit/rest";
 import { afterEach, describe, expect, it } from "vitest";
 import { TASK_WORKFLOW } from "../support/simulated-session.js";
-import { API_TOKEN, FULL_NAME, ServerHarness } from "./support/server-harness.js";
+import {
+  API_TOKEN,
+  FULL_NAME,
+  HARNESS_USER_AGENT,
+  OWNER,
+  REPO,
+  ServerHarness,
+} from "./support/server-harness.js";
 
 /** A tasks file that an issue session must not read. */
 const FILE_TASKS = { tasks: [{ id: "from-the-file", prompt: "Never run in an issue session" }] };
@@ -271,5 +279,135 @@ describe("an issue session: /orchestrate on an issue with sub-issues", () => {
     expect(await missing.json()).toMatchObject({
       error: { code: "issue_not_found", message: expect.stringContaining("#999 was not found") },
     });
+  });
+});
+
+/** An issue as GitHub's REST API (here: the fake) shows it, for a webhook payload. */
+async function issueObject(h: ServerHarness, number: number): Promise<Record<string, unknown>> {
+  const octokit = new Octokit({
+    baseUrl: h.fake.url,
+    auth: h.fake.installationToken(FULL_NAME),
+    userAgent: HARNESS_USER_AGENT,
+  });
+  const { data } = await octokit.request("GET /repos/{owner}/{repo}/issues/{issue_number}", {
+    owner: OWNER,
+    repo: REPO,
+    issue_number: number,
+  });
+  return data as unknown as Record<string, unknown>;
+}
+
+/** The `sub_issues.sub_issue_added` webhook GitHub sends when `child` is added under `parent`. */
+async function subIssueAdded(h: ServerHarness, parent: number, child: number) {
+  const base = h.recorded("issue_comment", "created");
+  const [parentIssue, subIssue] = [await issueObject(h, parent), await issueObject(h, child)];
+  const payload = {
+    action: "sub_issue_added",
+    sub_issue_id: subIssue.id,
+    sub_issue: subIssue,
+    sub_issue_repo: base.repository,
+    parent_issue_id: parentIssue.id,
+    parent_issue: parentIssue,
+    repository: base.repository,
+    installation: base.installation,
+    sender: { ...base.sender, login: "octocat", type: "User" },
+  };
+  return { id: `sub-issue-${parent}-${child}`, name: "sub_issues", payload };
+}
+
+/** The `issue_dependencies.blocked_by_added` webhook: `issue` is now blocked by `blocker`. */
+async function blockedByAdded(h: ServerHarness, issue: number, blocker: number) {
+  const base = h.recorded("issue_comment", "created");
+  const [blocked, blocking] = [await issueObject(h, issue), await issueObject(h, blocker)];
+  const payload = {
+    action: "blocked_by_added",
+    blocked_issue_id: blocked.id,
+    blocked_issue: blocked,
+    blocking_issue_id: blocking.id,
+    blocking_issue: blocking,
+    blocking_issue_repo: base.repository,
+    repository: base.repository,
+    organization: { login: OWNER },
+    installation: base.installation,
+    sender: { ...base.sender, login: "octocat", type: "User" },
+  };
+  return { id: `blocked-${issue}-${blocker}`, name: "issue_dependencies", payload };
+}
+
+describe("an issue session follows its graph while it runs", () => {
+  it("a sub-issue added mid-session becomes a task, after what blocks it", async () => {
+    const h = (harness = await ServerHarness.create({ tasks: FILE_TASKS }));
+    h.fake.state.setPermission(FULL_NAME, "octocat", "write");
+    const { parent, subs } = planWithIssues(h, ["Schema", "Migration"]);
+    const [a, b] = subs as [number, number];
+    h.fake.state.addBlockedBy(FULL_NAME, b, a);
+    const server = await h.startServer();
+    await h.deliver(server, commentOn(h, parent));
+    expect(h.dispatched()).toEqual([`issue-${a}#1`]);
+
+    const added = h.fake.state.addIssue({ repo: FULL_NAME, title: "Backfill", body: "Fill old rows" }).number;
+    h.fake.state.addSubIssue(FULL_NAME, parent, added);
+    h.fake.state.addBlockedBy(FULL_NAME, added, b);
+    expect(await h.deliver(server, await subIssueAdded(h, parent, added))).toBe(200);
+    expect(appComments(h, parent)[0]).toContain(`#${added} joined the session, blocked by #${b}`);
+    expect(appComments(h, parent)[0]).toContain("Running: 0/3 succeeded");
+
+    await finishOpenRuns(h, server);
+    expect(h.dispatched()).toEqual([`issue-${a}#1`, `issue-${b}#1`]);
+    await finishOpenRuns(h, server);
+    expect(h.dispatched()).toEqual([`issue-${a}#1`, `issue-${b}#1`, `issue-${added}#1`]);
+    const last = h.runs().at(-1)!;
+    expect(h.requestOf(last).prompt).toContain("Fill old rows");
+    expect(h.requestOf(last).issue).toBe(added);
+    await finishOpenRuns(h, server);
+    expect(h.summary()).toMatchObject({
+      status: "completed",
+      conclusion: "success",
+      title: "Succeeded: 3/3 succeeded",
+    });
+  });
+
+  it("a blocked-by link that would make a cycle is refused with its cycle; the session goes on as it was", async () => {
+    const h = (harness = await ServerHarness.create({ tasks: FILE_TASKS }));
+    h.fake.state.setPermission(FULL_NAME, "octocat", "write");
+    const { parent, subs } = planWithIssues(h, ["Schema", "Migration", "Docs"]);
+    const [a, b, c] = subs as [number, number, number];
+    h.fake.state.addBlockedBy(FULL_NAME, b, a);
+    h.fake.state.addBlockedBy(FULL_NAME, c, b);
+    const server = await h.startServer();
+    await h.deliver(server, commentOn(h, parent));
+    expect(h.dispatched()).toEqual([`issue-${a}#1`]);
+
+    // #2 (running) blocked by #4, which is blocked by #3, which is blocked by #2.
+    h.fake.state.addBlockedBy(FULL_NAME, a, c);
+    expect(await h.deliver(server, await blockedByAdded(h, a, c))).toBe(200);
+    const [status] = appComments(h, parent);
+    expect(status).toContain(`the new sub-issue graph of #${parent} was not applied`);
+    expect(status).toMatch(new RegExp(`"blocked by" cycle: #\\d+ → #\\d+ → #\\d+ → #\\d+`));
+
+    for (let wave = 0; wave < 3; wave++) await finishOpenRuns(h, server);
+    expect(h.dispatched()).toEqual([`issue-${a}#1`, `issue-${b}#1`, `issue-${c}#1`]);
+    expect(h.summary()).toMatchObject({ status: "completed", conclusion: "success" });
+  });
+
+  it("a changed link of a task that has not started changes its order; the sweep reads a change whose webhook was lost", async () => {
+    const h = (harness = await ServerHarness.create({ tasks: FILE_TASKS }));
+    h.fake.state.setPermission(FULL_NAME, "octocat", "write");
+    const { parent, subs } = planWithIssues(h, ["Schema", "Migration", "Docs"]);
+    const [a, b, c] = subs as [number, number, number];
+    h.fake.state.addBlockedBy(FULL_NAME, b, a);
+    h.fake.state.addBlockedBy(FULL_NAME, c, a);
+    const server = await h.startServer();
+    await h.deliver(server, commentOn(h, parent));
+    expect(h.dispatched()).toEqual([`issue-${a}#1`]);
+
+    // Docs now waits for the migration too; no webhook arrives.
+    h.fake.state.addBlockedBy(FULL_NAME, c, b);
+    await server.sweep();
+    expect(appComments(h, parent)[0]).toContain(`#${c} is now blocked by #${a}, #${b}`);
+    await finishOpenRuns(h, server);
+    expect(h.dispatched()).toEqual([`issue-${a}#1`, `issue-${b}#1`]);
+    await finishOpenRuns(h, server);
+    expect(h.dispatched()).toEqual([`issue-${a}#1`, `issue-${b}#1`, `issue-${c}#1`]);
   });
 });

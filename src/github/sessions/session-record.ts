@@ -110,6 +110,8 @@ const issueGraphSchema = z.object({
   changes: z.array(z.string()).optional(),
   /** Notes of the last reading (closed sub-issues, ones in other repositories). */
   notes: z.array(z.string()).optional(),
+  /** Counts the changes applied to `inlineTasks`, so a cached graph of an older version is not used. */
+  revision: z.number().int().min(1).optional(),
 });
 export type IssueGraphRecord = z.infer<typeof issueGraphSchema>;
 

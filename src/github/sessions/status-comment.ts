@@ -53,6 +53,8 @@ export async function syncStatusComment(args: {
       view.conclusion ?? null,
       record.cancelRequested === true,
       args.graph.order.filter((id) => observationOf(record.tasks, id).status === "failed"),
+      // What a change of an issue session's graph did is news too.
+      record.issueGraph?.changes ?? null,
     ]),
   );
   const urgent = target.commentId === undefined || target.signature !== signature || args.force === true;
