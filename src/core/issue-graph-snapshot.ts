@@ -40,7 +40,7 @@ export interface SubIssueSnapshot {
 export interface IssueGraphSnapshot {
   /** `owner/name` of the parent issue. */
   repository: string;
-  parent: { number: number; title: string; body: string };
+  parent: { number: number; title: string; body: string; author?: string | undefined };
   /** Direct sub-issues, in GitHub's order (the order the user arranged them in). */
   subIssues: SubIssueSnapshot[];
 }

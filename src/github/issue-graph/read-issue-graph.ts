@@ -127,7 +127,12 @@ export async function readIssueGraph(args: {
   return {
     snapshot: {
       repository: fullName,
-      parent: { number: parent.number, title: parent.title, body: parent.body ?? "" },
+      parent: {
+        number: parent.number,
+        title: parent.title,
+        body: parent.body ?? "",
+        author: parent.user?.login,
+      },
       subIssues: snapshotSubs,
     },
     requests,

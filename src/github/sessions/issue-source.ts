@@ -1,6 +1,7 @@
 import { tasksFromIssueGraph, type IssueGraphTasks } from "../../core/issue-graph.js";
 import type { IssueGraphSnapshot } from "../../core/issue-graph-snapshot.js";
 import type { GitHubClient, RepoRef } from "../github-client.js";
+import { repositoryPermission } from "../handlers/repository-permission.js";
 import { IssueGraphReadError, readIssueGraph } from "../issue-graph/read-issue-graph.js";
 import type { IssueGraphRecord } from "./session-record.js";
 
@@ -44,6 +45,16 @@ export async function readIssueSource(args: {
           : "invalid_issue_graph";
     return { ok: false, kind, message: error.message, problems: [error.message], notes: [] };
   }
+  const outsiders = await authorsWhoCannotPush({ ...args, snapshot: read.snapshot });
+  if (outsiders.length > 0) {
+    return {
+      ok: false,
+      kind: "invalid_issue_graph",
+      message: describeProblems(args.issueNumber, outsiders),
+      problems: outsiders,
+      notes: [],
+    };
+  }
   const tasks = tasksFromIssueGraph(read.snapshot);
   if (!tasks.ok) {
     return {
@@ -55,6 +66,45 @@ export async function readIssueSource(args: {
     };
   }
   return { ok: true, tasks, snapshot: read.snapshot, requests: read.requests };
+}
+
+/**
+ * An issue's text becomes an agent's prompt (and the parent's options block the session's
+ * settings), so it is as much a command as `/orchestrate` itself: it must be written by someone
+ * who could run the task workflow anyway (write, maintain or admin). Anyone may open an issue on
+ * a public repository and edit it later; their issues are refused, by name, never run. One read
+ * per distinct author; the parent and the open sub-issues of this repository (the ones whose
+ * text runs) are checked.
+ */
+async function authorsWhoCannotPush(args: {
+  client: GitHubClient;
+  repo: RepoRef;
+  snapshot: IssueGraphSnapshot;
+}): Promise<string[]> {
+  const { snapshot } = args;
+  const written = new Map<string, number[]>();
+  const note = (author: string | undefined, issue: number): void => {
+    const login = author ?? "(unknown)";
+    written.set(login, [...(written.get(login) ?? []), issue]);
+  };
+  note(snapshot.parent.author, snapshot.parent.number);
+  for (const sub of snapshot.subIssues)
+    if (sub.state === "open" && sub.repository === undefined) note(sub.author, sub.number);
+  const problems: string[] = [];
+  for (const [login, issues] of written) {
+    const permission =
+      login === "(unknown)"
+        ? { allowed: false, role: "unknown" }
+        : await repositoryPermission({ client: args.client, repo: args.repo, username: login });
+    if (permission.allowed) continue;
+    const named = issues.map((number) => `#${number}`).join(", ");
+    problems.push(
+      `${named} ${issues.length === 1 ? "was" : "were"} written by ${login === "(unknown)" ? "an unknown author" : `\`${login}\``}, ` +
+        `who cannot push to ${args.repo.owner}/${args.repo.repo} (\`${permission.role}\`): an issue's text runs as an agent's prompt, ` +
+        "so only issues of people with write access run (someone with write access can open it as their own)",
+    );
+  }
+  return problems;
 }
 
 /** `the sub-issues of #12 cannot run:` and a list, one problem a line. */
