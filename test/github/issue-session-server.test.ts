@@ -1,6 +1,7 @@
 import { Octokit } from "@octokit/rest";
 import { afterEach, describe, expect, it } from "vitest";
 import { TASK_WORKFLOW } from "../support/simulated-session.js";
+import { examplePayload, forRepository } from "./support/webhook-examples.js";
 import {
   API_TOKEN,
   FULL_NAME,
@@ -267,6 +268,30 @@ describe("an issue session: /orchestrate on an issue with sub-issues", () => {
     expect(replies[0]).toContain('--issue must be an issue number, like 12 or #12, got "0"');
     expect(replies[1]).toContain("--issue cannot be combined with a tasks file");
     expect(h.dispatched()).toEqual([]);
+  });
+
+  it("repository_dispatch `orchestrate` with `issue` in its client_payload starts an issue session", async () => {
+    const h = (harness = await ServerHarness.create({ tasks: FILE_TASKS }));
+    h.fake.state.setPermission(FULL_NAME, "octocat", "write");
+    const { parent, subs } = planWithIssues(h, ["Schema"]);
+    const server = await h.startServer();
+    const repo = h.fake.state.requireRepo(FULL_NAME);
+    const payload = forRepository(examplePayload("repository_dispatch", undefined), {
+      owner: OWNER,
+      repo: REPO,
+      installationId: repo.installationId,
+      repositoryId: repo.id,
+    });
+    Object.assign(payload, {
+      action: "orchestrate",
+      branch: "main",
+      client_payload: { issue: String(parent) },
+    });
+    payload.repository.default_branch = "main";
+    payload.sender = { ...payload.sender, login: "octocat", type: "User" };
+    expect(await h.deliver(server, { id: "dispatch-issue", name: "repository_dispatch", payload })).toBe(200);
+    expect(h.dispatched()).toEqual([`issue-${subs[0]}#1`]);
+    expect(appComments(h, parent)[0]).toContain(`Sub-issues of #${parent}`);
   });
 
   it("POST /api/orchestrate with `issue` starts an issue session; its status comment goes on the parent", async () => {
