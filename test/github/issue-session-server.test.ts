@@ -210,6 +210,23 @@ describe("an issue session: /orchestrate on an issue with sub-issues", () => {
     expect(reply).not.toContain("@mallory");
   });
 
+  it("on a GitHub Enterprise Server without the sub-issues API, `--issue` is answered with what to do instead", async () => {
+    const h = (harness = await ServerHarness.create({ tasks: FILE_TASKS, fake: { flavor: "ghes-3.17" } }));
+    h.fake.state.setPermission(FULL_NAME, "octocat", "write");
+    const { parent } = planWithIssues(h, ["Schema"]);
+    const server = await h.startServer();
+    const elsewhere = h.fake.state.addIssue({ repo: FULL_NAME, title: "Chat" }).number;
+    expect(await h.deliver(server, commentOn(h, elsewhere, `/orchestrate --issue ${parent}`))).toBe(200);
+    expect(h.dispatched()).toEqual([]);
+    const [reply] = appComments(h, elsewhere);
+    expect(reply).toContain("nothing was started");
+    expect(reply).toContain("does not offer sub-issues through its REST API");
+    expect(reply).toContain("plan with a tasks file instead");
+    // The fake answers 404 for a route this GitHub does not have, and notes it.
+    expect(h.violations()).toEqual([expect.stringMatching(/^unknown-route GET .*\/sub_issues/)]);
+    h.fake.violations.splice(0);
+  });
+
   it("starts the rest when a sub-issue is blocked by an open issue outside the set, and says what it waits for", async () => {
     const h = (harness = await ServerHarness.create({ tasks: FILE_TASKS }));
     h.fake.state.setPermission(FULL_NAME, "octocat", "write");
