@@ -24,8 +24,14 @@ export interface IssueGraphSection {
   notes?: readonly string[] | undefined;
 }
 
-/** At most this many lines of waiting issues, changes and notes each. */
+/**
+ * At most this many lines of waiting issues, changes and notes each, of at most LINE_CHARS, and a
+ * chart of at most CHART_CHARS: with the status table, the comment stays under GitHub's 65,536.
+ */
 const MAX_LINES = 20;
+const LINE_CHARS = 300;
+const CHART_CHARS = 30_000;
+const MAX_BLOCKERS_SHOWN = 3;
 
 export function renderIssueGraphSection(section: IssueGraphSection): string {
   const { graph } = section;
@@ -41,10 +47,12 @@ export function renderIssueGraphSection(section: IssueGraphSection): string {
     nodes.push({ id, label: `#${wait.issue} (waiting)`, dependencies: [] });
     states[id] = "waiting";
   }
-  const lines = [mermaidBlock(renderMermaidGraph(nodes, states))];
-  const waiting = (section.waiting ?? []).map(
-    (wait) => `#${wait.issue} waits on ${wait.waitsOn.map(issueText).join(", ")}`,
-  );
+  const lines = [mermaidBlock(renderMermaidGraph(nodes, states, { maxChars: CHART_CHARS }))];
+  const waiting = (section.waiting ?? []).map((wait) => {
+    const shown = wait.waitsOn.slice(0, MAX_BLOCKERS_SHOWN).map(issueText);
+    const more = wait.waitsOn.length - shown.length;
+    return `#${wait.issue} waits on ${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+  });
   if (waiting.length > 0) {
     lines.push(
       "",
@@ -70,5 +78,7 @@ function listOf(items: readonly string[]): string[] {
  * options block, quoted in a problem) is shown inert.
  */
 function issueText(text: string): string {
-  return /^[A-Za-z0-9 #/.,:;()"'→-]*$/.test(text) && text.length <= 500 ? text : inert(text, 500);
+  return /^[A-Za-z0-9 #/.,:;()"'→-]*$/.test(text) && text.length <= LINE_CHARS
+    ? text
+    : inert(text, LINE_CHARS);
 }
