@@ -15,6 +15,7 @@ import { CliError } from "./cli-error.js";
 import { wantsColour, type CliIo, type SignalSource } from "./cli-io.js";
 import { EXIT, type Command } from "./command.js";
 import { invokeCommand } from "./invoke-command.js";
+import { IssueTasksError, parseIssueRef, writeIssueTasksFile, type IssueRef } from "./issue-tasks-file.js";
 import { parallelArg } from "./parallel-arg.js";
 import { parseCommandArgs } from "./parse-command-args.js";
 import { findDefaultTasksFile, readTasksFileAt } from "./read-tasks-file.js";
@@ -22,6 +23,7 @@ import { findDefaultTasksFile, readTasksFileAt } from "./read-tasks-file.js";
 /** `orchestrator run`: the task graph on this machine, one worktree and branch per task. */
 
 export const RUN_HELP = `Usage: orchestrator run [file] [--parallel N] [--agent CMD] [--resume | --retry TASK,…|failed] [--base BRANCH] [--reset-existing]
+       orchestrator run --issue OWNER/REPO#N [options]
 
 Runs the tasks of a tasks file on this machine: one git worktree (.orchestrator/worktrees/<id>)
 and one branch (branch_name, or orchestrator/<id>) per task, at most N agents at once, longest
@@ -34,6 +36,11 @@ Arguments:
                    repository root (on --resume: the session's file)
 
 Options:
+  --issue O/R#N    run the open sub-issues of issue N as tasks, in the order their "blocked by"
+                   links give (options from a \`\`\`orchestrator block in an issue's body). Read
+                   with GITHUB_TOKEN (or GH_TOKEN, or \`gh auth token\`) from GITHUB_API_URL
+                   (default https://api.github.com); written as .orchestrator/issues/O-R-N.json,
+                   which --resume and --retry use like any tasks file
   --parallel N     agents at once (default: max_parallel_agents of the file, else 3)
   --agent CMD      run CMD in the task's worktree instead of Claude Code: the prompt is on
                    stdin; ORCHESTRATOR_TASK_ID, ORCHESTRATOR_TASK_NAME, ORCHESTRATOR_SESSION_ID
@@ -124,6 +131,7 @@ interface RunArgs {
   retry?: readonly string[] | "failed";
   base?: string;
   resetExisting: boolean;
+  issue?: IssueRef;
 }
 
 export function parseRunArgs(argv: readonly string[]): RunArgs {
@@ -137,6 +145,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
       retry: { type: "string" },
       base: { type: "string" },
       "reset-existing": { type: "boolean" },
+      issue: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -148,6 +157,15 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
     resetExisting: values["reset-existing"] === true,
   };
   if (positionals[0] !== undefined) args.file = positionals[0];
+  if (values.issue !== undefined) {
+    const ref = parseIssueRef(values.issue);
+    if (ref === undefined)
+      throw new CliError(
+        `--issue needs an issue as OWNER/REPO#NUMBER, e.g. acme/widgets#12 (got "${values.issue}")`,
+      );
+    if (args.file !== undefined) throw new CliError("give a tasks file or --issue, not both");
+    args.issue = ref;
+  }
   const parallel = parallelArg(values.parallel);
   if (parallel !== undefined) args.parallel = parallel;
   if (values.agent !== undefined) args.agent = values.agent;
@@ -173,7 +191,10 @@ async function run(args: RunArgs, io: CliIo): Promise<number> {
   const repoRoot = await repoRootOf(io.cwd);
   const previous =
     args.resume || args.retry !== undefined ? await readStateFile(localPaths(repoRoot).stateFile) : null;
-  const file = await chooseTasksFile({ args, repoRoot, cwd: io.cwd, previousFile: previous?.tasksFile });
+  const file =
+    args.issue === undefined
+      ? await chooseTasksFile({ args, repoRoot, cwd: io.cwd, previousFile: previous?.tasksFile })
+      : await issueTasksFile({ ref: args.issue, env, repoRoot, io });
   // A path the user wrote is checked against the folder it was written in; the default and the
   // session's recorded file against the repository.
   const source = await readTasksFileAt({
@@ -257,6 +278,23 @@ async function run(args: RunArgs, io: CliIo): Promise<number> {
     reporter.close();
     signals.off("SIGINT", onSignal);
     signals.off("SIGTERM", onSignal);
+  }
+}
+
+/** The issue graph as a tasks file in .orchestrator/issues/ (its notes on stderr). */
+async function issueTasksFile(input: {
+  ref: IssueRef;
+  env: NodeJS.ProcessEnv;
+  repoRoot: string;
+  io: CliIo;
+}): Promise<string> {
+  try {
+    const written = await writeIssueTasksFile({ ref: input.ref, env: input.env, repoRoot: input.repoRoot });
+    for (const note of written.notes) input.io.stderr(`${note}\n`);
+    return written.path;
+  } catch (error) {
+    if (error instanceof IssueTasksError) throw new CliError(error.message, "failed");
+    throw error;
   }
 }
 

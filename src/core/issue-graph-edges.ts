@@ -39,9 +39,11 @@ export function sortSubIssues(snapshot: IssueGraphSnapshot): SortedSubIssues {
   const closed: SubIssueSnapshot[] = [];
   const otherRepository: SubIssueSnapshot[] = [];
   for (const sub of snapshot.subIssues) {
-    if (seen.has(sub.id) || sub.number === snapshot.parent.number) continue;
+    if (seen.has(sub.id)) continue;
     seen.add(sub.id);
     if (isOtherRepository(sub.repository, snapshot.repository)) otherRepository.push(sub);
+    else if (sub.number === snapshot.parent.number)
+      continue; // GitHub refuses this; never a task
     else if (sub.state === "closed") closed.push(sub);
     else open.push(sub);
   }

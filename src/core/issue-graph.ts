@@ -149,7 +149,7 @@ function promptOf(args: { snapshot: IssueGraphSnapshot; sub: SubIssueSnapshot; t
   const parentTitle = plainLine(snapshot.parent.title, 1_000);
   return [
     `Work on GitHub issue #${sub.number} of ${snapshot.repository}: ${title}`,
-    `It is one step of #${snapshot.parent.number} (${parentTitle}); the steps it is blocked by are done and in your branch.`,
+    `It is one step of #${snapshot.parent.number} (${parentTitle}); the issues it was blocked by are done.`,
     `Change the code so that #${sub.number} is resolved. The issue's description follows.`,
     "",
     text === "" ? "(The issue has no description beyond its title.)" : text,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { IssueGraphSnapshot, SubIssueSnapshot } from "../../src/core/issue-graph-snapshot.js";
+import { issuesByOutsiders } from "../../src/core/issue-graph-snapshot.js";
 import { tasksFromIssueGraph } from "../../src/core/issue-graph.js";
 import { makePlan } from "../../src/core/make-plan.js";
 import { LIMITS } from "../../src/core/tasks-schema.js";
@@ -178,7 +179,7 @@ describe("tasksFromIssueGraph", () => {
             blockedBy: [...blockedBy(13), { number: 99, id: 99_000, state: "closed" }],
             subIssueCount: 2,
           }),
-          sub(3, { repository: "acme/api" }),
+          sub(12, { repository: "acme/api" }) /* same number as the parent, another issue */,
         ]),
       ),
     );
@@ -186,7 +187,7 @@ describe("tasksFromIssueGraph", () => {
     expect(result.file.tasks[0]?.dependencies).toBeUndefined();
     expect(result.notes).toEqual([
       "1 closed sub-issue is done already: #13",
-      "acme/api#3 is a sub-issue of #12 in another repository: it does not run here",
+      "acme/api#12 is a sub-issue of #12 in another repository: it does not run here",
       "#14 has sub-issues of its own: it runs as one task (only direct sub-issues of #12 are tasks)",
     ]);
   });
@@ -245,5 +246,20 @@ describe("tasksFromIssueGraph", () => {
     expect(problems(tasksFromIssueGraph(snapshot(tooMany)))).toEqual([
       `#12 has too many open sub-issues: ${LIMITS.maxTasks + 1} (the limit is ${LIMITS.maxTasks})`,
     ]);
+  });
+
+  it("names the issues whose text would run but whose authors cannot push", () => {
+    const by = (authorAssociation: string) => ({ author: "someone", authorAssociation });
+    const graph = snapshot([
+      sub(13, by("MEMBER")),
+      sub(14, by("CONTRIBUTOR")),
+      sub(15, { ...by("NONE"), state: "closed" }), // done: its text never runs
+      sub(16, { ...by("NONE"), repository: "acme/other" }), // not run here
+      sub(17), // unknown association: not trusted
+    ]);
+    graph.parent = { ...graph.parent, ...by("OWNER") };
+    expect(issuesByOutsiders(graph)).toEqual(["#14 (@someone, CONTRIBUTOR)", "#17 (@unknown, unknown)"]);
+    graph.parent = { ...graph.parent, ...by("FIRST_TIME_CONTRIBUTOR") };
+    expect(issuesByOutsiders(graph)[0]).toBe("#12 (@someone, FIRST_TIME_CONTRIBUTOR)");
   });
 });

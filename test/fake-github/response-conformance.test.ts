@@ -106,6 +106,14 @@ async function tour(f: FakeFixture): Promise<number> {
   await octokit.issues.listComments({ ...repo, issue_number: issue.number });
   await octokit.reactions.createForIssueComment({ ...repo, comment_id: comment.data.id, content: "rocket" });
   await octokit.reactions.listForIssueComment({ ...repo, comment_id: comment.data.id });
+  // Issue graphs: sub-issues and "blocked by" links, made by database id.
+  const step = fake.state.addIssue({ repo: FULL_NAME, title: "Step" });
+  await octokit.issues.addSubIssue({ ...repo, issue_number: issue.number, sub_issue_id: step.id });
+  await octokit.issues.listSubIssues({ ...repo, issue_number: issue.number });
+  await octokit.issues.addBlockedByDependency({ ...repo, issue_number: step.number, issue_id: issue.id });
+  await octokit.issues.listDependenciesBlockedBy({ ...repo, issue_number: step.number });
+  await octokit.issues.listDependenciesBlocking({ ...repo, issue_number: issue.number });
+  await octokit.issues.get({ ...repo, issue_number: step.number });
   fake.state.setPermission(FULL_NAME, "alice", "write");
   await octokit.repos.getCollaboratorPermissionLevel({ ...repo, username: "alice" });
   const delivery = fake.state.addHookDelivery({

@@ -44,6 +44,7 @@ type ApiIssue = {
   state: string;
   repository_url: string;
   user?: { login: string } | null | undefined;
+  author_association?: string | undefined;
   pull_request?: unknown;
   sub_issues_summary?: { total: number } | undefined;
   issue_dependencies_summary?: { total_blocked_by: number } | undefined;
@@ -108,6 +109,7 @@ export async function readIssueGraph(args: {
       state: issue.state === "closed" ? "closed" : "open",
       repository: otherRepository(issue.repository_url, fullName),
       author: issue.user?.login,
+      authorAssociation: issue.author_association,
       subIssueCount: issue.sub_issues_summary?.total,
       blockedBy: [],
     };
@@ -132,6 +134,7 @@ export async function readIssueGraph(args: {
         title: parent.title,
         body: parent.body ?? "",
         author: parent.user?.login,
+        authorAssociation: parent.author_association,
       },
       subIssues: snapshotSubs,
     },

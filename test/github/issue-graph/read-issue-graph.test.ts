@@ -1,5 +1,6 @@
 import { Octokit } from "@octokit/rest";
 import { afterEach, describe, expect, it } from "vitest";
+import { issuesByOutsiders } from "../../../src/core/issue-graph-snapshot.js";
 import { tasksFromIssueGraph } from "../../../src/core/issue-graph.js";
 import type { GitHubClient } from "../../../src/github/github-client.js";
 import { IssueGraphReadError, readIssueGraph } from "../../../src/github/issue-graph/read-issue-graph.js";
@@ -53,8 +54,9 @@ describe("readIssueGraph", () => {
     const api = issue(f, "API", { body: "Build it.\n```orchestrator\nretries: 1\n```" });
     const ui = issue(f, "UI");
     const docs = issue(f, "Docs");
+    const readme = issue(f, "Readme");
     const outside = issue(f, "Upstream fix", { repo: "acme/api" });
-    for (const child of [schema, api, ui, docs]) f.state.addSubIssue(REPO, parent, child);
+    for (const child of [schema, api, ui, docs, readme]) f.state.addSubIssue(REPO, parent, child);
     f.state.addBlockedBy(REPO, api, schema);
     f.state.addBlockedBy(REPO, ui, api);
     f.state.addBlockedBy(REPO, docs, outside, "acme/api");
@@ -71,6 +73,8 @@ describe("readIssueGraph", () => {
       number: parent,
       title: "Login",
       body: "```orchestrator\nparallel: 2\n```",
+      author: "acme",
+      authorAssociation: "OWNER",
     });
     const ids = new Map([...f.state.issues.values()].map((i) => [`${i.repo}#${i.number}`, i.id]));
     expect(snapshot.subIssues).toEqual([
@@ -82,6 +86,7 @@ describe("readIssueGraph", () => {
         state: "closed",
         repository: undefined,
         author: "acme",
+        authorAssociation: "OWNER",
         subIssueCount: 0,
         blockedBy: [],
       },
@@ -93,6 +98,7 @@ describe("readIssueGraph", () => {
         state: "open",
         repository: undefined,
         author: "acme",
+        authorAssociation: "OWNER",
         subIssueCount: 0,
         blockedBy: [
           { number: schema, id: ids.get(`${REPO}#${schema}`), state: "closed", repository: undefined },
@@ -106,6 +112,7 @@ describe("readIssueGraph", () => {
         state: "open",
         repository: undefined,
         author: "acme",
+        authorAssociation: "OWNER",
         subIssueCount: 1,
         blockedBy: [{ number: api, id: ids.get(`${REPO}#${api}`), state: "open", repository: undefined }],
       },
@@ -117,13 +124,26 @@ describe("readIssueGraph", () => {
         state: "open",
         repository: undefined,
         author: "acme",
+        authorAssociation: "OWNER",
         subIssueCount: 0,
         blockedBy: [
           { number: outside, id: ids.get(`acme/api#${outside}`), state: "open", repository: "acme/api" },
         ],
       },
+      {
+        number: readme,
+        id: ids.get(`${REPO}#${readme}`),
+        title: "Readme",
+        body: "",
+        state: "open",
+        repository: undefined,
+        author: "acme",
+        authorAssociation: "OWNER",
+        subIssueCount: 0,
+        blockedBy: [],
+      },
     ]);
-    // Parent, one page of sub-issues, and blockers of the three open ones that have any.
+    // Parent, one page of sub-issues, and blockers of the three open ones that have any (not Readme's).
     expect(blockedByCalls(f)).toHaveLength(3);
     expect(requests).toBe(5);
     expect(f.requests).toHaveLength(5);
@@ -136,10 +156,49 @@ describe("readIssueGraph", () => {
     expect(tasks.file.tasks.map((task) => [task.id, task.dependencies ?? [], task.retries])).toEqual([
       [`issue-${api}`, [], 1],
       [`issue-${ui}`, [`issue-${api}`], undefined],
+      [`issue-${readme}`, [], undefined],
     ]);
     expect(tasks.waiting).toEqual([
       { issue: docs, waitsOn: [`acme/api#${outside} (open, not a sub-issue of #${parent})`] },
     ]);
+  });
+
+  it("follows every page of sub-issues", async () => {
+    const { fake: f, client } = await setUp();
+    const parent = f.state.addIssue({ repo: REPO, title: "Big plan" });
+    // GitHub allows 100 sub-issues per parent (one page); the fake's relation is set directly to
+    // make a second page and prove the reader follows the Link header.
+    const children = Array.from({ length: 130 }, (_, k) =>
+      f.state.addIssue({ repo: REPO, title: `Step ${k}` }),
+    );
+    f.state.issueRelations.subIssues.set(
+      parent.id,
+      children.map((child) => child.id),
+    );
+    const { snapshot, requests } = await readIssueGraph({
+      client,
+      owner: "acme",
+      repo: "widgets",
+      issueNumber: parent.number,
+    });
+    expect(snapshot.subIssues.map((sub) => sub.number)).toEqual(children.map((child) => child.number));
+    // The parent, two pages; no blockers to ask for.
+    expect(requests).toBe(3);
+    expect(f.violations).toEqual([]);
+  });
+
+  it("tells whose text would run: issues by authors without write access are named", async () => {
+    const { fake: f, client } = await setUp();
+    const parent = issue(f, "Plan");
+    const mine = issue(f, "Mine");
+    const theirs = f.state.addIssue({ repo: REPO, title: "Theirs", user: "mallory" }).number;
+    f.state.addSubIssue(REPO, parent, mine);
+    f.state.addSubIssue(REPO, parent, theirs);
+    const read = () => readIssueGraph({ client, owner: "acme", repo: "widgets", issueNumber: parent });
+    expect(issuesByOutsiders((await read()).snapshot)).toEqual([`#${theirs} (@mallory, NONE)`]);
+    f.state.setPermission(REPO, "mallory", "write");
+    expect(issuesByOutsiders((await read()).snapshot)).toEqual([]);
+    expect(f.violations).toEqual([]);
   });
 
   it("says when the issue does not exist, and when it is a pull request", async () => {
