@@ -83,13 +83,19 @@ async function authorsWhoCannotPush(args: {
 }): Promise<string[]> {
   const { snapshot } = args;
   const written = new Map<string, number[]>();
-  const note = (author: string | undefined, issue: number): void => {
-    const login = author ?? "(unknown)";
-    written.set(login, [...(written.get(login) ?? []), issue]);
+  const note = (issue: {
+    number: number;
+    author?: string | undefined;
+    authorAssociation?: string | undefined;
+  }): void => {
+    // The repository's owner can push; every other association (MEMBER, COLLABORATOR, …) may
+    // hold read access only, or hide write access granted by a team: asked of the API.
+    if (issue.authorAssociation === "OWNER") return;
+    const login = issue.author ?? "(unknown)";
+    written.set(login, [...(written.get(login) ?? []), issue.number]);
   };
-  note(snapshot.parent.author, snapshot.parent.number);
-  for (const sub of snapshot.subIssues)
-    if (sub.state === "open" && sub.repository === undefined) note(sub.author, sub.number);
+  note(snapshot.parent);
+  for (const sub of snapshot.subIssues) if (sub.state === "open" && sub.repository === undefined) note(sub);
   const problems: string[] = [];
   for (const [login, issues] of written) {
     const permission =
