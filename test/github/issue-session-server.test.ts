@@ -455,6 +455,25 @@ describe("an issue session follows its graph while it runs", () => {
     expect(h.summary()).toMatchObject({ status: "completed", conclusion: "success" });
   });
 
+  it("a sub-issue that waited on an outside issue joins once that issue is closed (found by the sweep)", async () => {
+    const h = (harness = await ServerHarness.create({ tasks: FILE_TASKS }));
+    h.fake.state.setPermission(FULL_NAME, "octocat", "write");
+    const { parent, subs } = planWithIssues(h, ["Schema", "Migration"]);
+    const [a, b] = subs as [number, number];
+    const outside = h.fake.state.addIssue({ repo: FULL_NAME, title: "Vendor the driver" });
+    h.fake.state.addBlockedBy(FULL_NAME, b, outside.number);
+    const server = await h.startServer();
+    await h.deliver(server, commentOn(h, parent));
+    expect(h.dispatched()).toEqual([`issue-${a}#1`]);
+
+    outside.state = "closed";
+    await server.sweep();
+    expect(h.dispatched()).toEqual([`issue-${a}#1`, `issue-${b}#1`]);
+    const [status] = appComments(h, parent);
+    expect(status).toContain(`#${b} joined the session`);
+    expect(status).not.toContain("waits on");
+  });
+
   it("a changed link of a task that has not started changes its order; the sweep reads a change whose webhook was lost", async () => {
     const h = (harness = await ServerHarness.create({ tasks: FILE_TASKS }));
     h.fake.state.setPermission(FULL_NAME, "octocat", "write");
