@@ -46794,7 +46794,10 @@ var DISPATCH_INPUT_NAMES = [
   "max_turns",
   "max_budget_usd",
   "allowed_tools",
-  "allow_no_changes"
+  "allow_no_changes",
+  // Sent only for issue sessions, so a task workflow installed before it existed still runs
+  // file sessions (GitHub refuses inputs a workflow does not declare).
+  "issue"
 ];
 var taskRunRequestSchema = external_exports.object({
   sessionId: external_exports.string().min(1),
@@ -46816,7 +46819,9 @@ var taskRunRequestSchema = external_exports.object({
   maxTurns: external_exports.number().int().min(1).optional(),
   maxBudgetUsd: external_exports.number().positive().optional(),
   allowedTools: external_exports.array(external_exports.string().min(1)).optional(),
-  allowNoChanges: external_exports.boolean().default(false)
+  allowNoChanges: external_exports.boolean().default(false),
+  /** The issue the task works on (issue sessions): its pull request says `Closes #<issue>`. */
+  issue: external_exports.number().int().min(1).optional()
 });
 var DispatchInputError = class extends Error {
   constructor(input2, message) {
@@ -46864,7 +46869,8 @@ function decodeDispatchInputs(inputs) {
     maxTurns: int2("max_turns"),
     maxBudgetUsd: maxBudget === void 0 ? void 0 : Number(maxBudget),
     allowedTools: splitTools(get("allowed_tools")),
-    allowNoChanges: allowNoChanges === "true"
+    allowNoChanges: allowNoChanges === "true",
+    issue: int2("issue")
   };
   const parsed = taskRunRequestSchema.safeParse(candidate);
   if (!parsed.success) {
@@ -53073,6 +53079,9 @@ function renderSection(content) {
 > The branch holds the work it got through; retry the task to rebuild it from its base.`
     );
   }
+  if (content.issue !== void 0) {
+    lines.push("", `Closes #${content.issue}`);
+  }
   lines.push("", "**Prompt**", "", fenced(inertComments(truncate(task.prompt, PROMPT_CHARS))));
   if (content.dependencies.length > 0) {
     const parts = content.dependencies.map(
@@ -53348,7 +53357,8 @@ async function publishPullRequest(args) {
         dependencies,
         changedFiles: run2.changedFiles ?? [],
         ...run2.summary ? { agentSummary: run2.summary } : {},
-        ...runUrl(context)
+        ...runUrl(context),
+        issue: request2.issue
       }
     })
   });
@@ -53370,7 +53380,8 @@ async function recordFailureOnPullRequest(args) {
         result: resultOf(args),
         dependencies: [],
         changedFiles: [],
-        ...runUrl(context)
+        ...runUrl(context),
+        issue: report2.request.issue
       }
     });
     await context.github.request("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", {

@@ -65,6 +65,7 @@ export async function publishPullRequest(args: {
           changedFiles: run.changedFiles ?? [],
           ...(run.summary ? { agentSummary: run.summary } : {}),
           ...runUrl(context),
+          issue: request.issue,
         },
       }),
   });
@@ -98,6 +99,7 @@ export async function recordFailureOnPullRequest(args: {
         dependencies: [],
         changedFiles: [],
         ...runUrl(context),
+        issue: report.request.issue,
       },
     });
     await context.github.request("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", {

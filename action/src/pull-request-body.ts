@@ -12,6 +12,8 @@ export interface PullRequestBodyContent {
   /** Claude's final message. */
   agentSummary?: string;
   runUrl?: string;
+  /** The issue the task works on (an issue session's sub-issue): merging the PR closes it. */
+  issue?: number | undefined;
 }
 
 const START = "<!-- orchestrator:summary -->";
@@ -56,6 +58,10 @@ function renderSection(content: PullRequestBodyContent): string {
       `> [!WARNING]\n> This attempt failed: ${inertComments(oneLine(result.message ?? "see the workflow run"))}\n> ` +
         "The branch holds the work it got through; retry the task to rebuild it from its base.",
     );
+  }
+  if (content.issue !== undefined) {
+    // GitHub's closing keyword: merging the PR into the default branch closes the sub-issue.
+    lines.push("", `Closes #${content.issue}`);
   }
   lines.push("", "**Prompt**", "", fenced(inertComments(truncate(task.prompt, PROMPT_CHARS))));
   if (content.dependencies.length > 0) {

@@ -25,6 +25,9 @@ export const DISPATCH_INPUT_NAMES = [
   "max_budget_usd",
   "allowed_tools",
   "allow_no_changes",
+  // Sent only for issue sessions, so a task workflow installed before it existed still runs
+  // file sessions (GitHub refuses inputs a workflow does not declare).
+  "issue",
 ] as const;
 
 export type DispatchInputName = (typeof DISPATCH_INPUT_NAMES)[number];
@@ -51,6 +54,8 @@ export const taskRunRequestSchema = z.object({
   maxBudgetUsd: z.number().positive().optional(),
   allowedTools: z.array(z.string().min(1)).optional(),
   allowNoChanges: z.boolean().default(false),
+  /** The issue the task works on (issue sessions): its pull request says `Closes #<issue>`. */
+  issue: z.number().int().min(1).optional(),
 });
 export type TaskRunRequest = z.infer<typeof taskRunRequestSchema>;
 
@@ -74,6 +79,7 @@ export function encodeDispatchInputs(request: TaskRunRequest): DispatchInputs {
   if (request.maxTurns !== undefined) inputs.max_turns = String(request.maxTurns);
   if (request.maxBudgetUsd !== undefined) inputs.max_budget_usd = String(request.maxBudgetUsd);
   if (request.allowedTools !== undefined) inputs.allowed_tools = request.allowedTools.join(",");
+  if (request.issue !== undefined) inputs.issue = String(request.issue);
   return inputs;
 }
 
@@ -127,6 +133,7 @@ export function decodeDispatchInputs(inputs: DispatchInputs): TaskRunRequest {
     maxBudgetUsd: maxBudget === undefined ? undefined : Number(maxBudget),
     allowedTools: splitTools(get("allowed_tools")),
     allowNoChanges: allowNoChanges === "true",
+    issue: int("issue"),
   };
   const parsed = taskRunRequestSchema.safeParse(candidate);
   if (!parsed.success) {

@@ -27,6 +27,8 @@ export const COMMAND_HELP = [
   `\`/orchestrate\` — start a session from \`${DEFAULT_TASKS_FILES[0]}\` on the default branch. Options:`,
   "  `--file PATH` tasks file · `--ref REF` branch, tag or commit to read it at · `--parallel N` agents at once ·",
   "  `--only a,b` run only these tasks (and what they need) · `--budget USD` stop dispatching past this spend",
+  'On an issue with sub-issues, `/orchestrate` runs the open sub-issues as tasks in "blocked by" order;',
+  "  `--issue N` runs those of issue N, `--file PATH` a tasks file instead.",
   "`/orchestrate status` — show the latest session of this issue",
   "`/orchestrate retry <task|failed>` — run a failed task again (its skipped dependents too)",
   "`/orchestrate cancel` — cancel the running session",

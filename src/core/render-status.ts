@@ -147,6 +147,8 @@ export interface SessionView {
   budgetUsd?: number;
   parallel: number;
   cancelRequested: boolean;
+  /** The parent issue of an issue session (its tasks are that issue's sub-issues, not a file). */
+  issue?: number;
 }
 
 /** The check run's title (GitHub shows it next to the check's name). */
@@ -188,8 +190,10 @@ function sessionHeadLines(view: SessionView): string[] {
   if (view.state === "completed" && view.outcome) lines.push(`**${capitalize(view.outcome)}.**`);
   else if (view.cancelRequested) lines.push("**Cancelling:** running tasks are being stopped.");
   const budget = view.budgetUsd !== undefined ? ` · budget ${formatCost(view.budgetUsd)}` : "";
+  const source =
+    view.issue === undefined ? `Tasks file ${inert(view.file, 200)}` : `Sub-issues of #${view.issue}`;
   lines.push(
-    `Tasks file ${inert(view.file, 200)} at \`${view.sha.slice(0, 7)}\` · up to ${view.parallel} at once${budget} · session \`${view.sessionId}\``,
+    `${source} at \`${view.sha.slice(0, 7)}\` · up to ${view.parallel} at once${budget} · session \`${view.sessionId}\``,
   );
   return lines;
 }
@@ -204,6 +208,8 @@ export function renderStatusComment(args: {
   graph: TaskGraph;
   tasks: TaskDetails;
   maxChars?: number;
+  /** More Markdown after the totals (an issue session's graph), counted against `maxChars`. */
+  sections?: readonly string[];
 }): string {
   const { view, graph, tasks } = args;
   const totals = statusTotals(graph, tasks);
@@ -212,6 +218,7 @@ export function renderStatusComment(args: {
   const checkRunUrl = safeUrl(view.checkRunUrl);
   if (checkRunUrl) lines.push(`Live progress: [Checks tab](${checkRunUrl})`);
   lines.push("", renderTotalsLine(totals), "");
+  for (const section of args.sections ?? []) lines.push(section, "");
   const failed = graph.order.filter((id) => observationOf(tasks, id).status === "failed");
   const tail: string[] = [];
   if (failed.length > 0) {

@@ -58,6 +58,27 @@ const only = z
   )
   .pipe(z.array(z.string()).min(1, { error: "must name at least one task id (e.g. api,web)" }));
 
+/** GitHub issue numbers are 32-bit database integers. */
+export const MAX_ISSUE_NUMBER = 2_147_483_647;
+const ISSUE_RULE = "must be an issue number, like 12 or #12";
+
+/**
+ * The parent issue whose open sub-issues are the session's tasks ("blocked by" links give the
+ * order). `12`, `"12"` and `"#12"` are the same issue.
+ */
+const issue = z.preprocess(
+  (value: unknown): unknown => {
+    if (typeof value !== "string") return value;
+    const text = value.trim();
+    return /^#?[0-9]+$/.test(text) ? Number(text.replace(/^#/, "")) : value;
+  },
+  z
+    .number({ error: ISSUE_RULE })
+    .int({ error: ISSUE_RULE })
+    .min(1, { error: ISSUE_RULE })
+    .max(MAX_ISSUE_NUMBER, { error: ISSUE_RULE }),
+);
+
 const file = z.string({ error: "must be a path" }).trim().min(1, { error: "must be a path" }).max(1_000);
 const ref = z
   .string({ error: "must be a branch, tag or commit" })
@@ -66,15 +87,24 @@ const ref = z
   .max(255);
 
 /** Each option's schema, for ways in that compose their own payloads (the HTTP API's snake_case). */
-export const sessionOptionFields = { file, ref, parallel, only, budgetUsd };
+export const sessionOptionFields = { file, ref, parallel, only, budgetUsd, issue };
 
-export const sessionOptionsSchema = z.strictObject({
-  file: file.optional(),
-  ref: ref.optional(),
-  parallel: parallel.optional(),
-  only: only.optional(),
-  budgetUsd: budgetUsd.optional(),
-});
+/** An issue session's tasks come from its sub-issues: it reads no tasks file. */
+export const ISSUE_WITH_FILE = "cannot be combined with a tasks file: the issue's sub-issues are the tasks";
+
+export const sessionOptionsSchema = z
+  .strictObject({
+    file: file.optional(),
+    ref: ref.optional(),
+    parallel: parallel.optional(),
+    only: only.optional(),
+    budgetUsd: budgetUsd.optional(),
+    issue: issue.optional(),
+  })
+  .superRefine((options, context) => {
+    if (options.issue !== undefined && options.file !== undefined)
+      context.addIssue({ code: "custom", path: ["issue"], message: ISSUE_WITH_FILE });
+  });
 
 export type SessionOptions = z.output<typeof sessionOptionsSchema>;
 export type SessionOptionName = keyof SessionOptions;
@@ -86,6 +116,7 @@ export const OPTION_FLAGS: Readonly<Record<SessionOptionName, string>> = {
   parallel: "--parallel",
   only: "--only",
   budgetUsd: "--budget",
+  issue: "--issue",
 };
 
 export type ParsedSessionOptions =

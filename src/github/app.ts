@@ -3,6 +3,7 @@ import type { AppService } from "./app-service.js";
 import { handleCheckRun } from "./handlers/check-run.js";
 import { handleInstallationCreated, handleRepositoriesAdded } from "./handlers/installation.js";
 import { handleIssueComment } from "./handlers/issue-comment.js";
+import { handleIssueDependencies, handleSubIssues } from "./handlers/issue-graph-events.js";
 import { handlePullRequestClosed } from "./handlers/pull-request.js";
 import { handleRepositoryDispatch } from "./handlers/repository-dispatch.js";
 import { handleWorkflowJob, handleWorkflowRun } from "./handlers/workflow-run.js";
@@ -25,6 +26,15 @@ export function createOrchestratorApp(service: AppService): ApplicationFunction 
     // Delivered to every App without subscribing (app.yml): onboarding of new repositories.
     app.on("installation.created", answerFirst(service, handleInstallationCreated));
     app.on("installation_repositories.added", answerFirst(service, handleRepositoriesAdded));
+    // An issue session's graph changed: its session reads it again.
+    app.on(
+      ["sub_issues.sub_issue_added", "sub_issues.sub_issue_removed"],
+      answerFirst(service, handleSubIssues),
+    );
+    app.on(
+      ["issue_dependencies.blocked_by_added", "issue_dependencies.blocked_by_removed"],
+      answerFirst(service, handleIssueDependencies),
+    );
   };
 }
 

@@ -54,6 +54,11 @@ describe("PR body", () => {
     expect(parseResultBlock(body)).toEqual(result);
   });
 
+  it("closes the task's issue when merged (issue sessions), and no issue otherwise", () => {
+    expect(renderPullRequestBody({ content: { ...content, issue: 14 } })).toContain("\n\nCloses #14\n\n");
+    expect(renderPullRequestBody({ content })).not.toMatch(/closes/i);
+  });
+
   it("on update replaces only its own section and the block; a reviewer's text stays", () => {
     const first = renderPullRequestBody({ content });
     const edited = `Reviewer: LGTM with nits.\n\n${first}\n\nFollow-up: #12`;

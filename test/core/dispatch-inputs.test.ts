@@ -29,6 +29,7 @@ const full: TaskRunRequest = {
   maxBudgetUsd: 2.5,
   allowedTools: ["Edit", "Bash(git diff:*, git log:*)", "Write"],
   allowNoChanges: true,
+  issue: 14,
 };
 
 function errorOf(run: () => unknown): DispatchInputError {
@@ -83,6 +84,15 @@ describe("dispatch inputs", () => {
         ) as TaskRunRequest;
         expect(decodeDispatchInputs(encodeDispatchInputs(clean))).toEqual(clean);
       }),
+    );
+  });
+
+  it("sends `issue` only for a task of an issue session (older task workflows do not declare it)", () => {
+    const { issue: _issue, ...fileTask } = full;
+    expect(encodeDispatchInputs(fileTask)).not.toHaveProperty("issue");
+    expect(encodeDispatchInputs(full).issue).toBe("14");
+    expect(errorOf(() => decodeDispatchInputs({ ...encodeDispatchInputs(full), issue: "#14" })).message).toBe(
+      'input "issue": expected a whole number, got "#14"',
     );
   });
 

@@ -70,7 +70,7 @@ describe("parseCommand", () => {
     });
     expect(parseCommand("/orchestrate --colour red")).toEqual({
       ok: false,
-      error: 'unknown option "--colour" (allowed here: --file, --ref, --parallel, --only, --budget)',
+      error: 'unknown option "--colour" (allowed here: --file, --ref, --parallel, --only, --budget, --issue)',
     });
     expect(parseCommand("/orchestrate --file")).toEqual({ ok: false, error: "--file needs a value" });
     expect(parseCommand("/orchestrate retry")).toEqual({

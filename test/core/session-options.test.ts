@@ -54,4 +54,22 @@ describe("session options", () => {
     expect(sessionOptionsSchema.safeParse({ budgetUsd: LIMITS.maxBudgetUsd }).success).toBe(true);
     expect(sessionOptionsSchema.safeParse({ budgetUsd: LIMITS.maxBudgetUsd + 0.01 }).success).toBe(false);
   });
+
+  it('reads an issue as 12, "12" or "#12", and refuses it beside a tasks file', () => {
+    for (const issue of [12, "12", " #12 "])
+      expect(parseSessionOptions({ values: { issue } })).toEqual({ ok: true, options: { issue: 12 } });
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ issue: 0 }, '--issue must be an issue number, like 12 or #12, got "0"'],
+      [{ issue: "#x" }, '--issue must be an issue number, like 12 or #12, got "#x"'],
+      [{ issue: 1.5 }, '--issue must be an issue number, like 12 or #12, got "1.5"'],
+      [{ issue: 2 ** 31 }, '--issue must be an issue number, like 12 or #12, got "2147483648"'],
+      [
+        { issue: 3, file: "tasks.json" },
+        '--issue cannot be combined with a tasks file: the issue\'s sub-issues are the tasks, got "3"',
+      ],
+    ];
+    for (const [values, error] of cases) {
+      expect(parseSessionOptions({ values }), JSON.stringify(values)).toMatchObject({ ok: false, error });
+    }
+  });
 });

@@ -13,7 +13,7 @@ import {
  * The `client_payload` of each `repository_dispatch` event type, parsed with the HTTP API's
  * schemas (the same options, limits and messages):
  *
- *   event_type "orchestrate"         client_payload { file | tasks_file, ref, parallel, only, budget_usd }
+ *   event_type "orchestrate"         client_payload { file | tasks_file | issue, ref, parallel, only, budget_usd }
  *   event_type "orchestrate-retry"   client_payload { session_id?, tasks?: "failed" | ["a","b"] | "a,b" }
  *   event_type "orchestrate-cancel"  client_payload { session_id? }
  */

@@ -1,5 +1,6 @@
 import type { Context } from "probot";
 import { COMMAND_HELP, parseCommand, type OrchestrateCommand } from "../../core/parse-command.js";
+import type { SessionOptions } from "../../core/session-options.js";
 import { describeApiError, type GitHubClient, type RepoRef } from "../github-client.js";
 import {
   advanceSession,
@@ -75,6 +76,7 @@ export async function handleIssueComment(
       talk,
       service,
       issueNumber: issue.number,
+      hasSubIssues: hasSubIssues(issue),
       actor: sender.login,
       log: context.log,
     });
@@ -93,6 +95,8 @@ async function runCommand(args: {
   talk: CommentTalk;
   service: AppService;
   issueNumber: number;
+  /** The issue has sub-issues (from the webhook's payload: no request). */
+  hasSubIssues: boolean;
   actor: string;
   log: WarningLog;
 }): Promise<void> {
@@ -103,11 +107,11 @@ async function runCommand(args: {
     return;
   }
   if (command.kind === "start") {
-    const { kind: _start, ...options } = command;
+    const { kind: _start, ...given } = command;
     const result = await startSession({
       client,
       repo,
-      options,
+      options: withIssueGraph(given, args),
       trigger: { kind: "comment", actor, issueNumber: args.issueNumber, commentId: talk.commentId },
       config,
       runtime,
@@ -161,6 +165,26 @@ async function runCommand(args: {
     await talk.react("confused");
     await talk.reply(outcome.error.message);
   }
+}
+
+/**
+ * `/orchestrate` on an issue that has sub-issues runs them (an issue session), unless the command
+ * names a tasks file or another issue. The payload tells, so a comment elsewhere costs no request.
+ */
+function withIssueGraph(
+  options: SessionOptions,
+  args: { hasSubIssues: boolean; issueNumber: number },
+): SessionOptions {
+  if (!args.hasSubIssues || options.file !== undefined || options.issue !== undefined) return options;
+  return { ...options, issue: args.issueNumber };
+}
+
+function hasSubIssues(issue: {
+  pull_request?: unknown;
+  sub_issues_summary?: { total?: number } | undefined;
+}): boolean {
+  if (issue.pull_request !== undefined && issue.pull_request !== null) return false;
+  return (issue.sub_issues_summary?.total ?? 0) > 0;
 }
 
 /** Why nothing started, with a link to the failed check run when one records the problems. */

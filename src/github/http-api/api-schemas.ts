@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { sessionOptionFields, type SessionOptions } from "../../core/session-options.js";
+import { ISSUE_WITH_FILE, sessionOptionFields, type SessionOptions } from "../../core/session-options.js";
 import { LIMITS, type TasksFile } from "../../core/tasks-schema.js";
 import { validateTasksFile } from "../../core/validate-tasks-file.js";
 import type { RepoRef } from "../github-client.js";
@@ -18,7 +18,7 @@ const REPOSITORY = /^([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+)$/;
 const repository = z.string().regex(REPOSITORY, 'must be "owner/repo"');
 
 // The session options' own schemas (and limits), under the API's snake_case names.
-const { file: path, ref, parallel, only: taskIds, budgetUsd: budget } = sessionOptionFields;
+const { file: path, ref, parallel, only: taskIds, budgetUsd: budget, issue } = sessionOptionFields;
 
 /** Options that start a session from a tasks file: API body and repository_dispatch payload. */
 export const startOptionsShape = {
@@ -29,6 +29,8 @@ export const startOptionsShape = {
   parallel: parallel.optional(),
   only: taskIds.optional(),
   budget_usd: budget.optional(),
+  /** A parent issue: its open sub-issues are the tasks, in "blocked by" order (instead of a file). */
+  issue: issue.optional(),
 };
 
 export const orchestrateBodySchema = z.strictObject({
@@ -98,6 +100,10 @@ export function toStartOptions(body: z.infer<z.ZodObject<typeof startOptionsShap
   if (body.parallel !== undefined) options.parallel = body.parallel;
   if (body.only !== undefined) options.only = body.only;
   if (body.budget_usd !== undefined) options.budgetUsd = body.budget_usd;
+  if (body.issue !== undefined) {
+    if (file !== undefined) throw badRequest("invalid_request", `issue: ${ISSUE_WITH_FILE}`, "issue");
+    options.issue = body.issue;
+  }
   return options;
 }
 

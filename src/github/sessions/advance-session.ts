@@ -9,6 +9,8 @@ import { SessionPass } from "./session-pass.js";
 import type { SessionRuntime } from "./session-runtime.js";
 import { buildSessionStatus, type SessionStatus } from "./session-status.js";
 import { syncStatusComment } from "./status-comment.js";
+import { syncSubIssueStates } from "./sub-issue-states.js";
+import { refreshIssueGraph } from "./refresh-issue-graph.js";
 import { sweepRuns } from "./sweep-runs.js";
 import { projectTaskChecks } from "./task-checks.js";
 import type { WorkflowRunLike } from "./workflow-run.js";
@@ -34,6 +36,8 @@ export interface AdvanceInput {
   sweep?: boolean;
   /** Rewrite the status comment now even if only progress changed. */
   refreshComment?: boolean;
+  /** Read an issue session's sub-issue graph again (its links changed); the sweep does too. */
+  rereadGraph?: boolean;
 }
 
 export interface AdvanceResult {
@@ -122,6 +126,9 @@ async function advanceOnce(args: {
     result.status = buildSessionStatus({ sessionId, repo, record, graph: null, checkRunUrl });
     return result;
   }
+  const graphWarnings: string[] = [];
+  if ((args.input.rereadGraph === true || args.input.sweep === true) && record.issueGraph)
+    await refreshIssueGraph({ client, session, warnings: graphWarnings });
   const graph = await loadSessionGraph({ client, session, runtime });
   // From here on the record may change: kept until saved, whatever happens to this pass.
   const unsaved = carried ?? { session, finished: [], since: now.getTime() };
@@ -147,7 +154,7 @@ async function advanceOnce(args: {
   }
   result.retried = pass.retried;
   result.dispatched = pass.dispatched;
-  result.warnings.push(...pass.warnings);
+  result.warnings.push(...graphWarnings, ...pass.warnings);
 
   // Then the bookkeeping, which a wake-up waiting behind this pass may take over: its own
   // dispatches then go out before these writes, and one save covers both passes.
@@ -169,6 +176,8 @@ async function advanceOnce(args: {
   });
   result.warnings.push(...checks.warnings);
   pruneRecord(record);
+  const subIssues = await syncSubIssueStates({ client, repo, sessionId, record, graph, stop: handOver });
+  result.warnings.push(...subIssues.warnings);
   if (!handOver()) {
     const comment = await syncStatusComment({
       client,

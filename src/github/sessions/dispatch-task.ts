@@ -138,6 +138,15 @@ function rejectionReason(args: { error: unknown; workflowFile: string; ref: stri
       `(or the App lacks the Actions: write permission); install it from the README and retry`
     );
   }
+  if (
+    /unexpected inputs/i.test(apiErrorMessage(args.error)) &&
+    /\bissue\b/.test(apiErrorMessage(args.error))
+  ) {
+    return (
+      `the task workflow \`.github/workflows/${args.workflowFile}\` on \`${args.ref}\` is older than issue sessions ` +
+      `(it has no \`issue\` input): update the task workflow from the orchestrator's README, then retry`
+    );
+  }
   return `GitHub refused to start the task workflow: ${describeApiError(args.error)}`;
 }
 

@@ -88,7 +88,8 @@ export async function loadSessionGraph(args: {
 }): Promise<TaskGraph> {
   const { session } = args;
   const { record } = session;
-  const inlineKey = `inline:${session.sessionId}`;
+  // An issue session's tasks change with its graph: each version is cached under its own key.
+  const inlineKey = `inline:${session.sessionId}:${record.issueGraph?.revision ?? 0}`;
   const source = record.inlineTasks
     ? (args.runtime.tasks.get(inlineKey) ??
       cacheInline(args.runtime, inlineKey, readInlineTasks(record.inlineTasks)))

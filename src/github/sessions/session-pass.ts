@@ -307,6 +307,7 @@ export class SessionPass {
         baseBranch: this.record.baseBranch,
         tasksFile: this.record.inlineTasks ? undefined : this.record.file,
         grantUsd: this.record.tasks[id]?.grantUsd,
+        issue: this.record.issueGraph?.tasks[id]?.number,
       }),
       config: this.ctx.config,
       runtime: this.ctx.runtime,

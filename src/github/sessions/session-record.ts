@@ -84,6 +84,37 @@ const triggerSchema = z.discriminatedUnion("kind", [
 ]);
 export type SessionTrigger = z.infer<typeof triggerSchema>;
 
+/** A task of an issue session: the sub-issue it came from, and what the sub-issue shows of it. */
+const issueTaskSchema = z.object({
+  /** The sub-issue's number, in the session's repository. */
+  number: z.number().int().min(1),
+  /** Its database id (what GitHub's sub-issue and dependency APIs name it by). */
+  id: z.number().int(),
+  /** The App's comment on the sub-issue showing the task's state, and which state it shows. */
+  comment: z.object({ id: z.number().int().optional(), shown: z.string() }).optional(),
+});
+export type IssueTask = z.infer<typeof issueTaskSchema>;
+
+/**
+ * What makes a session an issue session: its tasks (`inlineTasks`) were built from the open
+ * sub-issues of `parent` when it started, and the sub-issue graph is read again when it changes
+ * (sub-issue-graph.ts).
+ */
+const issueGraphSchema = z.object({
+  parent: z.number().int().min(1),
+  /** Task id → its sub-issue. */
+  tasks: z.record(z.string(), issueTaskSchema),
+  /** Open sub-issues left out because an open issue outside the set blocks them. */
+  waiting: z.array(z.object({ issue: z.number().int(), waitsOn: z.array(z.string()) })).optional(),
+  /** What the last reading of the graph changed, or why a change was refused (for the status comment). */
+  changes: z.array(z.string()).optional(),
+  /** Notes of the last reading (closed sub-issues, ones in other repositories). */
+  notes: z.array(z.string()).optional(),
+  /** Counts the changes applied to `inlineTasks`, so a cached graph of an older version is not used. */
+  revision: z.number().int().min(1).optional(),
+});
+export type IssueGraphRecord = z.infer<typeof issueGraphSchema>;
+
 export const sessionRecordSchema = z.object({
   version: z.literal(2),
   sha: z.string(),
@@ -119,6 +150,8 @@ export const sessionRecordSchema = z.object({
   /** A session that never started (invalid tasks file): why. */
   error: z.object({ kind: z.string(), message: z.string() }).optional(),
   inlineTasks: tasksFileSchema.optional(),
+  /** Set for a session whose tasks are an issue's sub-issues (its tasks are `inlineTasks`). */
+  issueGraph: issueGraphSchema.optional(),
   /** The App's own facts per task, beside the core's state. */
   runs: z.record(z.string(), taskFactsSchema),
 });

@@ -47,6 +47,8 @@ export interface UnsavedSession {
 
 export interface PendingWake {
   runs: WorkflowRunLike[];
+  /** A wake-up batched into this pass asked to read the issue graph again. */
+  rereadGraph?: boolean;
   promise: Promise<unknown>;
 }
 

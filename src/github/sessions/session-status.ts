@@ -73,6 +73,7 @@ export function sessionView(args: {
     parallel: record.options.parallel,
     cancelRequested: record.cancelRequested === true,
   };
+  if (record.issueGraph) view.issue = record.issueGraph.parent;
   if (record.outcome) {
     view.conclusion = record.outcome.conclusion;
     view.outcome = record.outcome.summary;

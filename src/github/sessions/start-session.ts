@@ -9,6 +9,12 @@ import type { AppConfig } from "./app-config.js";
 import { SUMMARY_CHECK_NAME, SUMMARY_EXTERNAL_ID } from "./load-session.js";
 import { offerOnboarding, type OnboardingOutcome } from "./onboarding.js";
 import { markSessionActive } from "./orchestrator-refs.js";
+import {
+  issueSourceLabel,
+  issueTasksOf,
+  readIssueSource,
+  type IssueSourceErrorKind,
+} from "./issue-source.js";
 import { recordInvalidFile } from "./record-invalid-file.js";
 import { RECORD_NOTE } from "./save-session.js";
 import {
@@ -44,7 +50,8 @@ export type StartSessionErrorKind =
   | "file_not_found"
   | "invalid_tasks_file"
   | "workflow_not_found"
-  | "nothing_to_run";
+  | "nothing_to_run"
+  | IssueSourceErrorKind;
 
 export type StartSessionResult = (
   | { ok: true; sessionId: string; status: SessionStatus }
@@ -89,6 +96,9 @@ export async function startSession(args: {
   });
   if (options.inlineTasks && options.file) {
     return fail("invalid_options", "give either a tasks file or inline tasks, not both");
+  }
+  if (options.issue !== undefined && (options.inlineTasks || options.file)) {
+    return fail("invalid_options", "give either an issue or a tasks file (or inline tasks), not both");
   }
 
   let defaultBranch: string;
@@ -155,7 +165,19 @@ export async function startSession(args: {
     throw error;
   }
 
-  const source = await readSource({ client, repo, sha, options, runtime });
+  // An issue session's tasks are the issue's open sub-issues, read now and fixed for the session.
+  const issueSource =
+    options.issue === undefined
+      ? undefined
+      : await readIssueSource({ client, repo, issueNumber: options.issue });
+  if (issueSource && !issueSource.ok) return fail(issueSource.kind, issueSource.message);
+  const source = issueSource
+    ? {
+        result: { ok: true as const, file: issueSource.tasks.file, graph: issueSource.tasks.graph },
+        path: issueSourceLabel(issueSource.snapshot.parent.number),
+        tried: [],
+      }
+    : await readSource({ client, repo, sha, options, runtime });
   if (!source.result.ok) {
     if (source.result.kind === "file_not_found") {
       const tried = source.tried.map((path) => `\`${path}\``).join(", ");
@@ -219,12 +241,27 @@ export async function startSession(args: {
   if (options.budgetUsd !== undefined) record.options.budgetUsd = options.budgetUsd;
   if (options.inlineTasks) record.inlineTasks = options.inlineTasks;
   if (args.trigger.kind === "comment") record.statusComment = { issueNumber: args.trigger.issueNumber };
+  if (issueSource) {
+    const parent = issueSource.snapshot.parent.number;
+    record.inlineTasks = issueSource.tasks.file;
+    record.issueGraph = {
+      parent,
+      tasks: issueTasksOf(issueSource.tasks, issueSource.snapshot),
+      ...(issueSource.tasks.waiting.length > 0 ? { waiting: issueSource.tasks.waiting } : {}),
+      ...(issueSource.tasks.notes.length > 0 ? { notes: issueSource.tasks.notes } : {}),
+    };
+    // The parent carries the status comment, however the session was started.
+    record.statusComment = { issueNumber: parent };
+  }
   let text: string;
   try {
     text = `${RECORD_NOTE}\n\n${encodeSessionRecord(record)}`;
   } catch (error) {
     if (error instanceof SessionRecordTooLargeError)
-      return fail("invalid_options", `the inline tasks are too large: ${error.message}`);
+      return fail(
+        "invalid_options",
+        `the ${issueSource ? "sub-issues" : "inline tasks"} are too large: ${error.message}`,
+      );
     throw error;
   }
 

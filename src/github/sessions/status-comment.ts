@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { observationOf } from "../../core/reconcile.js";
+import { renderIssueGraphSection } from "../../core/render-issue-graph.js";
 import { renderStatusComment } from "../../core/render-status.js";
 import type { TaskGraph } from "../../core/task-graph.js";
 import { describeApiError, httpStatus, type GitHubClient, type RepoRef } from "../github-client.js";
@@ -30,7 +31,20 @@ export async function syncStatusComment(args: {
   const target = record.statusComment;
   if (!target) return { written: false };
   const view = sessionView({ ...args, graph: args.graph });
-  const body = renderStatusComment({ view, graph: args.graph, tasks: taskViews(record) });
+  const tasks = taskViews(record);
+  const sections = record.issueGraph
+    ? [
+        renderIssueGraphSection({
+          parent: record.issueGraph.parent,
+          graph: args.graph,
+          tasks,
+          waiting: record.issueGraph.waiting,
+          changes: record.issueGraph.changes,
+          notes: record.issueGraph.notes,
+        }),
+      ]
+    : [];
+  const body = renderStatusComment({ view, graph: args.graph, tasks, sections });
   const digest = sha256(body);
   if (target.digest === digest && target.commentId !== undefined) return { written: false };
   const signature = sha256(
@@ -39,6 +53,8 @@ export async function syncStatusComment(args: {
       view.conclusion ?? null,
       record.cancelRequested === true,
       args.graph.order.filter((id) => observationOf(record.tasks, id).status === "failed"),
+      // What a change of an issue session's graph did is news too.
+      record.issueGraph?.changes ?? null,
     ]),
   );
   const urgent = target.commentId === undefined || target.signature !== signature || args.force === true;
@@ -60,7 +76,8 @@ export async function syncStatusComment(args: {
   return { written: true };
 }
 
-async function writeComment(args: {
+/** Edits the comment, or posts a new one when there is none yet (or it was deleted); its id. */
+export async function writeComment(args: {
   client: GitHubClient;
   repo: RepoRef;
   issueNumber: number;

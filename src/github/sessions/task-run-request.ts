@@ -20,6 +20,8 @@ export function taskRunRequest(args: {
   tasksFile: string | undefined;
   /** What this attempt may spend, granted from the session budget (attempt-budget.ts). */
   grantUsd?: number | undefined;
+  /** The sub-issue the task works on (issue sessions only: older task workflows lack the input). */
+  issue?: number | undefined;
 }): TaskRunRequest {
   const { graph, baseBranch } = args;
   const task = graph.byId.get(args.taskId);
@@ -48,5 +50,6 @@ export function taskRunRequest(args: {
   const capUsd = attemptCapUsd(task, { grantUsd: args.grantUsd });
   if (capUsd !== undefined) request.maxBudgetUsd = capUsd;
   if (task.allowedTools !== undefined) request.allowedTools = task.allowedTools;
+  if (args.issue !== undefined) request.issue = args.issue;
   return request;
 }

@@ -17,6 +17,8 @@ export async function wakeSession(args: {
   client: GitHubClient;
   sessionId: string;
   run?: WorkflowRunLike;
+  /** The session's issue graph changed (a `sub_issues` or `issue_dependencies` webhook). */
+  rereadGraph?: boolean;
   config: AppConfig;
   runtime: SessionRuntime;
 }): Promise<{ status: SessionStatus; warnings: Warning[] } | null> {
@@ -24,10 +26,12 @@ export async function wakeSession(args: {
   const waiting = runtime.pendingWakes.get(sessionId);
   if (waiting) {
     if (args.run) waiting.runs.push(args.run);
+    if (args.rereadGraph) waiting.rereadGraph = true;
     const joined = (await waiting.promise) as AdvanceResult | null;
     return joined && { status: joined.status, warnings: [] };
   }
   const batch: PendingWake = { runs: args.run ? [args.run] : [], promise: Promise.resolve(null) };
+  if (args.rereadGraph) batch.rereadGraph = true;
   runtime.pendingWakes.set(sessionId, batch);
   batch.promise = runtime.queue.run(sessionId, () => {
     // From here on, new wake-ups start a batch of their own: this one has begun reading.
@@ -35,7 +39,7 @@ export async function wakeSession(args: {
     return advanceSession({
       client: args.client,
       sessionId,
-      input: { runs: batch.runs },
+      input: { runs: batch.runs, ...(batch.rereadGraph ? { rereadGraph: true } : {}) },
       config: args.config,
       runtime,
     });

@@ -18,6 +18,7 @@ import type { AppConfig } from "../../../src/github/sessions/index.js";
 import {
   startFakeGitHub,
   type FakeGitHub,
+  type FakeGitHubOptions,
   type FakeWebhook,
 } from "../../support/fake-github/start-fake-github.js";
 import type { FakeWorkflowRun } from "../../support/fake-github/state.js";
@@ -48,8 +49,13 @@ export class ServerHarness {
     });
   }
 
-  static async create(args: { tasks: object; files?: Record<string, string> }): Promise<ServerHarness> {
-    const fake = await startFakeGitHub();
+  static async create(args: {
+    tasks: object;
+    files?: Record<string, string>;
+    /** Options of the fake (e.g. a GitHub Enterprise Server `flavor`). */
+    fake?: FakeGitHubOptions;
+  }): Promise<ServerHarness> {
+    const fake = await startFakeGitHub(args.fake);
     fake.state.addRepo({
       fullName: FULL_NAME,
       files: {
