@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import { closestMatch } from "./core/closest-match.js";
 import { processIo, type CliIo } from "./cli/cli-io.js";
 import { EXIT } from "./cli/command.js";
 import { commands } from "./cli/commands.js";
 import { isMainModule } from "./cli/is-main-module.js";
 import { invokeCommand } from "./cli/invoke-command.js";
+import { packageVersion } from "./package/package-files.js";
 
 /**
  * `orchestrator <command> [...]`. Returns the exit code instead of exiting, so tests and
@@ -22,7 +22,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     return EXIT.ok;
   }
   if (name === "--version" || name === "-v") {
-    io.stdout(`${version()}\n`);
+    io.stdout(`${packageVersion()}\n`);
     return EXIT.ok;
   }
   const command = commands.find((candidate) => candidate.name === name);
@@ -53,14 +53,6 @@ function generalUsage(): string {
     'Run "orchestrator <command> --help" for a command\'s options.',
     "",
   ].join("\n");
-}
-
-function version(): string {
-  // ../package.json from both src/cli.ts and dist/cli.js.
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-    version?: string;
-  };
-  return pkg.version ?? "unknown";
 }
 
 if (isMainModule(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

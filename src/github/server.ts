@@ -6,7 +6,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createNodeMiddleware, Probot, type Logger, type ProbotOctokit } from "probot";
-import { appVersion } from "./app-version.js";
+import { packageVersion } from "../package/package-files.js";
 import { createOrchestratorApp } from "./app.js";
 import { describeConfig, type ServerConfig } from "./config.js";
 import { createAppService, type AppService } from "./app-service.js";
@@ -107,7 +107,7 @@ export async function startServer(options: StartServerOptions): Promise<Orchestr
     redeliverHours: config.redeliverHours,
     service,
   });
-  const version = appVersion();
+  const version = packageVersion();
   const api = createHttpApi({
     authToken: config.authToken,
     defaultRepo: config.defaultRepo,

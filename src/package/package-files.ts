@@ -53,3 +53,13 @@ export function packageIdentity(): { version?: unknown; repository?: unknown } {
     throw new PackageFileError(PACKAGE_JSON, error);
   }
 }
+
+/** The package's version, for `--version`, /health and user agents; "unknown" if package.json cannot say. */
+export function packageVersion(): string {
+  try {
+    const version = packageIdentity().version;
+    return typeof version === "string" ? version : "unknown";
+  } catch {
+    return "unknown";
+  }
+}

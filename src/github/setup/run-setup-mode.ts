@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { appVersion } from "../app-version.js";
+import { packageVersion } from "../../package/package-files.js";
 import { ConfigError, loadServerConfig } from "../config.js";
 import { applyOverrides, startApp, stopSignal, type RunServerArgs } from "../serve-lifecycle.js";
 import { PACKAGE_APP_MANIFEST, packageIdentity, readPackageFile } from "../../package/package-files.js";
@@ -39,7 +39,7 @@ export async function runSetupMode(
     cwd: args.cwd,
     appYml: readPackageFile(PACKAGE_APP_MANIFEST),
     homepage: homepage(),
-    userAgent: `claude-team-orchestrator/${appVersion()} (setup)`,
+    userAgent: `claude-team-orchestrator/${packageVersion()} (setup)`,
     configFor: (values) =>
       loadServerConfig({ env: { ...args.env, ...values }, readFile: (path) => readFileSync(path, "utf8") }),
     log,
