@@ -1,4 +1,7 @@
 import { fileURLToPath } from "node:url";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { build, type BuildOptions } from "esbuild";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -34,4 +37,21 @@ export function actionBundleOptions(outfile: string, root: string = ROOT): Build
 /** Builds the bundle from the sources under `root` (this checkout unless told). */
 export async function buildActionBundle(outfile: string, root: string = ROOT): Promise<void> {
   await build(actionBundleOptions(outfile, root));
+}
+
+/**
+ * Whether the committed bundle under `root` is what its sources build to now: "missing", "stale"
+ * or "fresh". The action runs from the committed file, so CI and releases check it.
+ */
+export async function actionBundleState(root: string = ROOT): Promise<"missing" | "stale" | "fresh"> {
+  const dir = await mkdtemp(join(tmpdir(), "action-bundle-"));
+  try {
+    const fresh = join(dir, "index.js");
+    await buildActionBundle(fresh, root);
+    const committed = await readFile(join(root, ACTION_BUNDLE), "utf8").catch(() => null);
+    if (committed === null) return "missing";
+    return committed === (await readFile(fresh, "utf8")) ? "fresh" : "stale";
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { parse } from "yaml";
@@ -11,7 +10,7 @@ import {
   publishedActionRef,
   type PackageIdentity,
 } from "../src/core/published-action.js";
-import { ACTION_BUNDLE, ROOT, buildActionBundle } from "./action-bundle.js";
+import { ACTION_BUNDLE, ROOT, actionBundleState } from "./action-bundle.js";
 
 /**
  * `npm run release [-- --push]`: publishes the version in package.json as the tag users'
@@ -79,7 +78,7 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
       `there is no git remote "${remote}": add the project's home, https://github.com/${home}.git`,
     );
   });
-  const remoteHome = githubPath(remoteUrl);
+  const remoteHome = githubHomeOf(remoteUrl);
   if (remoteHome?.toLowerCase() !== home.toLowerCase()) {
     throw new ReleaseError(
       `package.json's repository is ${home}, but remote "${remote}" is ${remoteUrl}: users' workflows ` +
@@ -92,7 +91,11 @@ export async function release(options: ReleaseOptions): Promise<ReleaseResult> {
     );
   }
   say(`checking ${ACTION_BUNDLE} is built from these sources…`);
-  await assertBundleFresh(root);
+  if ((await actionBundleState(root)) !== "fresh") {
+    throw new ReleaseError(
+      `${ACTION_BUNDLE} is not built from these sources: run \`npm run build:action\`, commit, and release again`,
+    );
+  }
 
   const commit = await git("rev-parse", "HEAD");
   await git("tag", "-a", versionTag, "-m", `Release ${versionTag}`, commit);
@@ -125,28 +128,14 @@ async function workflowActionRefs(root: string): Promise<string[]> {
     .filter((uses) => uses === "./action" || /\/action@/.test(uses));
 }
 
-/** `owner/repo` of a GitHub remote URL (https or ssh), undefined for anything else. */
-function githubPath(url: string): string | undefined {
-  const match =
-    /^(?:https:\/\/(?:[^@/]+@)?github\.com\/|git@github\.com:|ssh:\/\/git@github\.com\/)([^/]+\/[^/]+?)(?:\.git)?\/?$/.exec(
-      url,
-    );
-  return match?.[1];
-}
-
-async function assertBundleFresh(root: string): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "release-bundle-"));
+/** `owner/repo` of a GitHub remote URL (the same reading as package.json's), undefined for anything else. */
+function githubHomeOf(url: string): string | undefined {
+  // package.json may say `owner/repo`; a remote that says so is a local path.
+  if (!url.includes("github.com")) return undefined;
   try {
-    const fresh = join(dir, "index.js");
-    await buildActionBundle(fresh, root);
-    const committed = await readFile(join(root, ACTION_BUNDLE), "utf8").catch(() => null);
-    if (committed !== (await readFile(fresh, "utf8"))) {
-      throw new ReleaseError(
-        `${ACTION_BUNDLE} is not built from these sources: run \`npm run build:action\`, commit, and release again`,
-      );
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    return projectHome({ repository: url });
+  } catch {
+    return undefined;
   }
 }
 
