@@ -8,8 +8,10 @@
 export const STARTER_TASKS_FILE = "tasks/tasks.json";
 /** Next to the tasks file, so its `"$schema": "./tasks.schema.json"` works offline. */
 export const STARTER_SCHEMA_FILE = "tasks/tasks.schema.json";
-/** Where the task workflow lives in a user's repository (the App dispatches it by this name). */
-export const TASK_WORKFLOW_FILE = ".github/workflows/orchestrator-task.yml";
+/** The task workflow's file name: the App dispatches it by this name (ORCHESTRATOR_WORKFLOW_FILE changes it). */
+export const TASK_WORKFLOW_NAME = "orchestrator-task.yml";
+/** Where the task workflow lives, in this package and in a user's repository. */
+export const TASK_WORKFLOW_FILE = `.github/workflows/${TASK_WORKFLOW_NAME}`;
 
 export const STARTER_TASKS = {
   $schema: "./tasks.schema.json",

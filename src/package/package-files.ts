@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { TASK_WORKFLOW_FILE } from "../core/starter-tasks.js";
 
 /**
  * Files that ship with the orchestrator package and are handed to users: the task workflow, the
@@ -9,7 +10,7 @@ import { readFileSync } from "node:fs";
 const PACKAGE_ROOT = new URL("../../", import.meta.url);
 
 /** The task workflow users install, exactly as this repository has it (it references the published action). */
-export const PACKAGE_WORKFLOW = new URL(".github/workflows/orchestrator-task.yml", PACKAGE_ROOT);
+export const PACKAGE_WORKFLOW = new URL(TASK_WORKFLOW_FILE, PACKAGE_ROOT);
 export const PACKAGE_SCHEMA = new URL("tasks/tasks.schema.json", PACKAGE_ROOT);
 export const PACKAGE_JSON = new URL("package.json", PACKAGE_ROOT);
 /** The App's manifest (permissions, events), which the setup page registers the App from. */

@@ -1,3 +1,5 @@
+import { TASK_WORKFLOW_NAME } from "../../core/starter-tasks.js";
+
 /**
  * Settings of the session use-cases. Time and sleeping are parameters so tests (and the
  * benchmark) run sessions on a virtual clock.
@@ -35,7 +37,7 @@ export interface AppConfig {
   sleep: (ms: number) => Promise<void>;
 }
 
-export const DEFAULT_WORKFLOW_FILE = "orchestrator-task.yml";
+export const DEFAULT_WORKFLOW_FILE = TASK_WORKFLOW_NAME;
 
 export function createAppConfig(overrides: Partial<AppConfig> = {}): AppConfig {
   return {

@@ -21,7 +21,12 @@ import {
 } from "../../core/onboarding-text.js";
 import { majorTag, projectHome } from "../../core/published-action.js";
 import { DEFAULT_TASKS_FILES } from "../../core/session-options.js";
-import { STARTER_SCHEMA_FILE, STARTER_TASKS_FILE, starterTasksText } from "../../core/starter-tasks.js";
+import {
+  STARTER_SCHEMA_FILE,
+  STARTER_TASKS_FILE,
+  starterTasksText,
+  TASK_WORKFLOW_FILE,
+} from "../../core/starter-tasks.js";
 import { describeApiError, httpStatus, type GitHubClient, type RepoRef } from "../github-client.js";
 import {
   PACKAGE_SCHEMA,
@@ -274,7 +279,7 @@ function starterFiles(workflowPath: string): StarterFiles {
       purpose:
         "the task workflow: the App runs it once per task attempt (workflow_dispatch); it checks out the repository, " +
         "runs Claude Code on the task and opens the task's pull request, with the published orchestrator Action.",
-      publishedUrl: published(".github/workflows/orchestrator-task.yml"),
+      publishedUrl: published(TASK_WORKFLOW_FILE),
     },
     tasks: {
       path: STARTER_TASKS_FILE,
