@@ -46797,8 +46797,16 @@ var DISPATCH_INPUT_NAMES = [
   "allow_no_changes",
   // Sent only for issue sessions, so a task workflow installed before it existed still runs
   // file sessions (GitHub refuses inputs a workflow does not declare).
-  "issue"
+  "issue",
+  // Sent only when not the default, for the same reason: what the run does ("task" runs the agent
+  // and opens a pull request; "plan" runs a planner with no write tools and pushes its proposal;
+  // "restack" rebases the task's branch onto its moved base, with no agent).
+  "mode",
+  // Sent only for an attempt that goes on from earlier work: review comments, a revise request or
+  // the answer to the agent's question, added to the task's prompt (untrusted text, like a prompt).
+  "feedback"
 ];
+var RUN_MODES = ["task", "plan", "restack"];
 var taskRunRequestSchema = external_exports.object({
   sessionId: external_exports.string().min(1),
   taskId: external_exports.string().min(1),
@@ -46821,7 +46829,11 @@ var taskRunRequestSchema = external_exports.object({
   allowedTools: external_exports.array(external_exports.string().min(1)).optional(),
   allowNoChanges: external_exports.boolean().default(false),
   /** The issue the task works on (issue sessions): its pull request says `Closes #<issue>`. */
-  issue: external_exports.number().int().min(1).optional()
+  issue: external_exports.number().int().min(1).optional(),
+  /** Absent: "task". */
+  mode: external_exports.enum(RUN_MODES).optional(),
+  /** Text added to the task's prompt for this attempt (review feedback, an answer). */
+  feedback: external_exports.string().optional()
 });
 var DispatchInputError = class extends Error {
   constructor(input2, message) {
@@ -46870,7 +46882,9 @@ function decodeDispatchInputs(inputs) {
     maxBudgetUsd: maxBudget === void 0 ? void 0 : Number(maxBudget),
     allowedTools: splitTools(get("allowed_tools")),
     allowNoChanges: allowNoChanges === "true",
-    issue: int2("issue")
+    issue: int2("issue"),
+    mode: get("mode"),
+    feedback: get("feedback")
   };
   const parsed = taskRunRequestSchema.safeParse(candidate);
   if (!parsed.success) {
@@ -51111,6 +51125,21 @@ function renderJobSummary(content) {
 // action/src/main.ts
 import { join as join3 } from "node:path";
 
+// src/core/attempt-prompt.ts
+function attemptPrompt(prompt, feedback) {
+  const text2 = feedback?.trim();
+  if (!text2) return prompt;
+  return [
+    prompt.trimEnd(),
+    "",
+    "## Feedback on the earlier work",
+    "",
+    "The branch already holds the work of earlier attempts. Go on from it and address this:",
+    "",
+    text2
+  ].join("\n");
+}
+
 // src/runner/run-task.ts
 import { appendFile as appendFile3, mkdir as mkdir4, readFile as readFile3, writeFile as writeFile2 } from "node:fs/promises";
 import { dirname as dirname3 } from "node:path";
@@ -54773,6 +54802,12 @@ async function main(options) {
       log: options.log.warning
     });
     task = await readTask({ cwd: options.workspace, request: request2, remote: REMOTE, remoteEnv: remote.env });
+    if (request2.mode !== void 0 && request2.mode !== "task") {
+      throw new ActionFailure(
+        "bad_input",
+        `input "mode": "${request2.mode}" runs are not supported by this version of the action`
+      );
+    }
   } catch (error63) {
     return outcome({ options, ...request2 ? { request: request2 } : {}, failure: toFailure(error63) });
   }
@@ -54786,7 +54821,7 @@ async function main(options) {
     task: {
       id: request2.taskId,
       name: task.name,
-      prompt: task.prompt,
+      prompt: attemptPrompt(task.prompt, request2.feedback),
       branch: request2.branch,
       base: request2.baseStrategy,
       allowNoChanges: request2.allowNoChanges,

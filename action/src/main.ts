@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { attemptPrompt } from "../../src/core/attempt-prompt.js";
 import {
   DispatchInputError,
   decodeDispatchInputs,
@@ -87,6 +88,12 @@ export async function main(options: MainOptions): Promise<ActionOutcome> {
       log: options.log.warning,
     });
     task = await readTask({ cwd: options.workspace, request, remote: REMOTE, remoteEnv: remote.env });
+    if (request.mode !== undefined && request.mode !== "task") {
+      throw new ActionFailure(
+        "bad_input",
+        `input "mode": "${request.mode}" runs are not supported by this version of the action`,
+      );
+    }
   } catch (error) {
     return outcome({ options, ...(request ? { request } : {}), failure: toFailure(error) });
   }
@@ -104,7 +111,7 @@ export async function main(options: MainOptions): Promise<ActionOutcome> {
     task: {
       id: request.taskId,
       name: task.name,
-      prompt: task.prompt,
+      prompt: attemptPrompt(task.prompt, request.feedback),
       branch: request.branch,
       base: request.baseStrategy,
       allowNoChanges: request.allowNoChanges,

@@ -28,7 +28,17 @@ export const DISPATCH_INPUT_NAMES = [
   // Sent only for issue sessions, so a task workflow installed before it existed still runs
   // file sessions (GitHub refuses inputs a workflow does not declare).
   "issue",
+  // Sent only when not the default, for the same reason: what the run does ("task" runs the agent
+  // and opens a pull request; "plan" runs a planner with no write tools and pushes its proposal;
+  // "restack" rebases the task's branch onto its moved base, with no agent).
+  "mode",
+  // Sent only for an attempt that goes on from earlier work: review comments, a revise request or
+  // the answer to the agent's question, added to the task's prompt (untrusted text, like a prompt).
+  "feedback",
 ] as const;
+
+export const RUN_MODES = ["task", "plan", "restack"] as const;
+export type RunMode = (typeof RUN_MODES)[number];
 
 export type DispatchInputName = (typeof DISPATCH_INPUT_NAMES)[number];
 export type DispatchInputs = Partial<Record<DispatchInputName, string>>;
@@ -56,6 +66,10 @@ export const taskRunRequestSchema = z.object({
   allowNoChanges: z.boolean().default(false),
   /** The issue the task works on (issue sessions): its pull request says `Closes #<issue>`. */
   issue: z.number().int().min(1).optional(),
+  /** Absent: "task". */
+  mode: z.enum(RUN_MODES).optional(),
+  /** Text added to the task's prompt for this attempt (review feedback, an answer). */
+  feedback: z.string().optional(),
 });
 export type TaskRunRequest = z.infer<typeof taskRunRequestSchema>;
 
@@ -80,6 +94,8 @@ export function encodeDispatchInputs(request: TaskRunRequest): DispatchInputs {
   if (request.maxBudgetUsd !== undefined) inputs.max_budget_usd = String(request.maxBudgetUsd);
   if (request.allowedTools !== undefined) inputs.allowed_tools = request.allowedTools.join(",");
   if (request.issue !== undefined) inputs.issue = String(request.issue);
+  if (request.mode !== undefined && request.mode !== "task") inputs.mode = request.mode;
+  if (request.feedback !== undefined) inputs.feedback = request.feedback;
   return inputs;
 }
 
@@ -134,6 +150,8 @@ export function decodeDispatchInputs(inputs: DispatchInputs): TaskRunRequest {
     allowedTools: splitTools(get("allowed_tools")),
     allowNoChanges: allowNoChanges === "true",
     issue: int("issue"),
+    mode: get("mode"),
+    feedback: get("feedback"),
   };
   const parsed = taskRunRequestSchema.safeParse(candidate);
   if (!parsed.success) {

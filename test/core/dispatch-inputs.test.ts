@@ -30,6 +30,8 @@ const full: TaskRunRequest = {
   allowedTools: ["Edit", "Bash(git diff:*, git log:*)", "Write"],
   allowNoChanges: true,
   issue: 14,
+  mode: "plan",
+  feedback: "Rename the helper, see line 12.",
 };
 
 function errorOf(run: () => unknown): DispatchInputError {
@@ -45,6 +47,21 @@ function errorOf(run: () => unknown): DispatchInputError {
 describe("dispatch inputs", () => {
   it("round-trips a request with every field", () => {
     expect(decodeDispatchInputs(encodeDispatchInputs(full))).toEqual(full);
+  });
+
+  it("sends mode and feedback only when set, so an older task workflow still takes a plain task", () => {
+    const plain: TaskRunRequest = { ...full, mode: "task" };
+    delete plain.feedback;
+    const inputs = encodeDispatchInputs(plain);
+    expect(inputs.mode).toBeUndefined();
+    expect(inputs.feedback).toBeUndefined();
+    expect(decodeDispatchInputs(inputs).mode).toBeUndefined();
+  });
+
+  it("names a mode it does not know", () => {
+    expect(errorOf(() => decodeDispatchInputs({ ...encodeDispatchInputs(full), mode: "deploy" })).input).toBe(
+      "mode",
+    );
   });
 
   it("encodes within the workflow_dispatch limits: ≤ 25 inputs, strings only", () => {
