@@ -16924,7 +16924,7 @@ var require_util7 = __commonJS({
     function isEstablished(ws) {
       return ws[kReadyState] === states.OPEN;
     }
-    function isClosing(ws) {
+    function isClosing2(ws) {
       return ws[kReadyState] === states.CLOSING;
     }
     function isClosed(ws) {
@@ -17064,7 +17064,7 @@ var require_util7 = __commonJS({
     module.exports = {
       isConnecting,
       isEstablished,
-      isClosing,
+      isClosing: isClosing2,
       isClosed,
       fireEvent,
       isValidSubprotocol,
@@ -17171,7 +17171,7 @@ var require_connection = __commonJS({
       kReceivedClose,
       kResponse
     } = require_symbols5();
-    var { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = require_util7();
+    var { fireEvent, failWebsocketConnection, isClosing: isClosing2, isClosed, isEstablished, parseExtensions } = require_util7();
     var { channels } = require_diagnostics();
     var { CloseEvent } = require_events();
     var { makeRequest } = require_request2();
@@ -17269,7 +17269,7 @@ var require_connection = __commonJS({
       return controller;
     }
     function closeWebSocketConnection(ws, code, reason, reasonByteLength) {
-      if (isClosing(ws) || isClosed(ws)) {
+      if (isClosing2(ws) || isClosed(ws)) {
       } else if (!isEstablished(ws)) {
         failWebsocketConnection(ws, "Connection was closed before it was established.");
         ws[kReadyState] = states.CLOSING;
@@ -17910,7 +17910,7 @@ var require_websocket = __commonJS({
     var {
       isConnecting,
       isEstablished,
-      isClosing,
+      isClosing: isClosing2,
       isValidSubprotocol,
       fireEvent
     } = require_util7();
@@ -18032,7 +18032,7 @@ var require_websocket = __commonJS({
         if (isConnecting(this)) {
           throw new DOMException("Sent before connected.", "InvalidStateError");
         }
-        if (!isEstablished(this) || isClosing(this)) {
+        if (!isEstablished(this) || isClosing2(this)) {
           return;
         }
         if (typeof data === "string") {
@@ -51992,6 +51992,9 @@ function claudeAgentArgs(options) {
   if (options.model !== void 0) args.push("--model", options.model);
   if (options.maxTurns !== void 0) args.push("--max-turns", String(options.maxTurns));
   if (options.maxBudgetUsd !== void 0) args.push("--max-budget-usd", String(options.maxBudgetUsd));
+  if (options.disallowedTools !== void 0 && options.disallowedTools.length > 0) {
+    args.push("--disallowedTools", options.disallowedTools.join(","));
+  }
   if (options.allowedTools !== void 0 && options.allowedTools.length > 0) {
     args.push("--allowedTools", ...options.allowedTools);
   }
@@ -52651,6 +52654,7 @@ function runTaskAgent(options) {
     env,
     ...agent.claudePath === void 0 ? {} : { claudePath: agent.claudePath },
     ...agent.permissionMode === void 0 ? {} : { permissionMode: agent.permissionMode },
+    ...agent.disallowedTools === void 0 ? {} : { disallowedTools: agent.disallowedTools },
     ...task.model === void 0 ? {} : { model: task.model },
     ...task.maxTurns === void 0 ? {} : { maxTurns: task.maxTurns },
     ...task.maxBudgetUsd === void 0 ? {} : { maxBudgetUsd: task.maxBudgetUsd },
@@ -53438,283 +53442,9 @@ function runUrl(context) {
   return context.runUrl ? { runUrl: context.runUrl } : {};
 }
 
-// action/src/read-task.ts
-import path from "node:path";
-
-// src/core/parse-tasks-file.ts
-var import_yaml = __toESM(require_dist(), 1);
-
-// src/core/json-source-map.ts
-var MAX_JSON_DEPTH = 64;
-var SyntaxProblem = class extends Error {
-  constructor(offset, message, tooDeep = false) {
-    super(message);
-    this.offset = offset;
-    this.tooDeep = tooDeep;
-  }
-  offset;
-  tooDeep;
-};
-function scanJson(text2) {
-  try {
-    return new Scanner(text2).scan();
-  } catch (error63) {
-    if (error63 instanceof SyntaxProblem)
-      return { ok: false, offset: error63.offset, message: error63.message, tooDeep: error63.tooDeep };
-    throw error63;
-  }
-}
-var LITERALS = ["true", "false", "null"];
-function locateIn(root, path2, target) {
-  let node2 = root;
-  for (const segment of path2) {
-    if (node2 === void 0) return void 0;
-    node2 = node2.items ? node2.items[Number(segment)] : node2.fields?.get(String(segment));
-  }
-  if (node2 === void 0) return void 0;
-  return target === "key" && node2.keyStart >= 0 ? node2.keyStart : node2.start;
-}
-var Scanner = class {
-  constructor(text2) {
-    this.text = text2;
-  }
-  text;
-  i = 0;
-  duplicateKeys = [];
-  stack = [];
-  root = { start: 0, keyStart: -1 };
-  /** The node of the value about to be read (already linked into its parent). */
-  pending = this.root;
-  pendingSegment = "";
-  /** Set by readValue when it opened a non-empty container whose first value or key comes next. */
-  justOpened = false;
-  scan() {
-    const { text: text2, stack } = this;
-    let expectValue = true;
-    for (; ; ) {
-      this.skipWhitespace();
-      if (expectValue) {
-        this.readValue();
-        expectValue = this.justOpened;
-        continue;
-      }
-      const frame = stack[stack.length - 1];
-      if (frame === void 0) {
-        if (this.i < text2.length)
-          throw new SyntaxProblem(this.i, "unexpected text after the end of the JSON value");
-        const { root, duplicateKeys } = this;
-        return { ok: true, duplicateKeys, locate: (path2, target) => locateIn(root, path2, target) };
-      }
-      const items = frame.node.items;
-      const c = text2.charCodeAt(this.i);
-      if (c === 44 /* Comma */) {
-        this.i++;
-        this.skipWhitespace();
-        const next = text2.charCodeAt(this.i);
-        if (next === (items ? 93 /* CloseBracket */ : 125 /* CloseBrace */))
-          throw new SyntaxProblem(
-            this.i - 1,
-            "trailing comma: JSON allows no comma before a closing bracket"
-          );
-        if (items) this.nextItem(items);
-        else this.readKey(frame);
-        expectValue = true;
-      } else if (c === (items ? 93 /* CloseBracket */ : 125 /* CloseBrace */)) {
-        this.i++;
-        stack.pop();
-      } else if (this.i >= text2.length) {
-        throw new SyntaxProblem(this.i, `unexpected end of file: a '${items ? "]" : "}"}' is missing`);
-      } else if (c === 47 /* Slash */) {
-        throw new SyntaxProblem(this.i, "comments are not allowed in JSON");
-      } else {
-        throw new SyntaxProblem(
-          this.i,
-          items ? "expected ',' or ']' after an array item" : "expected ',' or '}' after a property value"
-        );
-      }
-    }
-  }
-  readValue() {
-    const { text: text2 } = this;
-    const start = this.i;
-    const c = text2.charCodeAt(start);
-    const node2 = this.pending;
-    node2.start = start;
-    this.justOpened = false;
-    if (c === 123 /* OpenBrace */ || c === 91 /* OpenBracket */) {
-      const isArray = c === 91 /* OpenBracket */;
-      if (isArray) node2.items = [];
-      else node2.fields = /* @__PURE__ */ new Map();
-      this.i++;
-      this.skipWhitespace();
-      if (text2.charCodeAt(this.i) === (isArray ? 93 /* CloseBracket */ : 125 /* CloseBrace */)) {
-        this.i++;
-        return;
-      }
-      if (this.stack.length >= MAX_JSON_DEPTH)
-        throw new SyntaxProblem(start, `the file nests deeper than ${MAX_JSON_DEPTH} levels`, true);
-      const frame = { node: node2, segment: this.pendingSegment };
-      this.stack.push(frame);
-      if (node2.items) this.nextItem(node2.items);
-      else this.readKey(frame);
-      this.justOpened = true;
-      return;
-    }
-    if (c === 34 /* Quote */) {
-      this.i = this.scanString(start);
-      return;
-    }
-    if (c === 45 /* Minus */ || c >= 48 /* Zero */ && c <= 57 /* Nine */) {
-      this.i = this.scanNumber(start);
-      return;
-    }
-    for (const literal2 of LITERALS) {
-      if (text2.startsWith(literal2, start)) {
-        this.i = start + literal2.length;
-        return;
-      }
-    }
-    throw new SyntaxProblem(start, this.describeUnexpected(start));
-  }
-  nextItem(items) {
-    this.pendingSegment = items.length;
-    this.pending = { start: this.i, keyStart: -1 };
-    items.push(this.pending);
-  }
-  readKey(frame) {
-    const { text: text2 } = this;
-    const start = this.i;
-    const c = text2.charCodeAt(start);
-    if (c !== 34 /* Quote */) {
-      if (start >= text2.length) throw new SyntaxProblem(start, "unexpected end of file: a '}' is missing");
-      if (c === 47 /* Slash */) throw new SyntaxProblem(start, "comments are not allowed in JSON");
-      if (c === 39 /* Apostrophe */)
-        throw new SyntaxProblem(start, "property names must use double quotes in JSON");
-      throw new SyntaxProblem(start, "expected a property name in double quotes");
-    }
-    const end = this.scanString(start);
-    const raw = text2.slice(start + 1, end - 1);
-    const key = raw.includes("\\") ? JSON.parse(text2.slice(start, end)) : raw;
-    const fields = frame.node.fields;
-    if (fields.has(key)) {
-      const path2 = this.stack.slice(1).map((entry) => entry.segment);
-      this.duplicateKeys.push({ path: path2, key, offset: start });
-    }
-    this.pending = { start: end, keyStart: start };
-    this.pendingSegment = key;
-    fields.set(key, this.pending);
-    this.i = end;
-    this.skipWhitespace();
-    if (text2.charCodeAt(this.i) !== 58 /* Colon */)
-      throw new SyntaxProblem(this.i, "expected ':' after the property name");
-    this.i++;
-    this.skipWhitespace();
-  }
-  skipWhitespace() {
-    const { text: text2 } = this;
-    let i = this.i;
-    for (; ; ) {
-      const c = text2.charCodeAt(i);
-      if (c === 32 /* Space */ || c === 10 /* LineFeed */ || c === 13 /* CarriageReturn */ || c === 9 /* Tab */) i++;
-      else break;
-    }
-    this.i = i;
-  }
-  /** Returns the offset just past the closing quote. */
-  scanString(start) {
-    const { text: text2 } = this;
-    let i = start + 1;
-    for (; ; ) {
-      if (i >= text2.length)
-        throw new SyntaxProblem(start, `unterminated string: the closing '"' is missing`);
-      const c = text2.charCodeAt(i);
-      if (c === 34 /* Quote */) return i + 1;
-      if (c === 92 /* Backslash */) {
-        const next = text2.charCodeAt(i + 1);
-        if (next === 117 /* LowerU */) {
-          if (!/^[0-9A-Fa-f]{4}$/.test(text2.slice(i + 2, i + 6)))
-            throw new SyntaxProblem(i, "invalid \\u escape: it needs four hex digits");
-          i += 6;
-          continue;
-        }
-        if (i + 1 >= text2.length)
-          throw new SyntaxProblem(start, `unterminated string: the closing '"' is missing`);
-        if (!'"\\/bfnrt'.includes(text2.charAt(i + 1)))
-          throw new SyntaxProblem(i, `invalid escape "\\${text2.charAt(i + 1)}" in a string`);
-        i += 2;
-        continue;
-      }
-      if (c < 32) {
-        throw new SyntaxProblem(
-          i,
-          c === 10 /* LineFeed */ || c === 13 /* CarriageReturn */ ? "a string cannot span lines: write \\n for a line break" : "control character in a string: escape it (for a tab write \\t)"
-        );
-      }
-      i++;
-    }
-  }
-  scanNumber(start) {
-    const { text: text2 } = this;
-    let i = start;
-    const isDigit = (at) => {
-      const c = text2.charCodeAt(at);
-      return c >= 48 /* Zero */ && c <= 57 /* Nine */;
-    };
-    if (text2.charCodeAt(i) === 45 /* Minus */) i++;
-    if (text2.charCodeAt(i) === 48 /* Zero */) {
-      i++;
-      if (isDigit(i)) throw new SyntaxProblem(start, "numbers cannot start with 0 in JSON");
-    } else if (isDigit(i)) {
-      while (isDigit(i)) i++;
-    } else {
-      throw new SyntaxProblem(start, "invalid number");
-    }
-    if (text2.charCodeAt(i) === 46 /* Dot */) {
-      i++;
-      if (!isDigit(i)) throw new SyntaxProblem(start, "invalid number: digits must follow the '.'");
-      while (isDigit(i)) i++;
-    }
-    const e = text2.charCodeAt(i);
-    if (e === 101 /* LowerE */ || e === 69 /* UpperE */) {
-      i++;
-      const sign = text2.charCodeAt(i);
-      if (sign === 43 /* Plus */ || sign === 45 /* Minus */) i++;
-      if (!isDigit(i)) throw new SyntaxProblem(start, "invalid number: digits must follow the exponent");
-      while (isDigit(i)) i++;
-    }
-    return i;
-  }
-  describeUnexpected(at) {
-    const { text: text2 } = this;
-    if (at >= text2.length) return "unexpected end of file: a value is missing";
-    const c = text2.charCodeAt(at);
-    if (c === 47 /* Slash */) return "comments are not allowed in JSON";
-    if (c === 39 /* Apostrophe */) return "strings must use double quotes in JSON";
-    if (c === 125 /* CloseBrace */ || c === 93 /* CloseBracket */ || c === 44 /* Comma */ || c === 58 /* Colon */)
-      return `expected a value before '${text2.charAt(at)}'`;
-    const word = /^[A-Za-z_$][\w$]*/.exec(text2.slice(at, at + 40))?.[0];
-    if (word !== void 0) return `unexpected word "${word}": strings must be in double quotes`;
-    const character = String.fromCodePoint(text2.codePointAt(at) ?? c);
-    return `unexpected character ${JSON.stringify(character)}`;
-  }
-};
-
-// src/core/source-position.ts
-function sourcePosition(text2) {
-  const lineStarts = [0];
-  for (let i = text2.indexOf("\n"); i !== -1; i = text2.indexOf("\n", i + 1)) lineStarts.push(i + 1);
-  return (offset) => {
-    const clamped = Math.max(0, Math.min(offset, text2.length));
-    let low = 0;
-    let high = lineStarts.length - 1;
-    while (low < high) {
-      const middle = low + high + 1 >> 1;
-      if (lineStarts[middle] <= clamped) low = middle;
-      else high = middle - 1;
-    }
-    return { line: low + 1, column: clamped - lineStarts[low] + 1 };
-  };
-}
+// action/src/plan.ts
+import { appendFile as appendFile4, mkdir as mkdir5 } from "node:fs/promises";
+import { dirname as dirname4 } from "node:path";
 
 // src/core/task-graph.ts
 function defaultBranchName(id) {
@@ -54408,6 +54138,546 @@ function show(value) {
   return String(value);
 }
 
+// src/core/plan-proposal.ts
+var PROPOSAL_LIMITS = {
+  /** GitHub allows 100 sub-issues per parent; a plan a person reviews on a phone is far smaller. */
+  maxTasks: 50,
+  maxTitleLength: 200,
+  maxPromptLength: 2e4,
+  maxSummaryLength: 2e3,
+  /** The JSON text the planner may answer with. */
+  maxProposalChars: 4e5
+};
+var ID_PATTERN2 = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+var proposedTaskSchema = external_exports.strictObject({
+  id: external_exports.string().min(1).max(60).regex(ID_PATTERN2, "must start with a letter or digit and use only letters, digits, '.', '_' and '-'"),
+  title: external_exports.string().regex(/\S/, "must not be empty").max(PROPOSAL_LIMITS.maxTitleLength),
+  prompt: external_exports.string().regex(/\S/, "must not be empty").max(PROPOSAL_LIMITS.maxPromptLength),
+  /** Ids of the proposed tasks that must be done first. */
+  blocked_by: external_exports.array(external_exports.string()).max(LIMITS.maxDependencies).optional(),
+  estimate_minutes: external_exports.number().positive().max(LIMITS.maxEstimateMinutes).optional(),
+  max_budget_usd: external_exports.number().positive().max(LIMITS.maxBudgetUsd).optional(),
+  timeout_minutes: external_exports.number().int().min(1).max(LIMITS.maxTimeoutMinutes).optional(),
+  retries: external_exports.number().int().min(0).max(LIMITS.maxRetries).optional(),
+  model: external_exports.string().min(1).max(100).optional()
+});
+var planProposalSchema = external_exports.strictObject({
+  summary: external_exports.string().max(PROPOSAL_LIMITS.maxSummaryLength).optional(),
+  tasks: external_exports.array(proposedTaskSchema).min(1, "must list at least one task").max(PROPOSAL_LIMITS.maxTasks)
+});
+var MAX_PROBLEMS = 10;
+function checkProposal(data) {
+  const parsed = planProposalSchema.safeParse(data);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.slice(0, MAX_PROBLEMS).map((issue3) => {
+        const where = issue3.path.length === 0 ? "the proposal" : issue3.path.join(".");
+        return `${where}: ${issue3.message}`;
+      })
+    };
+  }
+  const file2 = proposalTasksFile(parsed.data);
+  const validation = validateTasksFile(file2);
+  if (validation.file === null) {
+    return {
+      ok: false,
+      problems: validation.errors.slice(0, MAX_PROBLEMS).map((problem2) => problem2.message)
+    };
+  }
+  return { ok: true, proposal: parsed.data, file: validation.file, graph: buildTaskGraph(validation.file) };
+}
+function proposalTasksFile(proposal) {
+  return {
+    tasks: proposal.tasks.map((task) => ({
+      id: task.id,
+      name: task.title,
+      prompt: task.prompt,
+      ...task.blocked_by && task.blocked_by.length > 0 ? { dependencies: [...task.blocked_by] } : {},
+      ...task.estimate_minutes === void 0 ? {} : { estimate_minutes: task.estimate_minutes },
+      ...task.max_budget_usd === void 0 ? {} : { max_budget_usd: task.max_budget_usd },
+      ...task.timeout_minutes === void 0 ? {} : { timeout_minutes: task.timeout_minutes },
+      ...task.retries === void 0 ? {} : { retries: task.retries },
+      ...task.model === void 0 ? {} : { model: task.model }
+    }))
+  };
+}
+function readProposalAnswer(answer) {
+  if (answer.length > PROPOSAL_LIMITS.maxProposalChars) {
+    return {
+      ok: false,
+      problems: [
+        `the answer is ${answer.length} characters; a proposal may be at most ${PROPOSAL_LIMITS.maxProposalChars}`
+      ]
+    };
+  }
+  const text2 = lastJsonBlock(answer) ?? answer.trim();
+  if (!text2.startsWith("{")) {
+    return { ok: false, problems: ["the answer holds no proposal: it must end with a ```json block"] };
+  }
+  let data;
+  try {
+    data = JSON.parse(text2);
+  } catch (error63) {
+    return { ok: false, problems: [`the proposal is not valid JSON: ${error63.message}`] };
+  }
+  return checkProposal(data);
+}
+function lastJsonBlock(text2) {
+  const lines = text2.split(/\r?\n/);
+  let found;
+  for (let index = 0; index < lines.length; index++) {
+    const opening = /^ {0,3}(`{3,}|~{3,})\s*json\s*$/i.exec(lines[index]);
+    if (opening === null) continue;
+    const fence = opening[1];
+    const body = [];
+    let closed = false;
+    for (index++; index < lines.length; index++) {
+      const line = lines[index];
+      if (isClosing(line, fence)) {
+        closed = true;
+        break;
+      }
+      body.push(line);
+    }
+    if (closed) found = body.join("\n").trim();
+  }
+  return found;
+}
+function isClosing(line, fence) {
+  const trimmed = line.trim();
+  const char = fence[0];
+  return trimmed.length >= fence.length && [...trimmed].every((c) => c === char);
+}
+
+// src/core/plan-result.ts
+var PLAN_RESULT_FILE = "orchestrator-plan.json";
+var planResultSchema = external_exports.object({
+  version: external_exports.literal(1),
+  session_id: external_exports.string().min(1),
+  task_id: external_exports.string().min(1),
+  attempt: external_exports.number().int().min(1),
+  run_id: external_exports.number().int().optional(),
+  cost_usd: external_exports.number().min(0).optional(),
+  turns: external_exports.number().int().min(0).optional(),
+  duration_ms: external_exports.number().min(0).optional(),
+  /** The proposal as the planner answered it (checked by the Action, and again by the App). */
+  proposal: external_exports.unknown()
+});
+function formatPlanResult(result) {
+  return `${JSON.stringify(result, null, 2)}
+`;
+}
+
+// action/src/plan.ts
+var PLANNER_ALLOWED_TOOLS = ["Read", "Grep", "Glob"];
+var PLANNER_DENIED_TOOLS = [
+  "Bash",
+  "Edit",
+  "Write",
+  "MultiEdit",
+  "NotebookEdit",
+  "WebFetch",
+  "WebSearch"
+];
+async function runPlanner(options) {
+  const { request: request2 } = options;
+  const startedAt = Date.now();
+  const run2 = {
+    taskId: request2.taskId,
+    attempt: request2.attempt,
+    branch: request2.branch,
+    ok: false,
+    durationMs: 0,
+    changedFiles: []
+  };
+  const finish = (failure2) => {
+    run2.durationMs = Date.now() - startedAt;
+    run2.ok = failure2 === void 0;
+    return failure2 ? { run: run2, failure: failure2 } : { run: run2 };
+  };
+  const spec = await options.agent();
+  if ("failure" in spec) return finish(spec.failure);
+  if (spec.kind !== "claude")
+    return finish({ kind: "bad_input", message: "a planner run needs Claude Code" });
+  await mkdir5(dirname4(options.logFile), { recursive: true });
+  await appendFile4(options.logFile, `== planner: read-only tools (${PLANNER_ALLOWED_TOOLS.join(", ")})
+`);
+  const agentStarted = Date.now();
+  const result = await runTaskAgent({
+    cwd: options.cwd,
+    task: {
+      id: request2.taskId,
+      name: options.taskName,
+      prompt: options.prompt,
+      allowedTools: [...PLANNER_ALLOWED_TOOLS],
+      ...request2.model === void 0 ? {} : { model: request2.model },
+      ...request2.maxTurns === void 0 ? {} : { maxTurns: request2.maxTurns },
+      ...request2.maxBudgetUsd === void 0 ? {} : { maxBudgetUsd: request2.maxBudgetUsd }
+    },
+    attempt: request2.attempt,
+    sessionId: request2.sessionId,
+    agent: { ...spec, permissionMode: "dontAsk", disallowedTools: [...PLANNER_DENIED_TOOLS] },
+    timeoutMs: agentTimeLeftMs({ deadline: options.deadline, now: agentStarted }),
+    logFile: options.logFile
+  });
+  run2.agentDurationMs = result.durationMs;
+  if (result.costUsd !== void 0) run2.costUsd = result.costUsd;
+  if (result.turns !== void 0) run2.turns = result.turns;
+  if (result.summary !== void 0) run2.summary = result.summary;
+  if (result.deniedTools !== void 0) run2.deniedTools = result.deniedTools;
+  if (!result.ok) {
+    return finish({
+      kind: result.failure?.kind ?? "agent_error",
+      message: result.failure?.message ?? "the planner failed"
+    });
+  }
+  const answer = readProposalAnswer(result.summary ?? "");
+  if (!answer.ok) {
+    return finish({
+      kind: "invalid_proposal",
+      message: `The planner's answer is not a usable proposal: ${answer.problems.join("; ")}. Retry the plan, or say more about the goal in the issue.`
+    });
+  }
+  await options.afterAgent();
+  try {
+    const pushed = await pushPlanResult({
+      ...options,
+      text: formatPlanResult({
+        version: 1,
+        session_id: request2.sessionId,
+        task_id: request2.taskId,
+        attempt: request2.attempt,
+        ...options.runId === void 0 ? {} : { run_id: options.runId },
+        ...run2.costUsd === void 0 ? {} : { cost_usd: run2.costUsd },
+        ...run2.turns === void 0 ? {} : { turns: run2.turns },
+        duration_ms: result.durationMs,
+        proposal: answer.proposal
+      })
+    });
+    run2.commitSha = pushed;
+    run2.pushed = true;
+    await appendFile4(
+      options.logFile,
+      `== proposal of ${answer.proposal.tasks.length} tasks pushed to ${request2.branch} (${pushed})
+`
+    );
+  } catch (error63) {
+    return finish({
+      kind: "push_failed",
+      message: `The proposal could not be pushed to ${request2.branch}: ${error63 instanceof Error ? error63.message : String(error63)}`
+    });
+  }
+  return finish();
+}
+async function pushPlanResult(args) {
+  const { cwd, request: request2 } = args;
+  const ref = `refs/heads/${request2.branch}`;
+  const fetched = await git(
+    ["fetch", "--no-tags", "--quiet", args.remote, `+${ref}:refs/orchestrator/plan-parent`],
+    {
+      cwd,
+      env: args.remoteEnv,
+      okExitCodes: [1, 128]
+    }
+  );
+  const parent = fetched.exitCode === 0 ? await gitValue(["rev-parse", "refs/orchestrator/plan-parent"], { cwd }) : void 0;
+  const blob = await gitValue(["hash-object", "-w", "--stdin"], { cwd, input: args.text });
+  const tree = await gitValue(["mktree"], { cwd, input: `100644 blob ${blob}	${PLAN_RESULT_FILE}
+` });
+  const message = `Orchestrator plan: ${request2.taskId} attempt ${request2.attempt}
+
+Orchestrator-Session: ${request2.sessionId}
+`;
+  const commit = await gitValue(["commit-tree", tree, ...parent ? ["-p", parent] : [], "-m", message], {
+    cwd,
+    env: identityEnv(args.author)
+  });
+  await git(["push", "--porcelain", "--no-verify", args.remote, `${commit}:${ref}`], {
+    cwd,
+    env: args.remoteEnv
+  });
+  return commit;
+}
+
+// action/src/read-task.ts
+import path from "node:path";
+
+// src/core/parse-tasks-file.ts
+var import_yaml = __toESM(require_dist(), 1);
+
+// src/core/json-source-map.ts
+var MAX_JSON_DEPTH = 64;
+var SyntaxProblem = class extends Error {
+  constructor(offset, message, tooDeep = false) {
+    super(message);
+    this.offset = offset;
+    this.tooDeep = tooDeep;
+  }
+  offset;
+  tooDeep;
+};
+function scanJson(text2) {
+  try {
+    return new Scanner(text2).scan();
+  } catch (error63) {
+    if (error63 instanceof SyntaxProblem)
+      return { ok: false, offset: error63.offset, message: error63.message, tooDeep: error63.tooDeep };
+    throw error63;
+  }
+}
+var LITERALS = ["true", "false", "null"];
+function locateIn(root, path2, target) {
+  let node2 = root;
+  for (const segment of path2) {
+    if (node2 === void 0) return void 0;
+    node2 = node2.items ? node2.items[Number(segment)] : node2.fields?.get(String(segment));
+  }
+  if (node2 === void 0) return void 0;
+  return target === "key" && node2.keyStart >= 0 ? node2.keyStart : node2.start;
+}
+var Scanner = class {
+  constructor(text2) {
+    this.text = text2;
+  }
+  text;
+  i = 0;
+  duplicateKeys = [];
+  stack = [];
+  root = { start: 0, keyStart: -1 };
+  /** The node of the value about to be read (already linked into its parent). */
+  pending = this.root;
+  pendingSegment = "";
+  /** Set by readValue when it opened a non-empty container whose first value or key comes next. */
+  justOpened = false;
+  scan() {
+    const { text: text2, stack } = this;
+    let expectValue = true;
+    for (; ; ) {
+      this.skipWhitespace();
+      if (expectValue) {
+        this.readValue();
+        expectValue = this.justOpened;
+        continue;
+      }
+      const frame = stack[stack.length - 1];
+      if (frame === void 0) {
+        if (this.i < text2.length)
+          throw new SyntaxProblem(this.i, "unexpected text after the end of the JSON value");
+        const { root, duplicateKeys } = this;
+        return { ok: true, duplicateKeys, locate: (path2, target) => locateIn(root, path2, target) };
+      }
+      const items = frame.node.items;
+      const c = text2.charCodeAt(this.i);
+      if (c === 44 /* Comma */) {
+        this.i++;
+        this.skipWhitespace();
+        const next = text2.charCodeAt(this.i);
+        if (next === (items ? 93 /* CloseBracket */ : 125 /* CloseBrace */))
+          throw new SyntaxProblem(
+            this.i - 1,
+            "trailing comma: JSON allows no comma before a closing bracket"
+          );
+        if (items) this.nextItem(items);
+        else this.readKey(frame);
+        expectValue = true;
+      } else if (c === (items ? 93 /* CloseBracket */ : 125 /* CloseBrace */)) {
+        this.i++;
+        stack.pop();
+      } else if (this.i >= text2.length) {
+        throw new SyntaxProblem(this.i, `unexpected end of file: a '${items ? "]" : "}"}' is missing`);
+      } else if (c === 47 /* Slash */) {
+        throw new SyntaxProblem(this.i, "comments are not allowed in JSON");
+      } else {
+        throw new SyntaxProblem(
+          this.i,
+          items ? "expected ',' or ']' after an array item" : "expected ',' or '}' after a property value"
+        );
+      }
+    }
+  }
+  readValue() {
+    const { text: text2 } = this;
+    const start = this.i;
+    const c = text2.charCodeAt(start);
+    const node2 = this.pending;
+    node2.start = start;
+    this.justOpened = false;
+    if (c === 123 /* OpenBrace */ || c === 91 /* OpenBracket */) {
+      const isArray = c === 91 /* OpenBracket */;
+      if (isArray) node2.items = [];
+      else node2.fields = /* @__PURE__ */ new Map();
+      this.i++;
+      this.skipWhitespace();
+      if (text2.charCodeAt(this.i) === (isArray ? 93 /* CloseBracket */ : 125 /* CloseBrace */)) {
+        this.i++;
+        return;
+      }
+      if (this.stack.length >= MAX_JSON_DEPTH)
+        throw new SyntaxProblem(start, `the file nests deeper than ${MAX_JSON_DEPTH} levels`, true);
+      const frame = { node: node2, segment: this.pendingSegment };
+      this.stack.push(frame);
+      if (node2.items) this.nextItem(node2.items);
+      else this.readKey(frame);
+      this.justOpened = true;
+      return;
+    }
+    if (c === 34 /* Quote */) {
+      this.i = this.scanString(start);
+      return;
+    }
+    if (c === 45 /* Minus */ || c >= 48 /* Zero */ && c <= 57 /* Nine */) {
+      this.i = this.scanNumber(start);
+      return;
+    }
+    for (const literal2 of LITERALS) {
+      if (text2.startsWith(literal2, start)) {
+        this.i = start + literal2.length;
+        return;
+      }
+    }
+    throw new SyntaxProblem(start, this.describeUnexpected(start));
+  }
+  nextItem(items) {
+    this.pendingSegment = items.length;
+    this.pending = { start: this.i, keyStart: -1 };
+    items.push(this.pending);
+  }
+  readKey(frame) {
+    const { text: text2 } = this;
+    const start = this.i;
+    const c = text2.charCodeAt(start);
+    if (c !== 34 /* Quote */) {
+      if (start >= text2.length) throw new SyntaxProblem(start, "unexpected end of file: a '}' is missing");
+      if (c === 47 /* Slash */) throw new SyntaxProblem(start, "comments are not allowed in JSON");
+      if (c === 39 /* Apostrophe */)
+        throw new SyntaxProblem(start, "property names must use double quotes in JSON");
+      throw new SyntaxProblem(start, "expected a property name in double quotes");
+    }
+    const end = this.scanString(start);
+    const raw = text2.slice(start + 1, end - 1);
+    const key = raw.includes("\\") ? JSON.parse(text2.slice(start, end)) : raw;
+    const fields = frame.node.fields;
+    if (fields.has(key)) {
+      const path2 = this.stack.slice(1).map((entry) => entry.segment);
+      this.duplicateKeys.push({ path: path2, key, offset: start });
+    }
+    this.pending = { start: end, keyStart: start };
+    this.pendingSegment = key;
+    fields.set(key, this.pending);
+    this.i = end;
+    this.skipWhitespace();
+    if (text2.charCodeAt(this.i) !== 58 /* Colon */)
+      throw new SyntaxProblem(this.i, "expected ':' after the property name");
+    this.i++;
+    this.skipWhitespace();
+  }
+  skipWhitespace() {
+    const { text: text2 } = this;
+    let i = this.i;
+    for (; ; ) {
+      const c = text2.charCodeAt(i);
+      if (c === 32 /* Space */ || c === 10 /* LineFeed */ || c === 13 /* CarriageReturn */ || c === 9 /* Tab */) i++;
+      else break;
+    }
+    this.i = i;
+  }
+  /** Returns the offset just past the closing quote. */
+  scanString(start) {
+    const { text: text2 } = this;
+    let i = start + 1;
+    for (; ; ) {
+      if (i >= text2.length)
+        throw new SyntaxProblem(start, `unterminated string: the closing '"' is missing`);
+      const c = text2.charCodeAt(i);
+      if (c === 34 /* Quote */) return i + 1;
+      if (c === 92 /* Backslash */) {
+        const next = text2.charCodeAt(i + 1);
+        if (next === 117 /* LowerU */) {
+          if (!/^[0-9A-Fa-f]{4}$/.test(text2.slice(i + 2, i + 6)))
+            throw new SyntaxProblem(i, "invalid \\u escape: it needs four hex digits");
+          i += 6;
+          continue;
+        }
+        if (i + 1 >= text2.length)
+          throw new SyntaxProblem(start, `unterminated string: the closing '"' is missing`);
+        if (!'"\\/bfnrt'.includes(text2.charAt(i + 1)))
+          throw new SyntaxProblem(i, `invalid escape "\\${text2.charAt(i + 1)}" in a string`);
+        i += 2;
+        continue;
+      }
+      if (c < 32) {
+        throw new SyntaxProblem(
+          i,
+          c === 10 /* LineFeed */ || c === 13 /* CarriageReturn */ ? "a string cannot span lines: write \\n for a line break" : "control character in a string: escape it (for a tab write \\t)"
+        );
+      }
+      i++;
+    }
+  }
+  scanNumber(start) {
+    const { text: text2 } = this;
+    let i = start;
+    const isDigit = (at) => {
+      const c = text2.charCodeAt(at);
+      return c >= 48 /* Zero */ && c <= 57 /* Nine */;
+    };
+    if (text2.charCodeAt(i) === 45 /* Minus */) i++;
+    if (text2.charCodeAt(i) === 48 /* Zero */) {
+      i++;
+      if (isDigit(i)) throw new SyntaxProblem(start, "numbers cannot start with 0 in JSON");
+    } else if (isDigit(i)) {
+      while (isDigit(i)) i++;
+    } else {
+      throw new SyntaxProblem(start, "invalid number");
+    }
+    if (text2.charCodeAt(i) === 46 /* Dot */) {
+      i++;
+      if (!isDigit(i)) throw new SyntaxProblem(start, "invalid number: digits must follow the '.'");
+      while (isDigit(i)) i++;
+    }
+    const e = text2.charCodeAt(i);
+    if (e === 101 /* LowerE */ || e === 69 /* UpperE */) {
+      i++;
+      const sign = text2.charCodeAt(i);
+      if (sign === 43 /* Plus */ || sign === 45 /* Minus */) i++;
+      if (!isDigit(i)) throw new SyntaxProblem(start, "invalid number: digits must follow the exponent");
+      while (isDigit(i)) i++;
+    }
+    return i;
+  }
+  describeUnexpected(at) {
+    const { text: text2 } = this;
+    if (at >= text2.length) return "unexpected end of file: a value is missing";
+    const c = text2.charCodeAt(at);
+    if (c === 47 /* Slash */) return "comments are not allowed in JSON";
+    if (c === 39 /* Apostrophe */) return "strings must use double quotes in JSON";
+    if (c === 125 /* CloseBrace */ || c === 93 /* CloseBracket */ || c === 44 /* Comma */ || c === 58 /* Colon */)
+      return `expected a value before '${text2.charAt(at)}'`;
+    const word = /^[A-Za-z_$][\w$]*/.exec(text2.slice(at, at + 40))?.[0];
+    if (word !== void 0) return `unexpected word "${word}": strings must be in double quotes`;
+    const character = String.fromCodePoint(text2.codePointAt(at) ?? c);
+    return `unexpected character ${JSON.stringify(character)}`;
+  }
+};
+
+// src/core/source-position.ts
+function sourcePosition(text2) {
+  const lineStarts = [0];
+  for (let i = text2.indexOf("\n"); i !== -1; i = text2.indexOf("\n", i + 1)) lineStarts.push(i + 1);
+  return (offset) => {
+    const clamped = Math.max(0, Math.min(offset, text2.length));
+    let low = 0;
+    let high = lineStarts.length - 1;
+    while (low < high) {
+      const middle = low + high + 1 >> 1;
+      if (lineStarts[middle] <= clamped) low = middle;
+      else high = middle - 1;
+    }
+    return { line: low + 1, column: clamped - lineStarts[low] + 1 };
+  };
+}
+
 // src/core/yaml-nesting.ts
 function deepYamlNestingOffset(text2, limit) {
   let depth = 0;
@@ -54802,7 +55072,7 @@ async function main(options) {
       log: options.log.warning
     });
     task = await readTask({ cwd: options.workspace, request: request2, remote: REMOTE, remoteEnv: remote.env });
-    if (request2.mode !== void 0 && request2.mode !== "task") {
+    if (request2.mode === "restack") {
       throw new ActionFailure(
         "bad_input",
         `input "mode": "${request2.mode}" runs are not supported by this version of the action`
@@ -54816,6 +55086,30 @@ async function main(options) {
     "orchestrator",
     `${safeName(request2.taskId)}-attempt-${request2.attempt}.log`
   );
+  if (request2.mode === "plan") {
+    const planned = await runPlanner({
+      cwd: options.workspace,
+      request: request2,
+      prompt: attemptPrompt(task.prompt, request2.feedback),
+      taskName: task.name,
+      agent: claudeSetup({ ...options, log: options.log.info }),
+      remote: REMOTE,
+      remoteEnv: remote.env,
+      afterAgent: () => remote.afterAgent(),
+      author: options.author,
+      deadline: agentDeadline({ timeoutMinutes: request2.timeoutMinutes, startedAt: options.startedAt }),
+      logFile: taskLog,
+      runId: options.runId
+    });
+    return outcome({
+      options,
+      request: request2,
+      task,
+      run: planned.run,
+      taskLog,
+      ...planned.failure ? { failure: planned.failure } : {}
+    });
+  }
   const run2 = await runTask({
     cwd: options.workspace,
     task: {

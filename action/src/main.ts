@@ -19,6 +19,7 @@ import {
   recordFailureOnPullRequest,
   type PublishedPullRequest,
 } from "./publish-pull-request.js";
+import { runPlanner } from "./plan.js";
 import { readTask, type TaskToRun } from "./read-task.js";
 import { taskResult, type Failure } from "./task-result.js";
 
@@ -88,7 +89,7 @@ export async function main(options: MainOptions): Promise<ActionOutcome> {
       log: options.log.warning,
     });
     task = await readTask({ cwd: options.workspace, request, remote: REMOTE, remoteEnv: remote.env });
-    if (request.mode !== undefined && request.mode !== "task") {
+    if (request.mode === "restack") {
       throw new ActionFailure(
         "bad_input",
         `input "mode": "${request.mode}" runs are not supported by this version of the action`,
@@ -98,14 +99,40 @@ export async function main(options: MainOptions): Promise<ActionOutcome> {
     return outcome({ options, ...(request ? { request } : {}), failure: toFailure(error) });
   }
 
-  // 2. The task's pipeline: the branch from its base fetched fresh from origin (DESIGN §3), the
-  // pinned CLI, the agent, a commit — kept and pushed even when the agent fails, as the job's
-  // checkout is thrown away — and a push leased on the tip seen at the start.
   const taskLog = join(
     options.tempDir,
     "orchestrator",
     `${safeName(request.taskId)}-attempt-${request.attempt}.log`,
   );
+  // A planner answers with a proposal (action/src/plan.ts): no branch work, no pull request.
+  if (request.mode === "plan") {
+    const planned = await runPlanner({
+      cwd: options.workspace,
+      request,
+      prompt: attemptPrompt(task.prompt, request.feedback),
+      taskName: task.name,
+      agent: claudeSetup({ ...options, log: options.log.info }),
+      remote: REMOTE,
+      remoteEnv: remote.env,
+      afterAgent: () => remote.afterAgent(),
+      author: options.author,
+      deadline: agentDeadline({ timeoutMinutes: request.timeoutMinutes, startedAt: options.startedAt }),
+      logFile: taskLog,
+      runId: options.runId,
+    });
+    return outcome({
+      options,
+      request,
+      task,
+      run: planned.run,
+      taskLog,
+      ...(planned.failure ? { failure: planned.failure } : {}),
+    });
+  }
+
+  // 2. The task's pipeline: the branch from its base fetched fresh from origin (DESIGN §3), the
+  // pinned CLI, the agent, a commit — kept and pushed even when the agent fails, as the job's
+  // checkout is thrown away — and a push leased on the tip seen at the start.
   const run = await runTask({
     cwd: options.workspace,
     task: {

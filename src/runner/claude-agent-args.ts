@@ -27,6 +27,8 @@ export interface ClaudeArgsOptions {
   maxTurns?: number;
   maxBudgetUsd?: number;
   allowedTools?: readonly string[];
+  /** Tools refused whatever else allows them (a planner's writing tools). */
+  disallowedTools?: readonly string[];
   permissionMode?: PermissionMode;
 }
 
@@ -45,6 +47,10 @@ export function claudeAgentArgs(options: ClaudeArgsOptions): string[] {
   if (options.model !== undefined) args.push("--model", options.model);
   if (options.maxTurns !== undefined) args.push("--max-turns", String(options.maxTurns));
   if (options.maxBudgetUsd !== undefined) args.push("--max-budget-usd", String(options.maxBudgetUsd));
+  if (options.disallowedTools !== undefined && options.disallowedTools.length > 0) {
+    // One value joined by commas: the flag is variadic too, and only one variadic flag may end argv.
+    args.push("--disallowedTools", options.disallowedTools.join(","));
+  }
   // Variadic flag, so it goes last; one argv item per tool keeps specs such as
   // "Bash(npm test)" intact (the CLI also splits on commas and spaces).
   if (options.allowedTools !== undefined && options.allowedTools.length > 0) {

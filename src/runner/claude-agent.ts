@@ -16,6 +16,7 @@ export interface ClaudeAgentOptions {
   maxTurns?: number;
   maxBudgetUsd?: number;
   allowedTools?: readonly string[];
+  disallowedTools?: readonly string[];
   permissionMode?: PermissionMode;
   timeoutMs?: number;
   killGraceMs?: number;

@@ -11,6 +11,8 @@ export type AgentSpec =
       /** Defaults to `claude` on PATH. */
       claudePath?: string;
       permissionMode?: PermissionMode;
+      /** Tools refused whatever else allows them (the planner's). */
+      disallowedTools?: readonly string[];
       /** Added to the agent's environment (e.g. ANTHROPIC_BASE_URL). */
       env?: NodeJS.ProcessEnv;
     }
@@ -76,6 +78,7 @@ export function runTaskAgent(options: RunTaskAgentOptions): Promise<AgentResult>
     env,
     ...(agent.claudePath === undefined ? {} : { claudePath: agent.claudePath }),
     ...(agent.permissionMode === undefined ? {} : { permissionMode: agent.permissionMode }),
+    ...(agent.disallowedTools === undefined ? {} : { disallowedTools: agent.disallowedTools }),
     ...(task.model === undefined ? {} : { model: task.model }),
     ...(task.maxTurns === undefined ? {} : { maxTurns: task.maxTurns }),
     ...(task.maxBudgetUsd === undefined ? {} : { maxBudgetUsd: task.maxBudgetUsd }),
