@@ -33,6 +33,8 @@ export interface SubIssueSnapshot {
   author?: string | undefined;
   /** GitHub's `author_association` (OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, NONE, …). */
   authorAssociation?: string | undefined;
+  /** The App that created the issue (`performed_via_github_app`), e.g. from an approved plan. */
+  createdByApp?: number | undefined;
   /** How many sub-issues this sub-issue has itself (GitHub's `sub_issues_summary.total`). */
   subIssueCount?: number | undefined;
   /** Issues that block this one. Read for open sub-issues only: a closed one is done. */

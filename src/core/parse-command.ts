@@ -17,6 +17,10 @@ export type OrchestrateCommand =
   | { kind: "status"; sessionId?: string }
   | { kind: "retry"; target: "failed" | string[]; sessionId?: string }
   | { kind: "cancel"; sessionId?: string }
+  /** Run a planner on this issue: it proposes sub-issues (`budgetUsd`: the planner's own cap). */
+  | { kind: "plan"; budgetUsd?: number }
+  /** Make the latest proposal on this issue into sub-issues; `start`: then run them. */
+  | { kind: "approve"; start: boolean; sessionId?: string }
   | { kind: "help" };
 
 export type ParsedCommand = { ok: true; command: OrchestrateCommand } | { ok: false; error: string };
@@ -32,6 +36,8 @@ export const COMMAND_HELP = [
   "`/orchestrate status` — show the latest session of this issue",
   "`/orchestrate retry <task|failed>` — run a failed task again (its skipped dependents too)",
   "`/orchestrate cancel` — cancel the running session",
+  "`/orchestrate plan` — on an issue describing a goal: a planner proposes sub-issues (`--budget USD` caps it)",
+  "`/orchestrate approve` — create the proposed sub-issues and their links (`--start` also runs them)",
   "`/orchestrate help` — this list",
   "`status`, `retry` and `cancel` take `--session ID` to name another session.",
 ].join("\n");
@@ -61,12 +67,16 @@ export function parseCommand(comment: string): ParsedCommand | null {
       return withSession(args, (sessionId) => ({ kind: "cancel", ...sessionId }));
     case "retry":
       return parseRetry(args);
+    case "plan":
+      return parsePlan(args);
+    case "approve":
+      return parseApprove(args);
     case "help":
       return { ok: true, command: { kind: "help" } };
     default:
       return {
         ok: false,
-        error: `unknown command "${words[0]}". Commands: start, status, retry, cancel, help.`,
+        error: `unknown command "${words[0]}". Commands: start, status, retry, cancel, plan, approve, help.`,
       };
   }
 }
@@ -101,6 +111,37 @@ function parseRetry(args: string[]): ParsedCommand {
   }
   const target = targets.some((word) => word.toLowerCase() === "failed") ? "failed" : targets;
   const command: OrchestrateCommand = { kind: "retry", target };
+  if (options.values.session !== undefined) command.sessionId = options.values.session;
+  return { ok: true, command };
+}
+
+function parsePlan(args: string[]): ParsedCommand {
+  const options = readOptions(args, ["budget"]);
+  if (!options.ok) return options;
+  if (options.positional.length > 0) return { ok: false, error: `unexpected "${options.positional[0]}"` };
+  if (options.values.budget === undefined) return { ok: true, command: { kind: "plan" } };
+  const parsed = parseSessionOptions({ values: { budgetUsd: options.values.budget } });
+  if (!parsed.ok) return { ok: false, error: parsed.error };
+  return {
+    ok: true,
+    command: {
+      kind: "plan",
+      ...(parsed.options.budgetUsd === undefined ? {} : { budgetUsd: parsed.options.budgetUsd }),
+    },
+  };
+}
+
+/** `approve`, `approve --start`, `approve and start`, `approve --session ID`. */
+function parseApprove(args: string[]): ParsedCommand {
+  const words = args.filter((word) => word.toLowerCase() !== "--start");
+  const start = words.length < args.length || words.some((word) => word.toLowerCase() === "start");
+  const options = readOptions(
+    words.filter((word) => !["start", "and"].includes(word.toLowerCase())),
+    ["session"],
+  );
+  if (!options.ok) return options;
+  if (options.positional.length > 0) return { ok: false, error: `unexpected "${options.positional[0]}"` };
+  const command: OrchestrateCommand = { kind: "approve", start };
   if (options.values.session !== undefined) command.sessionId = options.values.session;
   return { ok: true, command };
 }

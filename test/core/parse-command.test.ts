@@ -62,7 +62,7 @@ describe("parseCommand", () => {
   it("explains mistakes in plain words", () => {
     expect(parseCommand("/orchestrate deploy")).toEqual({
       ok: false,
-      error: 'unknown command "deploy". Commands: start, status, retry, cancel, help.',
+      error: 'unknown command "deploy". Commands: start, status, retry, cancel, plan, approve, help.',
     });
     expect(parseCommand("/orchestrate --parallel 0")).toEqual({
       ok: false,
@@ -85,5 +85,40 @@ describe("parseCommand", () => {
       ok: false,
       error: '--only must name at least one task id (e.g. api,web), got ","',
     });
+  });
+});
+
+describe("plan and approve", () => {
+  it("reads plan with an optional cap, and approve with or without starting", () => {
+    expect(parseCommand("/orchestrate plan")).toEqual({ ok: true, command: { kind: "plan" } });
+    expect(parseCommand("/orchestrate plan --budget 2.5")).toEqual({
+      ok: true,
+      command: { kind: "plan", budgetUsd: 2.5 },
+    });
+    expect(parseCommand("/orchestrate approve")).toEqual({
+      ok: true,
+      command: { kind: "approve", start: false },
+    });
+    expect(parseCommand("/orchestrate approve --start")).toEqual({
+      ok: true,
+      command: { kind: "approve", start: true },
+    });
+    expect(parseCommand("/orchestrate approve and start")).toEqual({
+      ok: true,
+      command: { kind: "approve", start: true },
+    });
+    expect(parseCommand("/orchestrate approve --session acme:widgets:7")).toEqual({
+      ok: true,
+      command: { kind: "approve", start: false, sessionId: "acme:widgets:7" },
+    });
+  });
+
+  it("says what is wrong with them", () => {
+    expect(parseCommand("/orchestrate plan everything")).toEqual({
+      ok: false,
+      error: 'unexpected "everything"',
+    });
+    expect(parseCommand("/orchestrate plan --budget lots")).toMatchObject({ ok: false });
+    expect(parseCommand("/orchestrate approve now")).toEqual({ ok: false, error: 'unexpected "now"' });
   });
 });

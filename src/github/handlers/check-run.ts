@@ -56,7 +56,7 @@ export async function handleCheckRun(
 function commandOf(
   identifier: string | undefined,
   target: NonNullable<ReturnType<typeof checkRunTarget>>,
-): SessionCommand | null {
+): Extract<SessionCommand, { kind: "retry" | "cancel" }> | null {
   if (identifier === SUMMARY_ACTIONS.cancel.identifier) return { kind: "cancel" };
   const rerun = identifier === "rerequested";
   if (identifier === SUMMARY_ACTIONS.retryFailed.identifier || (rerun && target.kind === "session")) {

@@ -14,6 +14,9 @@ import {
   type WarningLog,
 } from "../sessions/index.js";
 import type { AppService } from "../app-service.js";
+import { proposalSessionInComment } from "../../core/render-proposal.js";
+import { approvePlan } from "../sessions/approve-plan.js";
+import { startPlanSession } from "../sessions/start-plan.js";
 import { latestSessionOnIssue } from "./latest-session.js";
 import { isAllowedBot, repositoryPermission } from "./repository-permission.js";
 import { sessionInRepository } from "./same-repository.js";
@@ -125,6 +128,28 @@ async function runCommand(args: {
     return;
   }
 
+  if (command.kind === "plan") {
+    const result = await startPlanSession({
+      client,
+      repo,
+      issueNumber: args.issueNumber,
+      budgetUsd: command.budgetUsd,
+      trigger: { kind: "comment", actor, issueNumber: args.issueNumber, commentId: talk.commentId },
+      config,
+      runtime,
+    });
+    logWarnings(log, result.warnings);
+    if (!result.ok) {
+      await talk.react("confused");
+      await talk.post(notStartedReply(result));
+    }
+    return;
+  }
+  if (command.kind === "approve") {
+    await approve({ ...args, command });
+    return;
+  }
+
   const sessionId =
     command.sessionId ??
     (await latestSessionOnIssue({ client, repo, issueNumber: args.issueNumber, appId: service.appId }));
@@ -164,6 +189,84 @@ async function runCommand(args: {
   if (!outcome.ok) {
     await talk.react("confused");
     await talk.reply(outcome.error.message);
+  }
+}
+
+/**
+ * `/orchestrate approve [--start]`: the latest proposal shown on this issue (or the session named)
+ * becomes sub-issues; with `--start` an issue session runs them at once.
+ */
+async function approve(args: {
+  command: Extract<OrchestrateCommand, { kind: "approve" }>;
+  client: GitHubClient;
+  repo: RepoRef;
+  talk: CommentTalk;
+  service: AppService;
+  issueNumber: number;
+  actor: string;
+  log: WarningLog;
+}): Promise<void> {
+  const { command, client, repo, talk, service, log } = args;
+  const { config, runtime } = service;
+  const sessionId =
+    command.sessionId ??
+    (await latestSessionOnIssue({
+      client,
+      repo,
+      issueNumber: args.issueNumber,
+      appId: service.appId,
+      find: proposalSessionInComment,
+    }));
+  if (sessionId === null) {
+    await talk.react("confused");
+    await talk.reply("there is no proposal on this issue to approve: `/orchestrate plan` asks for one.");
+    return;
+  }
+  if (!sessionInRepository(sessionId, repo)) {
+    await talk.react("confused");
+    await talk.reply(`\`${sessionId}\` is not a session of ${repo.owner}/${repo.repo}.`);
+    return;
+  }
+  const approved = await approvePlan({
+    client,
+    repo,
+    sessionId,
+    issueNumber: args.issueNumber,
+    config,
+    runtime,
+  });
+  logWarnings(log, approved.warnings);
+  if (!approved.ok) {
+    await talk.react("confused");
+    await talk.reply(approved.message);
+    return;
+  }
+  const list = (numbers: number[]) => numbers.map((number) => `#${number}`).join(", ");
+  const parts = [
+    approved.created.length > 0 ? `created ${list(approved.created)}` : "",
+    approved.existing.length > 0 ? `${list(approved.existing)} already existed` : "",
+    approved.linked > 0
+      ? `added ${approved.linked} "blocked by" link${approved.linked === 1 ? "" : "s"}`
+      : "",
+  ].filter((part) => part !== "");
+  const made = `Approved: ${parts.join("; ") || "nothing was missing"}.`;
+  if (!command.start) {
+    await talk.post(`${made} Comment \`/orchestrate\` here to run them.`);
+    return;
+  }
+  const started = await startSession({
+    client,
+    repo,
+    options: { issue: approved.parent },
+    trigger: { kind: "comment", actor: args.actor, issueNumber: args.issueNumber, commentId: talk.commentId },
+    config,
+    runtime,
+  });
+  logWarnings(log, started.warnings);
+  if (started.ok) await talk.post(`${made} Started session \`${started.sessionId}\`.`);
+  else {
+    await talk.react("confused");
+    await talk.post(`${made}\n\n${notStartedReply(started)}`);
   }
 }
 

@@ -14,7 +14,10 @@ export async function latestSessionOnIssue(args: {
   repo: RepoRef;
   issueNumber: number;
   appId: number;
+  /** What a comment names; by default any session's status comment (`sessionIdInComment`). */
+  find?: (body: string) => string | null;
 }): Promise<string | null> {
+  const find = args.find ?? sessionIdInComment;
   let latest: string | null = null;
   let pages = 0;
   const comments = args.client.paginate.iterator("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
@@ -25,7 +28,7 @@ export async function latestSessionOnIssue(args: {
   for await (const { data } of comments) {
     for (const comment of data) {
       if (comment.performed_via_github_app?.id !== args.appId) continue;
-      const id = sessionIdInComment(comment.body ?? "");
+      const id = find(comment.body ?? "");
       if (id !== null) latest = id;
     }
     if (++pages >= MAX_PAGES) break;

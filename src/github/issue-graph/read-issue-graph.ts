@@ -45,6 +45,7 @@ type ApiIssue = {
   repository_url: string;
   user?: { login: string } | null | undefined;
   author_association?: string | undefined;
+  performed_via_github_app?: { id: number } | null | undefined;
   pull_request?: unknown;
   sub_issues_summary?: { total: number } | undefined;
   issue_dependencies_summary?: { total_blocked_by: number } | undefined;
@@ -110,6 +111,7 @@ export async function readIssueGraph(args: {
       repository: otherRepository(issue.repository_url, fullName),
       author: issue.user?.login,
       authorAssociation: issue.author_association,
+      ...(issue.performed_via_github_app ? { createdByApp: issue.performed_via_github_app.id } : {}),
       subIssueCount: issue.sub_issues_summary?.total,
       blockedBy: [],
     };

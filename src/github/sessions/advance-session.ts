@@ -26,7 +26,11 @@ import type { WorkflowRunLike } from "./workflow-run.js";
  * serialize passes per session (session-queue.ts).
  */
 
-export type SessionCommand = { kind: "retry"; tasks: readonly string[] | "failed" } | { kind: "cancel" };
+export type SessionCommand =
+  | { kind: "retry"; tasks: readonly string[] | "failed" }
+  | { kind: "cancel" }
+  /** A planner session's proposal was made into these sub-issues (task id → issue number). */
+  | { kind: "plan_approved"; created: Record<string, number> };
 
 export interface AdvanceInput {
   /** Workflow runs to take into account (from webhooks or a sweep); others' runs are ignored. */
@@ -128,7 +132,7 @@ async function advanceOnce(args: {
   }
   const graphWarnings: string[] = [];
   if ((args.input.rereadGraph === true || args.input.sweep === true) && record.issueGraph)
-    await refreshIssueGraph({ client, session, warnings: graphWarnings });
+    await refreshIssueGraph({ client, session, warnings: graphWarnings, appId: config.appId });
   const graph = await loadSessionGraph({ client, session, runtime });
   // From here on the record may change: kept until saved, whatever happens to this pass.
   const unsaved = carried ?? { session, finished: [], since: now.getTime() };
@@ -137,7 +141,10 @@ async function advanceOnce(args: {
 
   // What can start a task goes first: the dispatches are this pass's first writes.
   const { command } = args.input;
-  if (command)
+  if (command?.kind === "plan_approved") {
+    // Not the machine's: what approval made is the planner session's own fact, for its comment.
+    if (record.planner) record.planner.created = { ...record.planner.created, ...command.created };
+  } else if (command)
     await pass.apply(
       command.kind === "cancel" ? { type: "cancel" } : { type: "retry", tasks: command.tasks },
     );

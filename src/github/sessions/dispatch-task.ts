@@ -130,6 +130,13 @@ function rejectsRunDetails(error: unknown): boolean {
   return /return_run_details/i.test(apiErrorMessage(error));
 }
 
+/** Inputs a task workflow of an earlier release lacks, and what needs them. */
+const NEWER_INPUTS = [
+  { input: "issue", feature: "issue sessions" },
+  { input: "mode", feature: "planners and restacking" },
+  { input: "feedback", feature: "review follow-ups" },
+] as const;
+
 function rejectionReason(args: { error: unknown; workflowFile: string; ref: string }): string {
   const status = httpStatus(args.error);
   if (status === 404) {
@@ -138,13 +145,17 @@ function rejectionReason(args: { error: unknown; workflowFile: string; ref: stri
       `(or the App lacks the Actions: write permission); install it from the README and retry`
     );
   }
-  if (
-    /unexpected inputs/i.test(apiErrorMessage(args.error)) &&
-    /\bissue\b/.test(apiErrorMessage(args.error))
-  ) {
+  // Inputs added after the first release are sent only when used; a workflow copied before them
+  // refuses them by name (GitHub: "Unexpected inputs provided: [...]").
+  const message = apiErrorMessage(args.error);
+  const missing = /unexpected inputs/i.test(message)
+    ? NEWER_INPUTS.filter(({ input }) => new RegExp(`\\b${input}\\b`).test(message))
+    : [];
+  if (missing.length > 0) {
+    const names = missing.map(({ input }) => `\`${input}\``).join(" and ");
     return (
-      `the task workflow \`.github/workflows/${args.workflowFile}\` on \`${args.ref}\` is older than issue sessions ` +
-      `(it has no \`issue\` input): update the task workflow from the orchestrator's README, then retry`
+      `the task workflow \`.github/workflows/${args.workflowFile}\` on \`${args.ref}\` is older than ${missing.map(({ feature }) => feature).join(" and ")} ` +
+      `(it has no ${names} input): update the task workflow from the orchestrator's README, then retry`
     );
   }
   return `GitHub refused to start the task workflow: ${describeApiError(args.error)}`;

@@ -31,6 +31,8 @@ export async function readIssueSource(args: {
   client: GitHubClient;
   repo: RepoRef;
   issueNumber: number;
+  /** This App: sub-issues it created (from an approved plan) count as written by a writer. */
+  appId?: number | undefined;
 }): Promise<IssueSourceResult> {
   let read;
   try {
@@ -80,6 +82,7 @@ async function authorsWhoCannotPush(args: {
   client: GitHubClient;
   repo: RepoRef;
   snapshot: IssueGraphSnapshot;
+  appId?: number | undefined;
 }): Promise<string[]> {
   const { snapshot } = args;
   const written = new Map<string, number[]>();
@@ -95,7 +98,13 @@ async function authorsWhoCannotPush(args: {
     written.set(login, [...(written.get(login) ?? []), issue.number]);
   };
   note(snapshot.parent);
-  for (const sub of snapshot.subIssues) if (sub.state === "open" && sub.repository === undefined) note(sub);
+  for (const sub of snapshot.subIssues) {
+    if (sub.state !== "open" || sub.repository !== undefined) continue;
+    // Made by this App from a plan someone with write access approved (approve-plan.ts); only
+    // the App and people with write access can edit it.
+    if (args.appId !== undefined && sub.createdByApp === args.appId) continue;
+    note(sub);
+  }
   const problems: string[] = [];
   for (const [login, issues] of written) {
     const permission =

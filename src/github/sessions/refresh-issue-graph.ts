@@ -15,6 +15,8 @@ export async function refreshIssueGraph(args: {
   client: GitHubClient;
   session: LoadedSession;
   warnings: string[];
+  /** This App (its own sub-issues, from approved plans, run like a writer's). */
+  appId?: number | undefined;
 }): Promise<{ changed: boolean }> {
   const { record } = args.session;
   const issues = record.issueGraph;
@@ -26,6 +28,7 @@ export async function refreshIssueGraph(args: {
       client: args.client,
       repo: args.session.repo,
       issueNumber: issues.parent,
+      appId: args.appId,
     });
   } catch (error) {
     // A passing fault: the session goes on with the graph it has; the next wake-up reads again.

@@ -11,7 +11,8 @@ import { describeApiError, httpStatus, type GitHubClient } from "../github-clien
 import type { AppConfig } from "./app-config.js";
 import { dispatchTask, listDispatchRunsSince, type DispatchOutcome } from "./dispatch-task.js";
 import type { LoadedSession } from "./load-session.js";
-import { readRunResult } from "./read-run-result.js";
+import { readPlanResult } from "./read-plan-result.js";
+import { readRunResult, type RunResult } from "./read-run-result.js";
 import {
   PER_ATTEMPT_FACTS,
   taskFacts,
@@ -113,7 +114,7 @@ export class SessionPass {
           facts.endedAt = run.updated_at ?? this.nowIso;
         continue;
       }
-      const outcome = await readRunResult({
+      const read = {
         client: this.ctx.client,
         repo: session.repo,
         run,
@@ -121,7 +122,13 @@ export class SessionPass {
         branch: task.branch,
         allowNoChanges: task.allowNoChanges,
         timeoutMinutes: task.timeoutMinutes,
-      });
+      };
+      let outcome: RunResult;
+      if (this.record.planner) {
+        const planned = await readPlanResult(read);
+        if (planned.proposal !== undefined) this.record.planner.proposal = planned.proposal;
+        outcome = planned;
+      } else outcome = await readRunResult(read);
       facts.runConclusion = outcome.runConclusion;
       facts.endedAt = run.updated_at ?? this.nowIso;
       delete facts.note;
@@ -308,6 +315,7 @@ export class SessionPass {
         tasksFile: this.record.inlineTasks ? undefined : this.record.file,
         grantUsd: this.record.tasks[id]?.grantUsd,
         issue: this.record.issueGraph?.tasks[id]?.number,
+        mode: this.record.planner ? "plan" : undefined,
       }),
       config: this.ctx.config,
       runtime: this.ctx.runtime,

@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from "node:zlib";
 import { z } from "zod";
 import { observationOf, type TaskObservation } from "../../core/reconcile.js";
+import { planProposalSchema } from "../../core/plan-proposal.js";
 import { sessionStateShape } from "../../core/session-state.js";
 import { tasksFileSchema } from "../../core/tasks-schema.js";
 
@@ -115,6 +116,19 @@ const issueGraphSchema = z.object({
 });
 export type IssueGraphRecord = z.infer<typeof issueGraphSchema>;
 
+/**
+ * What makes a session a planner session (`/orchestrate plan` on an issue): its one task runs the
+ * planner (`mode: plan`), and the proposal it pushed is kept here once read and checked, for the
+ * status comment to show and `/orchestrate approve` to make into sub-issues.
+ */
+const plannerSchema = z.object({
+  issue: z.number().int().min(1),
+  proposal: planProposalSchema.optional(),
+  /** Once approved: task id → the sub-issue made for it. */
+  created: z.record(z.string(), z.number().int()).optional(),
+});
+export type PlannerRecord = z.infer<typeof plannerSchema>;
+
 export const sessionRecordSchema = z.object({
   version: z.literal(2),
   sha: z.string(),
@@ -152,6 +166,7 @@ export const sessionRecordSchema = z.object({
   inlineTasks: tasksFileSchema.optional(),
   /** Set for a session whose tasks are an issue's sub-issues (its tasks are `inlineTasks`). */
   issueGraph: issueGraphSchema.optional(),
+  planner: plannerSchema.optional(),
   /** The App's own facts per task, beside the core's state. */
   runs: z.record(z.string(), taskFactsSchema),
 });

@@ -41,6 +41,8 @@ import {
 export interface StartSessionOptions extends SessionOptions {
   /** Tasks given directly (quick start, API) instead of a file. */
   inlineTasks?: TasksFile;
+  /** A planner session (start-plan.ts): its one inline task plans this issue. */
+  planner?: { issue: number; label: string };
 }
 
 export type StartSessionErrorKind =
@@ -169,7 +171,7 @@ export async function startSession(args: {
   const issueSource =
     options.issue === undefined
       ? undefined
-      : await readIssueSource({ client, repo, issueNumber: options.issue });
+      : await readIssueSource({ client, repo, issueNumber: options.issue, appId: config.appId });
   if (issueSource && !issueSource.ok) return fail(issueSource.kind, issueSource.message);
   const source = issueSource
     ? {
@@ -241,6 +243,12 @@ export async function startSession(args: {
   if (options.budgetUsd !== undefined) record.options.budgetUsd = options.budgetUsd;
   if (options.inlineTasks) record.inlineTasks = options.inlineTasks;
   if (args.trigger.kind === "comment") record.statusComment = { issueNumber: args.trigger.issueNumber };
+  if (options.planner) {
+    record.planner = { issue: options.planner.issue };
+    record.file = options.planner.label;
+    // The proposal is shown where the goal is written.
+    record.statusComment = { issueNumber: options.planner.issue };
+  }
   if (issueSource) {
     const parent = issueSource.snapshot.parent.number;
     record.inlineTasks = issueSource.tasks.file;

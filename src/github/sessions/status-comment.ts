@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
+import { checkProposal } from "../../core/plan-proposal.js";
 import { observationOf } from "../../core/reconcile.js";
+import { proposalMarker, renderProposalSection } from "../../core/render-proposal.js";
 import { renderIssueGraphSection } from "../../core/render-issue-graph.js";
 import { renderStatusComment } from "../../core/render-status.js";
 import type { TaskGraph } from "../../core/task-graph.js";
@@ -43,7 +45,7 @@ export async function syncStatusComment(args: {
           notes: record.issueGraph.notes,
         }),
       ]
-    : [];
+    : proposalSections(args.sessionId, record);
   const body = renderStatusComment({ view, graph: args.graph, tasks, sections });
   const digest = sha256(body);
   if (target.digest === digest && target.commentId !== undefined) return { written: false };
@@ -55,6 +57,9 @@ export async function syncStatusComment(args: {
       args.graph.order.filter((id) => observationOf(record.tasks, id).status === "failed"),
       // What a change of an issue session's graph did is news too.
       record.issueGraph?.changes ?? null,
+      // A proposal that arrived, or was approved, is news too.
+      record.planner?.proposal !== undefined,
+      record.planner?.created ?? null,
     ]),
   );
   const urgent = target.commentId === undefined || target.signature !== signature || args.force === true;
@@ -104,6 +109,30 @@ export async function writeComment(args: {
     body,
   });
   return Number(data.id);
+}
+
+/** A planner session's proposal, once its run has pushed one. */
+function proposalSections(sessionId: string, record: SessionRecord): string[] {
+  const planner = record.planner;
+  if (planner === undefined) return [];
+  // The marker from the start, so `/orchestrate approve` meanwhile is told to wait.
+  const checked = planner.proposal === undefined ? undefined : checkProposal(planner.proposal);
+  if (checked === undefined || !checked.ok) {
+    const doing =
+      record.outcome === undefined
+        ? `The planner is reading the repository to propose sub-issues for #${planner.issue}.`
+        : "The planner made no proposal.";
+    return [`${proposalMarker(sessionId)}\n${doing}`];
+  }
+  return [
+    renderProposalSection({
+      sessionId,
+      issue: planner.issue,
+      proposal: checked.proposal,
+      graph: checked.graph,
+      created: planner.created,
+    }),
+  ];
 }
 
 function sha256(text: string): string {

@@ -1,5 +1,5 @@
 import { attemptCapUsd } from "../../core/attempt-budget.js";
-import type { TaskRunRequest } from "../../core/dispatch-inputs.js";
+import type { RunMode, TaskRunRequest } from "../../core/dispatch-inputs.js";
 import type { ResolvedTask, TaskGraph } from "../../core/task-graph.js";
 
 /**
@@ -22,6 +22,8 @@ export function taskRunRequest(args: {
   grantUsd?: number | undefined;
   /** The sub-issue the task works on (issue sessions only: older task workflows lack the input). */
   issue?: number | undefined;
+  /** What the run does; absent: a task ("plan" for a planner session's task). */
+  mode?: RunMode | undefined;
 }): TaskRunRequest {
   const { graph, baseBranch } = args;
   const task = graph.byId.get(args.taskId);
@@ -51,5 +53,6 @@ export function taskRunRequest(args: {
   if (capUsd !== undefined) request.maxBudgetUsd = capUsd;
   if (task.allowedTools !== undefined) request.allowedTools = task.allowedTools;
   if (args.issue !== undefined) request.issue = args.issue;
+  if (args.mode !== undefined && args.mode !== "task") request.mode = args.mode;
   return request;
 }

@@ -3,6 +3,7 @@
  * real key (signed JWT → installation token), webhooks arrive signed over HTTP, and the fake
  * plays GitHub Actions and the task Action (runs complete, PRs carry the result block).
  */
+import { formatPlanResult, PLAN_RESULT_FILE, type PlanResult } from "../../../src/core/plan-result.js";
 import { createHmac } from "node:crypto";
 import { Octokit } from "@octokit/rest";
 import type { ProbotOctokit } from "probot";
@@ -326,6 +327,33 @@ export class ServerHarness {
     if (run.status === "queued") this.fake.startRun(run.id);
     await jobDone?.();
     this.fake.completeRun(run.id, { conclusion });
+  }
+
+  /**
+   * Plays the Action's planner mode: its proposal pushed as `orchestrator-plan.json` to the
+   * planner's branch (naming this run unless `result` says otherwise), then completes the run.
+   */
+  finishPlan(run: FakeWorkflowRun, proposal: unknown, result: Partial<PlanResult> = {}): void {
+    const request = this.requestOf(run);
+    const file: PlanResult = {
+      version: 1,
+      session_id: request.sessionId,
+      task_id: request.taskId,
+      attempt: request.attempt,
+      run_id: run.id,
+      cost_usd: 0.4,
+      turns: 5,
+      duration_ms: 30_000,
+      proposal,
+      ...result,
+    };
+    this.fake.state.commitFiles({
+      repo: FULL_NAME,
+      branch: request.branch,
+      files: { [PLAN_RESULT_FILE]: formatPlanResult(file) },
+    });
+    if (run.status === "queued") this.fake.startRun(run.id);
+    this.fake.completeRun(run.id, { conclusion: "success" });
   }
 
   summary(): { status: string; conclusion: string | null; title: string | null } {

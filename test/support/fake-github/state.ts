@@ -156,6 +156,8 @@ export interface FakeIssue {
   body: string | null;
   /** Absent means open. */
   state?: "open" | "closed" | undefined;
+  /** Set when the issue was created with an installation token (`performed_via_github_app`). */
+  viaAppId?: number | undefined;
 }
 
 export interface FakeIssueComment {

@@ -5,6 +5,7 @@
 import { issueById, issueShape } from "../shapes/issues.js";
 import type { FakeIssue, FakeRepo } from "../state.js";
 import {
+  actorOf,
   FakeHttpError,
   intParam,
   notFound,
@@ -15,6 +16,29 @@ import {
 } from "./route-types.js";
 
 export const issueGraphRoutes: RouteTable = {
+  // GitHub's limits: a title of at most 256 characters, a body of at most 65,536.
+  "POST /repos/{owner}/{repo}/issues": (request) => {
+    const repo = repoOf(request);
+    const { title, body } = request.body;
+    if (typeof title !== "string" || title.trim() === "") throw validationFailed("title is missing");
+    if (title.length > 256) throw validationFailed("title is too long (maximum is 256 characters)");
+    if (typeof body === "string" && body.length > 65_536)
+      throw validationFailed("body is too long (maximum is 65536 characters)");
+    const state = request.ctx.state;
+    const issue = state.addIssue({
+      repo: repo.fullName,
+      title,
+      ...(typeof body === "string" ? { body } : {}),
+      user: actorOf(request, repo).login,
+    });
+    if (request.auth.kind === "installation") issue.viaAppId = state.app.id;
+    return {
+      status: 201,
+      body: issueShape(request.ctx, issue),
+      headers: { location: `${request.ctx.api}/repos/${repo.fullName}/issues/${issue.number}` },
+    };
+  },
+
   "GET /repos/{owner}/{repo}/issues/{issue_number}": (request) => {
     const { issue } = findIssue(request);
     return { status: 200, body: issueShape(request.ctx, issue) };

@@ -1,6 +1,6 @@
 /** The `issue` shape, with the sub-issue and dependency summaries GitHub adds to it. */
 import type { FakeAccount, FakeIssue, FakeRepo } from "../state.js";
-import { nodeId, userShape, type ShapeContext } from "./accounts.js";
+import { appShape, nodeId, userShape, type ShapeContext } from "./accounts.js";
 
 export function issueShape(ctx: ShapeContext, issue: FakeIssue): Record<string, unknown> {
   const repo = ctx.state.requireRepo(issue.repo);
@@ -44,6 +44,7 @@ export function issueShape(ctx: ShapeContext, issue: FakeIssue): Record<string, 
     created_at: issue.createdAt,
     updated_at: issue.createdAt,
     author_association: association(repo, issue.user),
+    performed_via_github_app: issue.viaAppId === undefined ? null : appShape(ctx),
     sub_issues_summary: {
       total: subIssues.length,
       completed,
