@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { TASK_WORKFLOW } from "../support/simulated-session.js";
 import { FULL_NAME, ServerHarness } from "./support/server-harness.js";
 
 /**
@@ -208,5 +209,32 @@ describe("a planner: /orchestrate plan, then approve", () => {
     await h.deliver(server, h.comment({ body: "/orchestrate approve", issueNumber: goal, login: "reader" }));
     expect(appComments(h, goal).at(-1)).toContain("only people with write, maintain or admin permission");
     expect(issuesCreated(h)).toBe(0);
+  });
+
+  it("on a task workflow older than the `mode` input, the planner fails saying to update the workflow", async () => {
+    const oldWorkflow = TASK_WORKFLOW.replace(/\n {6}mode:\n(?: {8}[^\n]*\n)+/, "\n").replace(
+      /\n {10}mode: \$\{\{ inputs\.mode \}\}/,
+      "",
+    );
+    expect(oldWorkflow).not.toMatch(/inputs\.mode\b|^ {6}mode:/m);
+    const h = (harness = await ServerHarness.create({
+      tasks: { tasks: [{ id: "unused", prompt: "x" }] },
+      files: { ".github/workflows/orchestrator-task.yml": oldWorkflow },
+    }));
+    h.fake.state.setPermission(FULL_NAME, "octocat", "write");
+    const goal = h.fake.state.addIssue({
+      repo: FULL_NAME,
+      title: "Goal",
+      body: "Do it.",
+      user: "octocat",
+    }).number;
+    const server = await h.startServer();
+    await h.deliver(server, h.comment({ body: "/orchestrate plan", issueNumber: goal }));
+    expect(h.dispatched()).toEqual([]);
+    expect(appComments(h, goal)[0]).toContain(
+      "is older than planners and restacking (it has no `mode` input)",
+    );
+    expect(h.violations()).toEqual([expect.stringContaining('Unexpected inputs provided: ["mode"]')]);
+    h.fake.violations.splice(0);
   });
 });
