@@ -109,36 +109,27 @@ async function runCommand(args: {
     await talk.reply(COMMAND_HELP);
     return;
   }
-  if (command.kind === "start") {
-    const { kind: _start, ...given } = command;
-    const result = await startSession({
-      client,
-      repo,
-      options: withIssueGraph(given, args),
-      trigger: { kind: "comment", actor, issueNumber: args.issueNumber, commentId: talk.commentId },
-      config,
-      runtime,
-    });
+  if (command.kind === "start" || command.kind === "plan") {
+    const trigger = {
+      kind: "comment" as const,
+      actor,
+      issueNumber: args.issueNumber,
+      commentId: talk.commentId,
+    };
+    const common = { client, repo, trigger, config, runtime };
+    let result: StartSessionResult;
+    if (command.kind === "plan") {
+      result = await startPlanSession({
+        ...common,
+        issueNumber: args.issueNumber,
+        budgetUsd: command.budgetUsd,
+      });
+    } else {
+      const { kind: _start, ...given } = command;
+      result = await startSession({ ...common, options: withIssueGraph(given, args) });
+    }
     logWarnings(log, result.warnings);
     // A started session answers in its status comment; why nothing started is said here.
-    if (!result.ok) {
-      await talk.react("confused");
-      await talk.post(notStartedReply(result));
-    }
-    return;
-  }
-
-  if (command.kind === "plan") {
-    const result = await startPlanSession({
-      client,
-      repo,
-      issueNumber: args.issueNumber,
-      budgetUsd: command.budgetUsd,
-      trigger: { kind: "comment", actor, issueNumber: args.issueNumber, commentId: talk.commentId },
-      config,
-      runtime,
-    });
-    logWarnings(log, result.warnings);
     if (!result.ok) {
       await talk.react("confused");
       await talk.post(notStartedReply(result));
