@@ -1,5 +1,6 @@
 import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { attemptPrompt, checkpointFeedback } from "../core/attempt-prompt.js";
 import type { ResolvedTask } from "../core/task-graph.js";
 import type { AgentFailure, AgentFailureKind, AgentResult } from "./agent-result.js";
 import { claudeTranscript, transcriptPathFor } from "./claude-transcript.js";
@@ -117,7 +118,12 @@ interface RunTaskCommonOptions {
 
 export type TaskRunStage = "prepare" | "agent" | "commit" | "push";
 
-export type TaskRunFailureKind = AgentFailureKind | TaskFailureKind | "internal_error";
+/**
+ * `timed_out`: the agent's time ran out and its work so far was kept as a checkpoint
+ * (`checkpointSha`), which the next attempt goes on from. A timeout with nothing to keep stays the
+ * agent's `timeout`.
+ */
+export type TaskRunFailureKind = AgentFailureKind | TaskFailureKind | "internal_error" | "timed_out";
 
 export interface TaskRunFailure {
   kind: TaskRunFailureKind;
@@ -145,6 +151,11 @@ export interface TaskRunResult {
   commits?: number;
   /** True once the remote branch holds `commitSha` (only with `push`). */
   pushed?: boolean;
+  /**
+   * Set when the agent ran out of time and its work so far was committed as a checkpoint (it is
+   * `commitSha`; pushed when `pushed`): the next attempt goes on from it.
+   */
+  checkpointSha?: string;
   /** The agent's final words. */
   summary?: string;
   costUsd?: number;
@@ -162,22 +173,32 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRunResult> {
   const { task, attempt } = options;
   const result: TaskRunResult = { taskId: task.id, attempt, branch: task.branch, ok: false, durationMs: 0 };
   const log: Log = (line) => writeLog(options.logFile, line);
+  let prompt = task.prompt;
   const finish = async (failure?: TaskRunFailure): Promise<TaskRunResult> => {
     result.durationMs = Date.now() - startedAt;
     if (failure) {
       result.failure = failure;
       await log(`== failed (${failure.stage}, ${failure.kind}): ${failure.message}`);
     } else result.ok = true;
-    await writeTranscript(options.logFile, task.prompt);
+    await writeTranscript(options.logFile, prompt);
     return result;
   };
 
   const prepared = await prepareStage({ options, result, log });
   if (prepared.failure) return finish(prepared.failure);
 
+  // An attempt that goes on from a checkpoint is told so, or it would start the task over.
+  if (result.continued?.reason === "checkpoint")
+    prompt = attemptPrompt(task.prompt, checkpointFeedback(result.continued.checkpointAttempt));
   const agent = await setUpAgent(options.agent);
   if (agent.failure) return finish(agent.failure);
-  const agentFailure = await agentStage({ options, agent: agent.spec, result, log });
+  const agentFailure = await agentStage({
+    options,
+    task: { ...task, prompt },
+    agent: agent.spec,
+    result,
+    log,
+  });
   // First, before any git command runs again in the checkout the agent had (the Action puts back
   // the git config the agent could have changed).
   try {
@@ -185,7 +206,11 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRunResult> {
   } catch (error) {
     return finish(agentFailure ?? stageFailure("commit", error));
   }
-  if (agentFailure && options.onAgentFailure !== "keep_partial_work") {
+  // Time running out is not the work being wrong: what the agent got through is kept as a
+  // checkpoint (and pushed, with `push`) whatever `onAgentFailure` says, for the next attempt to
+  // go on from (`continue-task-branch.ts`).
+  const checkpoint = agentFailure?.kind === "timeout";
+  if (agentFailure && !checkpoint && options.onAgentFailure !== "keep_partial_work") {
     // A cancelled attempt (Ctrl-C, cancel) is settled by its caller, which keeps its work under a
     // ref and names it (src/local/interrupted-attempt.ts); only an attempt that failed is marked.
     if (agentFailure.kind !== "cancelled") await markStoppedWork({ options, result, log });
@@ -197,13 +222,45 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRunResult> {
     result,
     log,
     previousSha: prepared.previousSha,
-    allowNoChanges: task.allowNoChanges || agentFailure !== undefined,
+    // A continued checkpoint already holds work: an attempt that only finishes it adds nothing.
+    allowNoChanges:
+      task.allowNoChanges || agentFailure !== undefined || result.continued?.reason === "checkpoint",
+    checkpoint,
   });
   // After an agent failure, the agent's reason is the task's: a problem keeping its partial work
   // would hide why the task failed, so it is only logged.
-  if (agentFailure && kept)
+  if (agentFailure && kept) {
     await log(`== the partial work was not kept (${kept.stage}, ${kept.kind}): ${kept.message}`);
+    if (checkpoint && options.onAgentFailure !== "keep_partial_work")
+      await markStoppedWork({ options, result, log });
+  }
+  if (checkpoint && !kept && result.commits !== undefined && result.commits > 0 && result.commitSha)
+    return finish(
+      timedOutFailure({ options, result, agentMessage: (agentFailure as TaskRunFailure).message }),
+    );
   return finish(agentFailure ?? kept);
+}
+
+/** The agent's time ran out and its work was kept as a checkpoint: what the task's failure says. */
+function timedOutFailure(args: {
+  options: RunTaskOptions;
+  result: TaskRunResult;
+  agentMessage: string;
+}): TaskRunFailure {
+  const { options, result } = args;
+  const sha = result.commitSha as string;
+  result.checkpointSha = sha;
+  const where =
+    result.pushed === true
+      ? `pushed to ${options.task.branch} on ${options.remote ?? "the remote"}`
+      : `on ${options.task.branch}`;
+  return {
+    stage: "agent",
+    kind: "timed_out",
+    message:
+      `Timed out: ${args.agentMessage} The work so far is kept as checkpoint ${sha.slice(0, 12)}, ${where}; ` +
+      `the next attempt goes on from it.`,
+  };
 }
 
 async function prepareStage(args: {
@@ -269,6 +326,8 @@ async function setUpAgent(
 /** Runs the agent; its failure, if any. */
 async function agentStage(args: {
   options: RunTaskOptions;
+  /** The task, with the prompt this attempt runs with. */
+  task: RunnableTask;
   agent: AgentSpec;
   result: TaskRunResult;
   log: Log;
@@ -277,7 +336,7 @@ async function agentStage(args: {
   await log(`== running the agent (${describeAgent(agent)})`);
   const outcome = await runTaskAgent({
     cwd: options.cwd,
-    task: options.task,
+    task: args.task,
     attempt: options.attempt,
     sessionId: options.sessionId,
     agent,
@@ -330,10 +389,14 @@ async function commitAndPushStages(args: {
   log: Log;
   previousSha: string | null;
   allowNoChanges: boolean;
+  /** Commit as a checkpoint (the agent's time ran out). */
+  checkpoint?: boolean;
 }): Promise<TaskRunFailure | undefined> {
   const { options, result, log } = args;
   const { task } = options;
-  await log(`== committing the work on ${task.branch}`);
+  await log(
+    `== committing the ${args.checkpoint === true ? "work so far as a checkpoint" : "work"} on ${task.branch}`,
+  );
   try {
     const committed = await commitTaskWork({
       cwd: options.cwd,
@@ -343,6 +406,7 @@ async function commitAndPushStages(args: {
       allowNoChanges: args.allowNoChanges,
       baseSha: result.baseSha as string,
       branch: task.branch,
+      checkpoint: args.checkpoint,
     });
     result.commitSha = committed.commitSha;
     result.changedFiles = committed.changedFiles;
@@ -353,7 +417,12 @@ async function commitAndPushStages(args: {
   } catch (error) {
     return stageFailure("commit", error);
   }
-  if (!options.push || options.remote === undefined || result.commits === 0) return undefined;
+  if (!options.push || options.remote === undefined) return undefined;
+  if (result.commits === 0) {
+    // Nothing new; a continued branch is already on the remote as it is (its tip was fetched there).
+    if (result.continued !== undefined && result.commitSha === result.continued.tip) result.pushed = true;
+    return undefined;
+  }
 
   await log(`== pushing ${task.branch} to ${options.remote}`);
   try {
