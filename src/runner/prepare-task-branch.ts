@@ -5,16 +5,8 @@ import { allSettledOrThrow } from "./all-settled-or-throw.js";
 import { branchIsStartFailure, guardExistingBranch, type ReplacedTip } from "./branch-ownership.js";
 import { ORCHESTRATOR_DIR } from "./commit-task-work.js";
 import { branchToContinue, type ContinuedBranch } from "./continue-task-branch.js";
-import {
-  GitError,
-  RUNNER_COMMIT_CONFIG,
-  git,
-  gitValue,
-  identityEnv,
-  redactCredentials,
-  resolveCommits,
-  splitNul,
-} from "./git.js";
+import { GitError, git, gitValue, redactCredentials, resolveCommits } from "./git.js";
+import { mergeDependency } from "./merge-dependency.js";
 import { prefetchBranchContents } from "./partial-clone.js";
 import { TaskFailure, gitFailure } from "./task-failure.js";
 
@@ -379,55 +371,6 @@ async function checkoutFresh(args: {
   );
 }
 
-async function mergeDependency(args: {
-  options: PrepareTaskBranchOptions;
-  other: string;
-  otherRef: string;
-  into: string[];
-  allDependencies: string[];
-}): Promise<void> {
-  const { options, other, otherRef, into } = args;
-  const { cwd } = options;
-  const task = options.taskId ? `task ${options.taskId}` : options.branch;
-  const message = [
-    `Merge dependency branch ${other} for ${task}`,
-    `${capitalize(task)} builds on ${args.allDependencies.join(", ")}: its branch starts from ` +
-      `${args.allDependencies[0]} with the others merged in.`,
-  ];
-  try {
-    await git(
-      [
-        ...RUNNER_COMMIT_CONFIG,
-        "merge",
-        "--no-ff",
-        "--no-verify",
-        "--quiet",
-        "-m",
-        message[0] as string,
-        "-m",
-        message[1] as string,
-        otherRef,
-      ],
-      // The remote's credentials too: in a partial clone the merge fetches the contents it merges.
-      { cwd, env: { ...identityEnv(options.author), ...options.remoteEnv } },
-    );
-  } catch (error) {
-    const files = splitNul(
-      (await git(["diff", "--name-only", "--diff-filter=U", "-z"], { cwd, okExitCodes: [1] })).stdout,
-    );
-    await git(["merge", "--abort"], { cwd, okExitCodes: [128], env: options.remoteEnv });
-    if (files.length === 0) throw gitFailure(error, `merge ${other} into ${into.join(" + ")}`);
-    throw new TaskFailure(
-      "merge_conflict",
-      `${capitalize(task)} builds on the work of ${args.allDependencies.join(" and ")}, but merging ` +
-        `${other} into ${into.join(" + ")} conflicts in ${files.join(", ")}. Those tasks changed the same ` +
-        `lines independently. To fix it, make one of them depend on the other so they run in order, ` +
-        `or merge ${other} into ${into[0]} by hand, push it, and retry ${task}.`,
-      { conflict: { merging: other, into: [...into], files }, cause: error },
-    );
-  }
-}
-
 async function gitOrFail(
   args: string[],
   cwd: string,
@@ -439,8 +382,4 @@ async function gitOrFail(
   } catch (error) {
     throw gitFailure(error, doing);
   }
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

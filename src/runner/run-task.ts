@@ -1,9 +1,6 @@
-import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
 import { attemptPrompt, checkpointFeedback } from "../core/attempt-prompt.js";
 import type { ResolvedTask } from "../core/task-graph.js";
-import type { AgentFailure, AgentFailureKind, AgentResult } from "./agent-result.js";
-import { claudeTranscript, transcriptPathFor } from "./claude-transcript.js";
+import type { AgentFailureKind, AgentResult } from "./agent-result.js";
 import { commitTaskWork, markAgentCommits } from "./commit-task-work.js";
 import type { ContinuedBranch } from "./continue-task-branch.js";
 import { prepareTaskBranch, type PrepareTaskBranchOptions } from "./prepare-task-branch.js";
@@ -16,7 +13,9 @@ import {
   type AgentSetup,
   type AgentSpec,
 } from "./task-agent.js";
-import { isTaskFailure, type TaskFailureKind } from "./task-failure.js";
+import type { TaskFailureKind } from "./task-failure.js";
+import { writeLog, writeTranscript } from "./task-log.js";
+import { agentStageFailure, continuedLine, stageFailure, timedOutFailure } from "./task-run-failure.js";
 
 export type { AgentDeadline, AgentSetup, AgentSpec } from "./task-agent.js";
 
@@ -241,28 +240,6 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRunResult> {
   return finish(agentFailure ?? kept);
 }
 
-/** The agent's time ran out and its work was kept as a checkpoint: what the task's failure says. */
-function timedOutFailure(args: {
-  options: RunTaskOptions;
-  result: TaskRunResult;
-  agentMessage: string;
-}): TaskRunFailure {
-  const { options, result } = args;
-  const sha = result.commitSha as string;
-  result.checkpointSha = sha;
-  const where =
-    result.pushed === true
-      ? `pushed to ${options.task.branch} on ${options.remote ?? "the remote"}`
-      : `on ${options.task.branch}`;
-  return {
-    stage: "agent",
-    kind: "timed_out",
-    message:
-      `Timed out: ${args.agentMessage} The work so far is kept as checkpoint ${sha.slice(0, 12)}, ${where}; ` +
-      `the next attempt goes on from it.`,
-  };
-}
-
 async function prepareStage(args: {
   options: RunTaskOptions;
   result: TaskRunResult;
@@ -441,14 +418,6 @@ async function commitAndPushStages(args: {
   }
 }
 
-function continuedLine(branch: string, startPoint: string, continued: ContinuedBranch): string {
-  const why =
-    continued.reason === "checkpoint"
-      ? `attempt ${continued.checkpointAttempt ?? "?"}'s checkpoint`
-      : "its existing work, as asked";
-  return `branch ${branch} goes on from ${why}: ${startPoint} at ${continued.tip}, its commits kept`;
-}
-
 function agentTimeoutMs(options: RunTaskOptions): number {
   if (options.timeoutMs !== undefined) return options.timeoutMs;
   if (options.deadline !== undefined) return agentTimeLeftMs({ deadline: options.deadline, now: Date.now() });
@@ -461,44 +430,4 @@ function copyAgentFields(result: TaskRunResult, agent: AgentResult): void {
   if (agent.costUsd !== undefined) result.costUsd = agent.costUsd;
   if (agent.turns !== undefined) result.turns = agent.turns;
   if (agent.deniedTools !== undefined && agent.deniedTools.length > 0) result.deniedTools = agent.deniedTools;
-}
-
-function agentStageFailure(failure: AgentFailure): TaskRunFailure {
-  return { stage: "agent", kind: failure.kind, message: failure.message };
-}
-
-const DOING: Record<TaskRunStage, string> = {
-  prepare: "preparing the task branch",
-  agent: "setting up the agent",
-  commit: "committing the agent's work",
-  push: "pushing the task branch",
-};
-
-function stageFailure(stage: TaskRunStage, error: unknown): TaskRunFailure {
-  if (isTaskFailure(error)) return { stage, kind: error.kind, message: error.message };
-  // Not a problem we know how to name: still the task's failure (with what was said), so one
-  // broken task does not take the whole session down.
-  const detail = error instanceof Error ? error.message : String(error);
-  return { stage, kind: "internal_error", message: `Unexpected error while ${DOING[stage]}: ${detail}` };
-}
-
-/** The readable copy beside the log, rebuilt from the whole log (every attempt) at each attempt's end. */
-async function writeTranscript(logFile: string | undefined, prompt: string): Promise<void> {
-  if (logFile === undefined) return;
-  try {
-    const log = await readFile(logFile, "utf8");
-    await writeFile(transcriptPathFor(logFile), claudeTranscript(log, { prompt }));
-  } catch {
-    // Like the log: a convenience that must not fail the task.
-  }
-}
-
-async function writeLog(logFile: string | undefined, line: string): Promise<void> {
-  if (logFile === undefined) return;
-  try {
-    await mkdir(dirname(logFile), { recursive: true });
-    await appendFile(logFile, `${line}\n`);
-  } catch {
-    // The log is a convenience; a full disk must not fail the task by itself.
-  }
 }
