@@ -114,9 +114,8 @@ describe("the action and existing work", { timeout: 600_000 }, () => {
         });
         return { id, run };
       },
-      ({ id }) =>
-        hanging() > hangingBefore &&
-        parseResultBlock(fixture.pullsFor(`orchestrator/${id}`)[0]?.body)?.failure_kind === "timed_out",
+      // The CLI asked for its second turn: the Write ran before the deadline stopped it.
+      () => hanging() > hangingBefore,
     );
     const branch = `orchestrator/${id}`;
 

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -30,18 +30,22 @@ beforeAll(isolateGit);
 afterAll(removeTempDirs);
 
 /**
- * Without part1.txt: writes it, then runs until stopped (the timeout makes the checkpoint). With
- * it: writes part2.txt; if the `hold` file exists (it is renamed away, so only once), commits that
- * itself, writes `committed` beside it and runs until stopped; otherwise ends.
+ * Without part1.txt: writes it (then logs `wrote`) and runs until stopped (the timeout makes the
+ * checkpoint). With it (logs `continued`): writes part2.txt; if the `hold` file exists (renamed
+ * away, so only once), commits that itself, writes `committed` and runs until stopped; otherwise
+ * logs `ended` and ends. The log is `events` in the scratch directory.
  */
 function agentSource(scratch: string): string {
   const hold = JSON.stringify(join(scratch, "hold"));
   const committed = JSON.stringify(join(scratch, "committed"));
+  const events = JSON.stringify(join(scratch, "events"));
   return `
-import { existsSync, renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, renameSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-if (!existsSync("part1.txt")) { writeFileSync("part1.txt", "one\\n"); setInterval(() => {}, 1000); }
+const log = (event) => appendFileSync(${events}, event + "\\n");
+if (!existsSync("part1.txt")) { writeFileSync("part1.txt", "one\\n"); log("wrote"); setInterval(() => {}, 1000); }
 else {
+  log("continued");
   writeFileSync("part2.txt", "two\\n");
   let hold = false;
   try { renameSync(${hold}, ${hold} + ".used"); hold = true; } catch {}
@@ -50,7 +54,7 @@ else {
     execFileSync("git", ["-c", "user.name=Agent", "-c", "user.email=agent@example.invalid", "commit", "-q", "-m", "part two"]);
     writeFileSync(${committed}, "");
     setInterval(() => {}, 1000);
-  }
+  } else log("ended");
 }
 `;
 }
@@ -114,6 +118,16 @@ async function checkpointOf(repo: string): Promise<string> {
   return sha;
 }
 
+/**
+ * Whether a session ran the scenario whatever the timeout: the first attempt wrote part1.txt
+ * before it was stopped, and an attempt that went on from it had the time to end.
+ */
+function scenarioRan(scratch: string): boolean {
+  const events = existsSync(join(scratch, "events")) ? readFileSync(join(scratch, "events"), "utf8") : "";
+  const lines = events.split("\n");
+  return lines.includes("wrote") && (!lines.includes("continued") || lines.includes("ended"));
+}
+
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await condition())) {
@@ -131,7 +145,7 @@ describe("checkpoints in the local executor", { timeout: 300_000 }, () => {
         const project = await makeProject(1);
         return { project, run: await project.session({ timeoutMs }) };
       },
-      ({ run }) => run.result.state.tasks.t?.status === "succeeded",
+      ({ project }) => scenarioRan(project.scratch),
     );
     const { repo } = project;
 
@@ -155,10 +169,7 @@ describe("checkpoints in the local executor", { timeout: 300_000 }, () => {
         const project = await makeProject(0);
         return { project, run: await project.session({ timeoutMs }) };
       },
-      ({ run }) =>
-        run.events.some(
-          (event) => event.type === "task_failed" && event.result.failure?.kind === "timed_out",
-        ),
+      ({ project }) => scenarioRan(project.scratch),
     );
     const { repo, scratch } = project;
     const checkpoint = await checkpointOf(repo);
