@@ -32,20 +32,38 @@ export function agentEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 export const DEFAULT_TIMEOUT_MINUTES = 60;
-/** Time kept back for committing, pushing and the pull request after the agent is stopped. */
+/**
+ * Time kept back after the agent is stopped, before the job's `timeout-minutes` kills it: the
+ * agent's process tree stopped (a few seconds' grace), the checkpoint committed and pushed (with
+ * the push's retries), the pull request and the job summary written. A fifth of the task's time,
+ * at least `MIN_RESERVE_MS` and at most `MAX_RESERVE_MS`.
+ */
+const MIN_RESERVE_MS = 30_000;
 const MAX_RESERVE_MS = 3 * 60_000;
-const MIN_AGENT_MS = 60_000;
 
 /**
  * The job's `timeout-minutes` is the task's timeout, and a job killed by it can neither push the
  * partial work nor say why. So the agent must stop by the task's time, counted from the job's
- * start, less a reserve for the steps after it.
+ * start, less a reserve for the steps after it, even if that leaves it no time at all: an agent
+ * stopped at once still gets its timeout reported, one that runs into the job's limit does not.
+ *
+ * The job's start is the runner's worker process's start (`workerStartedAt`) when it is known and
+ * plausible: the checkout and the Claude Code install before this step count against the job's
+ * limit too. A worker start longer ago than the whole limit cannot be this job's (the job would
+ * have been killed): then this action's own start is used.
  */
 export function agentDeadline(args: {
   timeoutMinutes: number | undefined;
+  /** When this action's process started. */
   startedAt: number;
+  workerStartedAt?: number | undefined;
 }): AgentDeadline {
   const totalMs = (args.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 60_000;
-  const reserve = Math.min(MAX_RESERVE_MS, totalMs * 0.2);
-  return { at: args.startedAt + totalMs - reserve, minimumMs: MIN_AGENT_MS };
+  const reserve = Math.min(MAX_RESERVE_MS, Math.max(MIN_RESERVE_MS, totalMs * 0.2));
+  const worker = args.workerStartedAt;
+  const jobStart =
+    worker !== undefined && worker <= args.startedAt && worker > args.startedAt - totalMs
+      ? worker
+      : args.startedAt;
+  return { at: jobStart + totalMs - reserve, minimumMs: 0 };
 }

@@ -55,6 +55,11 @@ export interface MainOptions {
   runUrl?: string;
   /** When the job started (ms since epoch): the agent's time is what is left of the task's. */
   startedAt: number;
+  /**
+   * When the runner's worker process started (ms since epoch; see `workerStartedAt`): the job's
+   * clock, which started before this action's steps. Undefined when not known.
+   */
+  workerStartedAt?: number | undefined;
   npm?: NpmInstaller;
   log: ActionLog;
 }
@@ -160,7 +165,14 @@ export async function main(options: MainOptions): Promise<ActionOutcome> {
     afterAgent: () => remote.afterAgent(),
     push: true,
     onAgentFailure: "keep_partial_work",
-    deadline: agentDeadline({ timeoutMinutes: request.timeoutMinutes, startedAt: options.startedAt }),
+    // Feedback is a follow-up on the task's existing work: its branch is built on, not reset. (A
+    // branch whose tip is the task's checkpoint is gone on from anyway, see continue-task-branch.ts.)
+    continueExisting: request.feedback !== undefined,
+    deadline: agentDeadline({
+      timeoutMinutes: request.timeoutMinutes,
+      startedAt: options.startedAt,
+      workerStartedAt: options.workerStartedAt,
+    }),
     logFile: taskLog,
   });
 

@@ -56,7 +56,9 @@ function renderSection(content: PullRequestBodyContent): string {
     lines.push(
       "",
       `> [!WARNING]\n> This attempt failed: ${inertComments(oneLine(result.message ?? "see the workflow run"))}\n> ` +
-        "The branch holds the work it got through; retry the task to rebuild it from its base.",
+        (result.failure_kind === "timed_out"
+          ? "The branch holds a checkpoint of the work so far; the next attempt goes on from it."
+          : "The branch holds the work it got through; retry the task to rebuild it from its base."),
     );
   }
   if (content.issue !== undefined) {

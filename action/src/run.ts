@@ -9,6 +9,7 @@ import { agentEnvironment } from "./agent-environment.js";
 import { createGitHubClient, parseRepository } from "./github-client.js";
 import { renderJobSummary } from "./job-summary.js";
 import { main, type ActionOutcome } from "./main.js";
+import { workerStartedAt } from "./worker-start.js";
 
 export const DEFAULT_CLAUDE_CODE_VERSION = "2.1.330";
 const LOG_TAIL_BYTES = 256 * 1024;
@@ -46,6 +47,7 @@ export async function run(): Promise<void> {
         ? {}
         : { runUrl: `${serverUrl}/${repository.owner}/${repository.repo}/actions/runs/${runId}` }),
       startedAt: Date.now() - process.uptime() * 1000,
+      workerStartedAt: workerStartedAt(),
       log: { info: (message) => core.info(message), warning: (message) => core.warning(message) },
     });
     await report(outcome, inputs.task_id ?? "");

@@ -17,3 +17,15 @@ export function attemptPrompt(prompt: string, feedback: string | undefined): str
     text,
   ].join("\n");
 }
+
+/**
+ * The feedback of an attempt that goes on from a checkpoint: an earlier attempt ran out of time
+ * and its work so far is the branch's last commit (see `src/runner/continue-task-branch.ts`).
+ */
+export function checkpointFeedback(checkpointAttempt: number | undefined): string {
+  const which = checkpointAttempt === undefined ? "An earlier attempt" : `Attempt ${checkpointAttempt}`;
+  return (
+    `${which} ran out of time before it finished. Its work so far is committed on this branch as a ` +
+    `checkpoint (the last commit). Look at what is already done and finish the task from there; do not start over.`
+  );
+}

@@ -3,7 +3,12 @@ import { readFile, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClaudeStreamReader } from "../runner/claude-agent-output.js";
-import { ORCHESTRATOR_DIR, STOPPED_TRAILER, TASK_TRAILER } from "../runner/commit-task-work.js";
+import {
+  CHECKPOINT_TRAILER,
+  ORCHESTRATOR_DIR,
+  STOPPED_TRAILER,
+  TASK_TRAILER,
+} from "../runner/commit-task-work.js";
 import {
   RUNNER_COMMIT_CONFIG,
   git,
@@ -13,6 +18,7 @@ import {
   resolveCommits,
   splitNul,
 } from "../runner/git.js";
+import { checkpointAttemptOf } from "../runner/continue-task-branch.js";
 import { listWorktrees } from "../runner/worktree.js";
 
 /**
@@ -27,7 +33,9 @@ import { listWorktrees } from "../runner/worktree.js";
  *   kept under `refs/orchestrator/interrupted/<task>/<attempt>` and the task starts afresh, as a
  *   retry does (see `prepareTaskBranch`): building on half-done work would make the result depend
  *   on how far the killed run got, and the new attempt's diff and no-change check would only see
- *   what it added.
+ *   what it added. "Afresh" is from the last checkpoint when there is one (an earlier attempt ran
+ *   out of time): a checkpoint at the tip is gone on from, and a branch that had gone on from one
+ *   is set back to it once the work on top is kept (`backToCheckpoint`).
  */
 
 export const INTERRUPTED_REF_PREFIX = "refs/orchestrator/interrupted";
@@ -151,11 +159,12 @@ async function isOrchestratorCommitOf(
     cwd: repoDir,
   });
   const lines = trailers.split("\n").map((line) => line.trim());
-  // A stopped attempt's marker carries the trailers too, but marks unfinished work.
+  // A stopped attempt's marker and a checkpoint (the attempt ran out of time) carry the trailers
+  // too, but hold unfinished work.
   return (
     lines.includes(`${TASK_TRAILER}: ${taskId}`) &&
     lines.includes(`Orchestrator-Attempt: ${attempt}`) &&
-    !lines.some((line) => line.startsWith(`${STOPPED_TRAILER}:`))
+    !lines.some((line) => line.startsWith(`${STOPPED_TRAILER}:`) || line.startsWith(`${CHECKPOINT_TRAILER}:`))
   );
 }
 
@@ -226,4 +235,32 @@ async function refComponent(repoDir: string, id: string): Promise<string> {
 async function someAsync<T>(items: readonly T[], test: (item: T) => Promise<boolean>): Promise<boolean> {
   for (const item of items) if (await test(item)) return true;
   return false;
+}
+
+/**
+ * When the interrupted attempt had gone on from a checkpoint (its recorded base is one of this
+ * task's) and the branch moved past it, the branch is set back to the checkpoint, so the next
+ * attempt goes on from it instead of starting from the base: the commits on top must already be
+ * kept under a ref. A checkpoint at the tip stays where it is (the interrupted attempt made it).
+ * Compare-and-swap on the tip seen, so nothing moved meanwhile is lost. Returns the checkpoint the
+ * branch was set back to, or null.
+ */
+export async function backToCheckpoint(args: {
+  repoDir: string;
+  branch: string;
+  baseSha: string;
+  taskId: string;
+}): Promise<string | null> {
+  const { repoDir, baseSha, taskId } = args;
+  const ref = `refs/heads/${args.branch}`;
+  const [tip = null] = await resolveCommits([ref], { cwd: repoDir });
+  if (tip === null || tip === baseSha) return null;
+  if ((await checkpointAttemptOf(repoDir, tip, taskId)) !== null) return null;
+  if ((await checkpointAttemptOf(repoDir, baseSha, taskId)) === null) return null;
+  if (!(await isAncestor(repoDir, baseSha, tip))) return null;
+  const moved = await git(
+    ["update-ref", "-m", `orchestrator: back to the checkpoint of task ${taskId}`, ref, baseSha, tip],
+    { cwd: repoDir, okExitCodes: [1, 128] },
+  );
+  return moved.exitCode === 0 ? baseSha : null;
 }

@@ -2,6 +2,7 @@ import type { SessionEvent as MachineEvent } from "../core/session-machine.js";
 import type { ResolvedTask } from "../core/task-graph.js";
 import {
   attemptCostFromLog,
+  backToCheckpoint,
   inspectInterruptedAttempt,
   keepInterruptedWork,
   type KeptWork,
@@ -84,10 +85,17 @@ export async function settleInterruptedAttempt(args: {
   }
   const record: InterruptionRecord = { attempt, at: now, ...cost, ...(kept.length > 0 ? { kept } : {}) };
   (run.interruptions ??= []).push(record);
-  return {
-    event: { type: "attempt_interrupted", id, attempt, ...cost },
-    notices: [interruptedNotice(id, record)],
-  };
+  // Once its work is kept: an attempt that had gone on from a checkpoint restarts from it.
+  const checkpoint =
+    finding.kind === "work"
+      ? await backToCheckpoint({ repoDir, branch: task.branch, baseSha, taskId: id })
+      : null;
+  const notices = [interruptedNotice(id, record)];
+  if (checkpoint !== null)
+    notices.push(
+      `Task ${id}: its branch is set back to checkpoint ${checkpoint.slice(0, 7)}, which the next attempt goes on from.`,
+    );
+  return { event: { type: "attempt_interrupted", id, attempt, ...cost }, notices };
 }
 
 /** The commits of a task's interrupted attempts, kept under refs: known attempt commits for the runner. */

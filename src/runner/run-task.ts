@@ -1,9 +1,8 @@
-import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { attemptPrompt, checkpointFeedback } from "../core/attempt-prompt.js";
 import type { ResolvedTask } from "../core/task-graph.js";
-import type { AgentFailure, AgentFailureKind, AgentResult } from "./agent-result.js";
-import { claudeTranscript, transcriptPathFor } from "./claude-transcript.js";
+import type { AgentFailureKind, AgentResult } from "./agent-result.js";
 import { commitTaskWork, markAgentCommits } from "./commit-task-work.js";
+import type { ContinuedBranch } from "./continue-task-branch.js";
 import { prepareTaskBranch, type PrepareTaskBranchOptions } from "./prepare-task-branch.js";
 import { pushWork } from "./push-work.js";
 import {
@@ -14,7 +13,9 @@ import {
   type AgentSetup,
   type AgentSpec,
 } from "./task-agent.js";
-import { isTaskFailure, type TaskFailureKind } from "./task-failure.js";
+import type { TaskFailureKind } from "./task-failure.js";
+import { writeLog, writeTranscript } from "./task-log.js";
+import { agentStageFailure, continuedLine, stageFailure, timedOutFailure } from "./task-run-failure.js";
 
 export type { AgentDeadline, AgentSetup, AgentSpec } from "./task-agent.js";
 
@@ -100,6 +101,13 @@ interface RunTaskCommonOptions {
    */
   resetExisting?: boolean | undefined;
   /**
+   * The task's existing branch is kept and built on (its commits kept) instead of being reset to
+   * the base: a follow-up on existing work (review feedback, revise). A branch that does not exist
+   * starts from the base; one holding commits that are not this task's is refused as for a reset.
+   * Nothing is rebased. Without it, a branch whose tip is this task's checkpoint is continued too.
+   */
+  continueExisting?: boolean | undefined;
+  /**
    * Runs once the agent has exited, before its work is committed and pushed (the Action puts back
    * the git config the agent could have changed, before credentials are handed to git). A throw
    * fails the task at the commit stage, and nothing is pushed.
@@ -109,7 +117,12 @@ interface RunTaskCommonOptions {
 
 export type TaskRunStage = "prepare" | "agent" | "commit" | "push";
 
-export type TaskRunFailureKind = AgentFailureKind | TaskFailureKind | "internal_error";
+/**
+ * `timed_out`: the agent's time ran out and its work so far was kept as a checkpoint
+ * (`checkpointSha`), which the next attempt goes on from. A timeout with nothing to keep stays the
+ * agent's `timeout`.
+ */
+export type TaskRunFailureKind = AgentFailureKind | TaskFailureKind | "internal_error" | "timed_out";
 
 export interface TaskRunFailure {
   kind: TaskRunFailureKind;
@@ -128,6 +141,8 @@ export interface TaskRunResult {
   baseSha?: string;
   /** The ref the branch was created from, e.g. `main` or `orchestrator/a`. */
   startPoint?: string;
+  /** Set when the attempt went on from the task's existing branch (its tip is `baseSha`), and why. */
+  continued?: ContinuedBranch;
   mergedBranches?: string[];
   /** The branch tip after the commit (set once committed). */
   commitSha?: string;
@@ -135,6 +150,11 @@ export interface TaskRunResult {
   commits?: number;
   /** True once the remote branch holds `commitSha` (only with `push`). */
   pushed?: boolean;
+  /**
+   * Set when the agent ran out of time and its work so far was committed as a checkpoint (it is
+   * `commitSha`; pushed when `pushed`): the next attempt goes on from it.
+   */
+  checkpointSha?: string;
   /** The agent's final words. */
   summary?: string;
   costUsd?: number;
@@ -152,22 +172,32 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRunResult> {
   const { task, attempt } = options;
   const result: TaskRunResult = { taskId: task.id, attempt, branch: task.branch, ok: false, durationMs: 0 };
   const log: Log = (line) => writeLog(options.logFile, line);
+  let prompt = task.prompt;
   const finish = async (failure?: TaskRunFailure): Promise<TaskRunResult> => {
     result.durationMs = Date.now() - startedAt;
     if (failure) {
       result.failure = failure;
       await log(`== failed (${failure.stage}, ${failure.kind}): ${failure.message}`);
     } else result.ok = true;
-    await writeTranscript(options.logFile, task.prompt);
+    await writeTranscript(options.logFile, prompt);
     return result;
   };
 
   const prepared = await prepareStage({ options, result, log });
   if (prepared.failure) return finish(prepared.failure);
 
+  // An attempt that goes on from a checkpoint is told so, or it would start the task over.
+  if (result.continued?.reason === "checkpoint")
+    prompt = attemptPrompt(task.prompt, checkpointFeedback(result.continued.checkpointAttempt));
   const agent = await setUpAgent(options.agent);
   if (agent.failure) return finish(agent.failure);
-  const agentFailure = await agentStage({ options, agent: agent.spec, result, log });
+  const agentFailure = await agentStage({
+    options,
+    task: { ...task, prompt },
+    agent: agent.spec,
+    result,
+    log,
+  });
   // First, before any git command runs again in the checkout the agent had (the Action puts back
   // the git config the agent could have changed).
   try {
@@ -175,7 +205,11 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRunResult> {
   } catch (error) {
     return finish(agentFailure ?? stageFailure("commit", error));
   }
-  if (agentFailure && options.onAgentFailure !== "keep_partial_work") {
+  // Time running out is not the work being wrong: what the agent got through is kept as a
+  // checkpoint (and pushed, with `push`) whatever `onAgentFailure` says, for the next attempt to
+  // go on from (`continue-task-branch.ts`).
+  const checkpoint = agentFailure?.kind === "timeout";
+  if (agentFailure && !checkpoint && options.onAgentFailure !== "keep_partial_work") {
     // A cancelled attempt (Ctrl-C, cancel) is settled by its caller, which keeps its work under a
     // ref and names it (src/local/interrupted-attempt.ts); only an attempt that failed is marked.
     if (agentFailure.kind !== "cancelled") await markStoppedWork({ options, result, log });
@@ -187,12 +221,22 @@ export async function runTask(options: RunTaskOptions): Promise<TaskRunResult> {
     result,
     log,
     previousSha: prepared.previousSha,
-    allowNoChanges: task.allowNoChanges || agentFailure !== undefined,
+    // A continued checkpoint already holds work: an attempt that only finishes it adds nothing.
+    allowNoChanges:
+      task.allowNoChanges || agentFailure !== undefined || result.continued?.reason === "checkpoint",
+    checkpoint,
   });
   // After an agent failure, the agent's reason is the task's: a problem keeping its partial work
   // would hide why the task failed, so it is only logged.
-  if (agentFailure && kept)
+  if (agentFailure && kept) {
     await log(`== the partial work was not kept (${kept.stage}, ${kept.kind}): ${kept.message}`);
+    if (checkpoint && options.onAgentFailure !== "keep_partial_work")
+      await markStoppedWork({ options, result, log });
+  }
+  if (checkpoint && !kept && result.commits !== undefined && result.commits > 0 && result.commitSha)
+    return finish(
+      timedOutFailure({ options, result, agentMessage: (agentFailure as TaskRunFailure).message }),
+    );
   return finish(agentFailure ?? kept);
 }
 
@@ -215,6 +259,7 @@ async function prepareStage(args: {
       taskId: task.id,
       knownAttemptCommits: options.knownAttemptCommits,
       resetExisting: options.resetExisting === true || task.resetExisting === true,
+      continueExisting: options.continueExisting,
       ...(options.remote === undefined ? {} : { remote: options.remote }),
       remoteEnv: options.remoteEnv,
       ...(options.newCheckout === undefined ? {} : { newCheckout: options.newCheckout }),
@@ -227,8 +272,17 @@ async function prepareStage(args: {
         `== reset_existing: ${task.branch} ${old.where} held ${old.foreignCommits} commit(s) that were not ` +
           `this task's; its old tip ${old.sha} is kept as ${old.ref}`,
       );
-    const merged = prepared.mergedBranches.length > 0 ? ` + ${prepared.mergedBranches.join(" + ")}` : "";
-    await log(`== branch ${task.branch} starts from ${prepared.startPoint}${merged} at ${prepared.baseSha}`);
+    if (prepared.continued) {
+      result.continued = prepared.continued;
+      await log(`== ${continuedLine(task.branch, prepared.startPoint, prepared.continued)}`);
+    } else {
+      if (options.continueExisting === true)
+        await log(`== ${task.branch} does not exist yet: nothing to continue, it starts from the base`);
+      const merged = prepared.mergedBranches.length > 0 ? ` + ${prepared.mergedBranches.join(" + ")}` : "";
+      await log(
+        `== branch ${task.branch} starts from ${prepared.startPoint}${merged} at ${prepared.baseSha}`,
+      );
+    }
     return { previousSha: prepared.previousSha };
   } catch (error) {
     return { failure: stageFailure("prepare", error) };
@@ -249,6 +303,8 @@ async function setUpAgent(
 /** Runs the agent; its failure, if any. */
 async function agentStage(args: {
   options: RunTaskOptions;
+  /** The task, with the prompt this attempt runs with. */
+  task: RunnableTask;
   agent: AgentSpec;
   result: TaskRunResult;
   log: Log;
@@ -257,7 +313,7 @@ async function agentStage(args: {
   await log(`== running the agent (${describeAgent(agent)})`);
   const outcome = await runTaskAgent({
     cwd: options.cwd,
-    task: options.task,
+    task: args.task,
     attempt: options.attempt,
     sessionId: options.sessionId,
     agent,
@@ -310,10 +366,14 @@ async function commitAndPushStages(args: {
   log: Log;
   previousSha: string | null;
   allowNoChanges: boolean;
+  /** Commit as a checkpoint (the agent's time ran out). */
+  checkpoint?: boolean;
 }): Promise<TaskRunFailure | undefined> {
   const { options, result, log } = args;
   const { task } = options;
-  await log(`== committing the work on ${task.branch}`);
+  await log(
+    `== committing the ${args.checkpoint === true ? "work so far as a checkpoint" : "work"} on ${task.branch}`,
+  );
   try {
     const committed = await commitTaskWork({
       cwd: options.cwd,
@@ -323,6 +383,7 @@ async function commitAndPushStages(args: {
       allowNoChanges: args.allowNoChanges,
       baseSha: result.baseSha as string,
       branch: task.branch,
+      checkpoint: args.checkpoint,
     });
     result.commitSha = committed.commitSha;
     result.changedFiles = committed.changedFiles;
@@ -333,7 +394,12 @@ async function commitAndPushStages(args: {
   } catch (error) {
     return stageFailure("commit", error);
   }
-  if (!options.push || options.remote === undefined || result.commits === 0) return undefined;
+  if (!options.push || options.remote === undefined) return undefined;
+  if (result.commits === 0) {
+    // Nothing new; a continued branch is already on the remote as it is (its tip was fetched there).
+    if (result.continued !== undefined && result.commitSha === result.continued.tip) result.pushed = true;
+    return undefined;
+  }
 
   await log(`== pushing ${task.branch} to ${options.remote}`);
   try {
@@ -364,44 +430,4 @@ function copyAgentFields(result: TaskRunResult, agent: AgentResult): void {
   if (agent.costUsd !== undefined) result.costUsd = agent.costUsd;
   if (agent.turns !== undefined) result.turns = agent.turns;
   if (agent.deniedTools !== undefined && agent.deniedTools.length > 0) result.deniedTools = agent.deniedTools;
-}
-
-function agentStageFailure(failure: AgentFailure): TaskRunFailure {
-  return { stage: "agent", kind: failure.kind, message: failure.message };
-}
-
-const DOING: Record<TaskRunStage, string> = {
-  prepare: "preparing the task branch",
-  agent: "setting up the agent",
-  commit: "committing the agent's work",
-  push: "pushing the task branch",
-};
-
-function stageFailure(stage: TaskRunStage, error: unknown): TaskRunFailure {
-  if (isTaskFailure(error)) return { stage, kind: error.kind, message: error.message };
-  // Not a problem we know how to name: still the task's failure (with what was said), so one
-  // broken task does not take the whole session down.
-  const detail = error instanceof Error ? error.message : String(error);
-  return { stage, kind: "internal_error", message: `Unexpected error while ${DOING[stage]}: ${detail}` };
-}
-
-/** The readable copy beside the log, rebuilt from the whole log (every attempt) at each attempt's end. */
-async function writeTranscript(logFile: string | undefined, prompt: string): Promise<void> {
-  if (logFile === undefined) return;
-  try {
-    const log = await readFile(logFile, "utf8");
-    await writeFile(transcriptPathFor(logFile), claudeTranscript(log, { prompt }));
-  } catch {
-    // Like the log: a convenience that must not fail the task.
-  }
-}
-
-async function writeLog(logFile: string | undefined, line: string): Promise<void> {
-  if (logFile === undefined) return;
-  try {
-    await mkdir(dirname(logFile), { recursive: true });
-    await appendFile(logFile, `${line}\n`);
-  } catch {
-    // The log is a convenience; a full disk must not fail the task by itself.
-  }
 }

@@ -175,6 +175,7 @@ describe("the agent's environment and time", () => {
     expect(agentTimeoutMs({ timeoutMinutes: 60, startedAt, now: startedAt + 120_000 })).toBe(55 * 60_000);
     expect(agentTimeoutMs({ timeoutMinutes: 5, startedAt, now: startedAt })).toBe(4 * 60_000);
     expect(agentTimeoutMs({ timeoutMinutes: undefined, startedAt, now: startedAt })).toBe(57 * 60_000);
-    expect(agentTimeoutMs({ timeoutMinutes: 1, startedAt, now: startedAt + 600_000 })).toBe(60_000);
+    // No time left: stopped at once (and reported), never run into the job's own limit.
+    expect(agentTimeoutMs({ timeoutMinutes: 1, startedAt, now: startedAt + 600_000 })).toBe(0);
   });
 });
