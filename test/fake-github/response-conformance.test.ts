@@ -122,6 +122,8 @@ async function tour(f: FakeFixture): Promise<number> {
   await octokit.issues.listDependenciesBlockedBy({ ...repo, issue_number: step.number });
   await octokit.issues.listDependenciesBlocking({ ...repo, issue_number: issue.number });
   await octokit.issues.get({ ...repo, issue_number: step.number });
+  // An approved plan's sub-issue, created by the App.
+  await octokit.issues.create({ ...repo, title: "Planned step", body: "Do the step." });
   fake.state.setPermission(FULL_NAME, "alice", "write");
   await octokit.repos.getCollaboratorPermissionLevel({ ...repo, username: "alice" });
   const delivery = fake.state.addHookDelivery({
