@@ -1,3 +1,4 @@
+import type { RestackAsk } from "../../core/restack-plan.js";
 import type { TaskGraph } from "../../core/task-graph.js";
 import { isTransient, type GitHubClient } from "../github-client.js";
 import type { AppConfig } from "./app-config.js";
@@ -11,6 +12,8 @@ import { buildSessionStatus, type SessionStatus } from "./session-status.js";
 import { syncStatusComment } from "./status-comment.js";
 import { syncSubIssueStates } from "./sub-issue-states.js";
 import { refreshIssueGraph } from "./refresh-issue-graph.js";
+import { restackDependents, restacksForMerge, type MergedPull } from "./restack-dependents.js";
+import { observeRestackRuns, sweepRestackRuns } from "./restack-runs.js";
 import { sweepRuns } from "./sweep-runs.js";
 import { projectTaskChecks } from "./task-checks.js";
 import type { WorkflowRunLike } from "./workflow-run.js";
@@ -38,6 +41,8 @@ export interface AdvanceInput {
   refreshComment?: boolean;
   /** Read an issue session's sub-issue graph again (its links changed); the sweep does too. */
   rereadGraph?: boolean;
+  /** Pull requests of tasks that were merged: the machine is told, their dependents restacked. */
+  merged?: readonly MergedPull[];
 }
 
 export interface AdvanceResult {
@@ -148,10 +153,41 @@ async function advanceOnce(args: {
   }
   await pass.observeRuns(runs);
   if (record.outcome === undefined) await pass.settleDispatches();
+  // A merge is news even after the session ended (pull requests are merged after it, mostly).
+  const mergeRestacks: RestackAsk[] = [];
+  for (const merged of args.input.merged ?? []) {
+    const asks = restacksForMerge({ record, graph, merged, warnings: pass.warnings });
+    if (!asks) continue;
+    await pass.apply({ type: "merged", id: merged.taskId });
+    mergeRestacks.push(...asks);
+  }
   if (record.outcome === undefined) {
     if (args.input.sweep) await pass.failNeverStarted(runs);
     await pass.advance();
   }
+  // Restacks after the attempts' dispatches; their runs' ends (restack-runs.ts) before the checks are written.
+  const restackRuns = args.input.sweep
+    ? await sweepRestackRuns({ client, session, warnings: pass.warnings })
+    : [];
+  await observeRestackRuns({
+    client,
+    session,
+    graph,
+    runs: [...runs, ...restackRuns],
+    summaryUrl: checkRunUrl,
+    now,
+    warnings: pass.warnings,
+  });
+  await restackDependents({
+    client,
+    session,
+    graph,
+    config,
+    runtime,
+    now,
+    asks: [...pass.restacks, ...mergeRestacks],
+    warnings: pass.warnings,
+  });
   result.retried = pass.retried;
   result.dispatched = pass.dispatched;
   result.warnings.push(...graphWarnings, ...pass.warnings);

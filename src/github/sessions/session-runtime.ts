@@ -1,5 +1,6 @@
 import { BackgroundWork, RecentIds } from "./background-work.js";
 import type { LoadedSession } from "./load-session.js";
+import type { MergedPull } from "./restack-dependents.js";
 import { SessionQueue } from "./session-queue.js";
 import type { TaskView } from "./session-record.js";
 import { TasksCache } from "./tasks-source.js";
@@ -49,6 +50,8 @@ export interface PendingWake {
   runs: WorkflowRunLike[];
   /** A wake-up batched into this pass asked to read the issue graph again. */
   rereadGraph?: boolean;
+  /** Merged pull requests of tasks (their dependents are restacked). */
+  merged?: MergedPull[];
   promise: Promise<unknown>;
 }
 
