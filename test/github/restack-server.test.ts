@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { parseRunName } from "../../src/core/dispatch-inputs.js";
+import { enableStacks, stacksIn } from "../support/fake-github/routes/stacks.js";
 import { FULL_NAME, OWNER, REPO, ServerHarness } from "./support/server-harness.js";
 import { examplePayload, forRepository } from "./support/webhook-examples.js";
 
@@ -177,5 +178,24 @@ describe("restacking dependents when a dependency's pull request is merged", () 
     await h.deliver(server, mergedWebhook(h, copy.number));
     expect(h.runs()).toHaveLength(2);
     expect(h.fake.state.pull(FULL_NAME, pullB.number)?.base).toBe("orchestrator/a");
+  });
+});
+
+describe("GitHub's stacked pull requests", () => {
+  it("registers the dependent's pull request on top of its dependency's where the API answers", async () => {
+    const h = (harness = await ServerHarness.create({ tasks: STACK }));
+    enableStacks(h.fake.state, FULL_NAME);
+    const { pullA, pullB } = await stackedSession(h);
+    expect(stacksIn(h.fake.state, FULL_NAME)).toEqual([[pullA.number, pullB.number]]);
+  });
+
+  it("goes on without stacks where the API answers 404, asking once", async () => {
+    const h = (harness = await ServerHarness.create({ tasks: STACK }));
+    const { server, pullA, pullB } = await stackedSession(h);
+    const asked = h.fake.requests.filter((r) => r.route?.includes("/stacks"));
+    expect(asked.map((r) => `${r.method} ${r.status}`)).toEqual(["GET 404"]);
+    // Restacking does not depend on it.
+    await h.deliver(server, mergedWebhook(h, pullA.number));
+    expect(h.fake.state.pull(FULL_NAME, pullB.number)?.base).toBe("main");
   });
 });

@@ -14,6 +14,7 @@ import { syncSubIssueStates } from "./sub-issue-states.js";
 import { refreshIssueGraph } from "./refresh-issue-graph.js";
 import { restackDependents, restacksForMerge, type MergedPull } from "./restack-dependents.js";
 import { observeRestackRuns, sweepRestackRuns } from "./restack-runs.js";
+import { registerStacks } from "./restack-stacks.js";
 import { sweepRuns } from "./sweep-runs.js";
 import { projectTaskChecks } from "./task-checks.js";
 import type { WorkflowRunLike } from "./workflow-run.js";
@@ -151,6 +152,7 @@ async function advanceOnce(args: {
   if (args.input.sweep && record.outcome === undefined) {
     runs.push(...(await sweepRuns({ client, session, graph, warnings: pass.warnings })));
   }
+  const finishedBefore = unsaved.finished.length;
   await pass.observeRuns(runs);
   if (record.outcome === undefined) await pass.settleDispatches();
   // A merge is news even after the session ended (pull requests are merged after it, mostly).
@@ -186,6 +188,14 @@ async function advanceOnce(args: {
     runtime,
     now,
     asks: [...pass.restacks, ...mergeRestacks],
+    warnings: pass.warnings,
+  });
+  await registerStacks({
+    client,
+    session,
+    graph,
+    runtime,
+    finished: unsaved.finished.slice(finishedBefore),
     warnings: pass.warnings,
   });
   result.retried = pass.retried;

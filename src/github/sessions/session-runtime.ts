@@ -36,6 +36,8 @@ export interface SessionRuntime {
   unsaved: Map<string, UnsavedSession>;
   /** API base URLs known to reject `return_run_details` (GitHub Enterprise Server ≤ 3.20). */
   noRunDetails: Set<string>;
+  /** Repositories ("owner/repo", lower case) whose stacked pull request API answered 404 (restack-stacks.ts). */
+  noStacks: Set<string>;
 }
 
 export interface UnsavedSession {
@@ -76,5 +78,6 @@ export function createSessionRuntime(): SessionRuntime {
     carriedRuns: new Map(),
     unsaved: new Map(),
     noRunDetails: new Set(),
+    noStacks: new Set(),
   };
 }
