@@ -132,6 +132,8 @@ describe("restacking dependents when a dependency's pull request is merged", () 
     await h.deliver(server, mergedWebhook(h, pullA.number));
     const restack = h.runs().at(-1);
     if (!restack) throw new Error("no run");
+    const shownBefore = taskCheck(h, "b");
+    expect(shownBefore).toMatchObject({ conclusion: "success" });
     h.fake.startRun(restack.id);
     // As the Action reports it (its job's failure annotation); the file names are the agent's.
     h.fake.completeRun(restack.id, {
@@ -143,6 +145,8 @@ describe("restacking dependents when a dependency's pull request is merged", () 
     await h.deliverAll(server);
 
     const check = taskCheck(h, "b");
+    // b's own check run (the one the task's success wrote) now shows the conflict.
+    expect(check?.id).toBe(shownBefore?.id);
     expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
     expect(check?.output.title).toBe(
       "Restack conflict: rebasing orchestrator/b onto main conflicts in src/`x`.ts, <img src=x>.md. Nothing was pushed: the branch is as it was.",
@@ -178,6 +182,48 @@ describe("restacking dependents when a dependency's pull request is merged", () 
     await h.deliver(server, mergedWebhook(h, copy.number));
     expect(h.runs()).toHaveLength(2);
     expect(h.fake.state.pull(FULL_NAME, pullB.number)?.base).toBe("orchestrator/a");
+  });
+});
+
+describe("a chain of stacked tasks", () => {
+  it("once the dependent is rebased, the task built on it follows, from the dependent's old tip", async () => {
+    const chain = {
+      tasks: [...STACK.tasks, { id: "c", prompt: "Top it off", dependencies: ["b"] }],
+    };
+    const h = (harness = await ServerHarness.create({ tasks: chain }));
+    h.fake.state.setPermission(FULL_NAME, "octocat", "write");
+    const server = await h.startServer();
+    await h.deliver(server, h.comment({ body: "/orchestrate" }));
+    for (let wave = 0; wave < 3; wave++) {
+      for (const run of h.openRuns()) await h.finish(run);
+      await h.deliverAll(server);
+    }
+    expect(h.dispatched()).toEqual(["a#1", "b#1", "c#1"]);
+    const pullA = [...h.fake.state.pulls.values()].find((pull) => pull.head === "orchestrator/a");
+    const tipOfB = h.fake.state.requireRepo(FULL_NAME).refs.get("refs/heads/orchestrator/b");
+
+    await h.deliver(server, mergedWebhook(h, pullA?.number ?? 0));
+    const restackB = h.runs().at(-1);
+    expect(restackB?.inputs).toMatchObject({ mode: "restack", task_id: "b", pr_base: "main" });
+    // c waits until b is rebased: its base is b's branch, which has not moved yet.
+    expect(h.runs()).toHaveLength(4);
+
+    // The restack run rebased b (as the Action does: b's branch moves).
+    h.fake.state.commitFiles({ repo: FULL_NAME, branch: "orchestrator/b", files: { "rebased.txt": "b\n" } });
+    h.fake.startRun(restackB?.id ?? 0);
+    h.fake.completeRun(restackB?.id ?? 0, { conclusion: "success" });
+    await h.deliverAll(server);
+
+    const restackC = h.runs().at(-1);
+    expect(h.runs()).toHaveLength(5);
+    expect(restackC?.displayTitle).toMatch(/^orchestrator c #1 \[acme:widgets:\d+\] restack$/);
+    expect(restackC?.inputs).toMatchObject({
+      mode: "restack",
+      task_id: "c",
+      branch: "orchestrator/c",
+      pr_base: "orchestrator/b",
+      dependency_branches: `orchestrator/b:${tipOfB}`,
+    });
   });
 });
 

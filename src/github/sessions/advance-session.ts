@@ -171,7 +171,7 @@ async function advanceOnce(args: {
   const restackRuns = args.input.sweep
     ? await sweepRestackRuns({ client, session, warnings: pass.warnings })
     : [];
-  await observeRestackRuns({
+  const followRestacks = await observeRestackRuns({
     client,
     session,
     graph,
@@ -187,7 +187,7 @@ async function advanceOnce(args: {
     config,
     runtime,
     now,
-    asks: [...pass.restacks, ...mergeRestacks],
+    asks: [...pass.restacks, ...mergeRestacks, ...followRestacks],
     warnings: pass.warnings,
   });
   await registerStacks({

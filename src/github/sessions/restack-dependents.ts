@@ -120,6 +120,11 @@ export async function restackDependents(args: {
       at: nowIso,
       ...(previous?.checkShowsFailure ? { checkShowsFailure: true } : {}),
     };
+    // Tasks built on this one's branch follow it once it is rebased (restack-runs.ts): from this tip.
+    if (dependentsOnBranchOf(graph, ask.id).length > 0) {
+      const tip = await branchTip({ ...args, branch: decision.branch });
+      if (tip !== undefined) restack.tipBefore = tip;
+    }
     const outcome = await dispatchTask({
       client: args.client,
       repo: session.repo,
@@ -154,6 +159,25 @@ export async function restackDependents(args: {
     if (ask.why === "merged") await retarget({ ...args, taskId: ask.id, base: decision.base });
   }
   return dispatched;
+}
+
+/** The branch's tip on GitHub, or undefined (with a warning) when it cannot be read. */
+async function branchTip(args: {
+  client: GitHubClient;
+  session: LoadedSession;
+  branch: string;
+  warnings: string[];
+}): Promise<string | undefined> {
+  try {
+    const { data } = await args.client.request("GET /repos/{owner}/{repo}/git/ref/{ref}", {
+      ...args.session.repo,
+      ref: `heads/${args.branch}`,
+    });
+    return data.object.sha;
+  } catch (error) {
+    args.warnings.push(`could not read the tip of ${args.branch}: ${describeApiError(error)}`);
+    return undefined;
+  }
 }
 
 /** The dependent's pull request now targets the base branch (its old base, the dependency's branch, is merged). */

@@ -1,5 +1,6 @@
 import { acceptRestackRun } from "../../core/accept-run.js";
 import { inert, plainLine, safeUrl } from "../../core/inert-text.js";
+import { dependentsOnBranchOf, type RestackAsk } from "../../core/restack-plan.js";
 import type { TaskGraph } from "../../core/task-graph.js";
 import { describeApiError, httpStatus, type GitHubClient } from "../github-client.js";
 import type { LoadedSession } from "./load-session.js";
@@ -14,7 +15,8 @@ import type { WorkflowRunLike } from "./workflow-run.js";
  * `restack` fact names: the run id it recorded, or — when the dispatch could not say it — the
  * first run under the restack's name created after the dispatch. Success needs nothing more. A
  * failure (a conflict above all) is shown on the task's check run: the run's reason, inert (it
- * names the files, which come from the agent's work), and how to fix it.
+ * names the files, which come from the agent's work), and how to fix it. A rebased branch is
+ * followed by the tasks built on it: their restacks are returned, to be carried out.
  */
 
 /** How the Action begins the failure of a conflicting restack (action/src/restack.ts). */
@@ -31,8 +33,9 @@ export async function observeRestackRuns(args: {
   summaryUrl: string | undefined;
   now: Date;
   warnings: string[];
-}): Promise<void> {
+}): Promise<RestackAsk[]> {
   const { session } = args;
+  const follow: RestackAsk[] = [];
   const { record } = session;
   const expected = {
     repository: `${session.repo.owner}/${session.repo.repo}`,
@@ -57,6 +60,9 @@ export async function observeRestackRuns(args: {
     restack.endedAt = run.updated_at ?? args.now.toISOString();
     if (run.conclusion === "success") {
       restack.state = "succeeded";
+      // Tasks built on this branch follow it: their own commits onto its new tip.
+      for (const id of dependentsOnBranchOf(args.graph, key.taskId))
+        follow.push({ id, onto: key.taskId, why: "revised", from: restack.tipBefore });
       // The check run showed an earlier restack's failure: the task's own check is written again.
       if (restack.checkShowsFailure) {
         delete facts.check;
@@ -78,6 +84,7 @@ export async function observeRestackRuns(args: {
     }
     await showOnCheck({ ...args, taskId: key.taskId, facts, restack });
   }
+  return follow;
 }
 
 /** For a sweep: the restack runs still going, read from GitHub (their `completed` may have been missed). */

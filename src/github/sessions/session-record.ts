@@ -28,6 +28,11 @@ const restackFactsSchema = z.object({
   from: z.string().optional(),
   /** The branch the task's branch goes onto. */
   base: z.string(),
+  /**
+   * The task's branch tip when the restack was dispatched, read only when tasks are built on this
+   * task's branch: once it is rebased, they are restacked onto it from this tip.
+   */
+  tipBefore: z.string().optional(),
   state: z.enum(["dispatched", "succeeded", "failed"]),
   at: z.string(),
   runId: z.number().int().optional(),
