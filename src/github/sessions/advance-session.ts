@@ -1,4 +1,3 @@
-import type { RestackAsk } from "../../core/restack-plan.js";
 import type { TaskGraph } from "../../core/task-graph.js";
 import { isTransient, type GitHubClient } from "../github-client.js";
 import type { AppConfig } from "./app-config.js";
@@ -12,9 +11,8 @@ import { buildSessionStatus, type SessionStatus } from "./session-status.js";
 import { syncStatusComment } from "./status-comment.js";
 import { syncSubIssueStates } from "./sub-issue-states.js";
 import { refreshIssueGraph } from "./refresh-issue-graph.js";
-import { restackDependents, restacksForMerge, type MergedPull } from "./restack-dependents.js";
-import { observeRestackRuns, sweepRestackRuns } from "./restack-runs.js";
-import { registerStacks } from "./restack-stacks.js";
+import type { MergedPull } from "./restack-dependents.js";
+import { carryOutRestacks, takeInMerges } from "./restack-pass.js";
 import { sweepRuns } from "./sweep-runs.js";
 import { projectTaskChecks } from "./task-checks.js";
 import type { WorkflowRunLike } from "./workflow-run.js";
@@ -155,48 +153,24 @@ async function advanceOnce(args: {
   const finishedBefore = unsaved.finished.length;
   await pass.observeRuns(runs);
   if (record.outcome === undefined) await pass.settleDispatches();
-  // A merge is news even after the session ended (pull requests are merged after it, mostly).
-  const mergeRestacks: RestackAsk[] = [];
-  for (const merged of args.input.merged ?? []) {
-    const asks = restacksForMerge({ record, graph, merged, warnings: pass.warnings });
-    if (!asks) continue;
-    await pass.apply({ type: "merged", id: merged.taskId });
-    mergeRestacks.push(...asks);
-  }
+  const mergeRestacks = await takeInMerges({ pass, session, graph, merged: args.input.merged });
   if (record.outcome === undefined) {
     if (args.input.sweep) await pass.failNeverStarted(runs);
     await pass.advance();
   }
-  // Restacks after the attempts' dispatches; their runs' ends (restack-runs.ts) before the checks are written.
-  const restackRuns = args.input.sweep
-    ? await sweepRestackRuns({ client, session, warnings: pass.warnings })
-    : [];
-  const followRestacks = await observeRestackRuns({
-    client,
-    session,
-    graph,
-    runs: [...runs, ...restackRuns],
-    summaryUrl: checkRunUrl,
-    now,
-    warnings: pass.warnings,
-  });
-  await restackDependents({
+  await carryOutRestacks({
     client,
     session,
     graph,
     config,
     runtime,
     now,
-    asks: [...pass.restacks, ...mergeRestacks, ...followRestacks],
-    warnings: pass.warnings,
-  });
-  await registerStacks({
-    client,
-    session,
-    graph,
-    runtime,
+    pass,
+    runs,
+    asks: mergeRestacks,
+    sweep: args.input.sweep === true,
     finished: unsaved.finished.slice(finishedBefore),
-    warnings: pass.warnings,
+    summaryUrl: checkRunUrl,
   });
   result.retried = pass.retried;
   result.dispatched = pass.dispatched;

@@ -14,7 +14,7 @@ import type { SessionRuntime } from "./session-runtime.js";
  * run of the task workflow with `mode: "restack"` (no agent; action/src/restack.ts). Which
  * dependents and where is decided in core/restack-plan.ts; what the App remembers of each is the
  * task's `restack` fact (session-record.ts), beside the core's state. When the dependency merged,
- * the dependent's pull request is retarget to the base branch at once (its old base is merged;
+ * the dependent's pull request is retargeted to the base branch at once (its old base is merged;
  * no branch is ever deleted here). How the run ends is read by restack-runs.ts.
  */
 
