@@ -185,6 +185,40 @@ describe("restacking dependents when a dependency's pull request is merged", () 
   });
 });
 
+describe("a restack run whose end was missed", () => {
+  it("is read by the next sweep of the (still active) session", async () => {
+    const tasks = { tasks: [...STACK.tasks, { id: "x", prompt: "Something long beside them" }] };
+    const h = (harness = await ServerHarness.create({ tasks }));
+    h.fake.state.setPermission(FULL_NAME, "octocat", "write");
+    const server = await h.startServer();
+    await h.deliver(server, h.comment({ body: "/orchestrate" }));
+    const runOf = (taskId: string) => h.openRuns().find((run) => h.requestOf(run).taskId === taskId);
+    await h.finish(runOf("a")!);
+    await h.deliverAll(server);
+    await h.finish(runOf("b")!);
+    await h.deliverAll(server);
+    expect(h.summary()).toMatchObject({ status: "in_progress" }); // x still runs
+    const pullA = [...h.fake.state.pulls.values()].find((pull) => pull.head === "orchestrator/a");
+    await h.deliver(server, mergedWebhook(h, pullA?.number ?? 0));
+    const restack = h.runs().at(-1);
+    expect(restack?.inputs.mode).toBe("restack");
+
+    h.fake.startRun(restack?.id ?? 0);
+    h.fake.completeRun(restack?.id ?? 0, {
+      conclusion: "failure",
+      failureMessage: "Task b: Restack conflict: rebasing orchestrator/b onto main conflicts in a.txt.",
+    });
+    h.fake.takeWebhooks(); // lost: never delivered
+    expect(taskCheck(h, "b")).toMatchObject({ conclusion: "success" });
+
+    await server.sweep();
+    expect(taskCheck(h, "b")).toMatchObject({
+      conclusion: "failure",
+      output: { title: "Restack conflict: rebasing orchestrator/b onto main conflicts in a.txt." },
+    });
+  });
+});
+
 describe("a chain of stacked tasks", () => {
   it("once the dependent is rebased, the task built on it follows, from the dependent's old tip", async () => {
     const chain = {
