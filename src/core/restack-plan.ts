@@ -7,7 +7,8 @@ import type { TaskGraph } from "./task-graph.js";
  *
  * A dependent is restacked when its branch was built on the dependency's branch alone
  * (`base: dependencies` with that one dependency: its pull request targets that branch) and it
- * already has work to move: an attempt that ended (succeeded, or failed with a pull request).
+ * already has work to move: an attempt that ended (succeeded, or failed with a pull request) and
+ * a pull request not merged yet.
  * One with several dependencies started from a merge of their branches, which a rebase cannot
  * replay faithfully; one that has not run yet, or is running, starts or goes on from the new base
  * anyway.
@@ -65,6 +66,7 @@ export function decideRestack(args: {
       why: `${ask.id} is not built on ${ask.onto}'s branch alone (base "${task.base}", ${task.dependencies.length} dependencies)`,
     };
   const state = args.tasks[ask.id];
+  if (state?.merged === true) return { restack: false, why: `${ask.id}'s pull request is merged already` };
   const attempt = state?.attempts ?? 0;
   const ended = state?.status === "succeeded" || state?.status === "failed";
   if (attempt === 0 || !ended || !args.hasPullRequest)

@@ -67,5 +67,6 @@ describe("which dependents are restacked, and where", () => {
     expect(ask("b", { b: { status: "running", attempts: 1 } })).toMatchObject({ restack: false });
     expect(ask("b", { b: done }, false)).toMatchObject({ restack: false });
     expect(ask("b", { b: { status: "failed", attempts: 1 } })).toMatchObject({ restack: true });
+    expect(ask("b", { b: { ...done, merged: true } })).toMatchObject({ restack: false });
   });
 });
