@@ -31,8 +31,7 @@ describe("restack runs are never task attempts", () => {
     const verdict = acceptRun(restackRun, expected);
     expect(verdict).toEqual({
       accepted: false,
-      reason:
-        "run 9002: a restack run of api attempt 2 (its branch rebased, no agent), not a task attempt",
+      reason: "run 9002: a restack run of api attempt 2 (its branch rebased, no agent), not a task attempt",
       restackOf: key,
     });
   });
@@ -45,7 +44,11 @@ describe("restack runs are never task attempts", () => {
       reason: "run 9002: not a restack run",
     });
     // A fork's pull request named like a restack run is nothing at all.
-    const forged = { ...restackRun, event: "pull_request", head_repository: { full_name: "mallory/widgets" } };
+    const forged = {
+      ...restackRun,
+      event: "pull_request",
+      head_repository: { full_name: "mallory/widgets" },
+    };
     expect(acceptRestackRun(forged, expected).accepted).toBe(false);
     expect(acceptRun(forged, expected)).toEqual({
       accepted: false,
