@@ -7,6 +7,7 @@ import {
   type TaskRunRequest,
 } from "../../src/core/dispatch-inputs.js";
 import type { TaskResult } from "../../src/core/task-result-block.js";
+import type { RestackOutcome } from "../../src/runner/restack-branch.js";
 import { runTask, type TaskRunResult } from "../../src/runner/run-task.js";
 import { ActionFailure } from "./action-failure.js";
 import { DEFAULT_TIMEOUT_MINUTES, agentDeadline } from "./agent-environment.js";
@@ -21,6 +22,7 @@ import {
 } from "./publish-pull-request.js";
 import { runPlanner } from "./plan.js";
 import { readTask, type TaskToRun } from "./read-task.js";
+import { runRestack } from "./restack.js";
 import { taskResult, type Failure } from "./task-result.js";
 
 export const REMOTE = "origin";
@@ -77,6 +79,8 @@ export interface ActionOutcome {
   run?: TaskRunResult;
   /** The runner's stage lines and Claude Code's output. */
   taskLog?: string;
+  /** A restack run's outcome (`mode: "restack"`, restack.ts). */
+  restack?: RestackOutcome;
 }
 
 /** Runs one task: the whole life of one workflow run of the task workflow. */
@@ -93,6 +97,8 @@ export async function main(options: MainOptions): Promise<ActionOutcome> {
       token: options.gitToken,
       log: options.log.warning,
     });
+    // A restack run rebases the task's branch and nothing else: no tasks file, no agent (restack.ts).
+    if (request.mode === "restack") return await restackOutcome(options, request, remote);
     task = await readTask({ cwd: options.workspace, request, remote: REMOTE, remoteEnv: remote.env });
     if (request.mode === "restack") {
       throw new ActionFailure(
@@ -198,6 +204,28 @@ export async function main(options: MainOptions): Promise<ActionOutcome> {
     ...(failure ? { failure } : {}),
     ...(pullRequest ? { pullRequest } : {}),
   });
+}
+
+async function restackOutcome(
+  options: MainOptions,
+  request: TaskRunRequest,
+  remote: RemoteAccess,
+): Promise<ActionOutcome> {
+  const restacked = await runRestack({
+    workspace: options.workspace,
+    remote: REMOTE,
+    remoteEnv: remote.env,
+    request,
+    author: options.author,
+    log: options.log,
+  });
+  return {
+    conclusion: restacked.failure ? "failure" : "success",
+    ...(restacked.failure ? { failure: restacked.failure } : {}),
+    request,
+    changedFiles: [],
+    ...(restacked.outcome ? { restack: restacked.outcome } : {}),
+  };
 }
 
 function decodeInputs(inputs: DispatchInputs): TaskRunRequest {

@@ -15,6 +15,11 @@ import { parseSessionId } from "./session-id.js";
  *   answer, or the first accepted sighting).
  *
  * Every place that matches runs to attempts (webhooks, sweeps, a session pass) asks this.
+ *
+ * A restack run (named like the attempt with ` restack` after it, see `formatRunName`) rebases
+ * the attempt's branch with no agent: it is never an attempt. `acceptRun` refuses it, naming it
+ * in `restackOf` when it passes every other check, and `acceptRestackRun` believes it, by the
+ * same rule, as a restack of that attempt's branch.
  */
 
 export interface RunKey {
@@ -52,17 +57,57 @@ export type RunAcceptance =
    * attempt that already has its run (a dispatch retried after an answer was lost, or a second
    * dispatch by hand). Not believed; the session stops it if it runs (see the machine's run_seen).
    */
-  | { accepted: false; reason: string; duplicateOf?: RunKey };
+  | { accepted: false; reason: string; duplicateOf?: RunKey; restackOf?: RunKey };
 
 export const TASK_RUN_EVENT = "workflow_dispatch";
 
 export function acceptRun(run: RunOrigin, expected: RunExpectation): RunAcceptance {
+  const judged = judgeOrigin(run, expected);
+  if (!judged.accepted) return judged;
+  const { key } = judged;
+  if (judged.mode === "restack")
+    return {
+      accepted: false,
+      reason: `run ${run.id}: a restack run of ${key.taskId} attempt ${key.attempt} (its branch rebased, no agent), not a task attempt`,
+      restackOf: key,
+    };
+  const known = expected.knownRunId?.(key);
+  if (known !== undefined && known !== Number(run.id))
+    return {
+      accepted: false,
+      reason: `run ${run.id}: not the run dispatched for ${key.taskId} attempt ${key.attempt} (run ${known})`,
+      duplicateOf: key,
+    };
+  return { accepted: true, key };
+}
+
+/**
+ * A restack run believed by the same rule as an attempt (session, repository, not a fork, the
+ * task workflow, workflow_dispatch): `key` names the attempt whose branch it rebased. Which
+ * restack it is (the App may have dispatched several for one attempt) is the caller's to match.
+ */
+export function acceptRestackRun(
+  run: RunOrigin,
+  expected: Omit<RunExpectation, "knownRunId">,
+): RunAcceptance {
+  const judged = judgeOrigin(run, expected);
+  if (!judged.accepted) return judged;
+  if (judged.mode !== "restack") return { accepted: false, reason: `run ${run.id}: not a restack run` };
+  return { accepted: true, key: judged.key };
+}
+
+/** The checks every believed run passes, whatever it does; the mode its name says. */
+function judgeOrigin(
+  run: RunOrigin,
+  expected: Omit<RunExpectation, "knownRunId">,
+): (RunAcceptance & { accepted: false }) | { accepted: true; key: RunKey; mode: "task" | "restack" } {
   const refuse = (reason: string): RunAcceptance & { accepted: false } => ({
     accepted: false,
     reason: `run ${run.id}: ${reason}`,
   });
-  const key = parseRunName(run.display_title ?? "");
-  if (!key) return refuse("not named like a task attempt");
+  const named = parseRunName(run.display_title ?? "");
+  if (!named) return refuse("not named like a task attempt");
+  const key: RunKey = { sessionId: named.sessionId, taskId: named.taskId, attempt: named.attempt };
   if (expected.sessionId !== undefined && key.sessionId !== expected.sessionId)
     return refuse(`named for another session (${key.sessionId})`);
   const session = parseSessionId(key.sessionId);
@@ -78,13 +123,7 @@ export function acceptRun(run: RunOrigin, expected: RunExpectation): RunAcceptan
     return refuse(`started by "${run.event ?? "(unknown)"}", not by ${TASK_RUN_EVENT}`);
   if (!isTaskWorkflow(run, expected.workflowFile))
     return refuse(`of workflow ${run.path ?? run.workflow_id ?? "(unknown)"}, not the task workflow`);
-  const known = expected.knownRunId?.(key);
-  if (known !== undefined && known !== Number(run.id))
-    return {
-      ...refuse(`not the run dispatched for ${key.taskId} attempt ${key.attempt} (run ${known})`),
-      duplicateOf: key,
-    };
-  return { accepted: true, key };
+  return { accepted: true, key, mode: named.mode };
 }
 
 /**

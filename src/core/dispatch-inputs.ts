@@ -186,17 +186,43 @@ function toInputName(field: string): string {
   return field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 }
 
+/** The word after a restack run's name (the task workflow's `run-name` adds it for `mode: restack`). */
+export const RESTACK_RUN_SUFFIX = "restack";
+
 /**
  * The workflow's `run-name` carries the session, task and attempt, so the App can match a run to
  * its task from any workflow_run event, and find the run where the server cannot return its id
- * from the dispatch (GitHub Enterprise Server before `return_run_details`).
+ * from the dispatch (GitHub Enterprise Server before `return_run_details`). A restack run (a
+ * task's branch rebased onto its moved base, no agent) is named like the attempt whose branch it
+ * rebases with ` restack` after it, so it is never taken for that attempt; a task run's name is
+ * unchanged, so older task workflows and the runs they named still match.
  */
-export function formatRunName(args: { sessionId: string; taskId: string; attempt: number }): string {
-  return `orchestrator ${args.taskId} #${args.attempt} [${args.sessionId}]`;
+export function formatRunName(args: {
+  sessionId: string;
+  taskId: string;
+  attempt: number;
+  mode?: RunMode | undefined;
+}): string {
+  const suffix = args.mode === "restack" ? ` ${RESTACK_RUN_SUFFIX}` : "";
+  return `orchestrator ${args.taskId} #${args.attempt} [${args.sessionId}]${suffix}`;
 }
 
-export function parseRunName(title: string): { sessionId: string; taskId: string; attempt: number } | null {
-  const match = /^orchestrator (\S+) #([0-9]+) \[([^\]\s]+)\]$/.exec(title.trim());
+/** What a run's name says: whose attempt, and whether it runs the task or only restacks its branch. */
+export interface RunNameParts {
+  sessionId: string;
+  taskId: string;
+  attempt: number;
+  /** "task" (the agent's attempt) or "restack" (its branch rebased, no agent). */
+  mode: Extract<RunMode, "task" | "restack">;
+}
+
+export function parseRunName(title: string): RunNameParts | null {
+  const match = /^orchestrator (\S+) #([0-9]+) \[([^\]\s]+)\]( restack)?$/.exec(title.trim());
   if (!match) return null;
-  return { taskId: match[1] as string, attempt: Number(match[2]), sessionId: match[3] as string };
+  return {
+    taskId: match[1] as string,
+    attempt: Number(match[2]),
+    sessionId: match[3] as string,
+    mode: match[4] === undefined ? "task" : "restack",
+  };
 }

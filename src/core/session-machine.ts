@@ -100,7 +100,9 @@ export type SessionAction =
   /** An attempt's end was recorded; `willRetry`: the task gets another attempt (once a slot is free). */
   | { type: "ended"; id: string; attempt: number; succeeded: boolean; willRetry: boolean }
   | { type: "retried"; ids: string[] }
-  | { type: "finished"; outcome: SessionOutcome };
+  | { type: "finished"; outcome: SessionOutcome }
+  /** A dependent built on `onto`'s branch must be rebased: `onto`'s work changed (revised) or merged. */
+  | { type: "restack"; id: string; onto: string; why: "revised" | "merged" };
 
 export interface Step {
   state: SessionState;

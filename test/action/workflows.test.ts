@@ -48,9 +48,18 @@ interface ActionMetadata {
 const readYaml = async <T>(path: string): Promise<T> => parse(await readFile(join(ROOT, path), "utf8")) as T;
 const taskWorkflow = () => readYaml<Workflow>(".github/workflows/orchestrator-task.yml");
 
-/** Evaluates the `${{ inputs.x }}` placeholders of a template the way Actions would. */
+/**
+ * Evaluates the `${{ inputs.x }}` placeholders of a template the way Actions would, and the one
+ * conditional form the run-name uses: `${{ inputs.x == 'v' && 'then' || 'else' }}`.
+ */
 function expand(template: string, inputs: Record<string, string>): string {
-  return template.replace(/\$\{\{\s*inputs\.([a-z_]+)\s*\}\}/g, (_, name: string) => inputs[name] ?? "");
+  return template
+    .replace(
+      /\$\{\{\s*inputs\.([a-z_]+) == '([^']*)' && '([^']*)' \|\| '([^']*)'\s*\}\}/g,
+      (_, name: string, value: string, then: string, otherwise: string) =>
+        (inputs[name] ?? "") === value ? then : otherwise,
+    )
+    .replace(/\$\{\{\s*inputs\.([a-z_]+)\s*\}\}/g, (_, name: string) => inputs[name] ?? "");
 }
 
 /** `${{ env.X }}` and `${{ runner.tool_cache }}` as Actions would evaluate them. */
@@ -82,14 +91,23 @@ describe("the task workflow template", () => {
     const jobs = Object.values(workflow.jobs);
     expect(jobs).toHaveLength(1);
     for (const key of [
-      { sessionId: "acme:widgets:123", taskId: "api", attempt: 1 },
-      { sessionId: "octo-org:repo.name:99999", taskId: "db.schema_v2-x", attempt: 12 },
+      { sessionId: "acme:widgets:123", taskId: "api", attempt: 1, mode: "task" as const },
+      { sessionId: "octo-org:repo.name:99999", taskId: "db.schema_v2-x", attempt: 12, mode: "task" as const },
+      // A restack run is named apart, so the App never takes it for the attempt itself.
+      { sessionId: "acme:widgets:123", taskId: "api", attempt: 2, mode: "restack" as const },
     ]) {
-      const inputs = { session_id: key.sessionId, task_id: key.taskId, attempt: String(key.attempt) };
-      const title = expand(workflow["run-name"], inputs);
-      expect(title).toBe(formatRunName(key));
-      expect(parseRunName(title)).toEqual(key);
-      expect(expand(jobs[0]?.name ?? "", inputs)).toBe(title);
+      for (const modeInput of key.mode === "task" ? ["", "task"] : ["restack"]) {
+        const inputs = {
+          session_id: key.sessionId,
+          task_id: key.taskId,
+          attempt: String(key.attempt),
+          mode: modeInput,
+        };
+        const title = expand(workflow["run-name"], inputs);
+        expect(title).toBe(formatRunName(key));
+        expect(parseRunName(title)).toEqual(key);
+        expect(expand(jobs[0]?.name ?? "", inputs)).toBe(title);
+      }
     }
   });
 
@@ -177,7 +195,11 @@ describe("the task workflow's Claude Code cache", () => {
     expect(restore).toBeGreaterThanOrEqual(0);
     // restore → install (on a miss) → save → the action (and its agent).
     expect([restore < install, install < save, save < action]).toEqual([true, true, true]);
-    expect(steps[install]?.if).toBe("steps.claude-cache.outputs.cache-hit != 'true'");
+    // A restack run has no agent: it neither restores nor installs Claude Code.
+    expect(steps[install]?.if).toBe(
+      "inputs.mode != 'restack' && steps.claude-cache.outputs.cache-hit != 'true'",
+    );
+    expect(steps[restore]?.if).toBe("inputs.mode != 'restack'");
     expect(steps[restore]?.id).toBe("claude-cache");
     expect(steps[save]?.if).toBe(
       "steps.claude-cache.outputs.cache-hit != 'true' && steps.claude-install.outcome == 'success'",

@@ -187,8 +187,21 @@ describe("dispatch inputs", () => {
   it("formats run names that parse back, and rejects other titles", () => {
     const key = { sessionId: "octo:repo:42", taskId: "db.schema_v2", attempt: 3 };
     expect(formatRunName(key)).toBe("orchestrator db.schema_v2 #3 [octo:repo:42]");
-    expect(parseRunName(formatRunName(key))).toEqual(key);
+    expect(parseRunName(formatRunName(key))).toEqual({ ...key, mode: "task" });
     expect(parseRunName("CI")).toBeNull();
     expect(parseRunName("orchestrator a #x [s]")).toBeNull();
+  });
+
+  it("names a restack run apart from the attempt whose branch it rebases, and parses its mode back", () => {
+    const key = { sessionId: "octo:repo:42", taskId: "db.schema_v2", attempt: 3 };
+    const restack = formatRunName({ ...key, mode: "restack" });
+    expect(restack).toBe("orchestrator db.schema_v2 #3 [octo:repo:42] restack");
+    expect(restack).not.toBe(formatRunName(key));
+    expect(parseRunName(restack)).toEqual({ ...key, mode: "restack" });
+    // The old name, from a task workflow without the suffix, is still a task run.
+    expect(parseRunName("orchestrator db.schema_v2 #3 [octo:repo:42]")?.mode).toBe("task");
+    // A plan or task mode adds nothing to the name; anything else after the name is not ours.
+    expect(formatRunName({ ...key, mode: "task" })).toBe(formatRunName(key));
+    expect(parseRunName(`${formatRunName(key)} restacked`)).toBeNull();
   });
 });

@@ -7,6 +7,7 @@ import { FaultInjector } from "../support/fake-github/faults.js";
 import { handleRequest, type RequestPipeline } from "../support/fake-github/handle-request.js";
 import { openApiIndex } from "../support/fake-github/openapi-index.js";
 import { allRoutes } from "../support/fake-github/routes/all-routes.js";
+import { enableStacks } from "../support/fake-github/routes/stacks.js";
 import { validateSchema } from "../support/fake-github/schema-validator.js";
 import { FULL_NAME, OWNER, quietLog, REPO, startFixture, type FakeFixture } from "./fixture.js";
 
@@ -135,6 +136,30 @@ async function tour(f: FakeFixture): Promise<number> {
   await app.apps.listWebhookDeliveries({ per_page: 1 });
   await app.apps.getWebhookDelivery({ delivery_id: delivery.id });
   await app.apps.redeliverWebhookDelivery({ delivery_id: delivery.id });
+  // Stacked pull requests: a repository without them answers 404; enabled, a stack of three.
+  await octokit.request("GET /repos/{owner}/{repo}/stacks", repo).catch(() => undefined);
+  enableStacks(fake.state, FULL_NAME);
+  // task-a ← task-b ← task-c, one commit each.
+  for (const [branch, below] of [
+    ["task-b", "task-a"],
+    ["task-c", "task-b"],
+  ] as const) {
+    const { data: base } = await octokit.git.getRef({ ...repo, ref: `heads/${below}` });
+    await octokit.git.createRef({ ...repo, ref: `refs/heads/${branch}`, sha: base.object.sha });
+    fake.state.commitFiles({ repo: FULL_NAME, branch, files: { [`${branch}.txt`]: branch } });
+  }
+  const middle = await octokit.pulls.create({ ...repo, head: "task-b", base: "task-a", title: "Task b" });
+  const top = await octokit.pulls.create({ ...repo, head: "task-c", base: "task-b", title: "Task c" });
+  const stack = await octokit.request("POST /repos/{owner}/{repo}/stacks", {
+    ...repo,
+    pull_requests: [pull.data.number, middle.data.number],
+  });
+  await octokit.request("POST /repos/{owner}/{repo}/stacks/{stack_number}/add", {
+    ...repo,
+    stack_number: stack.data.number,
+    pull_requests: [top.data.number],
+  });
+  await octokit.request("GET /repos/{owner}/{repo}/stacks", { ...repo, pull_request: top.data.number });
   await octokit.git.deleteRef({ ...repo, ref: "heads/task-a" });
   // Last: once the manifest flow has handed out the App's key, the fake checks JWT signatures.
   await new Octokit({ baseUrl: fake.url, log: quietLog }).apps.createFromManifest({

@@ -8,9 +8,12 @@ import { sessionInRepository } from "./same-repository.js";
 /**
  * A pull request was merged. Tasks with `base: "merged"` wait until their dependencies' pull
  * requests are merged, and each session pass reads those pull requests; so a merged pull
- * request of a task (its body holds the result block naming the session) wakes its session.
- * Anything else is dropped without an API call. A forged block can do no more than wake a
- * session of this repository: the pass trusts only the pull requests its own record names.
+ * request of a task (its body holds the result block naming the session) wakes its session,
+ * telling it which task's pull request merged and at which head: the dependents built on that
+ * task's branch are restacked onto the base branch and their pull requests retargeted
+ * (sessions/restack-dependents.ts). Anything else is dropped without an API call. A forged block
+ * can do no more than wake a session of this repository: the pass trusts only the pull requests
+ * its own record names (the number must be the one recorded for the task).
  */
 export async function handlePullRequestClosed(
   context: Context<"pull_request.closed">,
@@ -23,6 +26,7 @@ export async function handlePullRequestClosed(
   const woken = await wakeSession({
     client: context.octokit as GitHubClient,
     sessionId: block.session_id,
+    merged: { taskId: block.task_id, number: pull.number, headSha: pull.head.sha },
     config: service.config,
     runtime: service.runtime,
   });

@@ -88,6 +88,8 @@ function believedSession(
   };
   const verdict = acceptRun(run, expected);
   if (verdict.accepted) return verdict.key.sessionId;
+  // A restack run (no attempt) wakes its session too: the pass reads how it ended.
+  if (verdict.restackOf) return verdict.restackOf.sessionId;
   if (parseRunName(run.display_title ?? "")) {
     context.log.warn(
       { runId: Number(run.id), title: run.display_title, event: run.event, path: run.path },

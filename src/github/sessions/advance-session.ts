@@ -11,6 +11,8 @@ import { buildSessionStatus, type SessionStatus } from "./session-status.js";
 import { syncStatusComment } from "./status-comment.js";
 import { syncSubIssueStates } from "./sub-issue-states.js";
 import { refreshIssueGraph } from "./refresh-issue-graph.js";
+import type { MergedPull } from "./restack-dependents.js";
+import { carryOutRestacks, takeInMerges } from "./restack-pass.js";
 import { sweepRuns } from "./sweep-runs.js";
 import { projectTaskChecks } from "./task-checks.js";
 import type { WorkflowRunLike } from "./workflow-run.js";
@@ -42,6 +44,8 @@ export interface AdvanceInput {
   refreshComment?: boolean;
   /** Read an issue session's sub-issue graph again (its links changed); the sweep does too. */
   rereadGraph?: boolean;
+  /** Pull requests of tasks that were merged: the machine is told, their dependents restacked. */
+  merged?: readonly MergedPull[];
 }
 
 export interface AdvanceResult {
@@ -153,12 +157,28 @@ async function advanceOnce(args: {
   if (args.input.sweep && record.outcome === undefined) {
     runs.push(...(await sweepRuns({ client, session, graph, warnings: pass.warnings })));
   }
+  const finishedBefore = unsaved.finished.length;
   await pass.observeRuns(runs);
   if (record.outcome === undefined) await pass.settleDispatches();
+  const mergeRestacks = await takeInMerges({ pass, session, graph, merged: args.input.merged });
   if (record.outcome === undefined) {
     if (args.input.sweep) await pass.failNeverStarted(runs);
     await pass.advance();
   }
+  await carryOutRestacks({
+    client,
+    session,
+    graph,
+    config,
+    runtime,
+    now,
+    pass,
+    runs,
+    asks: mergeRestacks,
+    sweep: args.input.sweep === true,
+    finished: unsaved.finished.slice(finishedBefore),
+    summaryUrl: checkRunUrl,
+  });
   result.retried = pass.retried;
   result.dispatched = pass.dispatched;
   result.warnings.push(...graphWarnings, ...pass.warnings);

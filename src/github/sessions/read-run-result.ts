@@ -168,7 +168,7 @@ const TIMEOUT = /exceeded the maximum execution time/i;
  * The first telling failure annotation of the run's failed job: `core.setFailed` in the Action,
  * or GitHub's own note about a job timeout.
  */
-async function failureAnnotation(args: {
+export async function failureAnnotation(args: {
   client: GitHubClient;
   repo: RepoRef;
   run: WorkflowRunLike;

@@ -42,6 +42,8 @@ export class SessionPass {
   retried: string[] = [];
   readonly warnings: string[] = [];
   readonly dispatched: Array<{ taskId: string; attempt: number; runId?: number }> = [];
+  /** Restacks the machine asked for: carried out after the pass's starts (restack-dependents.ts). */
+  readonly restacks: Array<Extract<SessionAction, { type: "restack" }>> = [];
   private readonly nowIso: string;
 
   constructor(
@@ -228,6 +230,9 @@ export class SessionPass {
         return [];
       case "finished":
         this.record.endedAt = this.nowIso;
+        return [];
+      case "restack":
+        this.restacks.push(action);
         return [];
       case "forget":
       case "skipped":

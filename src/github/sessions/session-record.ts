@@ -15,6 +15,39 @@ export const TASK_CHECK_CONCLUSIONS = ["success", "failure", "cancelled", "timed
 export type TaskCheckConclusion = (typeof TASK_CHECK_CONCLUSIONS)[number];
 
 /**
+ * A restack run of a task's branch (mode "restack", no agent): rebased onto `onto`'s branch (its
+ * work changed, `why: "revised"`) or onto the base branch (`onto` merged). Beside the core's
+ * state: the machine only asks for it (the `restack` action); the App remembers it here.
+ */
+const restackFactsSchema = z.object({
+  /** The dependency whose branch moved or merged. */
+  onto: z.string(),
+  why: z.enum(["revised", "merged"]),
+  /** That dependency's attempt at the time (a later revision is another restack). */
+  ontoAttempt: z.number().int().min(0),
+  /** The dependency's tip the branch was built on, when known (a merged pull request's head). */
+  from: z.string().optional(),
+  /** The branch the task's branch goes onto. */
+  base: z.string(),
+  /**
+   * The task's branch tip when the restack was dispatched, read only when tasks are built on this
+   * task's branch: once it is rebased, they are restacked onto it from this tip.
+   */
+  tipBefore: z.string().optional(),
+  state: z.enum(["dispatched", "succeeded", "failed"]),
+  at: z.string(),
+  runId: z.number().int().optional(),
+  runUrl: z.string().optional(),
+  endedAt: z.string().optional(),
+  /** Why it failed (a conflict names the files); from the run, shown inert. */
+  reason: z.string().optional(),
+  conflict: z.boolean().optional(),
+  /** The task's check run shows this restack's failure (so a later success writes it again). */
+  checkShowsFailure: z.boolean().optional(),
+});
+export type RestackFacts = z.infer<typeof restackFactsSchema>;
+
+/**
  * What the App knows about a task beside the core's state (`tasks`): its run, pull request and
  * timing. Everything but `check` belongs to the current attempt and is dropped when the session
  * machine says the attempt no longer applies (a `forget` or `start` action).
@@ -43,6 +76,8 @@ const taskFactsSchema = z.object({
       state: z.enum(["uncertain", "unsent"]),
     })
     .optional(),
+  /** The last restack of this attempt's branch (sessions/restack-dependents.ts, restack-runs.ts). */
+  restack: restackFactsSchema.optional(),
   /** The task check run last written for this task: which attempt and which conclusion. */
   check: z
     .object({
@@ -67,6 +102,7 @@ export const PER_ATTEMPT_FACTS = [
   "endedAt",
   "note",
   "dispatch",
+  "restack",
 ] as const satisfies ReadonlyArray<keyof TaskFacts>;
 
 /** A task as the App shows it: the core's state and the App's facts together. */

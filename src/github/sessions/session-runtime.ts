@@ -1,5 +1,6 @@
 import { BackgroundWork, RecentIds } from "./background-work.js";
 import type { LoadedSession } from "./load-session.js";
+import type { MergedPull } from "./restack-dependents.js";
 import { SessionQueue } from "./session-queue.js";
 import type { TaskView } from "./session-record.js";
 import { TasksCache } from "./tasks-source.js";
@@ -35,6 +36,8 @@ export interface SessionRuntime {
   unsaved: Map<string, UnsavedSession>;
   /** API base URLs known to reject `return_run_details` (GitHub Enterprise Server ≤ 3.20). */
   noRunDetails: Set<string>;
+  /** Repositories ("owner/repo", lower case) whose stacked pull request API answered 404 (restack-stacks.ts). */
+  noStacks: Set<string>;
 }
 
 export interface UnsavedSession {
@@ -49,6 +52,8 @@ export interface PendingWake {
   runs: WorkflowRunLike[];
   /** A wake-up batched into this pass asked to read the issue graph again. */
   rereadGraph?: boolean;
+  /** Merged pull requests of tasks (their dependents are restacked). */
+  merged?: MergedPull[];
   promise: Promise<unknown>;
 }
 
@@ -73,5 +78,6 @@ export function createSessionRuntime(): SessionRuntime {
     carriedRuns: new Map(),
     unsaved: new Map(),
     noRunDetails: new Set(),
+    noStacks: new Set(),
   };
 }

@@ -1,6 +1,7 @@
 import type { GitHubClient } from "../github-client.js";
 import { advanceSession, type AdvanceResult } from "./advance-session.js";
 import type { AppConfig } from "./app-config.js";
+import type { MergedPull } from "./restack-dependents.js";
 import type { PendingWake, SessionRuntime } from "./session-runtime.js";
 import type { SessionStatus } from "./session-status.js";
 import { sessionWarnings, type Warning } from "./warnings.js";
@@ -19,6 +20,8 @@ export async function wakeSession(args: {
   run?: WorkflowRunLike;
   /** The session's issue graph changed (a `sub_issues` or `issue_dependencies` webhook). */
   rereadGraph?: boolean;
+  /** A pull request of a task was merged (`pull_request.closed`): its dependents are restacked. */
+  merged?: MergedPull;
   config: AppConfig;
   runtime: SessionRuntime;
 }): Promise<{ status: SessionStatus; warnings: Warning[] } | null> {
@@ -27,11 +30,13 @@ export async function wakeSession(args: {
   if (waiting) {
     if (args.run) waiting.runs.push(args.run);
     if (args.rereadGraph) waiting.rereadGraph = true;
+    if (args.merged) (waiting.merged ??= []).push(args.merged);
     const joined = (await waiting.promise) as AdvanceResult | null;
     return joined && { status: joined.status, warnings: [] };
   }
   const batch: PendingWake = { runs: args.run ? [args.run] : [], promise: Promise.resolve(null) };
   if (args.rereadGraph) batch.rereadGraph = true;
+  if (args.merged) batch.merged = [args.merged];
   runtime.pendingWakes.set(sessionId, batch);
   batch.promise = runtime.queue.run(sessionId, () => {
     // From here on, new wake-ups start a batch of their own: this one has begun reading.
@@ -39,7 +44,11 @@ export async function wakeSession(args: {
     return advanceSession({
       client: args.client,
       sessionId,
-      input: { runs: batch.runs, ...(batch.rereadGraph ? { rereadGraph: true } : {}) },
+      input: {
+        runs: batch.runs,
+        ...(batch.rereadGraph ? { rereadGraph: true } : {}),
+        ...(batch.merged ? { merged: batch.merged } : {}),
+      },
       config: args.config,
       runtime,
     });

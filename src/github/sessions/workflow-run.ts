@@ -60,6 +60,8 @@ export function judgeRun(
 ): { key: RunKey; duplicate: boolean } | null {
   const verdict = acceptRun(run, expected);
   if (verdict.accepted) return { key: verdict.key, duplicate: false };
+  // A restack run of the session is no attempt, and no impostor either (restack-runs.ts reads it).
+  if (verdict.restackOf) return null;
   if (expected.sessionId !== undefined && namesSession(run, expected.sessionId))
     warnings.push(`not believed as a task attempt: ${verdict.reason}`);
   return verdict.duplicateOf ? { key: verdict.duplicateOf, duplicate: true } : null;

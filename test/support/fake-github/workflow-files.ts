@@ -80,7 +80,8 @@ export function readWorkflowFile(path: string, text: string): WorkflowFile {
 
 /**
  * Evaluates `run-name` (and a job's `name:`) for the expressions a dispatch can use: `inputs.X`,
- * `github.event.inputs.X`, `github.actor`, `github.ref_name`. Anything else becomes empty, as
+ * `github.event.inputs.X`, `github.actor`, `github.ref_name`, and the choice
+ * `inputs.X == 'v' && 'then' || 'else'`. Anything else becomes empty, as
  * an unknown context value does in Actions.
  */
 export function renderRunName(input: {
@@ -92,6 +93,13 @@ export function renderRunName(input: {
   return input.template.replace(/\$\{\{\s*([^}]+?)\s*\}\}/g, (_whole, expression: string) => {
     const inputMatch = /^(?:github\.event\.)?inputs\.([A-Za-z_][\w-]*)$/.exec(expression);
     if (inputMatch !== null) return input.inputs[inputMatch[1] ?? ""] ?? "";
+    // `inputs.X == 'v' && 'then' || 'else'` (the task workflow's restack suffix).
+    const choice =
+      /^(?:github\.event\.)?inputs\.([A-Za-z_][\w-]*) == '([^']*)' && '([^']*)' \|\| '([^']*)'$/.exec(
+        expression,
+      );
+    if (choice !== null)
+      return (input.inputs[choice[1] ?? ""] ?? "") === choice[2] ? (choice[3] ?? "") : (choice[4] ?? "");
     if (expression === "github.actor") return input.actor;
     if (expression === "github.ref_name") return input.refName;
     return "";

@@ -7,6 +7,7 @@ import { gitRoutes } from "./git.js";
 import { issueGraphRoutes } from "./issue-graph.js";
 import { repoRoutes } from "./repos.js";
 import type { RouteTable } from "./route-types.js";
+import { stackRoutes } from "./stacks.js";
 
 export const allRoutes: RouteTable = {
   ...appRoutes,
@@ -16,4 +17,5 @@ export const allRoutes: RouteTable = {
   ...actionRoutes,
   ...conversationRoutes,
   ...issueGraphRoutes,
+  ...stackRoutes,
 };
