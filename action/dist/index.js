@@ -46988,12 +46988,14 @@ function agentEnvironment(env) {
   return overrides;
 }
 var DEFAULT_TIMEOUT_MINUTES = 60;
+var MIN_RESERVE_MS = 3e4;
 var MAX_RESERVE_MS = 3 * 6e4;
-var MIN_AGENT_MS = 6e4;
 function agentDeadline(args) {
   const totalMs = (args.timeoutMinutes ?? DEFAULT_TIMEOUT_MINUTES) * 6e4;
-  const reserve = Math.min(MAX_RESERVE_MS, totalMs * 0.2);
-  return { at: args.startedAt + totalMs - reserve, minimumMs: MIN_AGENT_MS };
+  const reserve = Math.min(MAX_RESERVE_MS, Math.max(MIN_RESERVE_MS, totalMs * 0.2));
+  const worker = args.workerStartedAt;
+  const jobStart = worker !== void 0 && worker <= args.startedAt && worker > args.startedAt - totalMs ? worker : args.startedAt;
+  return { at: jobStart + totalMs - reserve, minimumMs: 0 };
 }
 
 // node_modules/universal-user-agent/index.js
@@ -51139,148 +51141,9 @@ function attemptPrompt(prompt, feedback) {
     text2
   ].join("\n");
 }
-
-// src/runner/run-task.ts
-import { appendFile as appendFile3, mkdir as mkdir4, readFile as readFile3, writeFile as writeFile2 } from "node:fs/promises";
-import { dirname as dirname3 } from "node:path";
-
-// src/core/inert-text.ts
-var UNSHOWABLE = (
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
-);
-function withoutUnshowable(text2) {
-  return text2.replace(UNSHOWABLE, "");
-}
-function plainLine(text2, maxLength) {
-  const flat = text2.replace(UNSHOWABLE, "").replace(/\s+/g, " ").trim();
-  return flat.length > maxLength ? `${flat.slice(0, Math.max(0, maxLength - 1))}\u2026` : flat;
-}
-
-// src/runner/claude-transcript.ts
-var TRANSCRIPT_HEADING = "# Claude Code transcript (readable copy of the .log beside it)";
-function transcriptPathFor(logFile) {
-  return logFile.endsWith(".log") ? `${logFile.slice(0, -".log".length)}.txt` : `${logFile}.txt`;
-}
-function claudeTranscript(log, options = {}) {
-  const out = [TRANSCRIPT_HEADING];
-  if (options.prompt !== void 0) out.push(`Prompt: ${oneLine(firstLine(options.prompt), 300)}`);
-  for (const raw of log.split("\n")) {
-    const line = raw.trim();
-    if (line === "") continue;
-    const message = parseObject(line);
-    if (message === void 0) {
-      out.push(oneLine(line, 500));
-      continue;
-    }
-    out.push(...messageLines(message));
-  }
-  return `${out.join("\n")}
-`;
-}
-function messageLines(message) {
-  switch (message.type) {
-    case "system":
-      if (message.subtype === "init") return [`Session started (model ${oneLine(text(message.model), 80)})`];
-      if (message.subtype === "api_retry") return [`API retry: ${oneLine(JSON.stringify(message), 200)}`];
-      return [];
-    case "assistant":
-      return contentOf(message).flatMap(assistantItem);
-    case "user":
-      return contentOf(message).flatMap(toolResultLines);
-    case "result":
-      return resultLines(message);
-    default:
-      return [];
-  }
-}
-function assistantItem(item) {
-  if (item.type === "text") {
-    const body = multiLine(text(item.text));
-    return body === "" ? [] : [`Claude: ${body.split("\n").join("\n  ")}`];
-  }
-  if (item.type === "tool_use") {
-    const input2 = isObject2(item.input) ? item.input : {};
-    return [`\u2192 ${oneLine(text(item.name), 60)}(${oneLine(keyArgument(input2), 160)})`];
-  }
-  return [];
-}
-function keyArgument(input2) {
-  for (const key of [
-    "command",
-    "file_path",
-    "notebook_path",
-    "pattern",
-    "path",
-    "url",
-    "query",
-    "description"
-  ]) {
-    if (typeof input2[key] === "string") return input2[key];
-  }
-  const first = Object.values(input2).find((value) => typeof value === "string");
-  return typeof first === "string" ? first : "";
-}
-function toolResultLines(item) {
-  if (item.type !== "tool_result") return [];
-  const body = resultText(item.content);
-  const lines = body.split("\n").filter((line) => line.trim() !== "");
-  const head = lines[0] ?? "";
-  const bytes = Buffer.byteLength(body, "utf8");
-  const shown = lines.length === 0 ? `(empty)` : lines.length === 1 && head.length <= 200 ? oneLine(head, 200) : `${oneLine(head, 120)} \u2026 (${bytes} bytes)`;
-  return [`  ${item.is_error === true ? "\u2717 error: " : "\u2190 "}${shown}`];
-}
-function resultText(content) {
-  if (typeof content === "string") return content;
-  if (!Array.isArray(content)) return "";
-  return content.filter(isObject2).map((block) => block.type === "text" ? text(block.text) : `[${text(block.type)}]`).join("\n");
-}
-function resultLines(message) {
-  const cost = typeof message.total_cost_usd === "number" ? `$${message.total_cost_usd.toFixed(4)}` : "cost ?";
-  const turns = typeof message.num_turns === "number" ? `${message.num_turns} turns` : "turns ?";
-  const duration3 = typeof message.duration_ms === "number" ? `${(message.duration_ms / 1e3).toFixed(1)}s` : "duration ?";
-  const lines = [
-    `Result: ${oneLine(text(message.subtype), 40) || "?"} \xB7 ${cost} \xB7 ${turns} \xB7 ${duration3} \xB7 is_error ${message.is_error === true}`
-  ];
-  const summary2 = multiLine(text(message.result));
-  if (summary2 !== "") lines.push(`  ${summary2.split("\n").join("\n  ")}`);
-  if (Array.isArray(message.errors)) {
-    for (const error63 of message.errors) lines.push(`  error: ${oneLine(text(error63), 300)}`);
-  }
-  return lines;
-}
-function contentOf(message) {
-  const inner = isObject2(message.message) ? message.message.content : void 0;
-  return Array.isArray(inner) ? inner.filter(isObject2) : [];
-}
-var ESCAPE_SEQUENCE = (
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /\u001b\[[0-?]*[ -/]*[@-~]|\u001b[\]PX^_][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[ -/]*[0-~]|\u009b[0-?]*[ -/]*[@-~]/g
-);
-function multiLine(value) {
-  return withoutUnshowable(value.replace(/\r\n?/g, "\n").replace(ESCAPE_SEQUENCE, "")).trim();
-}
-function oneLine(value, maxLength) {
-  return plainLine(value.replace(ESCAPE_SEQUENCE, ""), maxLength);
-}
-function firstLine(value) {
-  return value.split("\n").find((line) => line.trim() !== "") ?? "";
-}
-function text(value) {
-  if (typeof value === "string") return value;
-  return typeof value === "number" || typeof value === "boolean" ? String(value) : "";
-}
-function isObject2(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-function parseObject(line) {
-  if (!line.startsWith("{")) return void 0;
-  try {
-    const value = JSON.parse(line);
-    return isObject2(value) ? value : void 0;
-  } catch {
-    return void 0;
-  }
+function checkpointFeedback(checkpointAttempt) {
+  const which2 = checkpointAttempt === void 0 ? "An earlier attempt" : `Attempt ${checkpointAttempt}`;
+  return `${which2} ran out of time before it finished. Its work so far is committed on this branch as a checkpoint (the last commit). Look at what is already done and finish the task from there; do not start over.`;
 }
 
 // src/runner/all-settled-or-throw.ts
@@ -51411,6 +51274,8 @@ function gitFailure(error63, doing) {
 var ORCHESTRATOR_DIR = ".orchestrator";
 var TASK_TRAILER = "Orchestrator-Task";
 var STOPPED_TRAILER = "Orchestrator-Stopped";
+var CHECKPOINT_TRAILER = "Orchestrator-Checkpoint";
+var CHECKPOINT_NOTE = "The attempt ran out of time: this checkpoint keeps its work so far, and the next attempt goes on from it.";
 var MARKER_NOTE = "The agent committed its work itself; this empty commit marks the branch as the task's, so that a later attempt may replace it.";
 async function commitTaskWork(options) {
   const { cwd, baseSha, task } = options;
@@ -51429,7 +51294,7 @@ async function commitTaskWork(options) {
           "--no-verify",
           "--quiet",
           ...marker ? ["--allow-empty"] : [],
-          ...messageArgs(options, marker ? MARKER_NOTE : void 0)
+          ...messageArgs(options, notes(options, marker))
         ],
         { cwd, env: identityEnv(options.author) }
       );
@@ -51490,8 +51355,14 @@ async function markAgentCommits(options) {
   await git(["update-ref", "-m", "orchestrator: mark the agent's commits", ref, marked, tip], { cwd });
   return marked;
 }
+function notes(options, marker) {
+  const said = [...options.checkpoint === true ? [CHECKPOINT_NOTE] : [], ...marker ? [MARKER_NOTE] : []];
+  return said.length > 0 ? said.join(" ") : void 0;
+}
 function messageArgs(options, note, stopped = false) {
   const { task, attempt } = options;
+  const checkpoint = options.checkpoint === true ? `
+${CHECKPOINT_TRAILER}: ${attempt}` : "";
   const title = task.name.replace(/\s+/g, " ").trim() || task.id;
   const subject = title === task.id ? `Task ${task.id}` : `${title} (task ${task.id})`;
   return [
@@ -51501,7 +51372,7 @@ function messageArgs(options, note, stopped = false) {
     `Work of the coding agent on task ${task.id}, attempt ${attempt}.${note === void 0 ? "" : ` ${note}`}`,
     "-m",
     `${TASK_TRAILER}: ${task.id}
-Orchestrator-Attempt: ${attempt}${stopped ? `
+Orchestrator-Attempt: ${attempt}${checkpoint}${stopped ? `
 ${STOPPED_TRAILER}: true` : ""}`
   ];
 }
@@ -51517,6 +51388,19 @@ function noChanges(options, commits) {
 // src/runner/prepare-task-branch.ts
 import { appendFile as appendFile2, mkdir as mkdir2, readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+
+// src/core/inert-text.ts
+var UNSHOWABLE = (
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+);
+function withoutUnshowable(text2) {
+  return text2.replace(UNSHOWABLE, "");
+}
+function plainLine(text2, maxLength) {
+  const flat = text2.replace(UNSHOWABLE, "").replace(/\s+/g, " ").trim();
+  return flat.length > maxLength ? `${flat.slice(0, Math.max(0, maxLength - 1))}\u2026` : flat;
+}
 
 // src/runner/branch-ownership.ts
 var MAX_LISTED = 10;
@@ -51641,6 +51525,68 @@ function branchIsStartFailure(args) {
   );
 }
 
+// src/runner/continue-task-branch.ts
+async function branchToContinue(args) {
+  const { tip, taskId } = args;
+  if (tip === null) return null;
+  const checkpointAttempt = taskId === void 0 ? null : await checkpointAttemptOf(args.cwd, tip, taskId);
+  if (checkpointAttempt !== null) return { tip, reason: "checkpoint", checkpointAttempt };
+  if (args.continueExisting === true) return { tip, reason: "asked" };
+  return null;
+}
+async function checkpointAttemptOf(cwd, commit, taskId) {
+  const format = `task:%(trailers:key=${TASK_TRAILER},valueonly,unfold,separator=%x2C)%ncheckpoint:%(trailers:key=${CHECKPOINT_TRAILER},valueonly,unfold,separator=%x2C)`;
+  const lines = (await gitValue(["log", "--no-show-signature", "-1", `--format=${format}`, commit], { cwd })).split("\n");
+  const tasks = lines.find((line) => line.startsWith("task:"))?.slice("task:".length) ?? "";
+  const checkpoints = lines.find((line) => line.startsWith("checkpoint:"))?.slice("checkpoint:".length) ?? "";
+  if (!tasks.split(",").some((value) => value.trim() === taskId)) return null;
+  const attempt = Number(checkpoints.split(",")[0]?.trim());
+  return Number.isInteger(attempt) && attempt >= 1 ? attempt : null;
+}
+
+// src/runner/merge-dependency.ts
+async function mergeDependency(args) {
+  const { options, other, otherRef, into } = args;
+  const { cwd } = options;
+  const task = options.taskId ? `task ${options.taskId}` : options.branch;
+  const message = [
+    `Merge dependency branch ${other} for ${task}`,
+    `${capitalize(task)} builds on ${args.allDependencies.join(", ")}: its branch starts from ${args.allDependencies[0]} with the others merged in.`
+  ];
+  try {
+    await git(
+      [
+        ...RUNNER_COMMIT_CONFIG,
+        "merge",
+        "--no-ff",
+        "--no-verify",
+        "--quiet",
+        "-m",
+        message[0],
+        "-m",
+        message[1],
+        otherRef
+      ],
+      // The remote's credentials too: in a partial clone the merge fetches the contents it merges.
+      { cwd, env: { ...identityEnv(options.author), ...options.remoteEnv } }
+    );
+  } catch (error63) {
+    const files = splitNul(
+      (await git(["diff", "--name-only", "--diff-filter=U", "-z"], { cwd, okExitCodes: [1] })).stdout
+    );
+    await git(["merge", "--abort"], { cwd, okExitCodes: [128], env: options.remoteEnv });
+    if (files.length === 0) throw gitFailure(error63, `merge ${other} into ${into.join(" + ")}`);
+    throw new TaskFailure(
+      "merge_conflict",
+      `${capitalize(task)} builds on the work of ${args.allDependencies.join(" and ")}, but merging ${other} into ${into.join(" + ")} conflicts in ${files.join(", ")}. Those tasks changed the same lines independently. To fix it, make one of them depend on the other so they run in order, or merge ${other} into ${into[0]} by hand, push it, and retry ${task}.`,
+      { conflict: { merging: other, into: [...into], files }, cause: error63 }
+    );
+  }
+}
+function capitalize(text2) {
+  return text2.charAt(0).toUpperCase() + text2.slice(1);
+}
+
 // src/runner/partial-clone.ts
 async function prefetchBranchContents(args) {
   const { cwd, remote } = args;
@@ -51714,21 +51660,29 @@ async function prepare(options) {
     localTip: remote ? (await resolveCommits([`refs/heads/${branch}`], { cwd: lookupDir }))[0] ?? null : previousSha,
     ...remote ? { deepen: () => unshallowSources({ cwd: lookupDir, remote, sources, env: options.remoteEnv }) } : {}
   });
+  const continued = replaced.length > 0 ? null : await branchToContinue({
+    cwd: lookupDir,
+    tip: previousSha,
+    taskId: options.taskId,
+    continueExisting: options.continueExisting
+  });
+  const startAt = continued?.tip ?? start;
+  const merges = continued ? [] : others;
   if (remote)
     await prefetchBranchContents({
       cwd: lookupDir,
       remote,
-      start,
-      merged: others.map(refOf),
+      start: startAt,
+      merged: merges.map(refOf),
       env: options.remoteEnv
     }).catch(() => 0);
   await allSettledOrThrow([
-    newCheckout ? newCheckout.create({ branch, startPoint: start }) : checkoutFresh({ cwd, branch, startRef: start, env: options.remoteEnv }),
+    newCheckout ? newCheckout.create({ branch, startPoint: startAt }) : checkoutFresh({ cwd, branch, startRef: startAt, env: options.remoteEnv }),
     // The exclude file is the repository's, shared by all its checkouts: no need to wait for this one.
     excludeOrchestratorDir(lookupDir)
   ]);
   const mergedInto = [first];
-  for (const other of others) {
+  for (const other of merges) {
     await mergeDependency({
       options,
       other,
@@ -51738,13 +51692,15 @@ async function prepare(options) {
     });
     mergedInto.push(other);
   }
-  const baseSha = others.length === 0 && startSha !== void 0 ? startSha : await gitValue(["rev-parse", "HEAD"], { cwd });
+  const baseSha = continued?.tip ?? (others.length === 0 && startSha !== void 0 ? startSha : await gitValue(["rev-parse", "HEAD"], { cwd }));
+  const startName = continued ? branch : first;
   return {
     baseSha,
-    startPoint: remote ? `${remote}/${first}` : first,
-    mergedBranches: others,
+    startPoint: remote ? `${remote}/${startName}` : startName,
+    mergedBranches: merges,
     previousSha,
-    ...replaced.length > 0 ? { replaced } : {}
+    ...replaced.length > 0 ? { replaced } : {},
+    ...continued ? { continued } : {}
   };
 }
 async function fetchSources(args) {
@@ -51833,53 +51789,12 @@ async function checkoutFresh(args) {
     "clean the checkout"
   );
 }
-async function mergeDependency(args) {
-  const { options, other, otherRef, into } = args;
-  const { cwd } = options;
-  const task = options.taskId ? `task ${options.taskId}` : options.branch;
-  const message = [
-    `Merge dependency branch ${other} for ${task}`,
-    `${capitalize(task)} builds on ${args.allDependencies.join(", ")}: its branch starts from ${args.allDependencies[0]} with the others merged in.`
-  ];
-  try {
-    await git(
-      [
-        ...RUNNER_COMMIT_CONFIG,
-        "merge",
-        "--no-ff",
-        "--no-verify",
-        "--quiet",
-        "-m",
-        message[0],
-        "-m",
-        message[1],
-        otherRef
-      ],
-      // The remote's credentials too: in a partial clone the merge fetches the contents it merges.
-      { cwd, env: { ...identityEnv(options.author), ...options.remoteEnv } }
-    );
-  } catch (error63) {
-    const files = splitNul(
-      (await git(["diff", "--name-only", "--diff-filter=U", "-z"], { cwd, okExitCodes: [1] })).stdout
-    );
-    await git(["merge", "--abort"], { cwd, okExitCodes: [128], env: options.remoteEnv });
-    if (files.length === 0) throw gitFailure(error63, `merge ${other} into ${into.join(" + ")}`);
-    throw new TaskFailure(
-      "merge_conflict",
-      `${capitalize(task)} builds on the work of ${args.allDependencies.join(" and ")}, but merging ${other} into ${into.join(" + ")} conflicts in ${files.join(", ")}. Those tasks changed the same lines independently. To fix it, make one of them depend on the other so they run in order, or merge ${other} into ${into[0]} by hand, push it, and retry ${task}.`,
-      { conflict: { merging: other, into: [...into], files }, cause: error63 }
-    );
-  }
-}
 async function gitOrFail(args, cwd, doing, env) {
   try {
     return (await git(args, { cwd, env })).stdout;
   } catch (error63) {
     throw gitFailure(error63, doing);
   }
-}
-function capitalize(text2) {
-  return text2.charAt(0).toUpperCase() + text2.slice(1);
 }
 
 // src/runner/push-branch.ts
@@ -52173,7 +52088,7 @@ function asClaudeResult(value) {
     ...typeof value.num_turns === "number" ? { num_turns: value.num_turns } : {},
     ...typeof value.api_error_status === "number" ? { api_error_status: value.api_error_status } : {},
     ...typeof value.terminal_reason === "string" ? { terminal_reason: value.terminal_reason } : {},
-    ...Array.isArray(value.permission_denials) ? { permission_denials: value.permission_denials.filter(isObject3) } : {}
+    ...Array.isArray(value.permission_denials) ? { permission_denials: value.permission_denials.filter(isObject2) } : {}
   };
 }
 var CREDENTIALS_HELP = "Check ANTHROPIC_API_KEY (in GitHub Actions: the repository secret passed to the task workflow), or log in again with `claude auth login`.";
@@ -52230,7 +52145,7 @@ function uniqueToolNames(denials) {
   return [...new Set(names)];
 }
 var isString = (value) => typeof value === "string";
-var isObject3 = (value) => typeof value === "object" && value !== null;
+var isObject2 = (value) => typeof value === "object" && value !== null;
 
 // src/runner/process-tree.ts
 import { spawn } from "node:child_process";
@@ -52673,32 +52588,222 @@ function describeAgent(agent) {
   return agent.kind === "command" ? `command: ${agent.command.join(" ")}` : `Claude Code: ${agent.claudePath ?? "claude"}`;
 }
 
+// src/runner/task-log.ts
+import { appendFile as appendFile3, mkdir as mkdir4, readFile as readFile3, writeFile as writeFile2 } from "node:fs/promises";
+import { dirname as dirname3 } from "node:path";
+
+// src/runner/claude-transcript.ts
+var TRANSCRIPT_HEADING = "# Claude Code transcript (readable copy of the .log beside it)";
+function transcriptPathFor(logFile) {
+  return logFile.endsWith(".log") ? `${logFile.slice(0, -".log".length)}.txt` : `${logFile}.txt`;
+}
+function claudeTranscript(log, options = {}) {
+  const out = [TRANSCRIPT_HEADING];
+  if (options.prompt !== void 0) out.push(`Prompt: ${oneLine(firstLine(options.prompt), 300)}`);
+  for (const raw of log.split("\n")) {
+    const line = raw.trim();
+    if (line === "") continue;
+    const message = parseObject(line);
+    if (message === void 0) {
+      out.push(oneLine(line, 500));
+      continue;
+    }
+    out.push(...messageLines(message));
+  }
+  return `${out.join("\n")}
+`;
+}
+function messageLines(message) {
+  switch (message.type) {
+    case "system":
+      if (message.subtype === "init") return [`Session started (model ${oneLine(text(message.model), 80)})`];
+      if (message.subtype === "api_retry") return [`API retry: ${oneLine(JSON.stringify(message), 200)}`];
+      return [];
+    case "assistant":
+      return contentOf(message).flatMap(assistantItem);
+    case "user":
+      return contentOf(message).flatMap(toolResultLines);
+    case "result":
+      return resultLines(message);
+    default:
+      return [];
+  }
+}
+function assistantItem(item) {
+  if (item.type === "text") {
+    const body = multiLine(text(item.text));
+    return body === "" ? [] : [`Claude: ${body.split("\n").join("\n  ")}`];
+  }
+  if (item.type === "tool_use") {
+    const input2 = isObject3(item.input) ? item.input : {};
+    return [`\u2192 ${oneLine(text(item.name), 60)}(${oneLine(keyArgument(input2), 160)})`];
+  }
+  return [];
+}
+function keyArgument(input2) {
+  for (const key of [
+    "command",
+    "file_path",
+    "notebook_path",
+    "pattern",
+    "path",
+    "url",
+    "query",
+    "description"
+  ]) {
+    if (typeof input2[key] === "string") return input2[key];
+  }
+  const first = Object.values(input2).find((value) => typeof value === "string");
+  return typeof first === "string" ? first : "";
+}
+function toolResultLines(item) {
+  if (item.type !== "tool_result") return [];
+  const body = resultText(item.content);
+  const lines = body.split("\n").filter((line) => line.trim() !== "");
+  const head = lines[0] ?? "";
+  const bytes = Buffer.byteLength(body, "utf8");
+  const shown = lines.length === 0 ? `(empty)` : lines.length === 1 && head.length <= 200 ? oneLine(head, 200) : `${oneLine(head, 120)} \u2026 (${bytes} bytes)`;
+  return [`  ${item.is_error === true ? "\u2717 error: " : "\u2190 "}${shown}`];
+}
+function resultText(content) {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content.filter(isObject3).map((block) => block.type === "text" ? text(block.text) : `[${text(block.type)}]`).join("\n");
+}
+function resultLines(message) {
+  const cost = typeof message.total_cost_usd === "number" ? `$${message.total_cost_usd.toFixed(4)}` : "cost ?";
+  const turns = typeof message.num_turns === "number" ? `${message.num_turns} turns` : "turns ?";
+  const duration3 = typeof message.duration_ms === "number" ? `${(message.duration_ms / 1e3).toFixed(1)}s` : "duration ?";
+  const lines = [
+    `Result: ${oneLine(text(message.subtype), 40) || "?"} \xB7 ${cost} \xB7 ${turns} \xB7 ${duration3} \xB7 is_error ${message.is_error === true}`
+  ];
+  const summary2 = multiLine(text(message.result));
+  if (summary2 !== "") lines.push(`  ${summary2.split("\n").join("\n  ")}`);
+  if (Array.isArray(message.errors)) {
+    for (const error63 of message.errors) lines.push(`  error: ${oneLine(text(error63), 300)}`);
+  }
+  return lines;
+}
+function contentOf(message) {
+  const inner = isObject3(message.message) ? message.message.content : void 0;
+  return Array.isArray(inner) ? inner.filter(isObject3) : [];
+}
+var ESCAPE_SEQUENCE = (
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /\u001b\[[0-?]*[ -/]*[@-~]|\u001b[\]PX^_][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[ -/]*[0-~]|\u009b[0-?]*[ -/]*[@-~]/g
+);
+function multiLine(value) {
+  return withoutUnshowable(value.replace(/\r\n?/g, "\n").replace(ESCAPE_SEQUENCE, "")).trim();
+}
+function oneLine(value, maxLength) {
+  return plainLine(value.replace(ESCAPE_SEQUENCE, ""), maxLength);
+}
+function firstLine(value) {
+  return value.split("\n").find((line) => line.trim() !== "") ?? "";
+}
+function text(value) {
+  if (typeof value === "string") return value;
+  return typeof value === "number" || typeof value === "boolean" ? String(value) : "";
+}
+function isObject3(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function parseObject(line) {
+  if (!line.startsWith("{")) return void 0;
+  try {
+    const value = JSON.parse(line);
+    return isObject3(value) ? value : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
+// src/runner/task-log.ts
+async function writeTranscript(logFile, prompt) {
+  if (logFile === void 0) return;
+  try {
+    const log = await readFile3(logFile, "utf8");
+    await writeFile2(transcriptPathFor(logFile), claudeTranscript(log, { prompt }));
+  } catch {
+  }
+}
+async function writeLog(logFile, line) {
+  if (logFile === void 0) return;
+  try {
+    await mkdir4(dirname3(logFile), { recursive: true });
+    await appendFile3(logFile, `${line}
+`);
+  } catch {
+  }
+}
+
+// src/runner/task-run-failure.ts
+function agentStageFailure(failure2) {
+  return { stage: "agent", kind: failure2.kind, message: failure2.message };
+}
+var DOING = {
+  prepare: "preparing the task branch",
+  agent: "setting up the agent",
+  commit: "committing the agent's work",
+  push: "pushing the task branch"
+};
+function stageFailure(stage, error63) {
+  if (isTaskFailure(error63)) return { stage, kind: error63.kind, message: error63.message };
+  const detail = error63 instanceof Error ? error63.message : String(error63);
+  return { stage, kind: "internal_error", message: `Unexpected error while ${DOING[stage]}: ${detail}` };
+}
+function timedOutFailure(args) {
+  const { options, result } = args;
+  const sha = result.commitSha;
+  result.checkpointSha = sha;
+  const where = result.pushed === true ? `pushed to ${options.task.branch} on ${options.remote ?? "the remote"}` : `on ${options.task.branch}`;
+  return {
+    stage: "agent",
+    kind: "timed_out",
+    message: `Timed out: ${args.agentMessage} The work so far is kept as checkpoint ${sha.slice(0, 12)}, ${where}; the next attempt goes on from it.`
+  };
+}
+function continuedLine(branch, startPoint, continued) {
+  const why = continued.reason === "checkpoint" ? `attempt ${continued.checkpointAttempt ?? "?"}'s checkpoint` : "its existing work, as asked";
+  return `branch ${branch} goes on from ${why}: ${startPoint} at ${continued.tip}, its commits kept`;
+}
+
 // src/runner/run-task.ts
 async function runTask(options) {
   const startedAt = Date.now();
   const { task, attempt } = options;
   const result = { taskId: task.id, attempt, branch: task.branch, ok: false, durationMs: 0 };
   const log = (line) => writeLog(options.logFile, line);
+  let prompt = task.prompt;
   const finish = async (failure2) => {
     result.durationMs = Date.now() - startedAt;
     if (failure2) {
       result.failure = failure2;
       await log(`== failed (${failure2.stage}, ${failure2.kind}): ${failure2.message}`);
     } else result.ok = true;
-    await writeTranscript(options.logFile, task.prompt);
+    await writeTranscript(options.logFile, prompt);
     return result;
   };
   const prepared = await prepareStage({ options, result, log });
   if (prepared.failure) return finish(prepared.failure);
+  if (result.continued?.reason === "checkpoint")
+    prompt = attemptPrompt(task.prompt, checkpointFeedback(result.continued.checkpointAttempt));
   const agent = await setUpAgent(options.agent);
   if (agent.failure) return finish(agent.failure);
-  const agentFailure = await agentStage({ options, agent: agent.spec, result, log });
+  const agentFailure = await agentStage({
+    options,
+    task: { ...task, prompt },
+    agent: agent.spec,
+    result,
+    log
+  });
   try {
     await options.afterAgent?.();
   } catch (error63) {
     return finish(agentFailure ?? stageFailure("commit", error63));
   }
-  if (agentFailure && options.onAgentFailure !== "keep_partial_work") {
+  const checkpoint = agentFailure?.kind === "timeout";
+  if (agentFailure && !checkpoint && options.onAgentFailure !== "keep_partial_work") {
     if (agentFailure.kind !== "cancelled") await markStoppedWork({ options, result, log });
     return finish(agentFailure);
   }
@@ -52707,10 +52812,19 @@ async function runTask(options) {
     result,
     log,
     previousSha: prepared.previousSha,
-    allowNoChanges: task.allowNoChanges || agentFailure !== void 0
+    // A continued checkpoint already holds work: an attempt that only finishes it adds nothing.
+    allowNoChanges: task.allowNoChanges || agentFailure !== void 0 || result.continued?.reason === "checkpoint",
+    checkpoint
   });
-  if (agentFailure && kept)
+  if (agentFailure && kept) {
     await log(`== the partial work was not kept (${kept.stage}, ${kept.kind}): ${kept.message}`);
+    if (checkpoint && options.onAgentFailure !== "keep_partial_work")
+      await markStoppedWork({ options, result, log });
+  }
+  if (checkpoint && !kept && result.commits !== void 0 && result.commits > 0 && result.commitSha)
+    return finish(
+      timedOutFailure({ options, result, agentMessage: agentFailure.message })
+    );
   return finish(agentFailure ?? kept);
 }
 async function prepareStage(args) {
@@ -52728,6 +52842,7 @@ async function prepareStage(args) {
       taskId: task.id,
       knownAttemptCommits: options.knownAttemptCommits,
       resetExisting: options.resetExisting === true || task.resetExisting === true,
+      continueExisting: options.continueExisting,
       ...options.remote === void 0 ? {} : { remote: options.remote },
       remoteEnv: options.remoteEnv,
       ...options.newCheckout === void 0 ? {} : { newCheckout: options.newCheckout }
@@ -52739,8 +52854,17 @@ async function prepareStage(args) {
       await log(
         `== reset_existing: ${task.branch} ${old.where} held ${old.foreignCommits} commit(s) that were not this task's; its old tip ${old.sha} is kept as ${old.ref}`
       );
-    const merged = prepared.mergedBranches.length > 0 ? ` + ${prepared.mergedBranches.join(" + ")}` : "";
-    await log(`== branch ${task.branch} starts from ${prepared.startPoint}${merged} at ${prepared.baseSha}`);
+    if (prepared.continued) {
+      result.continued = prepared.continued;
+      await log(`== ${continuedLine(task.branch, prepared.startPoint, prepared.continued)}`);
+    } else {
+      if (options.continueExisting === true)
+        await log(`== ${task.branch} does not exist yet: nothing to continue, it starts from the base`);
+      const merged = prepared.mergedBranches.length > 0 ? ` + ${prepared.mergedBranches.join(" + ")}` : "";
+      await log(
+        `== branch ${task.branch} starts from ${prepared.startPoint}${merged} at ${prepared.baseSha}`
+      );
+    }
     return { previousSha: prepared.previousSha };
   } catch (error63) {
     return { failure: stageFailure("prepare", error63) };
@@ -52759,7 +52883,7 @@ async function agentStage(args) {
   await log(`== running the agent (${describeAgent(agent)})`);
   const outcome2 = await runTaskAgent({
     cwd: options.cwd,
-    task: options.task,
+    task: args.task,
     attempt: options.attempt,
     sessionId: options.sessionId,
     agent,
@@ -52797,7 +52921,9 @@ async function markStoppedWork(args) {
 async function commitAndPushStages(args) {
   const { options, result, log } = args;
   const { task } = options;
-  await log(`== committing the work on ${task.branch}`);
+  await log(
+    `== committing the ${args.checkpoint === true ? "work so far as a checkpoint" : "work"} on ${task.branch}`
+  );
   try {
     const committed = await commitTaskWork({
       cwd: options.cwd,
@@ -52806,7 +52932,8 @@ async function commitAndPushStages(args) {
       author: options.author,
       allowNoChanges: args.allowNoChanges,
       baseSha: result.baseSha,
-      branch: task.branch
+      branch: task.branch,
+      checkpoint: args.checkpoint
     });
     result.commitSha = committed.commitSha;
     result.changedFiles = committed.changedFiles;
@@ -52817,7 +52944,11 @@ async function commitAndPushStages(args) {
   } catch (error63) {
     return stageFailure("commit", error63);
   }
-  if (!options.push || options.remote === void 0 || result.commits === 0) return void 0;
+  if (!options.push || options.remote === void 0) return void 0;
+  if (result.commits === 0) {
+    if (result.continued !== void 0 && result.commitSha === result.continued.tip) result.pushed = true;
+    return void 0;
+  }
   await log(`== pushing ${task.branch} to ${options.remote}`);
   try {
     await pushWork({
@@ -52845,37 +52976,6 @@ function copyAgentFields(result, agent) {
   if (agent.costUsd !== void 0) result.costUsd = agent.costUsd;
   if (agent.turns !== void 0) result.turns = agent.turns;
   if (agent.deniedTools !== void 0 && agent.deniedTools.length > 0) result.deniedTools = agent.deniedTools;
-}
-function agentStageFailure(failure2) {
-  return { stage: "agent", kind: failure2.kind, message: failure2.message };
-}
-var DOING = {
-  prepare: "preparing the task branch",
-  agent: "setting up the agent",
-  commit: "committing the agent's work",
-  push: "pushing the task branch"
-};
-function stageFailure(stage, error63) {
-  if (isTaskFailure(error63)) return { stage, kind: error63.kind, message: error63.message };
-  const detail = error63 instanceof Error ? error63.message : String(error63);
-  return { stage, kind: "internal_error", message: `Unexpected error while ${DOING[stage]}: ${detail}` };
-}
-async function writeTranscript(logFile, prompt) {
-  if (logFile === void 0) return;
-  try {
-    const log = await readFile3(logFile, "utf8");
-    await writeFile2(transcriptPathFor(logFile), claudeTranscript(log, { prompt }));
-  } catch {
-  }
-}
-async function writeLog(logFile, line) {
-  if (logFile === void 0) return;
-  try {
-    await mkdir4(dirname3(logFile), { recursive: true });
-    await appendFile3(logFile, `${line}
-`);
-  } catch {
-  }
 }
 
 // action/src/action-failure.ts
@@ -53109,7 +53209,7 @@ function renderSection(content) {
       "",
       `> [!WARNING]
 > This attempt failed: ${inertComments(oneLine2(result.message ?? "see the workflow run"))}
-> The branch holds the work it got through; retry the task to rebuild it from its base.`
+> ` + (result.failure_kind === "timed_out" ? "The branch holds a checkpoint of the work so far; the next attempt goes on from it." : "The branch holds the work it got through; retry the task to rebuild it from its base.")
     );
   }
   if (content.issue !== void 0) {
@@ -55057,6 +55157,232 @@ function short(ref) {
   return /^[0-9a-f]{40}$/i.test(ref) ? ref.slice(0, 12) : ref;
 }
 
+// src/core/restack-inputs.ts
+var SHA = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+function decodeRestackDependency(dependencyBranches) {
+  if (dependencyBranches.length !== 1)
+    return {
+      ok: false,
+      message: `a restack run names exactly one dependency branch (the one the task's branch was built on), got ${dependencyBranches.length}`
+    };
+  const token = dependencyBranches[0];
+  const colon = token.indexOf(":");
+  if (colon < 0) return { ok: true, dependency: { branch: token } };
+  const branch = token.slice(0, colon);
+  const oldTip = token.slice(colon + 1);
+  if (branch === "" || !SHA.test(oldTip))
+    return {
+      ok: false,
+      message: `expected "<branch>" or "<branch>:<commit sha>", got "${token.slice(0, 200)}"`
+    };
+  return { ok: true, dependency: { branch, oldTip } };
+}
+
+// src/runner/restack-branch.ts
+async function restackBranch(options) {
+  try {
+    return await restack(options);
+  } catch (error63) {
+    throw gitFailure(error63, `restack the branch ${options.branch} onto ${options.onto}`);
+  }
+}
+async function restack(options) {
+  const { cwd, remote, branch, onto, dependency } = options;
+  const env = options.remoteEnv;
+  const tracking = (name) => `refs/remotes/${remote}/${name}`;
+  const heads = await remoteHeads({ cwd, remote, env, names: [branch, onto, dependency] });
+  const where = `on ${redactCredentials(remote)}`;
+  if (!heads.has(branch))
+    throw new TaskFailure(
+      "missing_base",
+      `The branch ${branch} does not exist ${where}: there is nothing to restack.`
+    );
+  if (!heads.has(onto))
+    throw new TaskFailure(
+      "missing_base",
+      `The branch ${onto} does not exist ${where}, so ${branch} cannot be restacked onto it.`
+    );
+  const fetched = [branch, onto, ...heads.has(dependency) && dependency !== onto ? [dependency] : []];
+  await git(
+    [
+      "fetch",
+      "--no-tags",
+      "--quiet",
+      remote,
+      ...fetched.map((name) => `+refs/heads/${name}:${tracking(name)}`)
+    ],
+    { cwd, env }
+  );
+  const [previousSha, ontoSha] = await resolveCommits([tracking(branch), tracking(onto)], { cwd });
+  const oldTip = await oldDependencyTip({ ...options, heads, tracking: tracking(dependency) });
+  const upstream = await mergeBase(cwd, previousSha, oldTip);
+  if (upstream === null)
+    throw new TaskFailure(
+      "missing_base",
+      `The branch ${branch} does not build on ${dependency} (${oldTip.slice(0, 12)}): it shares no history with it, so which of its commits are its own cannot be told. Rebase it by hand.`
+    );
+  if (await isAncestor(cwd, ontoSha, previousSha)) return { kind: "up_to_date", sha: previousSha, ontoSha };
+  await git(["rebase", "--abort"], { cwd, okExitCodes: [1, 128], env });
+  await git(["checkout", "--quiet", "--force", "--no-track", "-B", branch, tracking(branch)], { cwd, env });
+  const committerEnv = {
+    GIT_COMMITTER_NAME: options.committer.name,
+    GIT_COMMITTER_EMAIL: options.committer.email
+  };
+  try {
+    await git(
+      [
+        ...RUNNER_COMMIT_CONFIG,
+        "-c",
+        "rebase.autoStash=false",
+        "-c",
+        "rebase.updateRefs=false",
+        "rebase",
+        "--quiet",
+        "--no-verify",
+        "--no-autosquash",
+        // The task's empty trailer commit (on top of an agent's own commits) is kept; a commit that
+        // becomes empty (its change is in the new base already) is dropped.
+        "--keep-empty",
+        "--empty=drop",
+        "--onto",
+        ontoSha,
+        upstream,
+        branch
+      ],
+      // The remote's credentials too: in a partial clone the rebase fetches the contents it reads.
+      { cwd, env: { ...committerEnv, ...env } }
+    );
+  } catch (error63) {
+    const files = splitNul(
+      (await git(["diff", "--name-only", "--diff-filter=U", "-z"], { cwd, okExitCodes: [1] })).stdout
+    );
+    const stoppedAt = await rebaseStop(cwd);
+    await git(["rebase", "--abort"], { cwd, okExitCodes: [1, 128], env });
+    if (files.length === 0) throw gitFailure(error63, `rebase ${branch} onto ${onto}`);
+    return { kind: "conflict", previousSha, ontoSha, upstream, files, stoppedAt };
+  }
+  const sha = await gitValue(["rev-parse", "HEAD"], { cwd });
+  const replayed = Number(await gitValue(["rev-list", "--count", `${ontoSha}..${sha}`], { cwd }));
+  const keptRef = await keepRemoteTip({ cwd, remote, branch, sha: previousSha, env });
+  await pushBranch({ cwd, remote, branch, force: true, expectedRemoteSha: previousSha, remoteEnv: env });
+  return { kind: "rebased", previousSha, sha, ontoSha, upstream, replayed, keptRef };
+}
+async function remoteHeads(args) {
+  const { stdout } = await git(
+    ["ls-remote", "--heads", args.remote, ...[...new Set(args.names)].map((name) => `refs/heads/${name}`)],
+    { cwd: args.cwd, env: args.env }
+  );
+  const heads = /* @__PURE__ */ new Map();
+  for (const line of stdout.split("\n")) {
+    const [sha, ref] = line.split("	");
+    if (sha && ref?.startsWith("refs/heads/")) heads.set(ref.slice("refs/heads/".length), sha);
+  }
+  return heads;
+}
+async function oldDependencyTip(args) {
+  const { cwd } = args;
+  const named = args.oldDependencyTip;
+  if (named !== void 0) {
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(named))
+      throw new TaskFailure(
+        "missing_base",
+        `The old tip of ${args.dependency} is not a commit sha: "${named}".`
+      );
+    let [found] = await resolveCommits([named], { cwd });
+    if (!found) {
+      await git(["fetch", "--no-tags", "--quiet", args.remote, named], {
+        cwd,
+        env: args.remoteEnv,
+        okExitCodes: [1, 128]
+      });
+      [found] = await resolveCommits([named], { cwd });
+    }
+    if (found) return found;
+    throw new TaskFailure(
+      "missing_base",
+      `The commit ${named.slice(0, 12)} (the tip of ${args.dependency} this branch was built on) cannot be fetched, so which commits are the task's own cannot be told. Rebase the branch by hand.`
+    );
+  }
+  if (!args.heads.has(args.dependency))
+    throw new TaskFailure(
+      "missing_base",
+      `The branch ${args.dependency} this task was built on no longer exists, and its old tip was not given: which commits are the task's own cannot be told. Rebase the branch by hand.`
+    );
+  const [tip] = await resolveCommits([args.tracking], { cwd });
+  if (!tip) throw new TaskFailure("missing_base", `The branch ${args.dependency} could not be fetched.`);
+  return tip;
+}
+async function mergeBase(cwd, a, b) {
+  const { stdout, exitCode } = await git(["merge-base", a, b], { cwd, okExitCodes: [1] });
+  return exitCode === 0 ? stdout.trim() : null;
+}
+async function rebaseStop(cwd) {
+  const { stdout, exitCode } = await git(
+    ["log", "-1", "--no-show-signature", "--format=%H%n%s", "REBASE_HEAD"],
+    {
+      cwd,
+      okExitCodes: [128]
+    }
+  );
+  if (exitCode !== 0) return void 0;
+  const [sha = "", subject = ""] = stdout.split("\n");
+  return sha ? { sha, subject } : void 0;
+}
+
+// action/src/restack.ts
+var RESTACK_CONFLICT_PREFIX = "Restack conflict: ";
+async function runRestack(args) {
+  const { request: request2 } = args;
+  const decoded = decodeRestackDependency(request2.dependencyBranches);
+  if (!decoded.ok)
+    return { failure: { kind: "bad_input", message: `input "dependency_branches": ${decoded.message}` } };
+  const { dependency } = decoded;
+  const onto = request2.prBase;
+  let outcome2;
+  try {
+    outcome2 = await restackBranch({
+      cwd: args.workspace,
+      remote: args.remote,
+      remoteEnv: args.remoteEnv,
+      branch: request2.branch,
+      onto,
+      dependency: dependency.branch,
+      oldDependencyTip: dependency.oldTip,
+      committer: args.author
+    });
+  } catch (error63) {
+    if (isTaskFailure(error63)) return { failure: { kind: error63.kind, message: error63.message } };
+    return {
+      failure: { kind: "internal_error", message: error63 instanceof Error ? error63.message : String(error63) }
+    };
+  }
+  const short2 = (sha) => sha.slice(0, 12);
+  switch (outcome2.kind) {
+    case "up_to_date":
+      args.log.info(
+        `${request2.branch} already builds on ${onto} (${short2(outcome2.ontoSha)}): nothing to do.`
+      );
+      return { outcome: outcome2 };
+    case "rebased":
+      args.log.info(
+        `Restacked ${request2.branch} onto ${onto} (${short2(outcome2.ontoSha)}): ${outcome2.replayed} commit${outcome2.replayed === 1 ? "" : "s"} of the task replayed, now at ${short2(outcome2.sha)}. The old tip ${short2(outcome2.previousSha)} is kept as ${outcome2.keptRef}.`
+      );
+      return { outcome: outcome2 };
+    case "conflict":
+      return {
+        outcome: outcome2,
+        failure: { kind: "restack_conflict", message: conflictMessage(request2, onto, outcome2) }
+      };
+  }
+}
+function conflictMessage(request2, onto, conflict) {
+  const short2 = (sha) => sha.slice(0, 12);
+  const files = conflict.files.slice(0, 10).map((file2) => plainLine(file2, 200));
+  const more = conflict.files.length > files.length ? ` and ${conflict.files.length - files.length} more` : "";
+  const at = conflict.stoppedAt ? ` (replaying ${short2(conflict.stoppedAt.sha)} "${plainLine(conflict.stoppedAt.subject, 72)}")` : "";
+  return `${RESTACK_CONFLICT_PREFIX}rebasing ${request2.branch} onto ${onto} conflicts in ${files.join(", ")}${more}${at}. Nothing was pushed: the branch is as it was (${short2(conflict.previousSha)}). To fix it by hand: git fetch origin && git checkout ${request2.branch} && git rebase --onto origin/${onto} ${short2(conflict.upstream)}, resolve the conflicts, then git push --force-with-lease origin ${request2.branch}.`;
+}
+
 // action/src/main.ts
 var REMOTE = "origin";
 async function main(options) {
@@ -55071,13 +55397,8 @@ async function main(options) {
       token: options.gitToken,
       log: options.log.warning
     });
+    if (request2.mode === "restack") return await restackOutcome(options, request2, remote);
     task = await readTask({ cwd: options.workspace, request: request2, remote: REMOTE, remoteEnv: remote.env });
-    if (request2.mode === "restack") {
-      throw new ActionFailure(
-        "bad_input",
-        `input "mode": "${request2.mode}" runs are not supported by this version of the action`
-      );
-    }
   } catch (error63) {
     return outcome({ options, ...request2 ? { request: request2 } : {}, failure: toFailure(error63) });
   }
@@ -55137,7 +55458,14 @@ async function main(options) {
     afterAgent: () => remote.afterAgent(),
     push: true,
     onAgentFailure: "keep_partial_work",
-    deadline: agentDeadline({ timeoutMinutes: request2.timeoutMinutes, startedAt: options.startedAt }),
+    // Feedback is a follow-up on the task's existing work: its branch is built on, not reset. (A
+    // branch whose tip is the task's checkpoint is gone on from anyway, see continue-task-branch.ts.)
+    continueExisting: request2.feedback !== void 0,
+    deadline: agentDeadline({
+      timeoutMinutes: request2.timeoutMinutes,
+      startedAt: options.startedAt,
+      workerStartedAt: options.workerStartedAt
+    }),
     logFile: taskLog
   });
   let failure2 = run2.failure && { kind: run2.failure.kind, message: run2.failure.message };
@@ -55161,6 +55489,23 @@ async function main(options) {
     ...failure2 ? { failure: failure2 } : {},
     ...pullRequest ? { pullRequest } : {}
   });
+}
+async function restackOutcome(options, request2, remote) {
+  const restacked = await runRestack({
+    workspace: options.workspace,
+    remote: REMOTE,
+    remoteEnv: remote.env,
+    request: request2,
+    author: options.author,
+    log: options.log
+  });
+  return {
+    conclusion: restacked.failure ? "failure" : "success",
+    ...restacked.failure ? { failure: restacked.failure } : {},
+    request: request2,
+    changedFiles: [],
+    ...restacked.outcome ? { restack: restacked.outcome } : {}
+  };
 }
 function decodeInputs(inputs) {
   try {
@@ -55200,6 +55545,22 @@ function safeName(text2) {
   return text2.replace(/[^A-Za-z0-9._-]/g, "_");
 }
 
+// action/src/worker-start.ts
+import { readFileSync } from "node:fs";
+var WORKER_NAME = "Runner.Worker";
+function workerStartedAt(pid = process.ppid) {
+  try {
+    if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== WORKER_NAME) return void 0;
+    const stat3 = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const ticks = Number(stat3.slice(stat3.lastIndexOf(")") + 2).split(" ")[19]);
+    const boot = /^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"))?.[1];
+    if (!Number.isFinite(ticks) || boot === void 0) return void 0;
+    return Number(boot) * 1e3 + ticks * 10;
+  } catch {
+    return void 0;
+  }
+}
+
 // action/src/run.ts
 var DEFAULT_CLAUDE_CODE_VERSION = "2.1.330";
 var LOG_TAIL_BYTES = 256 * 1024;
@@ -55233,6 +55594,7 @@ async function run() {
       ...runId === void 0 || !Number.isInteger(runId) ? {} : { runId },
       ...runId === void 0 ? {} : { runUrl: `${serverUrl}/${repository.owner}/${repository.repo}/actions/runs/${runId}` },
       startedAt: Date.now() - process.uptime() * 1e3,
+      workerStartedAt: workerStartedAt(),
       log: { info: (message) => info(message), warning: (message) => warning(message) }
     });
     await report(outcome2, inputs.task_id ?? "");

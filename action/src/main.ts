@@ -100,12 +100,6 @@ export async function main(options: MainOptions): Promise<ActionOutcome> {
     // A restack run rebases the task's branch and nothing else: no tasks file, no agent (restack.ts).
     if (request.mode === "restack") return await restackOutcome(options, request, remote);
     task = await readTask({ cwd: options.workspace, request, remote: REMOTE, remoteEnv: remote.env });
-    if (request.mode === "restack") {
-      throw new ActionFailure(
-        "bad_input",
-        `input "mode": "${request.mode}" runs are not supported by this version of the action`,
-      );
-    }
   } catch (error) {
     return outcome({ options, ...(request ? { request } : {}), failure: toFailure(error) });
   }
