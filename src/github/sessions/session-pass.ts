@@ -225,6 +225,9 @@ export class SessionPass {
       case "forget":
       case "skipped":
       case "waiting":
+      case "revised":
+      case "restack":
+        // The restack of dependents is carried out where the App restacks branches.
         return [];
     }
   }
