@@ -18,6 +18,17 @@ export const TASK_TRAILER = "Orchestrator-Task";
  */
 export const STOPPED_TRAILER = "Orchestrator-Stopped";
 
+/**
+ * The trailer on a checkpoint: the commit of an attempt whose time ran out, holding its work so
+ * far (`Orchestrator-Checkpoint: <attempt>`). The next attempt goes on from it instead of starting
+ * afresh (`continue-task-branch.ts`), and resume never takes it for finished work.
+ */
+export const CHECKPOINT_TRAILER = "Orchestrator-Checkpoint";
+
+/** Said in the message of a checkpoint. */
+const CHECKPOINT_NOTE =
+  "The attempt ran out of time: this checkpoint keeps its work so far, and the next attempt goes on from it.";
+
 /** Said in the message of an empty commit that marks the agent's own commits as the task's. */
 const MARKER_NOTE =
   "The agent committed its work itself; this empty commit marks the branch as the task's, so that " +
@@ -32,6 +43,11 @@ export interface CommitTaskWorkOptions {
   allowNoChanges: boolean;
   /** `baseSha` from `prepareTaskBranch`: the agent's work is everything after it. */
   baseSha: string;
+  /**
+   * Commit as a checkpoint (the attempt's time ran out): the commit carries `CHECKPOINT_TRAILER`,
+   * also when it is the empty commit on top of the agent's own commits.
+   */
+  checkpoint?: boolean | undefined;
   /**
    * The task branch. Agents sometimes switch to a branch of their own (`git checkout -b feature`)
    * or leave HEAD detached; given the branch, it is moved to wherever the work ended up so that
@@ -83,7 +99,7 @@ export async function commitTaskWork(options: CommitTaskWorkOptions): Promise<Co
           "--no-verify",
           "--quiet",
           ...(marker ? ["--allow-empty"] : []),
-          ...messageArgs(options, marker ? MARKER_NOTE : undefined),
+          ...messageArgs(options, notes(options, marker)),
         ],
         { cwd, env: identityEnv(options.author) },
       );
@@ -186,12 +202,18 @@ export async function markAgentCommits(options: {
   return marked;
 }
 
+function notes(options: CommitTaskWorkOptions, marker: boolean): string | undefined {
+  const said = [...(options.checkpoint === true ? [CHECKPOINT_NOTE] : []), ...(marker ? [MARKER_NOTE] : [])];
+  return said.length > 0 ? said.join(" ") : undefined;
+}
+
 function messageArgs(
-  options: Pick<CommitTaskWorkOptions, "task" | "attempt">,
+  options: Pick<CommitTaskWorkOptions, "task" | "attempt" | "checkpoint">,
   note?: string,
   stopped = false,
 ): string[] {
   const { task, attempt } = options;
+  const checkpoint = options.checkpoint === true ? `\n${CHECKPOINT_TRAILER}: ${attempt}` : "";
   const title = task.name.replace(/\s+/g, " ").trim() || task.id;
   const subject = title === task.id ? `Task ${task.id}` : `${title} (task ${task.id})`;
   return [
@@ -200,7 +222,7 @@ function messageArgs(
     "-m",
     `Work of the coding agent on task ${task.id}, attempt ${attempt}.${note === undefined ? "" : ` ${note}`}`,
     "-m",
-    `${TASK_TRAILER}: ${task.id}\nOrchestrator-Attempt: ${attempt}${stopped ? `\n${STOPPED_TRAILER}: true` : ""}`,
+    `${TASK_TRAILER}: ${task.id}\nOrchestrator-Attempt: ${attempt}${checkpoint}${stopped ? `\n${STOPPED_TRAILER}: true` : ""}`,
   ];
 }
 

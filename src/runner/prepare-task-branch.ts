@@ -4,6 +4,7 @@ import type { BaseStrategy } from "../core/tasks-schema.js";
 import { allSettledOrThrow } from "./all-settled-or-throw.js";
 import { branchIsStartFailure, guardExistingBranch, type ReplacedTip } from "./branch-ownership.js";
 import { ORCHESTRATOR_DIR } from "./commit-task-work.js";
+import { branchToContinue, type ContinuedBranch } from "./continue-task-branch.js";
 import {
   GitError,
   RUNNER_COMMIT_CONFIG,
@@ -65,6 +66,13 @@ export interface PrepareTaskBranchOptions {
    * Without it, such a branch fails the task with `branch_not_ours` and is left as it was.
    */
   resetExisting?: boolean | undefined;
+  /**
+   * The task's existing branch (on `remote`, else the local one) is kept and built on, its commits
+   * kept, instead of being reset to the base (a follow-up on existing work). A branch that does not
+   * exist starts from the base; one holding others' commits is refused as for a reset. A branch
+   * whose tip is this task's checkpoint is continued without being asked (see `continue-task-branch.ts`).
+   */
+  continueExisting?: boolean | undefined;
 }
 
 export interface PreparedTaskBranch {
@@ -81,6 +89,8 @@ export interface PreparedTaskBranch {
   previousSha: string | null;
   /** Set when `resetExisting` replaced a branch holding others' commits: where they are kept. */
   replaced?: ReplacedTip[];
+  /** Set when the attempt goes on from the existing branch (its tip is `baseSha`), and why. */
+  continued?: ContinuedBranch;
 }
 
 /**
@@ -91,8 +101,10 @@ export interface PreparedTaskBranch {
  * per branch, naming it). "merged" and "base_branch" → the base branch tip (fetched fresh with a
  * remote; for "merged" the caller has waited for the dependencies' pull requests to be merged).
  *
- * Retries start from a fresh base, never from the previous attempt's branch, even if that attempt
- * pushed work. A retry is asked for because the attempt failed: its commits are half-done or
+ * Retries start from a fresh base, not from the previous attempt's branch, even if that attempt
+ * pushed work — except a follow-up on existing work (`continueExisting`) and an attempt after a
+ * checkpoint (the previous one ran out of time), which go on from the branch as it is, its commits
+ * kept, with no merge or rebase (`continue-task-branch.ts`). A retry is asked for because the attempt failed: its commits are half-done or
  * rejected work, and its base may be stale (a dependency that was retried meanwhile has new
  * commits). Building on it would mix two attempts in one pull request and make the result depend
  * on how far the failed run got. The old tip is not lost: it is returned as `previousSha` (for the
@@ -161,27 +173,41 @@ async function prepare(options: PrepareTaskBranchOptions): Promise<PreparedTaskB
       : {}),
   });
 
+  // Checked like a reset first: a branch holding others' commits is refused, not built on (and one
+  // that `resetExisting` replaced starts from the base).
+  const continued =
+    replaced.length > 0
+      ? null
+      : await branchToContinue({
+          cwd: lookupDir,
+          tip: previousSha,
+          taskId: options.taskId,
+          continueExisting: options.continueExisting,
+        });
+  const startAt = continued?.tip ?? start;
+  const merges = continued ? [] : others;
+
   // A partial clone lacks the contents of the start and of what is merged: one request for them
   // all. Best effort: without it the checkout and merges fetch them on demand, and report failures.
   if (remote)
     await prefetchBranchContents({
       cwd: lookupDir,
       remote,
-      start,
-      merged: others.map(refOf),
+      start: startAt,
+      merged: merges.map(refOf),
       env: options.remoteEnv,
     }).catch(() => 0);
 
   await allSettledOrThrow([
     newCheckout
-      ? newCheckout.create({ branch, startPoint: start })
-      : checkoutFresh({ cwd, branch, startRef: start, env: options.remoteEnv }),
+      ? newCheckout.create({ branch, startPoint: startAt })
+      : checkoutFresh({ cwd, branch, startRef: startAt, env: options.remoteEnv }),
     // The exclude file is the repository's, shared by all its checkouts: no need to wait for this one.
     excludeOrchestratorDir(lookupDir),
   ]);
 
   const mergedInto = [first];
-  for (const other of others) {
+  for (const other of merges) {
     await mergeDependency({
       options,
       other,
@@ -194,13 +220,18 @@ async function prepare(options: PrepareTaskBranchOptions): Promise<PreparedTaskB
 
   // HEAD is the start commit unless merges moved it (or the start was a fetched ref, not resolved here).
   const baseSha =
-    others.length === 0 && startSha !== undefined ? startSha : await gitValue(["rev-parse", "HEAD"], { cwd });
+    continued?.tip ??
+    (others.length === 0 && startSha !== undefined
+      ? startSha
+      : await gitValue(["rev-parse", "HEAD"], { cwd }));
+  const startName = continued ? branch : first;
   return {
     baseSha,
-    startPoint: remote ? `${remote}/${first}` : first,
-    mergedBranches: others,
+    startPoint: remote ? `${remote}/${startName}` : startName,
+    mergedBranches: merges,
     previousSha,
     ...(replaced.length > 0 ? { replaced } : {}),
+    ...(continued ? { continued } : {}),
   };
 }
 

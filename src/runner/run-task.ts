@@ -4,6 +4,7 @@ import type { ResolvedTask } from "../core/task-graph.js";
 import type { AgentFailure, AgentFailureKind, AgentResult } from "./agent-result.js";
 import { claudeTranscript, transcriptPathFor } from "./claude-transcript.js";
 import { commitTaskWork, markAgentCommits } from "./commit-task-work.js";
+import type { ContinuedBranch } from "./continue-task-branch.js";
 import { prepareTaskBranch, type PrepareTaskBranchOptions } from "./prepare-task-branch.js";
 import { pushWork } from "./push-work.js";
 import {
@@ -100,6 +101,13 @@ interface RunTaskCommonOptions {
    */
   resetExisting?: boolean | undefined;
   /**
+   * The task's existing branch is kept and built on (its commits kept) instead of being reset to
+   * the base: a follow-up on existing work (review feedback, revise). A branch that does not exist
+   * starts from the base; one holding commits that are not this task's is refused as for a reset.
+   * Nothing is rebased. Without it, a branch whose tip is this task's checkpoint is continued too.
+   */
+  continueExisting?: boolean | undefined;
+  /**
    * Runs once the agent has exited, before its work is committed and pushed (the Action puts back
    * the git config the agent could have changed, before credentials are handed to git). A throw
    * fails the task at the commit stage, and nothing is pushed.
@@ -128,6 +136,8 @@ export interface TaskRunResult {
   baseSha?: string;
   /** The ref the branch was created from, e.g. `main` or `orchestrator/a`. */
   startPoint?: string;
+  /** Set when the attempt went on from the task's existing branch (its tip is `baseSha`), and why. */
+  continued?: ContinuedBranch;
   mergedBranches?: string[];
   /** The branch tip after the commit (set once committed). */
   commitSha?: string;
@@ -215,6 +225,7 @@ async function prepareStage(args: {
       taskId: task.id,
       knownAttemptCommits: options.knownAttemptCommits,
       resetExisting: options.resetExisting === true || task.resetExisting === true,
+      continueExisting: options.continueExisting,
       ...(options.remote === undefined ? {} : { remote: options.remote }),
       remoteEnv: options.remoteEnv,
       ...(options.newCheckout === undefined ? {} : { newCheckout: options.newCheckout }),
@@ -227,8 +238,17 @@ async function prepareStage(args: {
         `== reset_existing: ${task.branch} ${old.where} held ${old.foreignCommits} commit(s) that were not ` +
           `this task's; its old tip ${old.sha} is kept as ${old.ref}`,
       );
-    const merged = prepared.mergedBranches.length > 0 ? ` + ${prepared.mergedBranches.join(" + ")}` : "";
-    await log(`== branch ${task.branch} starts from ${prepared.startPoint}${merged} at ${prepared.baseSha}`);
+    if (prepared.continued) {
+      result.continued = prepared.continued;
+      await log(`== ${continuedLine(task.branch, prepared.startPoint, prepared.continued)}`);
+    } else {
+      if (options.continueExisting === true)
+        await log(`== ${task.branch} does not exist yet: nothing to continue, it starts from the base`);
+      const merged = prepared.mergedBranches.length > 0 ? ` + ${prepared.mergedBranches.join(" + ")}` : "";
+      await log(
+        `== branch ${task.branch} starts from ${prepared.startPoint}${merged} at ${prepared.baseSha}`,
+      );
+    }
     return { previousSha: prepared.previousSha };
   } catch (error) {
     return { failure: stageFailure("prepare", error) };
@@ -350,6 +370,14 @@ async function commitAndPushStages(args: {
   } catch (error) {
     return stageFailure("push", error);
   }
+}
+
+function continuedLine(branch: string, startPoint: string, continued: ContinuedBranch): string {
+  const why =
+    continued.reason === "checkpoint"
+      ? `attempt ${continued.checkpointAttempt ?? "?"}'s checkpoint`
+      : "its existing work, as asked";
+  return `branch ${branch} goes on from ${why}: ${startPoint} at ${continued.tip}, its commits kept`;
 }
 
 function agentTimeoutMs(options: RunTaskOptions): number {
