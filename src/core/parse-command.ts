@@ -17,6 +17,8 @@ export type OrchestrateCommand =
   | { kind: "status"; sessionId?: string }
   | { kind: "retry"; target: "failed" | string[]; sessionId?: string }
   | { kind: "cancel"; sessionId?: string }
+  /** On a task's pull request: run the task again on its branch, with `text` added to its prompt. */
+  | { kind: "revise"; text: string }
   | { kind: "help" };
 
 export type ParsedCommand = { ok: true; command: OrchestrateCommand } | { ok: false; error: string };
@@ -32,17 +34,18 @@ export const COMMAND_HELP = [
   "`/orchestrate status` — show the latest session of this issue",
   "`/orchestrate retry <task|failed>` — run a failed task again (its skipped dependents too)",
   "`/orchestrate cancel` — cancel the running session",
+  "`/orchestrate revise [text]` — on a task's pull request: run the task again on its branch, its commits kept,",
+  "  with the text (and the lines after it) as feedback; a review requesting changes does the same",
   "`/orchestrate help` — this list",
   "`status`, `retry` and `cancel` take `--session ID` to name another session.",
 ].join("\n");
 
 /** `null` when the comment holds no command at all (most comments). */
 export function parseCommand(comment: string): ParsedCommand | null {
-  const line = comment
-    .split(/\r?\n/)
-    .map((text) => text.trim())
-    .find((text) => text.toLowerCase().startsWith(COMMAND_KEYWORD));
-  if (line === undefined) return null;
+  const lines = comment.split(/\r?\n/).map((text) => text.trim());
+  const at = lines.findIndex((text) => text.toLowerCase().startsWith(COMMAND_KEYWORD));
+  if (at < 0) return null;
+  const line = lines[at] as string;
   const rest = line.slice(COMMAND_KEYWORD.length);
   // "/orchestrated" or "/orchestrate-x" is another word, not our command.
   if (rest !== "" && !/^\s/.test(rest)) return null;
@@ -61,14 +64,22 @@ export function parseCommand(comment: string): ParsedCommand | null {
       return withSession(args, (sessionId) => ({ kind: "cancel", ...sessionId }));
     case "retry":
       return parseRetry(args);
+    case "revise":
+      // Free text, not options: the rest of the line as written, and the lines after it.
+      return { ok: true, command: { kind: "revise", text: reviseText(rest, lines.slice(at + 1)) } };
     case "help":
       return { ok: true, command: { kind: "help" } };
     default:
       return {
         ok: false,
-        error: `unknown command "${words[0]}". Commands: start, status, retry, cancel, help.`,
+        error: `unknown command "${words[0]}". Commands: start, status, retry, cancel, revise, help.`,
       };
   }
+}
+
+function reviseText(rest: string, after: readonly string[]): string {
+  const first = rest.trim().replace(/^revise\b/i, "");
+  return [first, ...after].join("\n").trim();
 }
 
 function parseStart(args: string[]): ParsedCommand {

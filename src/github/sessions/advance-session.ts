@@ -28,10 +28,20 @@ import type { WorkflowRunLike } from "./workflow-run.js";
 
 export type SessionCommand = { kind: "retry"; tasks: readonly string[] | "failed" } | { kind: "cancel" };
 
+/** A review follow-up on a task's pull request (sessions/revise-task.ts). */
+export interface ReviseCommand {
+  id: string;
+  feedback: string;
+  pullNumber: number;
+  headRef: string;
+  reviewer?: string | undefined;
+}
+
 export interface AdvanceInput {
   /** Workflow runs to take into account (from webhooks or a sweep); others' runs are ignored. */
   runs?: readonly WorkflowRunLike[];
   command?: SessionCommand;
+  revise?: ReviseCommand;
   /** Look up the runs of running tasks on GitHub (missed events), and fail those that never started. */
   sweep?: boolean;
   /** Rewrite the status comment now even if only progress changed. */
@@ -44,6 +54,8 @@ export interface AdvanceResult {
   status: SessionStatus;
   /** Tasks a retry command put back to pending. */
   retried: string[];
+  /** What a revise command did: the attempt that will run, or why none will. */
+  revise?: { refused: string } | { attempt: number };
   /** Problems that did not stop the pass (a check run that could not be written, ...). */
   warnings: string[];
   /** Whether the session had ended before this pass. */
@@ -137,6 +149,7 @@ async function advanceOnce(args: {
 
   // What can start a task goes first: the dispatches are this pass's first writes.
   const { command } = args.input;
+  if (args.input.revise !== undefined) result.revise = await pass.revise(args.input.revise);
   if (command)
     await pass.apply(
       command.kind === "cancel" ? { type: "cancel" } : { type: "retry", tasks: command.tasks },

@@ -42,6 +42,11 @@ const taskFactsSchema = z.object({
       state: z.enum(["uncertain", "unsent"]),
     })
     .optional(),
+  /**
+   * Reviewers who asked for changes on the task's pull request (a revise): asked to review again
+   * once the revised attempt succeeds. Kept across the attempt's start; dropped when it ends.
+   */
+  reviewers: z.array(z.string()).optional(),
   /** The task check run last written for this task: which attempt and which conclusion. */
   check: z
     .object({

@@ -22,6 +22,8 @@ export function taskRunRequest(args: {
   grantUsd?: number | undefined;
   /** The sub-issue the task works on (issue sessions only: older task workflows lack the input). */
   issue?: number | undefined;
+  /** A revise's feedback for this attempt (untrusted text, added to the prompt by the Action). */
+  feedback?: string | undefined;
 }): TaskRunRequest {
   const { graph, baseBranch } = args;
   const task = graph.byId.get(args.taskId);
@@ -51,5 +53,6 @@ export function taskRunRequest(args: {
   if (capUsd !== undefined) request.maxBudgetUsd = capUsd;
   if (task.allowedTools !== undefined) request.allowedTools = task.allowedTools;
   if (args.issue !== undefined) request.issue = args.issue;
+  if (args.feedback !== undefined) request.feedback = args.feedback;
   return request;
 }
