@@ -84,15 +84,25 @@ export function dependentsToRestack(
   tasks: TaskObservations,
   id: string,
 ): Array<{ id: string; onto: string }> {
-  const changed = new Set([id]);
+  // Only succeeded dependents on their dependencies' branches are followed: on a first success
+  // this looks at the task's direct dependents and stops (no cost that grows with the graph).
+  const builtOn = (candidate: string): boolean =>
+    graph.byId.get(candidate)?.base === "dependencies" &&
+    observationOf(tasks, candidate).status === "succeeded";
+  const found = new Set<string>();
+  const stack = (graph.dependents.get(id) ?? []).filter(builtOn);
+  while (stack.length > 0) {
+    const next = stack.pop() as string;
+    if (found.has(next)) continue;
+    found.add(next);
+    for (const below of graph.dependents.get(next) ?? []) if (builtOn(below)) stack.push(below);
+  }
   const restack: Array<{ id: string; onto: string }> = [];
-  const below = descendants(graph, id);
-  if (below.size === 0) return restack;
+  if (found.size === 0) return restack;
+  const changed = new Set([id]);
   for (const candidate of graph.order) {
-    if (!below.has(candidate)) continue;
-    const task = graph.byId.get(candidate);
-    if (task?.base !== "dependencies" || observationOf(tasks, candidate).status !== "succeeded") continue;
-    const onto = task.dependencies.find((dep) => changed.has(dep));
+    if (!found.has(candidate)) continue;
+    const onto = graph.byId.get(candidate)?.dependencies.find((dep) => changed.has(dep));
     if (onto === undefined) continue;
     changed.add(candidate);
     restack.push({ id: candidate, onto });
