@@ -23,6 +23,7 @@ import { findDefaultTasksFile, readTasksFileAt } from "./read-tasks-file.js";
 /** `orchestrator run`: the task graph on this machine, one worktree and branch per task. */
 
 export const RUN_HELP = `Usage: orchestrator run [file] [--parallel N] [--agent CMD] [--resume | --retry TASK,…|failed] [--base BRANCH] [--reset-existing]
+       orchestrator run --revise TASK "what to change" [options]
        orchestrator run --issue OWNER/REPO#N [options]
 
 Runs the tasks of a tasks file on this machine: one git worktree (.orchestrator/worktrees/<id>)
@@ -54,6 +55,13 @@ Options:
                    because of them; succeeded tasks never run again. Tasks that did not succeed
                    may be edited in the tasks file first (the run names them); a changed
                    succeeded task is refused.
+  --revise TASK "TEXT"
+                   a follow-up on the last session (ended or interrupted): TASK runs once more on
+                   its existing branch, its commits kept, with TEXT added to its prompt. A revise
+                   is another attempt: it needs retries left (raise the task's \`retries\` in the
+                   tasks file; the revised task may be edited) and budget left. Dependents built on
+                   its branch are named afterwards with the git command that moves them onto the
+                   new work.
   --base BRANCH    branch to start from (default: base_branch of the file, else the current branch)
   --reset-existing let every task replace its branch even if it holds commits that are not the
                    task's (as reset_existing: true on each task); each old tip is kept as
@@ -129,9 +137,23 @@ interface RunArgs {
   agent?: string;
   resume: boolean;
   retry?: readonly string[] | "failed";
+  revise?: { id: string; feedback: string };
   base?: string;
   resetExisting: boolean;
   issue?: IssueRef;
+}
+
+/** The flags as `parseRunArgs` reads them. */
+interface RunFlagValues {
+  revise?: string | undefined;
+  resume?: boolean | undefined;
+  retry?: string | undefined;
+  issue?: string | undefined;
+  help?: boolean | undefined;
+  parallel?: string | undefined;
+  agent?: string | undefined;
+  base?: string | undefined;
+  "reset-existing"?: boolean | undefined;
 }
 
 export function parseRunArgs(argv: readonly string[]): RunArgs {
@@ -143,12 +165,14 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
       agent: { type: "string" },
       resume: { type: "boolean" },
       retry: { type: "string" },
+      revise: { type: "string" },
       base: { type: "string" },
       "reset-existing": { type: "boolean" },
       issue: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
+  if (values.revise !== undefined) return parseReviseArgs(values, positionals);
   if (positionals.length > 1)
     throw new CliError(`expected at most one tasks file, got: ${positionals.join(" ")}`);
   const args: RunArgs = {
@@ -186,11 +210,46 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
   return args;
 }
 
+/**
+ * `--revise TASK "TEXT"`: the one positional is the feedback (the tasks file is the session's), so
+ * it is read apart from the other forms; --resume and --retry continue a session themselves.
+ */
+function parseReviseArgs(values: RunFlagValues, positionals: readonly string[]): RunArgs {
+  const id = (values.revise ?? "").trim();
+  if (id === "" || id.startsWith("-"))
+    throw new CliError(
+      '--revise needs a task id and the feedback: orchestrator run --revise TASK "what to change"',
+    );
+  if (values.resume === true || values.retry !== undefined)
+    throw new CliError(
+      "--revise continues the last session itself; give --revise alone, without --resume or --retry",
+    );
+  if (values.issue !== undefined)
+    throw new CliError("--revise continues the last session with its own tasks file; leave out --issue");
+  const feedback = positionals.join(" ").trim();
+  if (feedback === "")
+    throw new CliError(`--revise needs the feedback text: orchestrator run --revise ${id} "what to change"`);
+  const args: RunArgs = {
+    help: values.help === true,
+    resume: false,
+    resetExisting: values["reset-existing"] === true,
+    revise: { id, feedback },
+  };
+  const parallel = parallelArg(values.parallel);
+  if (parallel !== undefined) args.parallel = parallel;
+  if (values.agent !== undefined) args.agent = values.agent;
+  if (values.base !== undefined) {
+    if (values.base.trim() === "") throw new CliError("--base needs a branch name");
+    args.base = values.base;
+  }
+  return args;
+}
+
 async function run(args: RunArgs, io: CliIo): Promise<number> {
   const env = io.env ?? process.env;
   const repoRoot = await repoRootOf(io.cwd);
-  const previous =
-    args.resume || args.retry !== undefined ? await readStateFile(localPaths(repoRoot).stateFile) : null;
+  const continuing = args.resume || args.retry !== undefined || args.revise !== undefined;
+  const previous = continuing ? await readStateFile(localPaths(repoRoot).stateFile) : null;
   const file =
     args.issue === undefined
       ? await chooseTasksFile({ args, repoRoot, cwd: io.cwd, previousFile: previous?.tasksFile })
@@ -255,6 +314,7 @@ async function run(args: RunArgs, io: CliIo): Promise<number> {
       agent,
       resume: args.resume,
       ...(args.retry === undefined ? {} : { retry: args.retry }),
+      ...(args.revise === undefined ? {} : { revise: args.revise }),
       env,
       reporter,
       signal: controller.signal,

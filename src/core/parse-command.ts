@@ -21,6 +21,8 @@ export type OrchestrateCommand =
   | { kind: "plan"; budgetUsd?: number }
   /** Make the latest proposal on this issue into sub-issues; `start`: then run them. */
   | { kind: "approve"; start: boolean; sessionId?: string }
+  /** On a task's pull request: run the task again on its branch, with `text` added to its prompt. */
+  | { kind: "revise"; text: string }
   | { kind: "help" };
 
 export type ParsedCommand = { ok: true; command: OrchestrateCommand } | { ok: false; error: string };
@@ -38,17 +40,18 @@ export const COMMAND_HELP = [
   "`/orchestrate cancel` — cancel the running session",
   "`/orchestrate plan` — on an issue describing a goal: a planner proposes sub-issues (`--budget USD` caps it)",
   "`/orchestrate approve` — create the proposed sub-issues and their links (`--start` also runs them)",
+  "`/orchestrate revise [text]` — on a task's pull request: run the task again on its branch, its commits kept,",
+  "  with the text (and the lines after it) as feedback; a review requesting changes does the same",
   "`/orchestrate help` — this list",
   "`status`, `retry` and `cancel` take `--session ID` to name another session.",
 ].join("\n");
 
 /** `null` when the comment holds no command at all (most comments). */
 export function parseCommand(comment: string): ParsedCommand | null {
-  const line = comment
-    .split(/\r?\n/)
-    .map((text) => text.trim())
-    .find((text) => text.toLowerCase().startsWith(COMMAND_KEYWORD));
-  if (line === undefined) return null;
+  const lines = comment.split(/\r?\n/).map((text) => text.trim());
+  const at = lines.findIndex((text) => text.toLowerCase().startsWith(COMMAND_KEYWORD));
+  if (at < 0) return null;
+  const line = lines[at] as string;
   const rest = line.slice(COMMAND_KEYWORD.length);
   // "/orchestrated" or "/orchestrate-x" is another word, not our command.
   if (rest !== "" && !/^\s/.test(rest)) return null;
@@ -71,14 +74,22 @@ export function parseCommand(comment: string): ParsedCommand | null {
       return parsePlan(args);
     case "approve":
       return parseApprove(args);
+    case "revise":
+      // Free text, not options: the rest of the line as written, and the lines after it.
+      return { ok: true, command: { kind: "revise", text: reviseText(rest, lines.slice(at + 1)) } };
     case "help":
       return { ok: true, command: { kind: "help" } };
     default:
       return {
         ok: false,
-        error: `unknown command "${words[0]}". Commands: start, status, retry, cancel, plan, approve, help.`,
+        error: `unknown command "${words[0]}". Commands: start, status, retry, cancel, revise, plan, approve, help.`,
       };
   }
+}
+
+function reviseText(rest: string, after: readonly string[]): string {
+  const first = rest.trim().replace(/^revise\b/i, "");
+  return [first, ...after].join("\n").trim();
 }
 
 function parseStart(args: string[]): ParsedCommand {

@@ -30,6 +30,11 @@ export interface TaskObservation {
    * until it ends. Belongs to the running attempt only.
    */
   grantUsd?: number | undefined;
+  /**
+   * A revise's feedback (revise-task.ts) for the task's next attempt: kept while it is pending
+   * and running, so the start carries it; gone when that attempt ends.
+   */
+  feedback?: string | undefined;
 }
 
 /** A missing entry means "pending, never started". */

@@ -7,6 +7,7 @@ import {
   type TaskStatus,
 } from "./reconcile.js";
 import { grantBudgets } from "./attempt-budget.js";
+import { boundedFeedback, dependentsToRestack, reviseRefusal } from "./revise-task.js";
 import { copySessionState, type SessionState } from "./session-state.js";
 import { TaskFrontier } from "./task-frontier.js";
 import { descendants, type TaskGraph } from "./task-graph.js";
@@ -32,16 +33,24 @@ import { descendants, type TaskGraph } from "./task-graph.js";
  * |                             | cancelled · n, run still active       | cancelled · n                | stop                        |
  * |                             | another run of n known, still active  | unchanged                    | stop (that run)             |
  * | attempt_ended n             | running · n                           | succeeded / failed, cost +=  | ended                       |
+ * |                             | running · n, succeeded, dependents that succeeded on its old work | succeeded | ended, restack (each) |
  * | dispatch_failed n           | running · n                           | failed (why)                 | ended                       |
  * | dispatch_withdrawn n        | running · n                           | pending · n-1                | forget                      |
  * | attempt_interrupted n       | running · n                           | pending · n-1, cost +=       | forget                      |
  * | resume                      | running · n                           | pending · n-1                | forget                      |
  * | merged                      | succeeded                             | succeeded, merged            | —                           |
  * | retry (ids or "failed")     | failed (or named cancelled)           | pending; skipped/cancelled dependents pending; session reopened | forget, retried |
+ * | revise id, feedback         | succeeded or failed, retries and budget left, not merged, no dependent running | pending · n (feedback kept for attempt n+1); skipped/cancelled dependents pending; session reopened | revised (+ forget of dependents) |
  * | cancel                      | session not ended                     | cancel requested             | — (next advance cancels)    |
  *
  * An event for another attempt than the task's current one changes nothing (a duplicate, late or
- * stale report). Once the session has ended only `retry` (which reopens it) and `merged` apply.
+ * stale report). Once the session has ended only `retry`, `revise` (which reopen it) and `merged`
+ * apply.
+ *
+ * A revise (revise-task.ts has its rules) keeps the task's feedback in its state (`feedback`) while
+ * it is pending and running, so the `start` action carries it to the attempt, and an interrupted
+ * attempt starts again with it; the attempt's end drops it. The revised attempt's success restacks
+ * the dependents built on the old work (`restack`, carried out by the adapter that can).
  *
  * Adapters call `step` (pure: it works on a copy). `SessionInPlace` is the same machine on a state
  * it owns, for whoever runs a whole session at once (the `plan` simulation): no copy per event,
@@ -85,11 +94,20 @@ export type SessionEvent =
   /** A succeeded task's work reached the base branch. */
   | { type: "merged"; id: string }
   | { type: "retry"; tasks: readonly string[] | "failed" }
+  /**
+   * A follow-up on an ended attempt (a review asking for changes, `revise` by hand): the task runs
+   * again on its existing branch with `feedback` added to its prompt. Ignored when
+   * `reviseRefusal` (revise-task.ts) refuses it; adapters ask that first to answer in words.
+   */
+  | { type: "revise"; id: string; feedback: string }
   | { type: "cancel" };
 
 export type SessionAction =
-  /** Start attempt `attempt` of the task (dispatch a run, spawn an agent). */
-  | { type: "start"; id: string; attempt: number; retry: boolean }
+  /**
+   * Start attempt `attempt` of the task (dispatch a run, spawn an agent). `feedback` (a revise) is
+   * added to its prompt, and the attempt goes on from the task's existing branch.
+   */
+  | { type: "start"; id: string; attempt: number; retry: boolean; feedback?: string | undefined }
   /** Stop the running attempt (cancel its run, kill its agent). */
   | { type: "stop"; id: string; attempt: number }
   /** The adapter's facts about the task's last attempt (run id, PR, worktree) no longer apply. */
@@ -100,9 +118,11 @@ export type SessionAction =
   /** An attempt's end was recorded; `willRetry`: the task gets another attempt (once a slot is free). */
   | { type: "ended"; id: string; attempt: number; succeeded: boolean; willRetry: boolean }
   | { type: "retried"; ids: string[] }
-  | { type: "finished"; outcome: SessionOutcome }
+  /** Task `id` was revised: its attempt `attempt` will run with the feedback. */
+  | { type: "revised"; id: string; attempt: number }
   /** A dependent built on `onto`'s branch must be rebased: `onto`'s work changed (revised) or merged. */
-  | { type: "restack"; id: string; onto: string; why: "revised" | "merged" };
+  | { type: "restack"; id: string; onto: string; why: "revised" | "merged" }
+  | { type: "finished"; outcome: SessionOutcome };
 
 export interface Step {
   state: SessionState;
@@ -205,7 +225,7 @@ export class SessionInPlace {
 }
 
 /** Events that still apply once the session has ended. */
-const AFTER_THE_END: ReadonlySet<SessionEvent["type"]> = new Set(["retry", "merged", "run_seen"]);
+const AFTER_THE_END: ReadonlySet<SessionEvent["type"]> = new Set(["retry", "revise", "merged", "run_seen"]);
 
 interface Context {
   machine: SessionMachine;
@@ -256,10 +276,18 @@ const TRANSITIONS: Transitions = {
     for (const start of decision.start) {
       const grantUsd = grants?.get(start.id);
       if (grants !== undefined && grantUsd === undefined) break;
+      const previous = observationOf(state.tasks, start.id);
       const next: TaskObservation = { status: "running", attempts: start.attempt };
       if (grantUsd !== undefined) next.grantUsd = grantUsd;
-      session.set(start.id, next, observationOf(state.tasks, start.id));
-      actions.push({ type: "start", id: start.id, attempt: start.attempt, retry: start.retry });
+      if (previous.feedback !== undefined) next.feedback = previous.feedback;
+      session.set(start.id, next, previous);
+      actions.push({
+        type: "start",
+        id: start.id,
+        attempt: start.attempt,
+        retry: start.retry,
+        ...(previous.feedback === undefined ? {} : { feedback: previous.feedback }),
+      });
     }
     if (decision.finished) {
       state.outcome = { conclusion: decision.finished.conclusion, summary: decision.finished.summary };
@@ -281,11 +309,10 @@ const TRANSITIONS: Transitions = {
       // the save, or another process's save overwriting ours): take it up.
       const cancelling = state.cancelRequested === true;
       const status: TaskStatus = cancelling ? "cancelled" : "running";
-      session.set(
-        event.id,
-        { status, attempts: event.attempt, ...(cancelling ? { reason: "the session was cancelled" } : {}) },
-        previous,
-      );
+      const next: TaskObservation = { status, attempts: event.attempt };
+      if (cancelling) next.reason = "the session was cancelled";
+      else if (previous.feedback !== undefined) next.feedback = previous.feedback;
+      session.set(event.id, next, previous);
       actions.push({ type: "forget", id: event.id });
       if (cancelling && event.active) actions.push({ type: "stop", id: event.id, attempt: event.attempt });
       return;
@@ -363,6 +390,34 @@ const TRANSITIONS: Transitions = {
     actions.push({ type: "retried", ids: retried });
   },
 
+  revise({ machine, state, actions, session }, event) {
+    const { graph } = machine;
+    const refusal = reviseRefusal({
+      graph,
+      tasks: state.tasks,
+      id: event.id,
+      budgetUsd: machine.limits.budgetUsd,
+      cancelling: state.cancelRequested === true && state.outcome === undefined,
+    });
+    if (refusal !== null) return;
+    const previous = observationOf(state.tasks, event.id);
+    // The attempt count is kept: the next start is attempt n+1, on the task's existing branch.
+    const next: TaskObservation = { status: "pending", attempts: previous.attempts };
+    const feedback = boundedFeedback(event.feedback);
+    if (feedback !== "") next.feedback = feedback;
+    session.set(event.id, next, previous);
+    // A failed task's skipped or cancelled dependents may run after all, as after a retry.
+    for (const downstream of descendants(graph, event.id)) {
+      const below = observationOf(state.tasks, downstream);
+      if (below.status !== "skipped" && below.status !== "cancelled") continue;
+      session.set(downstream, { status: "pending", attempts: below.attempts }, below);
+      actions.push({ type: "forget", id: downstream });
+    }
+    delete state.cancelRequested;
+    delete state.outcome;
+    actions.push({ type: "revised", id: event.id, attempt: previous.attempts + 1 });
+  },
+
   cancel({ state }) {
     state.cancelRequested = true;
   },
@@ -407,6 +462,9 @@ function endAttempt(
     succeeded: result.succeeded,
     willRetry,
   });
+  if (!result.succeeded) return;
+  for (const restack of dependentsToRestack(machine.graph, state.tasks, result.id))
+    actions.push({ type: "restack", id: restack.id, onto: restack.onto, why: "revised" });
 }
 
 /**
@@ -415,5 +473,8 @@ function endAttempt(
  */
 function backToPending(session: SessionInPlace, id: string, costUsd: number): void {
   const previous = observationOf(session.state.tasks, id);
-  session.set(id, { status: "pending", attempts: Math.max(0, previous.attempts - 1) }, previous, costUsd);
+  const next: TaskObservation = { status: "pending", attempts: Math.max(0, previous.attempts - 1) };
+  // A revised attempt that starts again still has its feedback to address.
+  if (previous.feedback !== undefined) next.feedback = previous.feedback;
+  session.set(id, next, previous, costUsd);
 }

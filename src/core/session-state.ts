@@ -17,6 +17,7 @@ export const taskStateSchema = z.object({
   costUsd: z.number().min(0).optional(),
   merged: z.boolean().optional(),
   grantUsd: z.number().min(0).optional(),
+  feedback: z.string().optional(),
 });
 
 export const sessionOutcomeSchema = z.object({

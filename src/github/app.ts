@@ -5,6 +5,7 @@ import { handleInstallationCreated, handleRepositoriesAdded } from "./handlers/i
 import { handleIssueComment } from "./handlers/issue-comment.js";
 import { handleIssueDependencies, handleSubIssues } from "./handlers/issue-graph-events.js";
 import { handlePullRequestClosed } from "./handlers/pull-request.js";
+import { handlePullRequestReview } from "./handlers/pull-request-review.js";
 import { handleRepositoryDispatch } from "./handlers/repository-dispatch.js";
 import { handleWorkflowJob, handleWorkflowRun } from "./handlers/workflow-run.js";
 
@@ -23,6 +24,7 @@ export function createOrchestratorApp(service: AppService): ApplicationFunction 
     app.on("workflow_run", answerFirst(service, handleWorkflowRun));
     app.on("workflow_job.completed", answerFirst(service, handleWorkflowJob));
     app.on("pull_request.closed", answerFirst(service, handlePullRequestClosed));
+    app.on("pull_request_review.submitted", answerFirst(service, handlePullRequestReview));
     // Delivered to every App without subscribing (app.yml): onboarding of new repositories.
     app.on("installation.created", answerFirst(service, handleInstallationCreated));
     app.on("installation_repositories.added", answerFirst(service, handleRepositoriesAdded));

@@ -11,6 +11,7 @@ import { allSettledOrThrow } from "../runner/all-settled-or-throw.js";
 import { gitValue } from "../runner/git.js";
 import { runTask, type TaskRunResult } from "../runner/run-task.js";
 import { attemptCapUsd } from "../core/attempt-budget.js";
+import { attemptPrompt } from "../core/attempt-prompt.js";
 import { isTaskFailure } from "../runner/task-failure.js";
 import { addWorktree, removeWorktree } from "../runner/worktree.js";
 import { hasUncommittedWork, isMergedInto } from "./base-branch-checks.js";
@@ -51,6 +52,8 @@ export class LocalSession {
   private writing: Promise<unknown> = Promise.resolve();
   /** Told once the session has started (what recovery found). */
   private readonly recoveryNotices: string[] = [];
+  /** A revised task's branch tip before its revise: what its dependents were built on. */
+  private readonly revisedFrom = new Map<string, string>();
 
   constructor(
     private readonly args: {
@@ -165,6 +168,11 @@ export class LocalSession {
     const { state, actions } = step(this.machine, this.state, event);
     storeSessionState(this.state, state);
     for (const action of actions) {
+      if (action.type === "revised") {
+        const tip = this.state.runs[action.id]?.commitSha;
+        if (tip !== undefined) this.revisedFrom.set(action.id, tip);
+      }
+      if (action.type === "restack") this.restackNotice(action.id, action.onto);
       if (action.type !== "forget" && action.type !== "start") continue;
       const run = this.runRecord(action.id);
       for (const field of PER_ATTEMPT_RUN_FACTS) delete run[field];
@@ -182,7 +190,7 @@ export class LocalSession {
     for (const action of actions) {
       if (action.type !== "start") continue;
       this.runRecord(action.id).startedAt = now;
-      this.inFlight.set(action.id, this.runOne(action.id, action.attempt));
+      this.inFlight.set(action.id, this.runOne(action.id, action.attempt, action.feedback));
     }
     for (const action of actions) {
       if (action.type !== "skipped") continue;
@@ -208,7 +216,8 @@ export class LocalSession {
     return null;
   }
 
-  private async runOne(id: string, attempt: number): Promise<Finished> {
+  /** `feedback`: a revise; the attempt goes on from the task's branch, its commits kept. */
+  private async runOne(id: string, attempt: number, feedback: string | undefined): Promise<Finished> {
     const task = this.graph.byId.get(id);
     if (task === undefined) throw new Error(`the session machine started unknown task ${id}`);
     const worktree = this.paths.worktree(id);
@@ -232,7 +241,11 @@ export class LocalSession {
           },
         },
         // With a session budget, the attempt's grant is its cap (attempt-budget.ts).
-        task: withCap(task, attemptCapUsd(task, this.state.tasks[id])),
+        task: {
+          ...withCap(task, attemptCapUsd(task, this.state.tasks[id])),
+          prompt: attemptPrompt(task.prompt, feedback),
+        },
+        ...(feedback === undefined ? {} : { continueExisting: true }),
         attempt,
         sessionId: this.state.sessionId,
         baseBranch: this.state.baseBranch,
@@ -371,6 +384,24 @@ export class LocalSession {
     const run = (this.state.runs[id] ??= { branch: task?.branch ?? id });
     if (task) run.branch = task.branch;
     return run;
+  }
+
+  /**
+   * A dependent built on a revised task's earlier work. The local executor does not rebase
+   * branches for the user: it says what to run (the old tip is known when the revise was asked
+   * for in this run).
+   */
+  private restackNotice(id: string, onto: string): void {
+    const branch = this.graph.byId.get(id)?.branch ?? id;
+    const ontoBranch = this.graph.byId.get(onto)?.branch ?? onto;
+    const oldTip =
+      this.revisedFrom.get(onto) ??
+      this.state.runs[onto]?.commitSha ??
+      `<the commit of ${ontoBranch} it was built on>`;
+    this.notice(
+      `${id} was built on the earlier work of ${onto}; to move it onto the new work: ` +
+        `git rebase --onto ${ontoBranch} ${oldTip} ${branch}`,
+    );
   }
 
   private notice(message: string): void {

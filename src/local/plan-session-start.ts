@@ -1,5 +1,8 @@
 import { closestMatch } from "../core/closest-match.js";
 import { observationOf } from "../core/reconcile.js";
+import { reviseRefusal } from "../core/revise-task.js";
+import { step } from "../core/session-machine.js";
+import type { TaskGraph } from "../core/task-graph.js";
 import type { LocalSessionState } from "./state-file.js";
 
 /**
@@ -11,6 +14,8 @@ export type SessionStart =
   | { kind: "resume"; state: LocalSessionState }
   /** `--retry`: the last session again, with these tasks retried; `changed`: tasks whose definition was edited. */
   | { kind: "retry"; state: LocalSessionState; tasks: readonly string[] | "failed"; changed: string[] }
+  /** `--revise`: the last session again, with task `id` run once more on its branch with the feedback. */
+  | { kind: "revise"; state: LocalSessionState; id: string; feedback: string; changed: string[] }
   /** `--resume` of a session that had already finished: nothing to do. */
   | { kind: "finished"; state: LocalSessionState }
   | { kind: "refuse"; message: string };
@@ -20,6 +25,8 @@ export function planSessionStart(input: {
   resume: boolean;
   /** `--retry`: task ids, or every failed task. */
   retry?: readonly string[] | "failed";
+  /** `--revise ID TEXT`, with the tasks file's graph as it is now (the rules need it). */
+  revise?: { id: string; feedback: string; graph: TaskGraph } | undefined;
   tasksFileSha256: string;
   /** A digest of each task's definition in the tasks file as it is now. */
   taskDigests: Readonly<Record<string, string>>;
@@ -32,6 +39,7 @@ export function planSessionStart(input: {
 }): SessionStart {
   const { existing, stateFile } = input;
   if (input.retry !== undefined) return planRetry({ ...input, retry: input.retry });
+  if (input.revise !== undefined) return planRevise({ ...input, revise: input.revise });
   if (!input.resume) {
     if (existing === null || existing.outcome !== undefined) return { kind: "fresh" };
     return {
@@ -66,7 +74,7 @@ export function planSessionStart(input: {
 function refuseOtherBase(
   input: { baseBranch?: string; stateFile: string },
   existing: LocalSessionState,
-  verb: "Resume" | "Retry",
+  verb: "Resume" | "Retry" | "Revise",
 ): SessionStart | null {
   if (input.baseBranch === undefined || input.baseBranch === existing.baseBranch) return null;
   return {
@@ -134,6 +142,90 @@ function planRetry(input: {
   const problem = retryProblem(existing, input.retry);
   if (problem) return refuse(problem);
   return { kind: "retry", state: existing, tasks: input.retry, changed };
+}
+
+/**
+ * `--revise ID TEXT`: the last session, ended or interrupted, goes on with task ID run once more on
+ * its existing branch (its commits kept), prompted with TEXT. The revised task may have been
+ * edited (raising its `retries` is how a task with none left gets one more attempt); other
+ * succeeded tasks may not, as for `--retry`. Whether the task may be revised is the session
+ * machine's rule (core/revise-task.ts), asked of the state as the resume will leave it.
+ */
+function planRevise(input: {
+  existing: LocalSessionState | null;
+  revise: { id: string; feedback: string; graph: TaskGraph };
+  tasksFileSha256: string;
+  taskDigests: Readonly<Record<string, string>>;
+  tasksFile: string;
+  baseBranch?: string;
+  stateFile: string;
+}): SessionStart {
+  const { existing, stateFile, revise } = input;
+  const refuse = (message: string): SessionStart => ({ kind: "refuse", message });
+  if (existing === null) {
+    return refuse(
+      `There is no session to revise (${stateFile} does not exist). Run without --revise to start one.`,
+    );
+  }
+  const otherBase = refuseOtherBase(input, existing, "Revise");
+  if (otherBase) return otherBase;
+  const ids = Object.keys(existing.taskDigests ?? existing.runs);
+  if (!ids.includes(revise.id) || !revise.graph.byId.has(revise.id)) {
+    const suggestion = closestMatch(revise.id, ids);
+    return refuse(
+      `There is no task "${revise.id}" in session ${existing.sessionId}${suggestion ? ` (did you mean "${suggestion}"?)` : ""}.`,
+    );
+  }
+  const changed = changedTasks(existing, input);
+  if (changed === null) {
+    return refuse(
+      `The tasks file ${input.tasksFile} has changed since session ${existing.sessionId} started, and its ` +
+        `state does not record which tasks (it was written by an older version). Restore the file to revise, ` +
+        `or delete ${stateFile} and run without --revise to start a new session.`,
+    );
+  }
+  const now = Object.keys(input.taskDigests);
+  const added = now.filter((id) => existing.taskDigests?.[id] === undefined);
+  const removed = ids.filter((id) => input.taskDigests[id] === undefined);
+  if (added.length > 0 || removed.length > 0) {
+    return refuse(
+      `The tasks of session ${existing.sessionId} changed (${[...added.map((id) => `added ${id}`), ...removed.map((id) => `removed ${id}`)].join("; ")}): ` +
+        `a revise goes on with the same tasks. Undo that change to revise, or delete ${stateFile} to start over.`,
+    );
+  }
+  const succeededChanged = changed.filter(
+    (id) => id !== revise.id && observationOf(existing.tasks, id).status === "succeeded",
+  );
+  if (succeededChanged.length > 0) {
+    return refuse(
+      `${listed(succeededChanged)} succeeded in session ${existing.sessionId} and changed since; only the ` +
+        `revised task may be edited. Restore ${succeededChanged.length > 1 ? "their" : "its"} definition to revise "${revise.id}".`,
+    );
+  }
+  if (revise.feedback.trim() === "") {
+    return refuse(
+      `--revise needs the feedback text: orchestrator run --revise ${revise.id} "what to change"`,
+    );
+  }
+  // The run starts with a resume (interrupted attempts go back to pending); the revise follows it.
+  const machine = {
+    graph: revise.graph,
+    limits: { maxParallel: existing.maxParallel, budgetUsd: revise.graph.budgetUsd },
+  };
+  const resumed = step(machine, { tasks: existing.tasks }, { type: "resume" }).state;
+  const observed = observationOf(existing.tasks, revise.id);
+  const refusal =
+    observed.status === "running"
+      ? `task "${revise.id}" was interrupted; finish it with \`orchestrator run --resume\` first`
+      : reviseRefusal({
+          graph: revise.graph,
+          tasks: resumed.tasks,
+          id: revise.id,
+          budgetUsd: revise.graph.budgetUsd,
+          cancelling: false,
+        });
+  if (refusal !== null) return refuse(`Cannot revise: ${refusal}.`);
+  return { kind: "revise", state: existing, id: revise.id, feedback: revise.feedback, changed };
 }
 
 /** Tasks whose definition differs from the session's; null when the state cannot tell. */

@@ -35,6 +35,11 @@ export interface LocalSessionOptions {
   resume?: boolean;
   /** `--retry`: run these failed or cancelled tasks of the last session again ("failed": all failed). */
   retry?: readonly string[] | "failed";
+  /**
+   * `--revise`: the last session goes on with this task run once more on its existing branch (its
+   * commits kept), the feedback added to its prompt.
+   */
+  revise?: { id: string; feedback: string } | undefined;
   /** Agents at once; default: the state's value on resume, else the file's `max_parallel_agents`. */
   parallel?: number;
   /** `--base`; default: the file's `base_branch`, else the current branch. */
@@ -84,6 +89,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
       existing,
       resume: options.resume === true,
       ...(options.retry === undefined ? {} : { retry: options.retry }),
+      ...(options.revise === undefined ? {} : { revise: { ...options.revise, graph } }),
       tasksFileSha256: sha256(options.tasksFileText),
       taskDigests: taskDigests(graph),
       tasksFile,
@@ -97,7 +103,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
     }
 
     const now = new Date().toISOString();
-    const continued = start.kind === "resume" || start.kind === "retry";
+    const continued = start.kind === "resume" || start.kind === "retry" || start.kind === "revise";
     const state: LocalSessionState = continued
       ? { ...start.state, updatedAt: now }
       : newLocalSessionState({
@@ -107,7 +113,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
           baseBranch: await chooseBaseBranch(repoRoot, options.baseBranch ?? graph.baseBranch),
           now,
         });
-    if (start.kind === "retry") {
+    if (start.kind === "retry" || start.kind === "revise") {
       // The file may hold edits to tasks that did not succeed: the session goes on with it.
       state.tasksFileSha256 = sha256(options.tasksFileText);
       state.taskDigests = taskDigests(graph);
@@ -137,10 +143,11 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
     const events: MachineEvent[] = [];
     if (continued) events.push({ type: "resume" });
     if (start.kind === "retry") events.push({ type: "retry", tasks: start.tasks });
+    if (start.kind === "revise") events.push({ type: "revise", id: start.id, feedback: start.feedback });
     return await session.run({
       resumed: continued,
       events,
-      ...(start.kind === "retry" ? { changed: start.changed } : {}),
+      ...(start.kind === "retry" || start.kind === "revise" ? { changed: start.changed } : {}),
     });
   } finally {
     await lock.release();

@@ -62,7 +62,7 @@ describe("parseCommand", () => {
   it("explains mistakes in plain words", () => {
     expect(parseCommand("/orchestrate deploy")).toEqual({
       ok: false,
-      error: 'unknown command "deploy". Commands: start, status, retry, cancel, plan, approve, help.',
+      error: 'unknown command "deploy". Commands: start, status, retry, cancel, revise, plan, approve, help.',
     });
     expect(parseCommand("/orchestrate --parallel 0")).toEqual({
       ok: false,
@@ -84,6 +84,20 @@ describe("parseCommand", () => {
     expect(parseCommand("/orchestrate --only ,")).toEqual({
       ok: false,
       error: '--only must name at least one task id (e.g. api,web), got ","',
+    });
+  });
+
+  it("reads `revise` with its free text: the rest of the line as written, and the lines after it", () => {
+    expect(
+      parseCommand('Thanks!\n/orchestrate revise Use --strict mode, not "loose".\nAnd keep `a|b`.'),
+    ).toEqual({
+      ok: true,
+      command: { kind: "revise", text: 'Use --strict mode, not "loose".\nAnd keep `a|b`.' },
+    });
+    expect(parseCommand("/orchestrate REVISE")).toEqual({ ok: true, command: { kind: "revise", text: "" } });
+    expect(parseCommand("/orchestrate revised")).toEqual({
+      ok: false,
+      error: 'unknown command "revised". Commands: start, status, retry, cancel, revise, help.',
     });
   });
 });

@@ -18,6 +18,7 @@ import {
   type Step,
 } from "../../src/core/session-machine.js";
 import { grantBudgets, isBudgetReached } from "../../src/core/attempt-budget.js";
+import { reviseRefusal } from "../../src/core/revise-task.js";
 import { sessionStateShape, type SessionState } from "../../src/core/session-state.js";
 import { descendants, graphFromTasks, type TaskGraph } from "../../src/core/task-graph.js";
 import { DAG_SHAPES, randomDag, randomInt, seededRandom, type Random } from "../support/random-dag.js";
@@ -42,6 +43,8 @@ interface Scenario {
   failureRate: number;
   cancelRate: number;
   maxManualRetries: number;
+  /** Review follow-ups asked for (`revise`), on any task: refused ones change nothing. */
+  maxRevises: number;
   /** Share of tasks with dependencies that use `base: "merged"`. */
   mergedBaseRate: number;
 }
@@ -56,6 +59,7 @@ const scenarioArbitrary: fc.Arbitrary<Scenario> = fc.record({
   failureRate: fc.constantFrom(0, 0.1, 0.3, 0.6),
   cancelRate: fc.constantFrom(0, 0, 0.02),
   maxManualRetries: fc.integer({ min: 0, max: 3 }),
+  maxRevises: fc.integer({ min: 0, max: 4 }),
   mergedBaseRate: fc.constantFrom(0, 0, 0.3),
 });
 
@@ -104,6 +108,16 @@ const seen = {
   /** willRetry compared with the advance right after it. */
   willRetryChecked: 0,
   endedSessionEvents: 0,
+  revisions: 0,
+  revisionsRefused: 0,
+  /** A revise that reopened an ended session. */
+  revisionsReopening: 0,
+  /** A revise of a failed task whose skipped dependents were put back to pending. */
+  revisionsUnskipping: 0,
+  /** Starts that carried a revise's feedback. */
+  feedbackStarts: 0,
+  /** Restacks of dependents after a revised task succeeded. */
+  restacks: 0,
 };
 
 const recordSchema = z.object(sessionStateShape).strict();
@@ -140,6 +154,7 @@ class World {
   lastEnded: Extract<SessionAction, { type: "ended" }>[] = [];
   dispatchFailures = 0;
   manualRetriesLeft: number;
+  revisesLeft: number;
   readonly random: Random;
 
   constructor(
@@ -152,6 +167,7 @@ class World {
     };
     this.random = seededRandom(scenario.worldSeed);
     this.manualRetriesLeft = scenario.maxManualRetries;
+    this.revisesLeft = scenario.maxRevises;
   }
 
   get ended(): boolean {
@@ -168,7 +184,8 @@ class World {
     const result = step(this.machine, this.state, event);
     equal(this.state, before, "step changed its input");
     equal(step(this.machine, structuredClone(before), event), result);
-    if (before.outcome !== undefined && event.type !== "retry" && event.type !== "merged") {
+    const reopening = event.type === "retry" || event.type === "revise";
+    if (before.outcome !== undefined && !reopening && event.type !== "merged") {
       // An ended session ignores task events.
       seen.endedSessionEvents++;
       equal(result.state, before, `${event.type} changed an ended session`);
@@ -201,6 +218,11 @@ class World {
       const final = task.status === "failed" || task.status === "skipped" || task.status === "cancelled";
       if (final && !task.reason) fail(`${id} ${task.status} without a reason`);
       if (!final && task.reason !== undefined) fail(`${id} ${task.status} with a reason`);
+      // A revise's feedback belongs to the attempt it asked for: pending or running, never after.
+      if (task.feedback !== undefined && task.status !== "pending" && task.status !== "running")
+        fail(`${id} ${task.status} still holds feedback`);
+      if (task.feedback !== undefined && task.attempts + (task.status === "running" ? 0 : 1) < 2)
+        fail(`${id} holds feedback for its first attempt`);
     }
     // Money is never lost: every reported cost is in the record, and nothing else.
     for (const id of this.graph.order) {
@@ -438,6 +460,7 @@ class World {
       status: "pending",
       attempts: attempt - 1,
       ...(before.costUsd === undefined ? {} : { costUsd: before.costUsd }),
+      ...(before.feedback === undefined ? {} : { feedback: before.feedback }),
     });
     equal(result.actions, [{ type: "forget", id }]);
     this.runs.delete(id);
@@ -448,6 +471,8 @@ class World {
 
   /** The `ended` action of a recorded report, checked against an independent reading of the rules. */
   checkEnded(result: Step, id: string, attempt: number, succeeded: boolean): void {
+    const restacks = succeeded ? expectedRestacks(this.graph, this.state, id) : [];
+    seen.restacks += restacks.length;
     const task = this.graph.byId.get(id);
     const after = observationOf(result.state.tasks, id);
     const budget = this.machine.limits.budgetUsd;
@@ -458,7 +483,7 @@ class World {
       !isBudgetReached(spentUsd(result.state.tasks), budget) &&
       this.state.cancelRequested !== true;
     const ended = { type: "ended", id, attempt, succeeded, willRetry: expectRetry } as const;
-    equal(result.actions, [ended]);
+    equal(result.actions, [ended, ...restacks]);
     if (!succeeded) {
       if (expectRetry) seen.willRetryTrue++;
       else seen.willRetryFalse++;
@@ -676,6 +701,79 @@ class World {
     this.keep(result);
   }
 
+  /**
+   * A review follow-up on a random task: allowed exactly when an independent reading of the rules
+   * says so (ended attempt, not merged, retries and budget left, no cancel under way, no
+   * dependent running); refused ones change nothing.
+   */
+  revise(): void {
+    this.revisesLeft--;
+    const ended = this.graph.order.filter((id) => {
+      const status = observationOf(this.state.tasks, id).status;
+      return status === "succeeded" || status === "failed";
+    });
+    const id = ended.length > 0 && this.random() < 0.8 ? this.pick(ended) : this.pick(this.graph.order);
+    const before = this.state;
+    const was = observationOf(before.tasks, id);
+    const feedback = `change ${id} (${this.revisesLeft})`;
+    const result = this.apply({ type: "revise", id, feedback });
+    const task = this.graph.byId.get(id);
+    const allowed =
+      (was.status === "succeeded" || was.status === "failed") &&
+      was.merged !== true &&
+      task !== undefined &&
+      was.attempts < 1 + task.retries &&
+      !isBudgetReached(spentUsd(before.tasks), this.machine.limits.budgetUsd) &&
+      !(before.cancelRequested === true && before.outcome === undefined) &&
+      ![...descendants(this.graph, id)].some(
+        (below) => observationOf(before.tasks, below).status === "running",
+      );
+    const refusal = reviseRefusal({
+      graph: this.graph,
+      tasks: before.tasks,
+      id,
+      budgetUsd: this.machine.limits.budgetUsd,
+      cancelling: before.cancelRequested === true && before.outcome === undefined,
+    });
+    same(refusal === null, allowed, `revise of ${id} (${was.status} · ${was.attempts}): ${refusal}`);
+    if (!allowed) {
+      seen.revisionsRefused++;
+      equal(result, { state: before, actions: [] });
+      this.keep(result);
+      return;
+    }
+    seen.revisions++;
+    this.finalFailures.delete(id);
+    equal(result.state.tasks[id], {
+      status: "pending",
+      attempts: was.attempts,
+      feedback,
+      ...(was.costUsd === undefined ? {} : { costUsd: was.costUsd }),
+    });
+    const changed = new Set([id]);
+    for (const below of descendants(this.graph, id)) {
+      const status = observationOf(before.tasks, below).status;
+      if (status === "skipped" || status === "cancelled") {
+        changed.add(below);
+        seen.revisionsUnskipping++;
+        same(result.state.tasks[below]?.status, "pending");
+      }
+    }
+    for (const other of this.graph.order) {
+      if (!changed.has(other))
+        equal(observationOf(result.state.tasks, other), observationOf(before.tasks, other));
+    }
+    equal(result.actions.at(-1), { type: "revised", id, attempt: was.attempts + 1 });
+    equal(
+      new Set(result.actions.slice(0, -1).map((a) => (a.type === "forget" ? a.id : `not forget: ${a.type}`))),
+      new Set([...changed].filter((other) => other !== id)),
+    );
+    if (before.outcome !== undefined) seen.revisionsReopening++;
+    expect(result.state.outcome).toBeUndefined();
+    expect(result.state.cancelRequested).toBeUndefined();
+    this.keep(result);
+  }
+
   /** Whatever arrives once the session ended: ignored, except a retry or merge. */
   poke(): void {
     const id = this.pick(this.graph.order);
@@ -692,6 +790,31 @@ class World {
     ];
     this.keep(this.apply(this.pick(events)));
   }
+}
+
+/**
+ * The restacks a success of `id` must ask for, read independently of revise-task.ts: every
+ * succeeded `base: "dependencies"` task that builds on `id`'s branch, directly or through another
+ * such task, in topological order, rebased onto the first of its dependencies that moved.
+ */
+function expectedRestacks(
+  graph: TaskGraph,
+  state: SessionState,
+  id: string,
+): Array<Extract<SessionAction, { type: "restack" }>> {
+  const moved = new Set([id]);
+  const restacks: Array<Extract<SessionAction, { type: "restack" }>> = [];
+  for (const candidate of graph.order) {
+    const task = graph.byId.get(candidate);
+    if (task === undefined || candidate === id) continue;
+    if (task.base !== "dependencies" || observationOf(state.tasks, candidate).status !== "succeeded")
+      continue;
+    const onto = task.dependencies.find((dep) => moved.has(dep));
+    if (onto === undefined) continue;
+    moved.add(candidate);
+    restacks.push({ type: "restack", id: candidate, onto, why: "revised" });
+  }
+  return restacks;
 }
 
 /**
@@ -740,7 +863,9 @@ function expectedActions(
     actions.push({ type: "waiting", id: wait.id, unmerged: wait.unmerged });
   for (const start of decision.start) {
     if (granted !== undefined && !granted.has(start.id)) break;
-    actions.push({ type: "start", ...start });
+    const feedback = observationOf(tasks, start.id).feedback;
+    if (feedback !== undefined) seen.feedbackStarts++;
+    actions.push({ type: "start", ...start, ...(feedback === undefined ? {} : { feedback }) });
   }
   if (decision.finished) actions.push({ type: "finished", outcome: decision.finished });
   return actions;
@@ -976,6 +1101,11 @@ function runScenario(scenario: Scenario): void {
         world.advance();
         continue;
       }
+      if (world.revisesLeft > 0 && world.random() < 0.5) {
+        world.revise();
+        world.advance();
+        continue;
+      }
       break;
     }
     const roll = world.random();
@@ -986,6 +1116,8 @@ function runScenario(scenario: Scenario): void {
       world.cancel();
     } else if (roll < 0.04 && world.manualRetriesLeft > 0) {
       world.manualRetry();
+    } else if (roll < 0.06 && world.revisesLeft > 0) {
+      world.revise();
     } else if (roll < 0.07 && world.runs.size > 0) {
       world.restart();
     } else if (roll < 0.1) {

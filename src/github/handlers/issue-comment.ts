@@ -18,6 +18,7 @@ import { proposalSessionInComment } from "../../core/render-proposal.js";
 import { approvePlan } from "../sessions/approve-plan.js";
 import { startPlanSession } from "../sessions/start-plan.js";
 import { latestSessionOnIssue } from "./latest-session.js";
+import { reviseFromComment } from "./revise-command.js";
 import { isAllowedBot, repositoryPermission } from "./repository-permission.js";
 import { sessionInRepository } from "./same-repository.js";
 
@@ -80,6 +81,7 @@ export async function handleIssueComment(
       service,
       issueNumber: issue.number,
       hasSubIssues: hasSubIssues(issue),
+      onPullRequest: issue.pull_request !== undefined && issue.pull_request !== null,
       actor: sender.login,
       log: context.log,
     });
@@ -100,6 +102,8 @@ async function runCommand(args: {
   issueNumber: number;
   /** The issue has sub-issues (from the webhook's payload: no request). */
   hasSubIssues: boolean;
+  /** The comment is on a pull request (from the payload). */
+  onPullRequest: boolean;
   actor: string;
   log: WarningLog;
 }): Promise<void> {
@@ -107,6 +111,12 @@ async function runCommand(args: {
   const { config, runtime } = service;
   if (command.kind === "help") {
     await talk.reply(COMMAND_HELP);
+    return;
+  }
+  if (command.kind === "revise") {
+    const answer = await reviseFromComment({ ...args, text: command.text, service });
+    if (!answer.ok) await talk.react("confused");
+    await talk.reply(answer.message);
     return;
   }
   if (command.kind === "start" || command.kind === "plan") {

@@ -34,10 +34,20 @@ export type SessionCommand =
   /** A planner session's proposal was made into these sub-issues (task id → issue number). */
   | { kind: "plan_approved"; created: Record<string, number> };
 
+/** A review follow-up on a task's pull request (sessions/revise-task.ts). */
+export interface ReviseCommand {
+  id: string;
+  feedback: string;
+  pullNumber: number;
+  headRef: string;
+  reviewer?: string | undefined;
+}
+
 export interface AdvanceInput {
   /** Workflow runs to take into account (from webhooks or a sweep); others' runs are ignored. */
   runs?: readonly WorkflowRunLike[];
   command?: SessionCommand;
+  revise?: ReviseCommand;
   /** Look up the runs of running tasks on GitHub (missed events), and fail those that never started. */
   sweep?: boolean;
   /** Rewrite the status comment now even if only progress changed. */
@@ -52,6 +62,8 @@ export interface AdvanceResult {
   status: SessionStatus;
   /** Tasks a retry command put back to pending. */
   retried: string[];
+  /** What a revise command did: the attempt that will run, or why none will. */
+  revise?: { refused: string } | { attempt: number };
   /** Problems that did not stop the pass (a check run that could not be written, ...). */
   warnings: string[];
   /** Whether the session had ended before this pass. */
@@ -145,6 +157,7 @@ async function advanceOnce(args: {
 
   // What can start a task goes first: the dispatches are this pass's first writes.
   const { command } = args.input;
+  if (args.input.revise !== undefined) result.revise = await pass.revise(args.input.revise);
   if (command?.kind === "plan_approved") {
     // Not the machine's: what approval made is the planner session's own fact, for its comment.
     if (record.planner) record.planner.created = { ...record.planner.created, ...command.created };

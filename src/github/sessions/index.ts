@@ -28,3 +28,5 @@ export { SUMMARY_ACTIONS } from "./save-session.js";
 export { TASK_RETRY_ACTION, parseTaskCheckExternalId } from "./task-checks.js";
 export { checkRunTarget } from "./check-run-target.js";
 export type { CheckRunTarget } from "./check-run-target.js";
+export { reviseTaskFromPullRequest } from "./revise-task.js";
+export type { ReviseOutcome, TaskPullRequest } from "./revise-task.js";

@@ -1,4 +1,5 @@
 import { formatRunName } from "../../core/dispatch-inputs.js";
+import { reviseRefusal } from "../../core/revise-task.js";
 import {
   step,
   type SessionAction,
@@ -224,6 +225,7 @@ export class SessionPass {
       }
       case "ended":
         this.finished.push({ id: action.id, entry: taskView(this.record, action.id) });
+        await this.askReviewersAgain(action.id, action.succeeded);
         return [];
       case "retried":
         this.retried = action.ids;
@@ -237,7 +239,70 @@ export class SessionPass {
       case "forget":
       case "skipped":
       case "waiting":
+      case "revised":
+      case "restack":
+        // The restack of dependents is carried out where the App restacks branches.
         return [];
+    }
+  }
+
+  /**
+   * A review follow-up (revise-task.ts in sessions): the task's pull request must be the one this
+   * session's record names for it, on the task's branch; then the machine's rules decide. Returns
+   * the refusal in plain words, or the attempt that will run.
+   */
+  async revise(command: {
+    id: string;
+    feedback: string;
+    pullNumber: number;
+    headRef: string;
+    reviewer?: string | undefined;
+  }): Promise<{ refused: string } | { attempt: number }> {
+    const task = this.ctx.graph.byId.get(command.id);
+    const facts = this.record.runs[command.id];
+    // The task's branch, and the pull request the record names for its last attempt (a running
+    // attempt has none recorded yet: the rules below refuse it anyway).
+    const notTheTasks = `pull request #${command.pullNumber} is not the pull request of a task of this session`;
+    if (task === undefined || task.branch !== command.headRef) return { refused: notTheTasks };
+    const refusal = reviseRefusal({
+      graph: this.ctx.graph,
+      tasks: this.record.tasks,
+      id: command.id,
+      budgetUsd: this.machine.limits.budgetUsd,
+      cancelling: this.record.cancelRequested === true && this.record.outcome === undefined,
+    });
+    if (refusal !== null) return { refused: refusal };
+    if (facts?.prNumber !== command.pullNumber) return { refused: notTheTasks };
+    const actions = await this.apply({ type: "revise", id: command.id, feedback: command.feedback });
+    const revised = actions.find((action) => action.type === "revised");
+    if (revised?.type !== "revised") return { refused: `task "${command.id}" could not be revised` };
+    if (command.reviewer !== undefined) {
+      const reviewers = new Set([...(facts.reviewers ?? []), command.reviewer]);
+      taskFacts(this.record, command.id).reviewers = [...reviewers];
+    }
+    return { attempt: revised.attempt };
+  }
+
+  /**
+   * After a revised attempt: the reviewers who asked for changes are asked to review again when it
+   * succeeded (best effort: a refusal is a warning, and never retried); either way they are done.
+   */
+  private async askReviewersAgain(id: string, succeeded: boolean): Promise<void> {
+    const facts = this.record.runs[id];
+    const reviewers = facts?.reviewers;
+    if (reviewers === undefined) return;
+    delete facts?.reviewers;
+    if (!succeeded || facts?.prNumber === undefined) return;
+    try {
+      await this.ctx.client.request("POST /repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers", {
+        ...this.ctx.session.repo,
+        pull_number: facts.prNumber,
+        reviewers,
+      });
+    } catch (error) {
+      this.warnings.push(
+        `could not ask ${reviewers.join(", ")} to review pull request #${facts.prNumber} again: ${describeApiError(error)}`,
+      );
     }
   }
 
@@ -321,6 +386,7 @@ export class SessionPass {
         grantUsd: this.record.tasks[id]?.grantUsd,
         issue: this.record.issueGraph?.tasks[id]?.number,
         mode: this.record.planner ? "plan" : undefined,
+        feedback: this.record.tasks[id]?.feedback,
       }),
       config: this.ctx.config,
       runtime: this.ctx.runtime,

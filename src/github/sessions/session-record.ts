@@ -78,6 +78,11 @@ const taskFactsSchema = z.object({
     .optional(),
   /** The last restack of this attempt's branch (sessions/restack-dependents.ts, restack-runs.ts). */
   restack: restackFactsSchema.optional(),
+  /**
+   * Reviewers who asked for changes on the task's pull request (a revise): asked to review again
+   * once the revised attempt succeeds. Kept across the attempt's start; dropped when it ends.
+   */
+  reviewers: z.array(z.string()).optional(),
   /** The task check run last written for this task: which attempt and which conclusion. */
   check: z
     .object({

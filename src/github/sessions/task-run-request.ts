@@ -24,6 +24,8 @@ export function taskRunRequest(args: {
   issue?: number | undefined;
   /** What the run does; absent: a task ("plan" for a planner session's task). */
   mode?: RunMode | undefined;
+  /** A revise's feedback for this attempt (untrusted text, added to the prompt by the Action). */
+  feedback?: string | undefined;
 }): TaskRunRequest {
   const { graph, baseBranch } = args;
   const task = graph.byId.get(args.taskId);
@@ -54,5 +56,6 @@ export function taskRunRequest(args: {
   if (task.allowedTools !== undefined) request.allowedTools = task.allowedTools;
   if (args.issue !== undefined) request.issue = args.issue;
   if (args.mode !== undefined && args.mode !== "task") request.mode = args.mode;
+  if (args.feedback !== undefined) request.feedback = args.feedback;
   return request;
 }

@@ -6,6 +6,7 @@ import { conversationRoutes } from "./conversations.js";
 import { gitRoutes } from "./git.js";
 import { issueGraphRoutes } from "./issue-graph.js";
 import { repoRoutes } from "./repos.js";
+import { reviewRoutes } from "./reviews.js";
 import type { RouteTable } from "./route-types.js";
 import { stackRoutes } from "./stacks.js";
 
@@ -18,4 +19,5 @@ export const allRoutes: RouteTable = {
   ...conversationRoutes,
   ...issueGraphRoutes,
   ...stackRoutes,
+  ...reviewRoutes,
 };
