@@ -240,8 +240,6 @@ export class SessionPass {
       case "skipped":
       case "waiting":
       case "revised":
-      case "restack":
-        // The restack of dependents is carried out where the App restacks branches.
         return [];
     }
   }
