@@ -113,6 +113,20 @@ function claudeAgentResult(input: {
     const seconds = Math.round((input.timeoutMs ?? 0) / 1000);
     const retries = reader.retriesInARow;
     const last = retries[retries.length - 1];
+    // Still waiting out a rate limit when the time ran out: the task waits for the limit, not longer.
+    if (last?.status === 429) {
+      const resetsAt = reader.signals.limitResetsAt;
+      return {
+        ok: false,
+        failure: {
+          kind: "limited",
+          message: `Claude Code was still being rate limited by the model API at ${modelApi.baseUrl} (${retries.length} ${retries.length === 1 ? "try" : "tries"} in a row answered HTTP 429) when the task's time ran out. The task waits and starts again; this attempt does not count as failed.`,
+        },
+        ...(resetsAt === undefined ? {} : { limitResetsAt: resetsAt }),
+        ...turnsSoFar,
+        ...base,
+      };
+    }
     // Time spent waiting on a failing model API is not a task that needs longer.
     const message =
       last === undefined
@@ -131,7 +145,7 @@ function claudeAgentResult(input: {
 
   const resultMessage = reader.result;
   if (resultMessage !== undefined) {
-    const fields = claudeResultFields(resultMessage, { modelApi: modelApi.baseUrl });
+    const fields = claudeResultFields(resultMessage, { modelApi: modelApi.baseUrl, signals: reader.signals });
     if (fields.ok && outcome.exitCode !== 0) {
       const message = `Claude Code reported success but exited with ${exitDescription(outcome)}.`;
       return { ...fields, ok: false, failure: { kind: "exit_code", message }, ...base };
