@@ -87,3 +87,6 @@ export function resetTimeInMessage(text: string, now: number): number | undefine
   if (at <= now) at += 24 * 60 * 60_000;
   return at;
 }
+
+/** The longest answer kept as the next attempt's feedback. */
+export const MAX_ANSWER_CHARS = 10_000;

@@ -42,6 +42,7 @@ const STATUS_WORDS: Record<TaskStatus, string> = {
   failed: "✗ failed",
   skipped: "- skipped",
   cancelled: "- cancelled",
+  needs_input: "? needs input",
 };
 
 class LiveTable implements SessionReporter {

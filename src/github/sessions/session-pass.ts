@@ -214,6 +214,8 @@ export class SessionPass {
         return [];
       }
       case "ended":
+      case "needs_input":
+      case "limited":
         this.finished.push({ id: action.id, entry: taskView(this.record, action.id) });
         return [];
       case "retried":
@@ -225,6 +227,7 @@ export class SessionPass {
       case "forget":
       case "skipped":
       case "waiting":
+      case "input_given":
         return [];
     }
   }
