@@ -90,3 +90,50 @@ export function resetTimeInMessage(text: string, now: number): number | undefine
 
 /** The longest answer kept as the next attempt's feedback. */
 export const MAX_ANSWER_CHARS = 10_000;
+
+/** What an attempt that ended needing input or limited tells, read from its block or its message. */
+export type AttemptAttention =
+  | { kind: "needs_input"; refusedTools: string[]; question?: string | undefined }
+  | { kind: "limited"; resetsAt?: number | undefined };
+
+/**
+ * The runner's words for a needs-input attempt, which the App reads back from the job's failure
+ * annotation when no pull request carries the result block (an attempt that changed nothing has
+ * none). The agent's text (the question) only ever comes after the part that is parsed.
+ */
+export function needsInputMessage(args: {
+  refusedTools: readonly string[];
+  question?: string | undefined;
+}): string {
+  const why: string[] = [];
+  if (args.refusedTools.length > 0) why.push(`refused: ${args.refusedTools.join(", ")}`);
+  if (args.question !== undefined) why.push("asked a question");
+  const head = `Claude needs input (${why.join("; ")}) and changed nothing`;
+  return args.question === undefined ? `${head}.` : `${head}: ${args.question}`;
+}
+
+/** The runner's closing words for a limited attempt (read back like `needsInputMessage`). */
+export function limitedMessageEnd(resetsAt: number | undefined): string {
+  const at = resetsAt === undefined ? "" : ` at ${new Date(resetsAt).toISOString()}`;
+  return `The task waits until the limit resets${at} and starts again; this attempt does not count as failed.`;
+}
+
+const NEEDS_INPUT_WORDS = /Claude needs input \(([^)]*)\) and changed nothing(?:\.$|: ([\s\S]*)$)/;
+const LIMITED_WORDS =
+  /The task waits until the limit resets(?: at (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z))? and starts again; this attempt does not count as failed\.$/;
+
+/** `needsInputMessage` or `limitedMessageEnd` read back from a message (an annotation). */
+export function attentionInMessage(message: string): AttemptAttention | undefined {
+  const trimmed = message.trim();
+  const limited = LIMITED_WORDS.exec(trimmed);
+  if (limited) {
+    const resetsAt = limited[1] === undefined ? undefined : Date.parse(limited[1]);
+    return { kind: "limited", ...(resetsAt === undefined || Number.isNaN(resetsAt) ? {} : { resetsAt }) };
+  }
+  const needs = NEEDS_INPUT_WORDS.exec(trimmed);
+  if (!needs) return undefined;
+  const refused = /(?:^|; )refused: ([^;]*)/.exec(needs[1] ?? "");
+  const tools = refusedToolList(refused?.[1]?.split(", "));
+  const question = needs[2]?.trim();
+  return { kind: "needs_input", refusedTools: tools, ...(question ? { question } : {}) };
+}

@@ -1,5 +1,11 @@
 import { plainLine } from "../core/inert-text.js";
-import { finalQuestion, refusedToolList, resetTimeInMessage } from "../core/task-attention.js";
+import {
+  finalQuestion,
+  limitedMessageEnd,
+  needsInputMessage,
+  refusedToolList,
+  resetTimeInMessage,
+} from "../core/task-attention.js";
 import type { AgentFailure } from "./agent-result.js";
 import type { ClaudeResultMessage } from "./claude-agent-output.js";
 import type { StreamSignals } from "./claude-agent-signals.js";
@@ -28,11 +34,10 @@ export function attentionOf(args: {
     const usage = message.api_error === "usage_limit_reached" || USAGE_LIMIT_WORDS.test(text);
     const resetsAt = signals?.limitResetsAt ?? resetTimeInMessage(text, args.now);
     const what = usage ? "a usage limit" : "a rate limit";
-    const when = resetsAt === undefined ? "" : ` at ${new Date(resetsAt).toISOString()}`;
     return {
       failure: {
         kind: "limited",
-        message: `The model API answered with ${what} (${text || "HTTP 429"}). The task waits until it resets${when} and starts again; this attempt does not count as failed.`,
+        message: `The model API answered with ${what} (${plainLine(text, 300) || "HTTP 429"}). ${limitedMessageEnd(resetsAt)}`,
       },
       ...(resetsAt === undefined ? {} : { limitResetsAt: resetsAt }),
     };
@@ -44,14 +49,9 @@ export function attentionOf(args: {
   );
   const question = finalQuestion(message.result ?? undefined);
   if (refused.length === 0 && question === undefined) return undefined;
-  const parts: string[] = [];
-  if (refused.length > 0) parts.push(`was refused ${refused.join(", ")}`);
-  if (question !== undefined) parts.push(`asked: ${plainLine(question, 300)}`);
+  const shown = question === undefined ? undefined : plainLine(question, 300);
   return {
-    failure: {
-      kind: "needs_input",
-      message: `Claude needs input: it ${parts.join(" and ")}, and changed nothing.`,
-    },
+    failure: { kind: "needs_input", message: needsInputMessage({ refusedTools: refused, question: shown }) },
   };
 }
 

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { AgentFailure, AgentResult } from "./agent-result.js";
 import { claudeAgentArgs, type PermissionMode } from "./claude-agent-args.js";
+import { limitedMessageEnd } from "../core/task-attention.js";
 import { describeRetry, type ModelFault } from "./claude-agent-api-retries.js";
 import { modelApiOf, probeConnection, type ModelApi } from "./claude-agent-model-api.js";
 import { ClaudeStreamReader, claudeResultFields, CREDENTIALS_HELP } from "./claude-agent-output.js";
@@ -120,7 +121,7 @@ function claudeAgentResult(input: {
         ok: false,
         failure: {
           kind: "limited",
-          message: `Claude Code was still being rate limited by the model API at ${modelApi.baseUrl} (${retries.length} ${retries.length === 1 ? "try" : "tries"} in a row answered HTTP 429) when the task's time ran out. The task waits and starts again; this attempt does not count as failed.`,
+          message: `Claude Code was still being rate limited by the model API at ${modelApi.baseUrl} (${retries.length} ${retries.length === 1 ? "try" : "tries"} in a row answered HTTP 429) when the task's time ran out. ${limitedMessageEnd(resetsAt)}`,
         },
         ...(resetsAt === undefined ? {} : { limitResetsAt: resetsAt }),
         ...turnsSoFar,

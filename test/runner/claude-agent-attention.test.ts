@@ -39,7 +39,7 @@ describe("runClaudeAgent: needs input", () => {
       );
       expect(result.ok).toBe(false);
       expect(result.failure?.kind).toBe("needs_input");
-      expect(result.failure?.message).toContain("was refused Bash");
+      expect(result.failure?.message).toBe("Claude needs input (refused: Bash) and changed nothing.");
       expect(result.deniedTools).toEqual(["Bash"]);
     },
     TEST_TIMEOUT_MS,
@@ -53,8 +53,8 @@ describe("runClaudeAgent: needs input", () => {
       }));
       expect(result.ok).toBe(false);
       expect(result.failure?.kind).toBe("needs_input");
-      expect(result.failure?.message).toContain(
-        "asked: Should the clean-up also delete the **build** folder?",
+      expect(result.failure?.message).toBe(
+        "Claude needs input (asked a question) and changed nothing: Should the clean-up also delete the **build** folder?",
       );
       expect(result.summary).toContain("Should the clean-up");
     },

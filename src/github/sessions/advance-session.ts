@@ -1,3 +1,4 @@
+import type { SessionEvent } from "../../core/session-machine.js";
 import type { TaskGraph } from "../../core/task-graph.js";
 import { isTransient, type GitHubClient } from "../github-client.js";
 import type { AppConfig } from "./app-config.js";
@@ -26,7 +27,13 @@ import type { WorkflowRunLike } from "./workflow-run.js";
  * serialize passes per session (session-queue.ts).
  */
 
-export type SessionCommand = { kind: "retry"; tasks: readonly string[] | "failed" } | { kind: "cancel" };
+export type SessionCommand =
+  | { kind: "retry"; tasks: readonly string[] | "failed" }
+  | { kind: "cancel" }
+  /** "Allow & retry": the tools the task's needs-input attempt was refused, allowed for it. */
+  | { kind: "allow"; taskId: string }
+  /** The answer to a needs-input task's question, for its next attempt. */
+  | { kind: "answer"; taskId: string; text: string };
 
 export interface AdvanceInput {
   /** Workflow runs to take into account (from webhooks or a sweep); others' runs are ignored. */
@@ -42,7 +49,7 @@ export interface AdvanceInput {
 
 export interface AdvanceResult {
   status: SessionStatus;
-  /** Tasks a retry command put back to pending. */
+  /** Tasks a retry command (or an answer, or allowed tools) put back to pending. */
   retried: string[];
   /** Problems that did not stop the pass (a check run that could not be written, ...). */
   warnings: string[];
@@ -137,10 +144,7 @@ async function advanceOnce(args: {
 
   // What can start a task goes first: the dispatches are this pass's first writes.
   const { command } = args.input;
-  if (command)
-    await pass.apply(
-      command.kind === "cancel" ? { type: "cancel" } : { type: "retry", tasks: command.tasks },
-    );
+  if (command) await pass.apply(commandEvent(command, record));
   // Runs are looked at even after the end: one still going that the session will not use is stopped.
   const runs = [...(args.input.runs ?? [])];
   if (args.input.sweep && record.outcome === undefined) {
@@ -242,5 +246,23 @@ function pruneRecord(record: SessionRecord): void {
   }
   for (const [id, facts] of Object.entries(record.runs)) {
     if (Object.keys(facts).length === 0) delete record.runs[id];
+  }
+}
+
+/** The machine event of a command; "Allow & retry" allows what the task's last attempt was refused. */
+function commandEvent(command: SessionCommand, record: SessionRecord): SessionEvent {
+  switch (command.kind) {
+    case "cancel":
+      return { type: "cancel" };
+    case "retry":
+      return { type: "retry", tasks: command.tasks };
+    case "allow":
+      return {
+        type: "allow_and_retry",
+        id: command.taskId,
+        tools: record.runs[command.taskId]?.refusedTools ?? [],
+      };
+    case "answer":
+      return { type: "answer", id: command.taskId, text: command.text };
   }
 }

@@ -27,6 +27,13 @@ export const TASK_RETRY_ACTION = {
   description: "Run this task again",
 } as const;
 
+/** "Allow & retry" on a task that needs input: allows the tools it was refused and runs it again. */
+export const TASK_ALLOW_ACTION = {
+  label: "Allow & retry",
+  identifier: "allow_retry",
+  description: "Allow the refused tools, run again",
+} as const;
+
 export function taskCheckName(taskId: string): string {
   return `${TASK_CHECK_PREFIX}${taskId}`;
 }
@@ -59,6 +66,8 @@ export function desiredTaskCheck(
       return { attempt, conclusion: "failure" };
     case "skipped":
       return { attempt, conclusion: "skipped" };
+    case "needs_input":
+      return { attempt, conclusion: "action_required" };
     case "cancelled":
       return entry.startedAt !== undefined ? { attempt, conclusion: "cancelled" } : null;
     default:
@@ -126,9 +135,7 @@ export async function projectTaskChecks(args: {
             summaryUrl: args.summaryUrl,
           }),
         },
-        ...(desired.conclusion === "skipped" || desired.conclusion === "success"
-          ? {}
-          : { actions: [{ ...TASK_RETRY_ACTION }] }),
+        ...checkActions(desired.conclusion, shown),
       });
       writes++;
       taskFacts(record, id).check = {
@@ -149,7 +156,18 @@ const TITLES: Record<TaskCheckConclusion, string> = {
   timed_out: "Timed out",
   cancelled: "Cancelled",
   skipped: "Skipped",
+  action_required: "Needs input",
 };
+
+/** The buttons of a task's check run: Retry on a failure, Allow & retry where tools were refused. */
+function checkActions(
+  conclusion: TaskCheckConclusion,
+  entry: TaskView,
+): { actions?: Array<{ label: string; identifier: string; description: string }> } {
+  if (conclusion === "skipped" || conclusion === "success") return {};
+  if (conclusion !== "action_required") return { actions: [{ ...TASK_RETRY_ACTION }] };
+  return (entry.refusedTools ?? []).length > 0 ? { actions: [{ ...TASK_ALLOW_ACTION }] } : {};
+}
 
 function taskCheckTitle(entry: TaskView, conclusion: TaskCheckConclusion): string {
   const parts = [TITLES[conclusion]];
@@ -184,7 +202,8 @@ function taskCheckSummary(args: {
   });
   const heading = task.name === task.id ? `\`${task.id}\`` : `${inert(task.name, 200)} (\`${task.id}\`)`;
   const lines = [heading, ""];
-  if (entry.reason && entry.status !== "succeeded")
+  if (entry.status === "needs_input") lines.push(...needsInputLines(entry, task.id), "");
+  else if (entry.reason && entry.status !== "succeeded")
     lines.push(`**Reason:** ${inert(entry.reason, 2000)}`, "");
   if (entry.attempts > 0) lines.push(`- Attempt: ${entry.attempts} of ${1 + task.retries}`);
   const from =
@@ -209,4 +228,28 @@ function taskCheckSummary(args: {
   const summaryUrl = safeUrl(args.summaryUrl);
   lines.push(`- Session: ${summaryUrl ? `[${args.sessionId}](${summaryUrl})` : `\`${args.sessionId}\``}`);
   return lines.join("\n");
+}
+
+/**
+ * What a task that needs input waits for, and how to give it. The tools and the question are the
+ * agent's text: inert, never a link, mention or command.
+ */
+function needsInputLines(entry: TaskView, taskId: string): string[] {
+  const lines = ["**This task needs input.** The agent stopped for a person and changed nothing."];
+  const tools = entry.refusedTools ?? [];
+  if (tools.length > 0) {
+    lines.push(
+      "",
+      `**Refused tools:** ${tools.map((tool) => inert(tool, 200)).join(", ")}`,
+      "",
+      "Press **Allow & retry** above to allow them for this task and run it again (anyone with write access).",
+    );
+  }
+  if (entry.question !== undefined) lines.push("", `**Question:** ${inert(entry.question, 2000)}`);
+  else if (tools.length === 0 && entry.reason) lines.push("", `**Reason:** ${inert(entry.reason, 2000)}`);
+  lines.push(
+    "",
+    `To answer, comment \`/orchestrate answer ${taskId} <your answer>\` on the task's pull request or where the session was started; the answer is added to the next attempt's prompt.`,
+  );
+  return lines;
 }

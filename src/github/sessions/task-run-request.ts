@@ -22,6 +22,10 @@ export function taskRunRequest(args: {
   grantUsd?: number | undefined;
   /** The sub-issue the task works on (issue sessions only: older task workflows lack the input). */
   issue?: number | undefined;
+  /** Tools a person allowed for this task ("Allow & retry"), added to the task's own. */
+  allowedTools?: readonly string[] | undefined;
+  /** The answer to the agent's question, for this attempt's prompt (the `feedback` input). */
+  feedback?: string | undefined;
 }): TaskRunRequest {
   const { graph, baseBranch } = args;
   const task = graph.byId.get(args.taskId);
@@ -49,7 +53,9 @@ export function taskRunRequest(args: {
   if (task.maxTurns !== undefined) request.maxTurns = task.maxTurns;
   const capUsd = attemptCapUsd(task, { grantUsd: args.grantUsd });
   if (capUsd !== undefined) request.maxBudgetUsd = capUsd;
-  if (task.allowedTools !== undefined) request.allowedTools = task.allowedTools;
+  const allowedTools = [...new Set([...(task.allowedTools ?? []), ...(args.allowedTools ?? [])])];
+  if (allowedTools.length > 0) request.allowedTools = allowedTools;
   if (args.issue !== undefined) request.issue = args.issue;
+  if (args.feedback !== undefined) request.feedback = args.feedback;
   return request;
 }
