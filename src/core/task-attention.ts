@@ -53,19 +53,22 @@ export function refusedToolList(tools: readonly string[] | undefined): string[] 
 }
 
 /**
- * When a limited task may start again: the limit's reset time when the API gave one that is ahead
- * of `now` and believable, else `now` plus the default wait. Times are epoch milliseconds.
+ * A reset time the API gave that has already passed by the time the attempt's end is read (the
+ * attempt took a while to wind up): the limit is over, but the next start still waits this long,
+ * so an API that keeps naming past times is not asked again and again without a pause.
+ */
+export const MIN_LIMIT_WAIT_MS = 10_000;
+
+/**
+ * When a limited task may start again: the limit's reset time when the API gave a believable one
+ * (ahead of `now`, or just passed: `now + MIN_LIMIT_WAIT_MS`), else `now` plus the default wait.
+ * Times are epoch milliseconds.
  */
 export function limitResumeAt(args: { now: number; resetsAt?: number | undefined }): number {
   const { now, resetsAt } = args;
-  if (
-    resetsAt !== undefined &&
-    Number.isFinite(resetsAt) &&
-    resetsAt > now &&
-    resetsAt - now <= MAX_LIMIT_WAIT_MS
-  )
-    return Math.ceil(resetsAt);
-  return now + DEFAULT_LIMIT_BACKOFF_MS;
+  if (resetsAt === undefined || !Number.isFinite(resetsAt) || resetsAt - now > MAX_LIMIT_WAIT_MS)
+    return now + DEFAULT_LIMIT_BACKOFF_MS;
+  return resetsAt > now ? Math.ceil(resetsAt) : now + MIN_LIMIT_WAIT_MS;
 }
 
 /**

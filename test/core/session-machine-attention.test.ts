@@ -5,6 +5,7 @@ import {
   DEFAULT_LIMIT_BACKOFF_MS,
   finalQuestion,
   limitResumeAt,
+  MIN_LIMIT_WAIT_MS,
   refusedToolList,
   resetTimeInMessage,
 } from "../../src/core/task-attention.js";
@@ -183,7 +184,8 @@ describe("task-attention rules", () => {
 
   it("limitResumeAt: the reset when ahead and believable, else the default wait", () => {
     expect(limitResumeAt({ now: 1_000, resetsAt: 61_000 })).toBe(61_000);
-    expect(limitResumeAt({ now: 1_000, resetsAt: 500 })).toBe(1_000 + DEFAULT_LIMIT_BACKOFF_MS);
+    // A reset that just passed: the limit is over, after a short pause.
+    expect(limitResumeAt({ now: 1_000, resetsAt: 500 })).toBe(1_000 + MIN_LIMIT_WAIT_MS);
     expect(limitResumeAt({ now: 1_000 })).toBe(1_000 + DEFAULT_LIMIT_BACKOFF_MS);
     expect(limitResumeAt({ now: 0, resetsAt: 30 * 24 * 3600_000 })).toBe(DEFAULT_LIMIT_BACKOFF_MS);
   });

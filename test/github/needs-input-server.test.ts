@@ -122,9 +122,15 @@ describe("a task that needs input, through the real server", () => {
     expect(h.dispatched()).toEqual(["a#1"]);
     expect(h.summary().status).toBe("in_progress");
 
-    // Wait for the reset to pass, then the sweep (what the timer would run) starts attempt 2.
-    while (Date.now() <= resetsAt) await new Promise((done) => setTimeout(done, 100));
-    await server.sweep();
+    // The sweep (what the timer runs) starts attempt 2 once the reset has passed (or, when the
+    // end was read after it, MIN_LIMIT_WAIT_MS later): swept until then, never before the reset.
+    const deadline = Date.now() + 60_000;
+    while (h.dispatched().length < 2 && Date.now() < deadline) {
+      const before = Date.now();
+      await server.sweep();
+      if (h.dispatched().length === 2) expect(before).toBeGreaterThan(resetsAt);
+      else await new Promise((done) => setTimeout(done, 200));
+    }
     expect(h.dispatched()).toEqual(["a#1", "a#2"]);
   });
 });
