@@ -17,6 +17,8 @@ export type OrchestrateCommand =
   | { kind: "status"; sessionId?: string }
   | { kind: "retry"; target: "failed" | string[]; sessionId?: string }
   | { kind: "cancel"; sessionId?: string }
+  /** The answer to a needs-input task's question: its next attempt's feedback (untrusted text). */
+  | { kind: "answer"; taskId: string; text: string; sessionId?: string }
   | { kind: "help" };
 
 export type ParsedCommand = { ok: true; command: OrchestrateCommand } | { ok: false; error: string };
@@ -32,6 +34,7 @@ export const COMMAND_HELP = [
   "`/orchestrate status` — show the latest session of this issue",
   "`/orchestrate retry <task|failed>` — run a failed task again (its skipped dependents too)",
   "`/orchestrate cancel` — cancel the running session",
+  "`/orchestrate answer <task> <text>` — answer a task that needs input; the text (the rest of the comment too) is added to its next attempt's prompt",
   "`/orchestrate help` — this list",
   "`status`, `retry` and `cancel` take `--session ID` to name another session.",
 ].join("\n");
@@ -61,12 +64,14 @@ export function parseCommand(comment: string): ParsedCommand | null {
       return withSession(args, (sessionId) => ({ kind: "cancel", ...sessionId }));
     case "retry":
       return parseRetry(args);
+    case "answer":
+      return parseAnswer(comment, line);
     case "help":
       return { ok: true, command: { kind: "help" } };
     default:
       return {
         ok: false,
-        error: `unknown command "${words[0]}". Commands: start, status, retry, cancel, help.`,
+        error: `unknown command "${words[0]}". Commands: start, status, retry, cancel, answer, help.`,
       };
   }
 }
@@ -102,6 +107,32 @@ function parseRetry(args: string[]): ParsedCommand {
   const target = targets.some((word) => word.toLowerCase() === "failed") ? "failed" : targets;
   const command: OrchestrateCommand = { kind: "retry", target };
   if (options.values.session !== undefined) command.sessionId = options.values.session;
+  return { ok: true, command };
+}
+
+/**
+ * `/orchestrate answer <task> [--session ID] <text>`: the text is the rest of the command's line
+ * and every line after it, as written (not split into words).
+ */
+function parseAnswer(comment: string, line: string): ParsedCommand {
+  const afterVerb = line
+    .slice(COMMAND_KEYWORD.length)
+    .trim()
+    .replace(/^answer\b/i, "")
+    .trim();
+  const match = /^(\S+)(?:\s+(?:--|[\u2013\u2014])session(?:=|\s+)(\S+))?\s*([\s\S]*)$/i.exec(afterVerb);
+  const taskId = match?.[1];
+  const lines = comment.split(/\r?\n/);
+  const after = lines.slice(lines.findIndex((text) => text.trim() === line) + 1).join("\n");
+  const text = [match?.[3] ?? "", after].join("\n").trim();
+  if (taskId === undefined || taskId.startsWith("-") || text === "") {
+    return {
+      ok: false,
+      error: "answer needs a task id and the answer, e.g. `/orchestrate answer api Use SQLite`",
+    };
+  }
+  const command: OrchestrateCommand = { kind: "answer", taskId, text };
+  if (match?.[2] !== undefined) command.sessionId = match[2];
   return { ok: true, command };
 }
 

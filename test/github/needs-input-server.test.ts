@@ -100,6 +100,48 @@ describe("a task that needs input, through the real server", () => {
     expect(h.dispatched()).toEqual(["a#1", "a#2", "b#1"]);
   });
 
+  it("a comment `/orchestrate answer` from someone with write access answers the question as the next attempt's feedback", async () => {
+    const h = (harness = await ServerHarness.create({ tasks: CHAIN }));
+    h.fake.state.setPermission(FULL_NAME, "octocat", "write");
+    h.fake.state.setPermission(FULL_NAME, "mallory", "read");
+    const server = await h.startServer();
+    const issue = h.fake.state.addIssue({ repo: FULL_NAME, title: "Build" }).number;
+    expect(await h.deliver(server, h.comment({ body: "/orchestrate", issueNumber: issue }))).toBe(200);
+    await h.deliverAll(server);
+    const [first] = h.openRuns();
+    if (!first) throw new Error("no run");
+    h.fake.startRun(first.id);
+    h.fake.completeRun(first.id, {
+      conclusion: "failure",
+      failureMessage: annotation("a", needsInputMessage({ refusedTools: [], question: "Which database?" })),
+    });
+    await h.deliverAll(server);
+    const check = [...h.fake.state.checkRuns.values()].find((item) => item.name === "Orchestrator: a");
+    expect(check?.conclusion).toBe("action_required");
+    // Nothing was refused: no Allow & retry button, only the answer.
+    expect(check?.actions).toEqual([]);
+
+    // Someone who may only read cannot answer.
+    const refused = h.comment({
+      body: "/orchestrate answer a Use MongoDB",
+      issueNumber: issue,
+      login: "mallory",
+    });
+    expect(await h.deliver(server, refused)).toBe(200);
+    expect(h.dispatched()).toEqual(["a#1"]);
+
+    const answer = h.comment({
+      body: "Thanks!\n/orchestrate answer a Use SQLite,\nwith one file per table.",
+      issueNumber: issue,
+    });
+    expect(await h.deliver(server, answer)).toBe(200);
+    expect(h.dispatched()).toEqual(["a#1", "a#2"]);
+    const second = h.runs().at(-1);
+    if (!second) throw new Error("no second run");
+    expect(h.requestOf(second).feedback).toBe("Use SQLite,\nwith one file per table.");
+    expect(h.requestOf(second).allowedTools).toBeUndefined();
+  });
+
   it("a limited attempt waits for the reset without a failed attempt, and the sweep starts it again", async () => {
     const h = (harness = await ServerHarness.create({ tasks: { tasks: [{ id: "a", prompt: "Clean up" }] } }));
     h.fake.state.setPermission(FULL_NAME, "octocat", "write");
