@@ -163,6 +163,12 @@ describe("a task that needs input, through the real server", () => {
     await h.deliverAll(server);
     expect(h.dispatched()).toEqual(["a#1"]);
     expect(h.summary().status).toBe("in_progress");
+    // The attempt's check run says when the task resumes; no button (it resumes by itself).
+    const limitedCheck = [...h.fake.state.checkRuns.values()].find((item) => item.name === "Orchestrator: a");
+    expect(limitedCheck?.conclusion).toBe("neutral");
+    expect(limitedCheck?.output.title).toMatch(/^Limited · .*resumes at \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(limitedCheck?.output.summary).toContain("this attempt does not count as failed");
+    expect(limitedCheck?.actions).toEqual([]);
 
     // The sweep (what the timer runs) starts attempt 2 once the reset has passed (or, when the
     // end was read after it, MIN_LIMIT_WAIT_MS later): swept until then, never before the reset.

@@ -17,6 +17,8 @@ export const TASK_CHECK_CONCLUSIONS = [
   "timed_out",
   "skipped",
   "action_required",
+  /** A limited attempt: neither success nor failure; the task starts again after the reset. */
+  "neutral",
 ] as const;
 export type TaskCheckConclusion = (typeof TASK_CHECK_CONCLUSIONS)[number];
 

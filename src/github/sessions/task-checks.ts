@@ -68,6 +68,9 @@ export function desiredTaskCheck(
       return { attempt, conclusion: "skipped" };
     case "needs_input":
       return { attempt, conclusion: "action_required" };
+    case "pending":
+      // Waiting out a model API limit: the limited attempt's check run says when it resumes.
+      return entry.resumeAt !== undefined && attempt > 0 ? { attempt, conclusion: "neutral" } : null;
     case "cancelled":
       return entry.startedAt !== undefined ? { attempt, conclusion: "cancelled" } : null;
     default:
@@ -157,6 +160,7 @@ const TITLES: Record<TaskCheckConclusion, string> = {
   cancelled: "Cancelled",
   skipped: "Skipped",
   action_required: "Needs input",
+  neutral: "Limited",
 };
 
 /** The buttons of a task's check run: Retry on a failure, Allow & retry where tools were refused. */
@@ -164,7 +168,7 @@ function checkActions(
   conclusion: TaskCheckConclusion,
   entry: TaskView,
 ): { actions?: Array<{ label: string; identifier: string; description: string }> } {
-  if (conclusion === "skipped" || conclusion === "success") return {};
+  if (conclusion === "skipped" || conclusion === "success" || conclusion === "neutral") return {};
   if (conclusion !== "action_required") return { actions: [{ ...TASK_RETRY_ACTION }] };
   return (entry.refusedTools ?? []).length > 0 ? { actions: [{ ...TASK_ALLOW_ACTION }] } : {};
 }
@@ -175,6 +179,8 @@ function taskCheckTitle(entry: TaskView, conclusion: TaskCheckConclusion): strin
   if (entry.costUsd !== undefined) parts.push(formatCost(entry.costUsd));
   if (entry.durationMs !== undefined && conclusion !== "skipped")
     parts.push(formatDuration(entry.durationMs));
+  if (conclusion === "neutral" && entry.resumeAt !== undefined)
+    parts.push(`resumes at ${new Date(entry.resumeAt).toISOString().slice(0, 16).replace("T", " ")} UTC`);
   let title = parts.join(" · ");
   // The title is shown as plain text, not Markdown: one clean line is enough.
   if (conclusion !== "success" && entry.reason) title += `: ${entry.reason}`;
@@ -203,7 +209,14 @@ function taskCheckSummary(args: {
   const heading = task.name === task.id ? `\`${task.id}\`` : `${inert(task.name, 200)} (\`${task.id}\`)`;
   const lines = [heading, ""];
   if (entry.status === "needs_input") lines.push(...needsInputLines(entry, task.id), "");
-  else if (entry.reason && entry.status !== "succeeded")
+  else if (entry.status === "pending" && entry.resumeAt !== undefined) {
+    const at = new Date(entry.resumeAt).toISOString();
+    lines.push(
+      `**Limited:** the model API answered with a rate or usage limit. The task starts again by itself at ${at}; this attempt does not count as failed.`,
+    );
+    if (entry.note) lines.push("", `**What the API said:** ${inert(entry.note, 1000)}`);
+    lines.push("");
+  } else if (entry.reason && entry.status !== "succeeded")
     lines.push(`**Reason:** ${inert(entry.reason, 2000)}`, "");
   if (entry.attempts > 0) lines.push(`- Attempt: ${entry.attempts} of ${1 + task.retries}`);
   const from =
