@@ -56,8 +56,8 @@ function renderSection(content: PullRequestBodyContent): string {
     lines.push(
       "",
       `> [!IMPORTANT]\n> This attempt needs input: ${inertComments(oneLine(result.message ?? "the agent stopped for a person"))}\n> ` +
-        'Press "Allow & retry" on the task\'s check run to allow the refused tools, or answer with ' +
-        "`/orchestrate answer <task> <text>` in a comment here.",
+        'Press "Allow & retry" on the task\'s check run to allow the refused tools, or answer in a comment: ' +
+        `\`/orchestrate answer ${result.task_id} --session ${result.session_id} <your answer>\`.`,
     );
   } else if (result.failure_kind === "limited") {
     lines.push(

@@ -208,7 +208,7 @@ function taskCheckSummary(args: {
   });
   const heading = task.name === task.id ? `\`${task.id}\`` : `${inert(task.name, 200)} (\`${task.id}\`)`;
   const lines = [heading, ""];
-  if (entry.status === "needs_input") lines.push(...needsInputLines(entry, task.id), "");
+  if (entry.status === "needs_input") lines.push(...needsInputLines(entry, task.id, args.sessionId), "");
   else if (entry.status === "pending" && entry.resumeAt !== undefined) {
     const at = new Date(entry.resumeAt).toISOString();
     lines.push(
@@ -247,7 +247,7 @@ function taskCheckSummary(args: {
  * What a task that needs input waits for, and how to give it. The tools and the question are the
  * agent's text: inert, never a link, mention or command.
  */
-function needsInputLines(entry: TaskView, taskId: string): string[] {
+function needsInputLines(entry: TaskView, taskId: string, sessionId: string): string[] {
   const lines = ["**This task needs input.** The agent stopped for a person and changed nothing."];
   const tools = entry.refusedTools ?? [];
   if (tools.length > 0) {
@@ -262,7 +262,7 @@ function needsInputLines(entry: TaskView, taskId: string): string[] {
   else if (tools.length === 0 && entry.reason) lines.push("", `**Reason:** ${inert(entry.reason, 2000)}`);
   lines.push(
     "",
-    `To answer, comment \`/orchestrate answer ${taskId} <your answer>\` on the task's pull request or where the session was started; the answer is added to the next attempt's prompt.`,
+    `To answer, comment \`/orchestrate answer ${taskId} <your answer>\` where the session was started (elsewhere, add \`--session ${sessionId}\`); the answer is added to the next attempt's prompt.`,
   );
   return lines;
 }
