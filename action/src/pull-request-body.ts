@@ -52,7 +52,20 @@ function renderSection(content: PullRequestBodyContent): string {
   lines.push(
     `Task \`${task.id}\`, attempt ${result.attempt}, run by the orchestrator (session \`${result.session_id}\`).`,
   );
-  if (result.conclusion === "failure") {
+  if (result.failure_kind === "needs_input") {
+    lines.push(
+      "",
+      `> [!IMPORTANT]\n> This attempt needs input: ${inertComments(oneLine(result.message ?? "the agent stopped for a person"))}\n> ` +
+        'Press "Allow & retry" on the task\'s check run to allow the refused tools, or answer in a comment: ' +
+        `\`/orchestrate answer ${result.task_id} --session ${result.session_id} <your answer>\`.`,
+    );
+  } else if (result.failure_kind === "limited") {
+    lines.push(
+      "",
+      `> [!NOTE]\n> This attempt hit a model API limit: ${inertComments(oneLine(result.message ?? "rate or usage limit"))}\n> ` +
+        "The task starts again by itself after the reset.",
+    );
+  } else if (result.conclusion === "failure") {
     lines.push(
       "",
       `> [!WARNING]\n> This attempt failed: ${inertComments(oneLine(result.message ?? "see the workflow run"))}\n> ` +

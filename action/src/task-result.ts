@@ -1,4 +1,5 @@
 import type { TaskRunRequest } from "../../src/core/dispatch-inputs.js";
+import { finalQuestion, refusedToolList } from "../../src/core/task-attention.js";
 import type { TaskResult } from "../../src/core/task-result-block.js";
 import type { TaskRunResult } from "../../src/runner/run-task.js";
 
@@ -32,5 +33,25 @@ export function taskResult(args: {
     ...(run?.turns === undefined ? {} : { turns: run.turns }),
     ...(run?.agentDurationMs === undefined ? {} : { duration_ms: run.agentDurationMs }),
     ...(args.runId === undefined ? {} : { run_id: args.runId }),
+    ...attentionFields(failure, run),
   };
+}
+
+/** What a needs-input or limited attempt tells the App besides its message. */
+function attentionFields(
+  failure: Failure | undefined,
+  run: TaskRunResult | undefined,
+): Pick<TaskResult, "needs_input" | "limited"> {
+  if (failure?.kind === "needs_input") {
+    const question = finalQuestion(run?.summary);
+    return {
+      needs_input: {
+        refused_tools: refusedToolList(run?.deniedTools),
+        ...(question === undefined ? {} : { question }),
+      },
+    };
+  }
+  if (failure?.kind === "limited")
+    return { limited: run?.limitResetsAt === undefined ? {} : { resets_at: run.limitResetsAt } };
+  return {};
 }

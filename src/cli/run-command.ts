@@ -17,6 +17,7 @@ import { EXIT, type Command } from "./command.js";
 import { invokeCommand } from "./invoke-command.js";
 import { IssueTasksError, parseIssueRef, writeIssueTasksFile, type IssueRef } from "./issue-tasks-file.js";
 import { parallelArg } from "./parallel-arg.js";
+import type { LocalInput } from "../local/plan-input.js";
 import { parseCommandArgs } from "./parse-command-args.js";
 import { findDefaultTasksFile, readTasksFileAt } from "./read-tasks-file.js";
 
@@ -24,6 +25,7 @@ import { findDefaultTasksFile, readTasksFileAt } from "./read-tasks-file.js";
 
 export const RUN_HELP = `Usage: orchestrator run [file] [--parallel N] [--agent CMD] [--resume | --retry TASK,…|failed] [--base BRANCH] [--reset-existing]
        orchestrator run --revise TASK "what to change" [options]
+       orchestrator run --answer TASK TEXT | --allow-tools TASK
        orchestrator run --issue OWNER/REPO#N [options]
 
 Runs the tasks of a tasks file on this machine: one git worktree (.orchestrator/worktrees/<id>)
@@ -62,6 +64,13 @@ Options:
                    tasks file; the revised task may be edited) and budget left. Dependents built on
                    its branch are named afterwards with the git command that moves them onto the
                    new work.
+  --answer TASK TEXT
+                   a task that needs input (the agent ended with a question, or was refused
+                   tools, and changed nothing): run it again with TEXT added to its prompt,
+                   going on with the last session
+  --allow-tools TASK
+                   a task that needs input because it was refused tools: allow exactly those
+                   tools for it (as in its allowed_tools) and run it again
   --base BRANCH    branch to start from (default: base_branch of the file, else the current branch)
   --reset-existing let every task replace its branch even if it holds commits that are not the
                    task's (as reset_existing: true on each task); each old tip is kept as
@@ -70,6 +79,8 @@ Options:
 
 Without --agent, the Claude Code CLI does the work: \`claude\` on PATH, or ORCHESTRATOR_CLAUDE_PATH.
 Commit author: ORCHESTRATOR_AUTHOR_NAME / ORCHESTRATOR_AUTHOR_EMAIL, else your git identity.
+A task the model API answers with a rate or usage limit waits for the reset ("limited until
+14:05"), up to 6 hours, and starts again without counting a failed attempt.
 State, logs and worktrees live in .orchestrator/ (git-ignored). Ctrl-C stops the agents and saves
 the state (press it again to force exit); continue later with --resume.
 
@@ -141,6 +152,21 @@ interface RunArgs {
   base?: string;
   resetExisting: boolean;
   issue?: IssueRef;
+  input?: LocalInput;
+}
+
+/** `--answer TASK TEXT` takes two values, which parseArgs cannot: taken out of argv first. */
+function takeAnswer(argv: readonly string[]): { rest: string[]; answer?: LocalInput } {
+  const at = argv.indexOf("--answer");
+  if (at < 0) return { rest: [...argv] };
+  const id = argv[at + 1];
+  const text = argv[at + 2];
+  if (id === undefined || id.startsWith("-") || text === undefined)
+    throw new CliError('--answer needs a task id and the answer, e.g. --answer api "Use SQLite"');
+  if (text.trim() === "") throw new CliError(`--answer ${id} needs the answer's text`);
+  const rest = [...argv.slice(0, at), ...argv.slice(at + 3)];
+  if (rest.includes("--answer")) throw new CliError("give --answer once");
+  return { rest, answer: { kind: "answer", id, text } };
 }
 
 /** The flags as `parseRunArgs` reads them. */
@@ -157,8 +183,9 @@ interface RunFlagValues {
 }
 
 export function parseRunArgs(argv: readonly string[]): RunArgs {
+  const taken = takeAnswer(argv);
   const { values, positionals } = parseCommandArgs({
-    args: [...argv],
+    args: taken.rest,
     allowPositionals: true,
     options: {
       parallel: { type: "string", short: "p" },
@@ -168,6 +195,7 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
       revise: { type: "string" },
       base: { type: "string" },
       "reset-existing": { type: "boolean" },
+      "allow-tools": { type: "string" },
       issue: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -207,6 +235,22 @@ export function parseRunArgs(argv: readonly string[]): RunArgs {
     if (values.base.trim() === "") throw new CliError("--base needs a branch name");
     args.base = values.base;
   }
+  const allow = values["allow-tools"]?.trim();
+  if (allow !== undefined) {
+    if (allow === "" || allow.startsWith("-"))
+      throw new CliError(
+        "--allow-tools needs the id of a task that was refused tools, e.g. --allow-tools api",
+      );
+    args.input = { kind: "allow", id: allow };
+  }
+  if (taken.answer !== undefined) {
+    if (args.input !== undefined) throw new CliError("give --answer or --allow-tools, not both");
+    args.input = taken.answer;
+  }
+  if (args.input !== undefined && (args.resume || args.retry !== undefined))
+    throw new CliError(
+      `${args.input.kind === "answer" ? "--answer" : "--allow-tools"} goes on with the last session itself; give it without --resume or --retry`,
+    );
   return args;
 }
 
@@ -248,7 +292,8 @@ function parseReviseArgs(values: RunFlagValues, positionals: readonly string[]):
 async function run(args: RunArgs, io: CliIo): Promise<number> {
   const env = io.env ?? process.env;
   const repoRoot = await repoRootOf(io.cwd);
-  const continuing = args.resume || args.retry !== undefined || args.revise !== undefined;
+  const continuing =
+    args.resume || args.retry !== undefined || args.revise !== undefined || args.input !== undefined;
   const previous = continuing ? await readStateFile(localPaths(repoRoot).stateFile) : null;
   const file =
     args.issue === undefined
@@ -315,6 +360,7 @@ async function run(args: RunArgs, io: CliIo): Promise<number> {
       resume: args.resume,
       ...(args.retry === undefined ? {} : { retry: args.retry }),
       ...(args.revise === undefined ? {} : { revise: args.revise }),
+      ...(args.input === undefined ? {} : { input: args.input }),
       env,
       reporter,
       signal: controller.signal,

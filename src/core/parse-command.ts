@@ -23,6 +23,8 @@ export type OrchestrateCommand =
   | { kind: "approve"; start: boolean; sessionId?: string }
   /** On a task's pull request: run the task again on its branch, with `text` added to its prompt. */
   | { kind: "revise"; text: string }
+  /** The answer to a needs-input task's question: its next attempt's feedback (untrusted text). */
+  | { kind: "answer"; taskId: string; text: string; sessionId?: string }
   | { kind: "help" };
 
 export type ParsedCommand = { ok: true; command: OrchestrateCommand } | { ok: false; error: string };
@@ -42,6 +44,7 @@ export const COMMAND_HELP = [
   "`/orchestrate approve` — create the proposed sub-issues and their links (`--start` also runs them)",
   "`/orchestrate revise [text]` — on a task's pull request: run the task again on its branch, its commits kept,",
   "  with the text (and the lines after it) as feedback; a review requesting changes does the same",
+  "`/orchestrate answer <task> <text>` — answer a task that needs input; the text (the rest of the comment too) is added to its next attempt's prompt",
   "`/orchestrate help` — this list",
   "`status`, `retry` and `cancel` take `--session ID` to name another session.",
 ].join("\n");
@@ -77,12 +80,14 @@ export function parseCommand(comment: string): ParsedCommand | null {
     case "revise":
       // Free text, not options: the rest of the line as written, and the lines after it.
       return { ok: true, command: { kind: "revise", text: reviseText(rest, lines.slice(at + 1)) } };
+    case "answer":
+      return parseAnswer(comment, line);
     case "help":
       return { ok: true, command: { kind: "help" } };
     default:
       return {
         ok: false,
-        error: `unknown command "${words[0]}". Commands: start, status, retry, cancel, revise, plan, approve, help.`,
+        error: `unknown command "${words[0]}". Commands: start, status, retry, cancel, revise, answer, plan, approve, help.`,
       };
   }
 }
@@ -154,6 +159,32 @@ function parseApprove(args: string[]): ParsedCommand {
   if (options.positional.length > 0) return { ok: false, error: `unexpected "${options.positional[0]}"` };
   const command: OrchestrateCommand = { kind: "approve", start };
   if (options.values.session !== undefined) command.sessionId = options.values.session;
+  return { ok: true, command };
+}
+
+/**
+ * `/orchestrate answer <task> [--session ID] <text>`: the text is the rest of the command's line
+ * and every line after it, as written (not split into words).
+ */
+function parseAnswer(comment: string, line: string): ParsedCommand {
+  const afterVerb = line
+    .slice(COMMAND_KEYWORD.length)
+    .trim()
+    .replace(/^answer\b/i, "")
+    .trim();
+  const match = /^(\S+)(?:\s+(?:--|[\u2013\u2014])session(?:=|\s+)(\S+))?\s*([\s\S]*)$/i.exec(afterVerb);
+  const taskId = match?.[1];
+  const lines = comment.split(/\r?\n/);
+  const after = lines.slice(lines.findIndex((text) => text.trim() === line) + 1).join("\n");
+  const text = [match?.[3] ?? "", after].join("\n").trim();
+  if (taskId === undefined || taskId.startsWith("-") || text === "") {
+    return {
+      ok: false,
+      error: "answer needs a task id and the answer, e.g. `/orchestrate answer api Use SQLite`",
+    };
+  }
+  const command: OrchestrateCommand = { kind: "answer", taskId, text };
+  if (match?.[2] !== undefined) command.sessionId = match[2];
   return { ok: true, command };
 }
 

@@ -9,7 +9,20 @@ import type { TaskGraph } from "./task-graph.js";
  * the same observation leads to the same answer.
  */
 
-export const TASK_STATUSES = ["pending", "running", "succeeded", "failed", "skipped", "cancelled"] as const;
+export const TASK_STATUSES = [
+  "pending",
+  "running",
+  "succeeded",
+  "failed",
+  "skipped",
+  "cancelled",
+  /**
+   * The agent stopped for a person (refused tools, a question: core/task-attention.ts). Not a
+   * failure: dependents wait instead of being skipped, and an answer or allowed tools start the
+   * task again.
+   */
+  "needs_input",
+] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 export interface TaskObservation {
@@ -31,8 +44,21 @@ export interface TaskObservation {
    */
   grantUsd?: number | undefined;
   /**
-   * A revise's feedback (revise-task.ts) for the task's next attempt: kept while it is pending
-   * and running, so the start carries it; gone when that attempt ends.
+   * A pending task that hit a rate or usage limit: it starts again once `now >= resumeAt`
+   * (epoch ms). Until then it waits, and so do its dependents.
+   */
+  resumeAt?: number | undefined;
+  /**
+   * Attempts that do not count against the task's retries: those that ended limited or needing
+   * input. `attempts - uncounted` is what `retries` limits.
+   */
+  uncounted?: number | undefined;
+  /** Tools a person allowed for this task ("Allow & retry"), added to its `allowed_tools`. */
+  allowedTools?: string[] | undefined;
+  /**
+   * For the next attempt: a revise's feedback (revise-task.ts) or the answer to the agent's
+   * question, added to the prompt. Kept while the task is pending and running, so the start
+   * carries it; gone when an attempt with it ends.
    */
   feedback?: string | undefined;
 }
@@ -45,6 +71,8 @@ export interface ReconcileInput {
   tasks: TaskObservations;
   limits: { maxParallel: number; budgetUsd?: number | undefined };
   cancelRequested?: boolean;
+  /** Now (epoch ms), for tasks waiting out a limit; without it they keep waiting. */
+  now?: number | undefined;
 }
 
 export interface StartAction {
@@ -65,7 +93,8 @@ export interface CancelAction {
   wasRunning: boolean;
 }
 
-export type SessionConclusion = "success" | "failure" | "cancelled";
+/** `action_required`: nothing failed, but a task needs input and nothing else can go on. */
+export type SessionConclusion = "success" | "failure" | "cancelled" | "action_required";
 
 export interface SessionOutcome {
   conclusion: SessionConclusion;
@@ -88,6 +117,8 @@ export interface Decision {
   waiting: WaitAction[];
   /** Set when, once this decision is applied, nothing is running and nothing can start. */
   finished: SessionOutcome | null;
+  /** The earliest time (epoch ms) a task waiting out a limit may start: wake up then. */
+  resumeAt?: number | undefined;
 }
 
 const EMPTY: TaskObservation = { status: "pending", attempts: 0 };
@@ -123,7 +154,17 @@ export function canRetry(args: {
 
 export function retriesLeft(graph: TaskGraph, observed: TaskObservation, id: string): boolean {
   const task = graph.byId.get(id);
-  return observed.status === "failed" && task !== undefined && observed.attempts < 1 + task.retries;
+  return observed.status === "failed" && task !== undefined && countedAttempts(observed) < 1 + task.retries;
+}
+
+/** Attempts that count against `retries`: limited ones and those that needed input do not. */
+export function countedAttempts(observed: TaskObservation): number {
+  return observed.attempts - (observed.uncounted ?? 0);
+}
+
+/** Whether a task waits out a limit at `now` (no `now`: it waits). */
+export function waitsForLimit(observed: TaskObservation, now: number | undefined): boolean {
+  return observed.resumeAt !== undefined && (now === undefined || now < observed.resumeAt);
 }
 
 /**
@@ -153,7 +194,10 @@ export function reconcile(input: ReconcileInput): Decision {
   let running = 0;
   for (const id of graph.order) {
     const observed = observationOf(tasks, id);
-    if (cancelling && (observed.status === "pending" || observed.status === "running")) {
+    if (
+      cancelling &&
+      (observed.status === "pending" || observed.status === "running" || observed.status === "needs_input")
+    ) {
       decision.cancel.push({ id, wasRunning: observed.status === "running" });
       next.set(id, "cancelled");
       continue;
@@ -185,6 +229,11 @@ export function reconcile(input: ReconcileInput): Decision {
       next.set(id, "skipped");
       continue;
     }
+    // Waiting for a person upstream: not skipped, not startable, and not what keeps a session open.
+    if (dependsOnInput(graph, id, next)) {
+      next.set(id, AWAITING);
+      continue;
+    }
     next.set(id, "pending");
     const task = graph.byId.get(id);
     if (!task || !task.dependencies.every((dep) => next.get(dep) === "succeeded")) continue;
@@ -193,7 +242,9 @@ export function reconcile(input: ReconcileInput): Decision {
         ? task.dependencies.filter((dep) => observationOf(tasks, dep).merged !== true)
         : [];
     if (unmerged.length > 0) decision.waiting.push({ id, unmerged });
-    else ready.push(id);
+    else if (waitsForLimit(observed, input.now)) {
+      decision.resumeAt = Math.min(decision.resumeAt ?? Infinity, observed.resumeAt as number);
+    } else ready.push(id);
   }
 
   ready.sort((a, b) => (graph.remaining.get(b) ?? 0) - (graph.remaining.get(a) ?? 0));
@@ -206,6 +257,20 @@ export function reconcile(input: ReconcileInput): Decision {
     decision.finished = outcome({ next, cancelling, budgetReached, budget, spent });
   }
   return decision;
+}
+
+/**
+ * The status a pending task gets in a decision while a task it depends on (directly or through
+ * others) needs input: counted as pending, but it does not keep the session open.
+ */
+const AWAITING = "awaiting" as TaskStatus;
+
+function dependsOnInput(graph: TaskGraph, id: string, next: ReadonlyMap<string, TaskStatus>): boolean {
+  for (const dep of graph.byId.get(id)?.dependencies ?? []) {
+    const status = next.get(dep);
+    if (status === "needs_input" || status === AWAITING) return true;
+  }
+  return false;
 }
 
 function blockingDependency(
@@ -247,8 +312,11 @@ export function outcome(args: {
   const counts = countStatuses(args.next.values());
   const total = args.next.size;
   const failedIds = [...args.next].filter(([, status]) => status === "failed").map(([id]) => id);
+  const inputIds = [...args.next].filter(([, status]) => status === "needs_input").map(([id]) => id);
   const parts = [`${counts.succeeded} of ${total} tasks succeeded`];
   if (counts.failed > 0) parts.push(`${counts.failed} failed (${listIds(failedIds)})`);
+  if (counts.needs_input > 0) parts.push(`${counts.needs_input} need input (${listIds(inputIds)})`);
+  if (counts.pending > 0) parts.push(`${counts.pending} waiting on them`);
   if (counts.skipped > 0) parts.push(`${counts.skipped} skipped`);
   if (counts.cancelled > 0) parts.push(`${counts.cancelled} cancelled`);
   let summary = parts.join(", ");
@@ -257,6 +325,7 @@ export function outcome(args: {
   }
   let conclusion: SessionConclusion = "success";
   if (args.cancelling) conclusion = "cancelled";
+  else if (counts.failed === 0 && counts.needs_input > 0) conclusion = "action_required";
   else if (counts.succeeded !== total) conclusion = "failure";
   return { conclusion, summary, counts };
 }
@@ -269,8 +338,10 @@ export function countStatuses(statuses: Iterable<TaskStatus>): Record<TaskStatus
     failed: 0,
     skipped: 0,
     cancelled: 0,
+    needs_input: 0,
   };
-  for (const status of statuses) counts[status]++;
+  // A task waiting on one that needs input is counted as pending.
+  for (const status of statuses) counts[status === AWAITING ? "pending" : status]++;
   return counts;
 }
 

@@ -37,6 +37,7 @@ const STYLES: Readonly<Record<MermaidNodeState, string>> = {
   skipped: "fill:#f6f8fa,stroke:#d0d7de,color:#6e7781,stroke-dasharray:4 3",
   cancelled: "fill:#eaeef2,stroke:#57606a,color:#57606a,stroke-dasharray:4 3",
   waiting: "fill:#fff8c5,stroke:#9a6700,color:#633c01",
+  needs_input: "fill:#fbefff,stroke:#8250df,color:#512a97",
 };
 
 /** Characters shown as themselves; everything else is written as an entity code. */

@@ -34,6 +34,7 @@ export const STATUS_EMOJI: Record<TaskStatus, string> = {
   failed: "❌",
   skipped: "⏭️",
   cancelled: "🚫",
+  needs_input: "✋",
 };
 
 export interface StatusTotals extends Record<TaskStatus, number> {
@@ -56,7 +57,15 @@ export function statusTotals(graph: TaskGraph, tasks: TaskDetails): StatusTotals
 
 /** "✅ 4 · 🔄 2 · ⏳ 3" — only the statuses present, in a stable order. */
 export function renderCounts(totals: StatusTotals): string {
-  const order: TaskStatus[] = ["succeeded", "running", "pending", "failed", "skipped", "cancelled"];
+  const order: TaskStatus[] = [
+    "succeeded",
+    "running",
+    "pending",
+    "needs_input",
+    "failed",
+    "skipped",
+    "cancelled",
+  ];
   return order
     .filter((status) => totals[status] > 0)
     .map((status) => `${STATUS_EMOJI[status]} ${totals[status]} ${status}`)
@@ -137,7 +146,7 @@ export type SessionState = "running" | "completed";
 /** Everything about a session the summary and the comment show, apart from the tasks. */
 export interface SessionView {
   state: SessionState;
-  conclusion?: "success" | "failure" | "cancelled";
+  conclusion?: "success" | "failure" | "cancelled" | "action_required";
   /** The reconciler's one-line outcome, once the session has ended. */
   outcome?: string;
   file: string;
@@ -163,6 +172,7 @@ export function renderStatusTitle(view: SessionView, totals: StatusTotals): stri
   }
   if (view.conclusion === "success") return `Succeeded: ${done}`;
   if (view.conclusion === "cancelled") return `Cancelled: ${done}`;
+  if (view.conclusion === "action_required") return `Needs input: ${done}, ${totals.needs_input} need input`;
   return `Failed: ${done}${totals.failed > 0 ? `, ${totals.failed} failed` : ""}`;
 }
 
@@ -248,6 +258,7 @@ function stateEmoji(view: SessionView): string {
   if (view.state === "running") return "🔄";
   if (view.conclusion === "success") return "✅";
   if (view.conclusion === "cancelled") return "🚫";
+  if (view.conclusion === "action_required") return "✋";
   return "❌";
 }
 

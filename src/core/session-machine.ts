@@ -11,6 +11,7 @@ import { boundedFeedback, dependentsToRestack, reviseRefusal } from "./revise-ta
 import { copySessionState, type SessionState } from "./session-state.js";
 import { TaskFrontier } from "./task-frontier.js";
 import { descendants, type TaskGraph } from "./task-graph.js";
+import { MAX_ANSWER_CHARS, refusedToolList } from "./task-attention.js";
 
 /**
  * The session machine: every rule that turns what happened into session state lives here, once,
@@ -34,6 +35,11 @@ import { descendants, type TaskGraph } from "./task-graph.js";
  * |                             | another run of n known, still active  | unchanged                    | stop (that run)             |
  * | attempt_ended n             | running · n                           | succeeded / failed, cost +=  | ended                       |
  * |                             | running · n, succeeded, dependents that succeeded on its old work | succeeded | ended, restack (each) |
+ * |   outcome needs_input       | running · n                           | needs_input (not counted)    | needs_input                 |
+ * |   outcome limited           | running · n                           | pending · n, resumeAt, (not counted) | limited             |
+ * | advance, now < resumeAt     | pending, waiting out a limit          | pending (decision.resumeAt)  | —                           |
+ * | allow_and_retry (tools)     | needs_input                           | pending, tools allowed; session reopened | forget, input_given |
+ * | answer (text)               | needs_input                           | pending, feedback = text; session reopened | forget, input_given |
  * | dispatch_failed n           | running · n                           | failed (why)                 | ended                       |
  * | dispatch_withdrawn n        | running · n                           | pending · n-1                | forget                      |
  * | attempt_interrupted n       | running · n                           | pending · n-1, cost +=       | forget                      |
@@ -42,6 +48,13 @@ import { descendants, type TaskGraph } from "./task-graph.js";
  * | retry (ids or "failed")     | failed (or named cancelled)           | pending; skipped/cancelled dependents pending; session reopened | forget, retried |
  * | revise id, feedback         | succeeded or failed, retries and budget left, not merged, no dependent running | pending · n (feedback kept for attempt n+1); skipped/cancelled dependents pending; session reopened | revised (+ forget of dependents) |
  * | cancel                      | session not ended                     | cancel requested             | — (next advance cancels)    |
+ *
+ * Needs input is not a failure: dependents wait (they are not skipped) and the task's next
+ * attempt does not use up a retry. When nothing runs and nothing can start except through a
+ * person, the session ends with conclusion `action_required` (`failure` if a task also failed);
+ * `allow_and_retry` or `answer` reopens it, as `retry` does. A limited task is pending with a
+ * `resumeAt`: the session stays open (not ended) and the adapter wakes it at `decision.resumeAt`
+ * (`SessionInPlace.decide`), passing `now` with `advance` (the core has no clock).
  *
  * An event for another attempt than the task's current one changes nothing (a duplicate, late or
  * stale report). Once the session has ended only `retry`, `revise` (which reopen it) and `merged`
@@ -68,8 +81,11 @@ export interface SessionMachine {
 }
 
 export type SessionEvent =
-  /** Decide what to do next (reconcile) and record the decision. */
-  | { type: "advance" }
+  /**
+   * Decide what to do next (reconcile) and record the decision. `now` (epoch ms): tasks waiting out
+   * a limit start once it has passed their `resumeAt`; without it they keep waiting.
+   */
+  | { type: "advance"; now?: number | undefined }
   /**
    * A run of attempt `attempt` exists (proof of dispatch, even if the record lost the start).
    * `duplicate`: the attempt already has another run (a dispatch sent again that raced a late run).
@@ -82,7 +98,17 @@ export type SessionEvent =
       succeeded: boolean;
       reason?: string;
       costUsd?: number;
+      /**
+       * Neither success nor failure (core/task-attention.ts): the agent needs input, or the model
+       * API answered with a limit and the task waits until `resumeAt` (epoch ms, required then).
+       */
+      outcome?: "needs_input" | "limited" | undefined;
+      resumeAt?: number | undefined;
     }
+  /** A person allowed these tools for a task that needs input: it starts again with them. */
+  | { type: "allow_and_retry"; id: string; tools: readonly string[] }
+  /** A person answered a task that needs input: it starts again with the answer as feedback. */
+  | { type: "answer"; id: string; text: string }
   /** The attempt could not be started at all (the dispatch was refused): it fails with the reason. */
   | { type: "dispatch_failed"; id: string; attempt: number; reason: string }
   /** The start was not carried out and left no trace (nothing was sent): undone. */
@@ -122,6 +148,12 @@ export type SessionAction =
   | { type: "revised"; id: string; attempt: number }
   /** A dependent built on `onto`'s branch must be rebased: `onto`'s work changed (revised) or merged. */
   | { type: "restack"; id: string; onto: string; why: "revised" | "merged" }
+  /** The attempt ended needing input (refused tools, a question): the task waits for a person. */
+  | { type: "needs_input"; id: string; attempt: number }
+  /** The attempt hit a rate or usage limit: the task starts again at `resumeAt` (epoch ms). */
+  | { type: "limited"; id: string; attempt: number; resumeAt: number }
+  /** A person answered or allowed tools: the task waits to start again. */
+  | { type: "input_given"; id: string; how: "answer" | "allow" }
   | { type: "finished"; outcome: SessionOutcome };
 
 export interface Step {
@@ -175,11 +207,11 @@ export class SessionInPlace {
     return actions;
   }
 
-  /** The reconciler's decision for the state as it is now. */
-  decide(): Decision {
+  /** The reconciler's decision for the state as it is now (`now`: epoch ms, for limited tasks). */
+  decide(now?: number): Decision {
     this.frontier ??= new TaskFrontier(this.machine.graph, this.state.tasks);
     return this.frontier.decide(
-      { limits: this.machine.limits, cancelRequested: this.state.cancelRequested === true },
+      { limits: this.machine.limits, cancelRequested: this.state.cancelRequested === true, now },
       { reportWaiting: this.options.reportWaiting },
     );
   }
@@ -191,6 +223,13 @@ export class SessionInPlace {
   set(id: string, next: TaskObservation, previous: TaskObservation, addedCostUsd = 0): void {
     const cost = (previous.costUsd ?? 0) + addedCostUsd;
     if (cost > 0 || previous.costUsd !== undefined) next.costUsd = cost;
+    // What a person gave the task outlives its attempts; an answer lasts until an attempt ends.
+    if (next.allowedTools === undefined && previous.allowedTools !== undefined)
+      next.allowedTools = previous.allowedTools;
+    if (next.uncounted === undefined && previous.uncounted !== undefined) next.uncounted = previous.uncounted;
+    const waitsToRun = next.status === "pending" || next.status === "running";
+    if (next.feedback === undefined && previous.feedback !== undefined && waitsToRun)
+      next.feedback = previous.feedback;
     if (next.status === "succeeded" && previous.merged === true && previous.status === "succeeded")
       next.merged = true;
     this.state.tasks[id] = next;
@@ -225,7 +264,14 @@ export class SessionInPlace {
 }
 
 /** Events that still apply once the session has ended. */
-const AFTER_THE_END: ReadonlySet<SessionEvent["type"]> = new Set(["retry", "revise", "merged", "run_seen"]);
+const AFTER_THE_END: ReadonlySet<SessionEvent["type"]> = new Set([
+  "retry",
+  "revise",
+  "merged",
+  "run_seen",
+  "allow_and_retry",
+  "answer",
+]);
 
 interface Context {
   machine: SessionMachine;
@@ -241,8 +287,8 @@ type Transitions = {
 };
 
 const TRANSITIONS: Transitions = {
-  advance({ machine, state, actions, session }) {
-    const decision = session.decide();
+  advance({ machine, state, actions, session }, event) {
+    const decision = session.decide(event.now);
     for (const cancel of decision.cancel) {
       const previous = observationOf(state.tasks, cancel.id);
       session.set(
@@ -329,8 +375,23 @@ const TRANSITIONS: Transitions = {
   },
 
   attempt_ended(context, event) {
+    if (event.outcome === "needs_input") return needsInput(context, event);
+    if (event.outcome === "limited" && event.resumeAt !== undefined)
+      return limited(context, { ...event, resumeAt: event.resumeAt });
     const reason = event.succeeded ? undefined : (event.reason ?? "the task failed");
     endAttempt(context, { ...event, reason });
+  },
+
+  allow_and_retry(context, event) {
+    const previous = observationOf(context.state.tasks, event.id);
+    const tools = refusedToolList([...(previous.allowedTools ?? []), ...event.tools]);
+    inputGiven(context, event.id, { allowedTools: tools }, "allow");
+  },
+
+  answer(context, event) {
+    const text = event.text.trim().slice(0, MAX_ANSWER_CHARS);
+    if (text === "") return;
+    inputGiven(context, event.id, { feedback: text }, "answer");
   },
 
   dispatch_failed(context, event) {
@@ -465,6 +526,58 @@ function endAttempt(
   if (!result.succeeded) return;
   for (const restack of dependentsToRestack(machine.graph, state.tasks, result.id))
     actions.push({ type: "restack", id: restack.id, onto: restack.onto, why: "revised" });
+}
+
+/** The agent stopped for a person: the task waits for an answer; the attempt does not count. */
+function needsInput(
+  { state, actions, session }: Context,
+  event: { id: string; attempt: number; reason?: string | undefined; costUsd?: number | undefined },
+): void {
+  if (!isCurrent(state, event)) return;
+  const previous = observationOf(state.tasks, event.id);
+  const next: TaskObservation = {
+    status: "needs_input",
+    attempts: previous.attempts,
+    uncounted: (previous.uncounted ?? 0) + 1,
+    reason: event.reason ?? "the agent needs input",
+  };
+  session.set(event.id, next, previous, event.costUsd ?? 0);
+  actions.push({ type: "needs_input", id: event.id, attempt: event.attempt });
+}
+
+/**
+ * The model API answered with a limit: the task waits until `resumeAt` and starts again as a new
+ * attempt (a new run) that does not use up a retry. What the attempt cost still counts.
+ */
+function limited(
+  { state, actions, session }: Context,
+  event: { id: string; attempt: number; resumeAt: number; costUsd?: number | undefined },
+): void {
+  if (!isCurrent(state, event)) return;
+  const previous = observationOf(state.tasks, event.id);
+  const next: TaskObservation = {
+    status: "pending",
+    attempts: previous.attempts,
+    uncounted: (previous.uncounted ?? 0) + 1,
+    resumeAt: event.resumeAt,
+  };
+  // No reason: a pending task has none. What the limit said is the adapter's fact of the attempt.
+  session.set(event.id, next, previous, event.costUsd ?? 0);
+  actions.push({ type: "limited", id: event.id, attempt: event.attempt, resumeAt: event.resumeAt });
+}
+
+/** A person answered or allowed tools: the task goes back to pending and the session reopens. */
+function inputGiven(
+  { machine, state, actions, session }: Context,
+  id: string,
+  given: Pick<TaskObservation, "allowedTools" | "feedback">,
+  how: "answer" | "allow",
+): void {
+  const previous = observationOf(state.tasks, id);
+  if (!machine.graph.byId.has(id) || previous.status !== "needs_input") return;
+  session.set(id, { status: "pending", attempts: previous.attempts, ...given }, previous);
+  actions.push({ type: "forget", id }, { type: "input_given", id, how });
+  delete state.outcome;
 }
 
 /**

@@ -8,7 +8,7 @@ import { TASK_STATUSES, type TaskObservation } from "./reconcile.js";
  * the session machine (session-machine.ts) changes it.
  */
 
-export const SESSION_CONCLUSIONS = ["success", "failure", "cancelled"] as const;
+export const SESSION_CONCLUSIONS = ["success", "failure", "cancelled", "action_required"] as const;
 
 export const taskStateSchema = z.object({
   status: z.enum(TASK_STATUSES),
@@ -17,7 +17,10 @@ export const taskStateSchema = z.object({
   costUsd: z.number().min(0).optional(),
   merged: z.boolean().optional(),
   grantUsd: z.number().min(0).optional(),
-  feedback: z.string().optional(),
+  resumeAt: z.number().optional(),
+  uncounted: z.number().int().min(0).optional(),
+  allowedTools: z.array(z.string()).max(100).optional(),
+  feedback: z.string().max(20_000).optional(),
 });
 
 export const sessionOutcomeSchema = z.object({
@@ -46,7 +49,9 @@ export type SessionOutcomeRecord = z.infer<typeof sessionOutcomeSchema>;
 /** The core's part of a record, copied so that a transition never changes its input. */
 export function copySessionState(state: SessionState): SessionState {
   const tasks: Record<string, TaskObservation> = {};
-  for (const [id, task] of Object.entries(state.tasks)) tasks[id] = { ...task };
+  for (const [id, task] of Object.entries(state.tasks))
+    tasks[id] =
+      task.allowedTools === undefined ? { ...task } : { ...task, allowedTools: [...task.allowedTools] };
   const copy: SessionState = { tasks };
   if (state.cancelRequested === true) copy.cancelRequested = true;
   if (state.outcome !== undefined) copy.outcome = { ...state.outcome };

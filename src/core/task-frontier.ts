@@ -1,5 +1,6 @@
 import { isBudgetReached } from "./attempt-budget.js";
 import {
+  countedAttempts,
   observationOf,
   outcome,
   reconcile,
@@ -42,6 +43,8 @@ export class TaskFrontier {
   private readonly waiting = new Set<number>();
   private pending = 0;
   private running = 0;
+  /** Tasks that need input or wait out a limit: rare, and left to `reconcile` (see `decide`). */
+  private attention = 0;
 
   /** `tasks` is read, never changed; whoever changes it tells `changed` and `merged`. */
   constructor(
@@ -105,7 +108,9 @@ export class TaskFrontier {
   ): Decision {
     const budget = args.limits.budgetUsd;
     const budgetReached = budget !== undefined && isBudgetReached(spentUsd(this.tasks), budget);
-    if (args.cancelRequested === true || budgetReached)
+    // A cancel or a reached budget changes every task at once; a task that needs input or waits
+    // out a limit (time-dependent) changes what its dependents are: `reconcile` decides those.
+    if (args.cancelRequested === true || budgetReached || this.attention > 0)
       return reconcile({ ...args, graph: this.graph, tasks: this.tasks });
 
     const { ids, dependencies, dependents } = this.index;
@@ -180,7 +185,9 @@ export class TaskFrontier {
   }
 
   private retriesLeft(pos: number, observed: TaskObservation): boolean {
-    return observed.status === "failed" && observed.attempts < 1 + (this.index.retries[pos] as number);
+    return (
+      observed.status === "failed" && countedAttempts(observed) < 1 + (this.index.retries[pos] as number)
+    );
   }
 
   private blocks(pos: number, observed: TaskObservation): boolean {
@@ -199,6 +206,7 @@ export class TaskFrontier {
 
   /** Counts the task and puts it in its set. */
   private enter(pos: number, observed: TaskObservation): void {
+    if (needsAttention(observed)) this.attention++;
     if (observed.status === "running") this.running++;
     else if (observed.status === "pending") {
       this.pending++;
@@ -208,6 +216,7 @@ export class TaskFrontier {
 
   /** Uncounts the task and takes it out of its set. */
   private leave(pos: number, observed: TaskObservation): void {
+    if (needsAttention(observed)) this.attention--;
     if (observed.status === "running") this.running--;
     else if (observed.status === "pending") this.pending--;
     this.setKind(pos, NONE);
@@ -240,6 +249,10 @@ export class TaskFrontier {
       this.ready.push(pos);
     }
   }
+}
+
+function needsAttention(observed: TaskObservation): boolean {
+  return observed.status === "needs_input" || observed.resumeAt !== undefined;
 }
 
 const NONE = 0;

@@ -20,6 +20,19 @@ export const taskResultSchema = z.object({
   turns: z.number().int().min(0).optional(),
   duration_ms: z.number().min(0).optional(),
   run_id: z.number().int().optional(),
+  /**
+   * With `failure_kind: "needs_input"`: what the agent waits for. The tools it was refused and the
+   * question it ended with are the agent's text: shown inert, and the tools are granted only when
+   * a person presses "Allow & retry".
+   */
+  needs_input: z
+    .object({
+      refused_tools: z.array(z.string().max(200)).max(20),
+      question: z.string().max(2_000).optional(),
+    })
+    .optional(),
+  /** With `failure_kind: "limited"`: when the model API's limit resets (epoch ms), if it said. */
+  limited: z.object({ resets_at: z.number().optional() }).optional(),
 });
 export type TaskResult = z.infer<typeof taskResultSchema>;
 

@@ -54,8 +54,11 @@ export type ScriptedReply =
   | { toolUse: readonly ScriptedToolUse[]; text?: string; usage?: ScriptedUsage }
   /** A final answer (stop_reason end_turn). */
   | { text: string; usage?: ScriptedUsage }
-  /** An API error with this HTTP status, in Anthropic's error shape. */
-  | { error: { status: number; message: string } }
+  /**
+   * An API error with this HTTP status, in Anthropic's error shape, with any response headers
+   * (`retry-after`, `anthropic-ratelimit-unified-reset`... for a rate or usage limit).
+   */
+  | { error: { status: number; message: string; headers?: Readonly<Record<string, string>> | undefined } }
   /** Never answer: the request stays open until the server closes. */
   | { hang: true }
   /** Close the connection without an HTTP answer (what a broken proxy or crashed gateway does). */

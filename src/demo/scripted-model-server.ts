@@ -149,7 +149,12 @@ export async function startScriptedModelServer(options: {
         return;
       }
       if ("error" in reply)
-        return sendJson(res, reply.error.status, errorBody(reply.error.status, reply.error.message));
+        return sendJson(
+          res,
+          reply.error.status,
+          errorBody(reply.error.status, reply.error.message),
+          reply.error.headers,
+        );
       return sendAnswer(res, request, reply, nextIds());
     });
   });
@@ -195,8 +200,13 @@ function sendAnswer(res: ServerResponse, request: MessagesRequest, answer: Model
   sendJson(res, 200, answerMessage(answer, request.model, ids));
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json", "request-id": "req_scripted" });
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  res.writeHead(status, { ...headers, "content-type": "application/json", "request-id": "req_scripted" });
   res.end(JSON.stringify(body));
 }
 

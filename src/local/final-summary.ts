@@ -4,8 +4,10 @@ import { fit, formatCost, formatDuration } from "./format.js";
 import { transcriptPathFor } from "../runner/claude-transcript.js";
 import type { LocalPaths } from "./local-paths.js";
 import { costWords, keptWords, unknownCostCount } from "./interruption-words.js";
-import type { LocalSessionState } from "./state-file.js";
+import type { LocalSessionState, TaskRunRecord } from "./state-file.js";
+import { plainLine } from "../core/inert-text.js";
 import { painter, statusTone } from "./terminal-colour.js";
+import { clockTime } from "./limit-wait.js";
 
 /**
  * The text printed when a run ends: each task's result, branch, cost and reason, the total, and
@@ -38,7 +40,15 @@ export function finalSummary(args: {
     const observation = state.tasks[id] ?? { status: "pending" as const, attempts: 0 };
     const run = state.runs[id];
     total += observation.costUsd ?? 0;
-    const result = observation.status === "pending" ? "not run" : observation.status;
+    const limited = observation.status === "pending" && observation.resumeAt !== undefined;
+    const result =
+      observation.status === "needs_input"
+        ? "needs input"
+        : limited
+          ? "limited"
+          : observation.status === "pending"
+            ? "not run"
+            : observation.status;
     let details = "";
     if (observation.status === "succeeded") {
       const files = run?.changedFiles ?? 0;
@@ -49,6 +59,12 @@ export function finalSummary(args: {
         (run?.startedAt && run.endedAt
           ? `, ${formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt))}`
           : "");
+    } else if (observation.status === "needs_input") {
+      details = "see below";
+      reasons.push(...needsInputLines(id, run));
+    } else if (limited && observation.resumeAt !== undefined) {
+      details = `until ${clockTime(observation.resumeAt)}`;
+      if (run?.limitNote) reasons.push(`  ${id}: ${run.limitNote}`);
     } else if (observation.reason !== undefined) {
       details = "see below";
       reasons.push(`  ${id}: ${observation.reason}`);
@@ -99,4 +115,16 @@ export function finalSummary(args: {
     `Logs: ${shown(paths.logsDir)}/<task>.log (readable: <task>.txt) · state: ${shown(paths.stateFile)}`,
   );
   return `${lines.join("\n")}\n`;
+}
+
+/** What a task that needs input waits for (the agent's text, one line each) and how to give it. */
+function needsInputLines(id: string, run: TaskRunRecord | undefined): string[] {
+  const lines = [`  ${id}: needs input — the agent stopped for a person and changed nothing.`];
+  const tools = run?.refusedTools ?? [];
+  if (tools.length > 0)
+    lines.push(`    refused tools: ${tools.map((tool) => plainLine(tool, 200)).join(", ")}`);
+  if (run?.question !== undefined) lines.push(`    question: ${plainLine(run.question, 500)}`);
+  if (tools.length > 0) lines.push(`    allow them and run again: orchestrator run --allow-tools ${id}`);
+  lines.push(`    answer and run again:     orchestrator run --answer ${id} "your answer"`);
+  return lines;
 }

@@ -12,6 +12,14 @@ import { gitValue } from "../runner/git.js";
 import { runTask, type TaskRunResult } from "../runner/run-task.js";
 import { attemptCapUsd } from "../core/attempt-budget.js";
 import { attemptPrompt } from "../core/attempt-prompt.js";
+import { limitResumeAt } from "../core/task-attention.js";
+import {
+  clockTime,
+  DEFAULT_MAX_LIMIT_WAIT_MS,
+  keepAttentionFacts,
+  nextResume,
+  sleepUntil,
+} from "./limit-wait.js";
 import { isTaskFailure } from "../runner/task-failure.js";
 import { addWorktree, removeWorktree } from "../runner/worktree.js";
 import { hasUncommittedWork, isMergedInto } from "./base-branch-checks.js";
@@ -145,9 +153,14 @@ export class LocalSession {
       for (;;) {
         if (!this.stop.signal.aborted) {
           await this.observeMerges();
-          const actions = this.step({ type: "advance" });
+          const actions = this.step({ type: "advance", now: Date.now() });
           const ended = await this.carryOut(actions);
           if (ended) return ended;
+        }
+        if (this.inFlight.size === 0 && !this.stop.signal.aborted) {
+          const waited = await this.waitForLimit();
+          if (waited === "resumed") continue;
+          if (waited !== null) return waited;
         }
         if (this.inFlight.size === 0) break;
         await this.record(await Promise.race(this.inFlight.values()));
@@ -240,11 +253,12 @@ export class LocalSession {
             }
           },
         },
-        // With a session budget, the attempt's grant is its cap (attempt-budget.ts).
-        task: {
-          ...withCap(task, attemptCapUsd(task, this.state.tasks[id])),
-          prompt: attemptPrompt(task.prompt, feedback),
-        },
+        // With a session budget, the attempt's grant is its cap (attempt-budget.ts); what a person
+        // gave the task (allowed tools, an answer or a revise's feedback) goes with it.
+        task: withInput(withCap(task, attemptCapUsd(task, this.state.tasks[id])), {
+          allowedTools: this.state.tasks[id]?.allowedTools,
+          feedback,
+        }),
         ...(feedback === undefined ? {} : { continueExisting: true }),
         attempt,
         sessionId: this.state.sessionId,
@@ -301,6 +315,10 @@ export class LocalSession {
 
     const run = this.runRecord(id);
     run.endedAt = new Date().toISOString();
+    const kind = result.failure?.kind;
+    const attention = kind === "needs_input" || kind === "limited" ? kind : undefined;
+    const resumeAt =
+      kind === "limited" ? limitResumeAt({ now: Date.now(), resetsAt: result.limitResetsAt }) : undefined;
     const actions = this.step({
       type: "attempt_ended",
       id,
@@ -308,7 +326,19 @@ export class LocalSession {
       succeeded: result.ok,
       ...(result.failure === undefined ? {} : { reason: result.failure.message }),
       ...costUsd,
+      ...(attention === undefined ? {} : { outcome: attention, resumeAt }),
     });
+    if (attention !== undefined) {
+      keepAttentionFacts(run, result);
+      run.failureKind = attention;
+      run.keptWorktree = this.paths.worktree(id);
+      await this.save(
+        resumeAt === undefined
+          ? { type: "task_needs_input", id, result }
+          : { type: "task_limited", id, result, resumeAt },
+      );
+      return;
+    }
     if (result.ok) {
       // The branch holds the work; the checkout is only needed to look at a failure.
       this.toRemove.push(id);
@@ -360,6 +390,26 @@ export class LocalSession {
       if (await isMergedInto(this.paths.repoRoot, tip, this.state.baseBranch))
         this.step({ type: "merged", id });
     }
+  }
+
+  /**
+   * Nothing runs and a task waits out a model API limit: wait for its reset (Ctrl-C stops the
+   * wait; the state keeps the reset time, so `--resume` waits on). A reset further away than the
+   * run may wait stops it, resumable. Null: no task waits for a limit.
+   */
+  private async waitForLimit(): Promise<LocalSessionResult | "resumed" | null> {
+    const until = nextResume(this.state.tasks);
+    if (until === undefined) return null;
+    const maxWait = this.args.options.maxLimitWaitMs ?? DEFAULT_MAX_LIMIT_WAIT_MS;
+    if (until - Date.now() > maxWait) {
+      await this.worktreesRemoved();
+      const reason = `limited until ${clockTime(until)} (the model API's limit resets then); run \`orchestrator run --resume\` after that`;
+      this.state.interrupted = { at: new Date().toISOString(), reason };
+      await this.save({ type: "session_interrupted", reason });
+      return this.result("waiting", 1);
+    }
+    this.report({ type: "waiting_for_limit", until });
+    return (await sleepUntil(until, this.stop.signal)) ? "resumed" : null;
   }
 
   /** Nothing runs and the rest waits for merges only the user can make: stop, resumable. */
@@ -456,6 +506,16 @@ export class LocalSession {
   private result(status: LocalSessionResult["status"], exitCode: number): LocalSessionResult {
     return { status, state: this.state, graph: this.graph, paths: this.paths, exitCode };
   }
+}
+
+function withInput<T extends { prompt: string; allowedTools?: string[] | undefined }>(
+  task: T,
+  given: { allowedTools?: string[] | undefined; feedback?: string | undefined } | undefined,
+): T {
+  const allowed = given?.allowedTools ?? [];
+  const tools =
+    allowed.length === 0 ? {} : { allowedTools: [...new Set([...(task.allowedTools ?? []), ...allowed])] };
+  return { ...task, ...tools, prompt: attemptPrompt(task.prompt, given?.feedback) };
 }
 
 function withCap<T extends { maxBudgetUsd?: number }>(task: T, capUsd: number | undefined): T {

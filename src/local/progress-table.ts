@@ -42,6 +42,7 @@ const STATUS_WORDS: Record<TaskStatus, string> = {
   failed: "✗ failed",
   skipped: "- skipped",
   cancelled: "- cancelled",
+  needs_input: "? needs input",
 };
 
 class LiveTable implements SessionReporter {
@@ -156,6 +157,7 @@ type Row = { status: TaskStatus; line: string };
 /** Which rows a short terminal shows first: what is happening, what went wrong, what comes next. */
 const ROW_PRIORITY: readonly TaskStatus[] = [
   "running",
+  "needs_input",
   "failed",
   "pending",
   "succeeded",
@@ -166,6 +168,7 @@ const ROW_PRIORITY: readonly TaskStatus[] = [
 const COUNT_ORDER: readonly TaskStatus[] = [
   "running",
   "succeeded",
+  "needs_input",
   "failed",
   "skipped",
   "cancelled",
@@ -196,12 +199,16 @@ function fitToHeight(header: string, rows: Row[], totals: string, maxLines: numb
 }
 
 function statusWord(status: TaskStatus): string {
+  if (status === "needs_input") return "need input";
   return status === "pending" ? "waiting" : status;
 }
 
 function note(view: View, id: string): string {
   const observation = view.state.tasks[id];
   const run = view.state.runs[id];
+  if (observation?.status === "pending" && observation.resumeAt !== undefined)
+    return `limited until ${clock(observation.resumeAt).slice(0, 5)}`;
+  if (observation?.status === "needs_input") return `needs input: ${howToAnswer(view, id)}`;
   if (observation === undefined || observation.status === "pending") {
     const deps = view.graph.byId.get(id)?.dependencies ?? [];
     return deps.length > 0 ? `after ${deps.join(", ")}` : "";
@@ -260,6 +267,12 @@ export function eventLine(event: SessionEvent, view: View): string {
       );
     case "task_skipped":
       return `skipped   ${event.id}: ${event.reason}`;
+    case "task_needs_input":
+      return `needs input ${event.id}: ${firstLine(event.result.failure?.message ?? "")} (${howToAnswer(view, event.id)})`;
+    case "task_limited":
+      return `limited   ${event.id} until ${clock(event.resumeAt).slice(0, 5)}: ${firstLine(event.result.failure?.message ?? "")}`;
+    case "waiting_for_limit":
+      return `waiting   for the model API's limit to reset at ${clock(event.until).slice(0, 5)} (Ctrl-C stops; --resume goes on)`;
     case "task_interrupted":
       return `stopped   ${event.id} (it restarts on --resume)`;
     case "stopping":
@@ -283,6 +296,9 @@ const EVENT_TONES: Partial<Record<SessionEvent["type"], Tone>> = {
   task_succeeded: "good",
   task_failed: "bad",
   task_skipped: "warn",
+  task_needs_input: "warn",
+  task_limited: "warn",
+  waiting_for_limit: "warn",
   task_interrupted: "warn",
   stopping: "warn",
   session_interrupted: "warn",
@@ -294,4 +310,14 @@ function firstLine(text: string): string {
 
 function clock(ms: number): string {
   return new Date(ms).toTimeString().slice(0, 8);
+}
+
+/** How a person gives a task that needs input what it waits for. */
+export function howToAnswer(view: View, id: string): string {
+  const run = view.state.runs[id];
+  const ways: string[] = [];
+  if ((run?.refusedTools ?? []).length > 0)
+    ways.push(`refused ${(run?.refusedTools ?? []).join(", ")}: orchestrator run --allow-tools ${id}`);
+  ways.push(`orchestrator run --answer ${id} "…"`);
+  return ways.join(" or ");
 }

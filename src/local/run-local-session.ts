@@ -11,6 +11,7 @@ import {
   shownPath,
   taskDigests,
 } from "./new-session-state.js";
+import { planInput, type LocalInput } from "./plan-input.js";
 import { planSessionStart } from "./plan-session-start.js";
 import { branchExists, commitAuthor, ensureOrchestratorDirIgnored, repoRootOf } from "./repo-info.js";
 import type { SessionReporter } from "./session-events.js";
@@ -59,6 +60,10 @@ export interface LocalSessionOptions {
    * its own (as `reset_existing: true` on each task); the old tips are kept under refs.
    */
   resetExisting?: boolean | undefined;
+  /** `--answer ID TEXT` / `--allow-tools ID`: input for a task of the last session that needs it. */
+  input?: LocalInput | undefined;
+  /** The longest the run waits for a model API limit to reset by itself (default 6 h). */
+  maxLimitWaitMs?: number | undefined;
 }
 
 export interface LocalSessionResult {
@@ -85,17 +90,27 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
   try {
     const existing = await readStateFile(paths.stateFile);
     const tasksFile = shownPath(repoRoot, resolve(options.cwd, options.tasksFile));
-    const start = planSessionStart({
-      existing,
-      resume: options.resume === true,
-      ...(options.retry === undefined ? {} : { retry: options.retry }),
-      ...(options.revise === undefined ? {} : { revise: { ...options.revise, graph } }),
-      tasksFileSha256: sha256(options.tasksFileText),
-      taskDigests: taskDigests(graph),
-      tasksFile,
-      stateFile: relative(options.cwd, paths.stateFile) || paths.stateFile,
-      ...(options.baseBranch === undefined ? {} : { baseBranch: options.baseBranch }),
-    });
+    const tasksFileSha256 = sha256(options.tasksFileText);
+    const stateFile = relative(options.cwd, paths.stateFile) || paths.stateFile;
+    const given =
+      options.input === undefined
+        ? undefined
+        : planInput({ existing, input: options.input, tasksFileSha256, tasksFile, stateFile });
+    if (given?.kind === "refuse") throw new SessionStartError(given.message);
+    const start =
+      given?.kind === "input"
+        ? { kind: "resume" as const, state: given.state }
+        : planSessionStart({
+            existing,
+            resume: options.resume === true,
+            ...(options.retry === undefined ? {} : { retry: options.retry }),
+            ...(options.revise === undefined ? {} : { revise: { ...options.revise, graph } }),
+            tasksFileSha256,
+            taskDigests: taskDigests(graph),
+            tasksFile,
+            stateFile,
+            ...(options.baseBranch === undefined ? {} : { baseBranch: options.baseBranch }),
+          });
     if (start.kind === "refuse") throw new SessionStartError(start.message);
     if (start.kind === "finished") {
       const exitCode = start.state.outcome?.conclusion === "success" ? 0 : 1;
@@ -142,6 +157,10 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
     });
     const events: MachineEvent[] = [];
     if (continued) events.push({ type: "resume" });
+    if (given?.kind === "input") {
+      events.push(given.event);
+      delete state.finishedAt;
+    }
     if (start.kind === "retry") events.push({ type: "retry", tasks: start.tasks });
     if (start.kind === "revise") events.push({ type: "revise", id: start.id, feedback: start.feedback });
     return await session.run({

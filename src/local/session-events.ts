@@ -11,6 +11,12 @@ export type SessionEvent =
   | { type: "task_succeeded"; id: string; result: TaskRunResult }
   | { type: "task_failed"; id: string; result: TaskRunResult; willRetry: boolean }
   | { type: "task_skipped"; id: string; reason: string }
+  /** The agent stopped for a person (refused tools, a question): see the run's facts. */
+  | { type: "task_needs_input"; id: string; result: TaskRunResult }
+  /** The model API's limit: the task starts again at `resumeAt` (epoch ms). */
+  | { type: "task_limited"; id: string; result: TaskRunResult; resumeAt: number }
+  /** Nothing can run until a limit resets; the run waits until `until` (epoch ms). */
+  | { type: "waiting_for_limit"; until: number }
   /** Stopped by Ctrl-C/SIGTERM mid-attempt; it restarts on `--resume`. */
   | { type: "task_interrupted"; id: string }
   | { type: "stopping"; reason: string }

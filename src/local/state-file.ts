@@ -44,6 +44,11 @@ const taskRunSchema = z.object({
   failureKind: z.string().optional(),
   /** Set while a failed task's worktree is kept for inspection. */
   keptWorktree: z.string().optional(),
+  /** A needs-input attempt: the tools it was refused and the question it ended with (the agent's). */
+  refusedTools: z.array(z.string()).max(20).optional(),
+  question: z.string().max(2_000).optional(),
+  /** A limited attempt: what the model API said (the task is pending again until its `resumeAt`). */
+  limitNote: z.string().optional(),
   /** Attempts cut off (kill -9, Ctrl-C) after their agent started: kept across attempts. */
   interruptions: z.array(interruptionSchema).optional(),
 });
@@ -59,6 +64,9 @@ export const PER_ATTEMPT_RUN_FACTS = [
   "commits",
   "failureKind",
   "keptWorktree",
+  "refusedTools",
+  "question",
+  "limitNote",
 ] as const satisfies ReadonlyArray<keyof TaskRunRecord>;
 
 const stateSchema = z.object({

@@ -24,6 +24,16 @@ export const AGENT_FAILURE_KINDS = [
   "install_failed",
   /** The agent exited 0 but printed no result we could read. */
   "bad_output",
+  /**
+   * Not a failure: the agent stopped for a person. It was refused tools, or ended by asking a
+   * question, and changed nothing (core/task-attention.ts). `deniedTools` and `summary` say which.
+   */
+  "needs_input",
+  /**
+   * Not a failure: the model API answered with a rate or usage limit. The task waits until
+   * `limitResetsAt` (when known) and starts again without counting the attempt.
+   */
+  "limited",
 ] as const;
 
 export type AgentFailureKind = (typeof AGENT_FAILURE_KINDS)[number];
@@ -46,6 +56,8 @@ export interface AgentResult {
    * "did nothing" often needs one of these in `allowed_tools`.
    */
   deniedTools?: string[];
+  /** With a `limited` failure: when the limit resets (epoch ms), if the API said. */
+  limitResetsAt?: number;
   /** Wall time from spawn to exit, start-up included. */
   durationMs: number;
   /** null when the process never started or was ended by a signal. */

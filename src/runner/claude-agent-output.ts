@@ -1,5 +1,7 @@
 import type { AgentFailure, AgentResult } from "./agent-result.js";
 import { asApiRetry, modelFaultOf, type ApiRetry, type ModelFault } from "./claude-agent-api-retries.js";
+import { attentionOf } from "./claude-agent-attention.js";
+import { AttentionSignals, type StreamSignals } from "./claude-agent-signals.js";
 
 /**
  * Reading Claude Code's print-mode output. With `--output-format stream-json --verbose` it
@@ -18,6 +20,10 @@ export interface ClaudeResultMessage {
   total_cost_usd?: number;
   num_turns?: number;
   api_error_status?: number | null;
+  /** "rate_limit_error" for a 429. */
+  api_error_type?: string;
+  /** "usage_limit_reached" when an account's usage limit refused the request (2.1.x). */
+  api_error?: string;
   /** "api_error" when the run ended because the model API failed (after the CLI's retries). */
   terminal_reason?: string;
   permission_denials?: Array<{ tool_name?: string }>;
@@ -31,6 +37,7 @@ export class ClaudeStreamReader {
   private assistantMessages = 0;
   private resultMessage: ClaudeResultMessage | undefined;
   private retries: ApiRetry[] = [];
+  private readonly attention = new AttentionSignals();
 
   push(chunk: string): void {
     this.pending += chunk;
@@ -61,6 +68,11 @@ export class ClaudeStreamReader {
     return this.retries;
   }
 
+  /** What the needs-input and limited rules read besides the result (claude-agent-attention.ts). */
+  get signals(): StreamSignals {
+    return this.attention.signals;
+  }
+
   /** Set once those failures are reason enough to stop the agent (see `modelFaultOf`). */
   get modelFault(): ModelFault | undefined {
     return modelFaultOf(this.retries);
@@ -74,6 +86,7 @@ export class ClaudeStreamReader {
     if (retry !== undefined) this.retries = [...this.retries.slice(-(MAX_RETRIES_KEPT - 1)), retry];
     else if (message.type !== "system") this.retries = [];
     if (message.type === "assistant") this.assistantMessages++;
+    this.attention.read(message);
     const result = asClaudeResult(message);
     if (result !== undefined) this.resultMessage = result;
   }
@@ -109,6 +122,8 @@ export function asClaudeResult(value: Record<string, unknown>): ClaudeResultMess
     ...(typeof value.total_cost_usd === "number" ? { total_cost_usd: value.total_cost_usd } : {}),
     ...(typeof value.num_turns === "number" ? { num_turns: value.num_turns } : {}),
     ...(typeof value.api_error_status === "number" ? { api_error_status: value.api_error_status } : {}),
+    ...(typeof value.api_error_type === "string" ? { api_error_type: value.api_error_type } : {}),
+    ...(typeof value.api_error === "string" ? { api_error: value.api_error } : {}),
     ...(typeof value.terminal_reason === "string" ? { terminal_reason: value.terminal_reason } : {}),
     ...(Array.isArray(value.permission_denials)
       ? { permission_denials: value.permission_denials.filter(isObject) }
@@ -128,12 +143,16 @@ export const LOGIN_HELP =
 /** The parts of an AgentResult that Claude's own result message decides. */
 export type ClaudeResultFields = Pick<
   AgentResult,
-  "ok" | "failure" | "summary" | "costUsd" | "turns" | "deniedTools"
+  "ok" | "failure" | "summary" | "costUsd" | "turns" | "deniedTools" | "limitResetsAt"
 >;
 
 /** What the result's words may name: the model API's base URL, when the caller knows it. */
 export interface ResultContext {
   modelApi?: string | undefined;
+  /** The stream's signals (edits made, a limit's reset), when the whole stream was read. */
+  signals?: StreamSignals | undefined;
+  /** Now (epoch ms), for a reset time written as a clock time; defaults to the clock. */
+  now?: number | undefined;
 }
 
 export function claudeResultFields(
@@ -147,6 +166,11 @@ export function claudeResultFields(
     ...(message.num_turns === undefined ? {} : { turns: message.num_turns }),
     ...(deniedTools.length === 0 ? {} : { deniedTools }),
   };
+  const attention = attentionOf({ message, signals: context.signals, now: context.now ?? Date.now() });
+  if (attention !== undefined) {
+    const resetsAt = attention.limitResetsAt === undefined ? {} : { limitResetsAt: attention.limitResetsAt };
+    return { ok: false, failure: attention.failure, ...shared, ...resetsAt };
+  }
   if (!message.is_error) return { ok: true, ...shared };
   return { ok: false, failure: classifyClaudeError(message, context), ...shared };
 }

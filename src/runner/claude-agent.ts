@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { AgentFailure, AgentResult } from "./agent-result.js";
 import { claudeAgentArgs, type PermissionMode } from "./claude-agent-args.js";
+import { limitedMessageEnd } from "../core/task-attention.js";
 import { describeRetry, type ModelFault } from "./claude-agent-api-retries.js";
 import { modelApiOf, probeConnection, type ModelApi } from "./claude-agent-model-api.js";
 import { ClaudeStreamReader, claudeResultFields, CREDENTIALS_HELP } from "./claude-agent-output.js";
@@ -114,6 +115,20 @@ function claudeAgentResult(input: {
     const seconds = Math.round((input.timeoutMs ?? 0) / 1000);
     const retries = reader.retriesInARow;
     const last = retries[retries.length - 1];
+    // Still waiting out a rate limit when the time ran out: the task waits for the limit, not longer.
+    if (last?.status === 429) {
+      const resetsAt = reader.signals.limitResetsAt;
+      return {
+        ok: false,
+        failure: {
+          kind: "limited",
+          message: `Claude Code was still being rate limited by the model API at ${modelApi.baseUrl} (${retries.length} ${retries.length === 1 ? "try" : "tries"} in a row answered HTTP 429) when the task's time ran out. ${limitedMessageEnd(resetsAt)}`,
+        },
+        ...(resetsAt === undefined ? {} : { limitResetsAt: resetsAt }),
+        ...turnsSoFar,
+        ...base,
+      };
+    }
     // Time spent waiting on a failing model API is not a task that needs longer.
     const message =
       last === undefined
@@ -132,7 +147,7 @@ function claudeAgentResult(input: {
 
   const resultMessage = reader.result;
   if (resultMessage !== undefined) {
-    const fields = claudeResultFields(resultMessage, { modelApi: modelApi.baseUrl });
+    const fields = claudeResultFields(resultMessage, { modelApi: modelApi.baseUrl, signals: reader.signals });
     if (fields.ok && outcome.exitCode !== 0) {
       const message = `Claude Code reported success but exited with ${exitDescription(outcome)}.`;
       return { ...fields, ok: false, failure: { kind: "exit_code", message }, ...base };

@@ -160,6 +160,8 @@ export interface TaskRunResult {
   costUsd?: number;
   turns?: number;
   deniedTools?: string[];
+  /** With a `limited` agent failure: when the limit resets (epoch ms), if the API said. */
+  limitResetsAt?: number;
   /** Whole run: prepare, agent, commit and push. */
   durationMs: number;
   agentDurationMs?: number;
@@ -430,4 +432,5 @@ function copyAgentFields(result: TaskRunResult, agent: AgentResult): void {
   if (agent.costUsd !== undefined) result.costUsd = agent.costUsd;
   if (agent.turns !== undefined) result.turns = agent.turns;
   if (agent.deniedTools !== undefined && agent.deniedTools.length > 0) result.deniedTools = agent.deniedTools;
+  if (agent.limitResetsAt !== undefined) result.limitResetsAt = agent.limitResetsAt;
 }

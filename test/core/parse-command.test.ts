@@ -62,7 +62,8 @@ describe("parseCommand", () => {
   it("explains mistakes in plain words", () => {
     expect(parseCommand("/orchestrate deploy")).toEqual({
       ok: false,
-      error: 'unknown command "deploy". Commands: start, status, retry, cancel, revise, plan, approve, help.',
+      error:
+        'unknown command "deploy". Commands: start, status, retry, cancel, revise, answer, plan, approve, help.',
     });
     expect(parseCommand("/orchestrate --parallel 0")).toEqual({
       ok: false,
@@ -134,5 +135,22 @@ describe("plan and approve", () => {
     });
     expect(parseCommand("/orchestrate plan --budget lots")).toMatchObject({ ok: false });
     expect(parseCommand("/orchestrate approve now")).toEqual({ ok: false, error: 'unexpected "now"' });
+  });
+});
+
+describe("parseCommand: answer", () => {
+  it("takes the task id and the rest of the comment, as written, as the answer", () => {
+    expect(parseCommand('/orchestrate answer api Use "SQLite", please\nand one file per table.')).toEqual({
+      ok: true,
+      command: { kind: "answer", taskId: "api", text: 'Use "SQLite", please\nand one file per table.' },
+    });
+    expect(parseCommand("/orchestrate answer api --session acme:widgets:7 Yes")).toEqual({
+      ok: true,
+      command: { kind: "answer", taskId: "api", text: "Yes", sessionId: "acme:widgets:7" },
+    });
+    expect(parseCommand("/orchestrate answer api")).toEqual({
+      ok: false,
+      error: "answer needs a task id and the answer, e.g. `/orchestrate answer api Use SQLite`",
+    });
   });
 });

@@ -249,6 +249,7 @@ describe("reconcile: cancel", () => {
       failed: 1,
       skipped: 0,
       cancelled: 3,
+      needs_input: 0,
     });
     // What the cancels do to the state: session-machine.test.ts ("advance cancels …").
   });
@@ -265,7 +266,7 @@ describe("reconcile: finishing", () => {
     expect(decision.finished).toEqual({
       conclusion: "success",
       summary: "2 of 2 tasks succeeded",
-      counts: { pending: 0, running: 0, succeeded: 2, failed: 0, skipped: 0, cancelled: 0 },
+      counts: { pending: 0, running: 0, succeeded: 2, failed: 0, skipped: 0, cancelled: 0, needs_input: 0 },
     });
   });
 

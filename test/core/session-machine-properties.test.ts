@@ -47,6 +47,8 @@ interface Scenario {
   maxRevises: number;
   /** Share of tasks with dependencies that use `base: "merged"`. */
   mergedBaseRate: number;
+  /** Share of attempt ends that need input or hit a limit (not failures). */
+  attentionRate: number;
 }
 
 const scenarioArbitrary: fc.Arbitrary<Scenario> = fc.record({
@@ -61,6 +63,7 @@ const scenarioArbitrary: fc.Arbitrary<Scenario> = fc.record({
   maxManualRetries: fc.integer({ min: 0, max: 3 }),
   maxRevises: fc.integer({ min: 0, max: 4 }),
   mergedBaseRate: fc.constantFrom(0, 0, 0.3),
+  attentionRate: fc.constantFrom(0, 0, 0.2),
 });
 
 /** A real run (a workflow run, an agent): what the world knows, whether or not the record does. */
@@ -70,7 +73,7 @@ interface Run {
   /** The record knows this attempt runs; false while the save of its start is lost. */
   recorded: boolean;
   /** The run is over; its report is not recorded yet. */
-  result?: { succeeded: boolean; costUsd: number };
+  result?: { succeeded: boolean; costUsd: number; outcome?: "needs_input" | "limited" };
 }
 
 /** What the random worlds actually exercised: a property over paths never taken proves nothing. */
@@ -118,6 +121,15 @@ const seen = {
   feedbackStarts: 0,
   /** Restacks of dependents after a revised task succeeded. */
   restacks: 0,
+  /** Attempts that ended needing input, and the answers and allowed tools that restarted them. */
+  needsInput: 0,
+  answers: 0,
+  allowedTools: 0,
+  /** Attempts that hit a limit, and advances that left such a task waiting (before its resumeAt). */
+  limited: 0,
+  limitWaits: 0,
+  /** Sessions that ended `action_required`. */
+  actionRequired: 0,
 };
 
 const recordSchema = z.object(sessionStateShape).strict();
@@ -155,6 +167,10 @@ class World {
   dispatchFailures = 0;
   manualRetriesLeft: number;
   revisesLeft: number;
+  /** The world's clock (epoch ms): moves on at every step, so limits pass. */
+  now = 1_000_000;
+  /** Answers and allowed tools a person still gives (bounded, so a session ends). */
+  inputsLeft = 6;
   readonly random: Random;
 
   constructor(
@@ -184,8 +200,12 @@ class World {
     const result = step(this.machine, this.state, event);
     equal(this.state, before, "step changed its input");
     equal(step(this.machine, structuredClone(before), event), result);
-    const reopening = event.type === "retry" || event.type === "revise";
-    if (before.outcome !== undefined && !reopening && event.type !== "merged") {
+    const reopens =
+      event.type === "retry" ||
+      event.type === "revise" ||
+      event.type === "allow_and_retry" ||
+      event.type === "answer";
+    if (before.outcome !== undefined && !reopens && event.type !== "merged") {
       // An ended session ignores task events.
       seen.endedSessionEvents++;
       equal(result.state, before, `${event.type} changed an ended session`);
@@ -216,9 +236,13 @@ class World {
       if (!this.graph.byId.has(id)) fail(`state for unknown task ${id}`);
       if (task.merged === true && task.status !== "succeeded") fail(`${id} merged but ${task.status}`);
       const final = task.status === "failed" || task.status === "skipped" || task.status === "cancelled";
-      if (final && !task.reason) fail(`${id} ${task.status} without a reason`);
-      if (!final && task.reason !== undefined) fail(`${id} ${task.status} with a reason`);
-      // A revise's feedback belongs to the attempt it asked for: pending or running, never after.
+      const explained = final || task.status === "needs_input";
+      if (explained && !task.reason) fail(`${id} ${task.status} without a reason`);
+      if (!explained && task.reason !== undefined) fail(`${id} ${task.status} with a reason`);
+      if (task.resumeAt !== undefined && task.status !== "pending")
+        fail(`${id} ${task.status} with resumeAt`);
+      if ((task.uncounted ?? 0) > task.attempts) fail(`${id} has more uncounted attempts than attempts`);
+      // Feedback (a revise's, an answer) belongs to the attempt it asked for: pending or running, never after.
       if (task.feedback !== undefined && task.status !== "pending" && task.status !== "running")
         fail(`${id} ${task.status} still holds feedback`);
       if (task.feedback !== undefined && task.attempts + (task.status === "running" ? 0 : 1) < 2)
@@ -250,9 +274,13 @@ class World {
     }
     if (this.ended) {
       if (this.runs.size > 0) fail("the session ended with runs left behind");
+      const awaiting = awaitingInput(this.graph, tasks);
       for (const id of this.graph.order) {
         const status = observationOf(tasks, id).status;
-        if (status === "pending" || status === "running") fail(`the session ended with ${id} ${status}`);
+        if (status === "running") fail(`the session ended with ${id} running`);
+        // Only a task waiting on one that needs input may stay pending in an ended session.
+        if (status === "pending" && !awaiting.has(id)) fail(`the session ended with ${id} pending`);
+        if (observationOf(tasks, id).resumeAt !== undefined) fail(`the session ended with ${id} limited`);
       }
     }
     equal(problems, []);
@@ -264,6 +292,7 @@ class World {
       tasks: this.state.tasks,
       limits: this.machine.limits,
       cancelRequested: this.state.cancelRequested === true,
+      now: this.now,
     };
   }
 
@@ -332,8 +361,13 @@ class World {
     const decision = reconcile(input);
     // reconcile is pure and deterministic: same input, same answer, input untouched.
     equal(reconcile({ ...input, tasks: structuredClone(input.tasks) }), decision);
-    const result = this.apply({ type: "advance" });
+    const result = this.apply({ type: "advance", now: this.now });
     if (endedBefore) return;
+    seen.limitWaits += this.graph.order.filter((id) => {
+      const task = observationOf(input.tasks, id);
+      return task.resumeAt !== undefined && task.resumeAt > this.now;
+    }).length;
+    if (result.state.outcome?.conclusion === "action_required") seen.actionRequired++;
 
     const granted = grantsFor(this.graph, input, decision);
     checkDecision(this.graph, input, decision, result.state.tasks, granted);
@@ -460,7 +494,7 @@ class World {
       status: "pending",
       attempts: attempt - 1,
       ...(before.costUsd === undefined ? {} : { costUsd: before.costUsd }),
-      ...(before.feedback === undefined ? {} : { feedback: before.feedback }),
+      ...carried(before, true),
     });
     equal(result.actions, [{ type: "forget", id }]);
     this.runs.delete(id);
@@ -479,7 +513,7 @@ class World {
     const expectRetry =
       !succeeded &&
       task !== undefined &&
-      after.attempts < 1 + task.retries &&
+      after.attempts - (after.uncounted ?? 0) < 1 + task.retries &&
       !isBudgetReached(spentUsd(result.state.tasks), budget) &&
       this.state.cancelRequested !== true;
     const ended = { type: "ended", id, attempt, succeeded, willRetry: expectRetry } as const;
@@ -497,16 +531,23 @@ class World {
     const run = this.pick([...this.runs.values()]);
     // Sometimes the agent spends all it was granted and is stopped there (--max-budget-usd).
     const grant = run.recorded ? observationOf(this.state.tasks, run.id).grantUsd : undefined;
+    const attention = this.random() < this.scenario.attentionRate;
     run.result ??= {
       succeeded: this.random() >= this.scenario.failureRate,
       costUsd: grant !== undefined && this.random() < 0.3 ? grant : Math.round(this.random() * 100) / 100,
+      ...(attention ? { outcome: this.random() < 0.5 ? "needs_input" : "limited" } : {}),
     };
+    const outcome = run.result.outcome;
+    const resumeAt = this.now + randomInt(this.random, 0, 5_000);
     const event = {
       type: "attempt_ended",
       id: run.id,
       attempt: run.attempt,
-      succeeded: run.result.succeeded,
+      succeeded: outcome === undefined && run.result.succeeded,
       costUsd: run.result.costUsd,
+      ...(outcome === undefined ? {} : { outcome }),
+      ...(outcome === "limited" ? { resumeAt } : {}),
+      ...(outcome === "needs_input" ? { reason: "asked a question" } : {}),
     } as const;
     if (!run.recorded) {
       // Early: the record does not know this attempt yet, so the report changes nothing. The
@@ -522,9 +563,26 @@ class World {
     this.runs.delete(run.id);
     this.expectedCost.set(run.id, previousCost + event.costUsd);
     const recorded = observationOf(result.state.tasks, run.id);
-    same(recorded.status, event.succeeded ? "succeeded" : "failed");
     same(recorded.attempts, run.attempt);
-    this.checkEnded(result, run.id, run.attempt, event.succeeded);
+    const before = observationOf(this.state.tasks, run.id);
+    if (outcome !== undefined) {
+      // Not a failure: the attempt is not counted against the retries, and nothing else changes.
+      same(recorded.uncounted, (before.uncounted ?? 0) + 1);
+      if (outcome === "needs_input") {
+        seen.needsInput++;
+        same(recorded.status, "needs_input");
+        equal(result.actions, [{ type: "needs_input", id: run.id, attempt: run.attempt }]);
+      } else {
+        seen.limited++;
+        same(recorded.status, "pending");
+        same(recorded.resumeAt, resumeAt);
+        equal(result.actions, [{ type: "limited", id: run.id, attempt: run.attempt, resumeAt }]);
+      }
+      this.lastEnded = [];
+    } else {
+      same(recorded.status, event.succeeded ? "succeeded" : "failed");
+      this.checkEnded(result, run.id, run.attempt, event.succeeded);
+    }
     if (this.random() < 0.3) {
       this.oldEvents.push(this.random() < 0.5 ? { ...event, succeeded: !event.succeeded } : event);
     }
@@ -677,6 +735,7 @@ class World {
         status: "pending",
         attempts: was.attempts,
         ...(was.costUsd === undefined ? {} : { costUsd: was.costUsd }),
+        ...carried(was, true),
       });
       for (const below of descendants(this.graph, id)) {
         const status = observationOf(before.tasks, below).status;
@@ -772,6 +831,40 @@ class World {
     expect(result.state.outcome).toBeUndefined();
     expect(result.state.cancelRequested).toBeUndefined();
     this.keep(result);
+  }
+
+  /** A person answers a task that needs input, or allows its refused tools. */
+  giveInput(): boolean {
+    const waiting = this.graph.order.filter((id) => this.state.tasks[id]?.status === "needs_input");
+    if (waiting.length === 0 || this.inputsLeft <= 0) return false;
+    this.inputsLeft--;
+    const id = this.pick(waiting);
+    const before = observationOf(this.state.tasks, id);
+    const allow = this.random() < 0.5;
+    const event: SessionEvent = allow
+      ? { type: "allow_and_retry", id, tools: ["Bash", "WebFetch"] }
+      : { type: "answer", id, text: "  Use SQLite.  " };
+    const result = this.apply(event);
+    const after = observationOf(result.state.tasks, id);
+    same(after.status, "pending");
+    same(after.attempts, before.attempts);
+    same(after.uncounted, before.uncounted);
+    if (allow) {
+      seen.allowedTools++;
+      expect(after.allowedTools).toEqual(expect.arrayContaining(["Bash", "WebFetch"]));
+    } else {
+      seen.answers++;
+      same(after.feedback, "Use SQLite.");
+    }
+    equal(result.actions, [
+      { type: "forget", id },
+      { type: "input_given", id, how: allow ? "allow" : "answer" },
+    ]);
+    expect(result.state.outcome).toBeUndefined();
+    // Given once: the same event again changes nothing (the task is no longer waiting).
+    equal(step(this.machine, result.state, event).actions, []);
+    this.keep(result);
+    return true;
   }
 
   /** Whatever arrives once the session ended: ignored, except a retry or merge. */
@@ -891,7 +984,15 @@ function checkDecision(
   const retryable = (id: string): boolean => {
     const observed = observationOf(tasks, id);
     const task = graph.byId.get(id);
-    return observed.status === "failed" && task !== undefined && observed.attempts < 1 + task.retries;
+    return (
+      observed.status === "failed" &&
+      task !== undefined &&
+      observed.attempts - (observed.uncounted ?? 0) < 1 + task.retries
+    );
+  };
+  const waitsForLimit = (id: string): boolean => {
+    const resumeAt = observationOf(tasks, id).resumeAt;
+    return resumeAt !== undefined && (input.now === undefined || input.now < resumeAt);
   };
   const unmergedDeps = (id: string): string[] => {
     const task = graph.byId.get(id);
@@ -912,6 +1013,7 @@ function checkDecision(
   for (const start of decision.start) {
     const observed = observationOf(tasks, start.id);
     same(observed.status === "pending" || retryable(start.id), true);
+    same(waitsForLimit(start.id), false, `${start.id} started before its limit reset`);
     same(start.attempt, observed.attempts + 1);
     same(start.retry, observed.attempts > 0);
     for (const dep of graph.byId.get(start.id)?.dependencies ?? []) {
@@ -968,7 +1070,12 @@ function checkDecision(
       const observed = observationOf(tasks, id);
       const deps = graph.byId.get(id)?.dependencies ?? [];
       const depsOk = deps.every((dep) => observationOf(tasks, dep).status === "succeeded");
-      return (observed.status === "pending" || retryable(id)) && depsOk && unmergedDeps(id).length === 0;
+      return (
+        (observed.status === "pending" || retryable(id)) &&
+        depsOk &&
+        unmergedDeps(id).length === 0 &&
+        !waitsForLimit(id)
+      );
     });
     same(decision.start.length, Math.min(ready.length, Math.max(0, maxParallel - runningBefore)));
     const lowestStarted = Math.min(...decision.start.map((s) => remaining(s.id)));
@@ -982,7 +1089,8 @@ function checkDecision(
   if (cancelling) {
     for (const id of graph.order) {
       const status = observationOf(tasks, id).status;
-      must(cancelled.has(id) === (status === "pending" || status === "running"), `${id} ${status}: cancel?`);
+      const cancellable = status === "pending" || status === "running" || status === "needs_input";
+      must(cancelled.has(id) === cancellable, `${id} ${status}: cancel?`);
       if (cancelled.has(id)) {
         const now = after[id];
         must(
@@ -1047,27 +1155,72 @@ function checkDecision(
   }
   equal(problems, []);
 
-  // Finished exactly when nothing runs and nothing can start, with every task final.
+  // Finished exactly when nothing runs and nothing can start but through a person, with every
+  // other task final.
+  const awaiting = awaitingInput(graph, after);
   const stillActive = graph.order.some((id) => {
     const status = observationOf(after, id).status;
     return (
       status === "running" ||
-      status === "pending" ||
+      (status === "pending" && !awaiting.has(id)) ||
       (status === "failed" && retryable(id) && !budgetReached && !cancelling)
     );
   });
   same(decision.finished !== null, !stillActive);
   if (decision.finished) {
     const counts = decision.finished.counts;
-    same(counts.pending + counts.running, 0);
-    same(counts.succeeded + counts.failed + counts.skipped + counts.cancelled, graph.tasks.length);
+    same(counts.running, 0);
+    same(counts.pending, awaiting.size);
+    same(
+      counts.succeeded +
+        counts.failed +
+        counts.skipped +
+        counts.cancelled +
+        counts.needs_input +
+        counts.pending,
+      graph.tasks.length,
+    );
     const allSucceeded = counts.succeeded === graph.tasks.length;
-    const expected = cancelling ? "cancelled" : allSucceeded ? "success" : "failure";
+    const waitsForInput = counts.failed === 0 && counts.needs_input > 0;
+    const expected = cancelling
+      ? "cancelled"
+      : allSucceeded
+        ? "success"
+        : waitsForInput
+          ? "action_required"
+          : "failure";
     same(decision.finished.conclusion, expected);
     expect(decision.finished.summary).toMatch(
       new RegExp(`^${counts.succeeded} of ${graph.tasks.length} tasks succeeded`),
     );
   }
+}
+
+/**
+ * What a person gave a task, carried through its transitions: allowed tools and the count of
+ * uncounted attempts always, an answer only while the task waits to run (`toPending`).
+ */
+function carried(
+  was: TaskObservations[string] & object,
+  toPending: boolean,
+): { allowedTools?: string[]; uncounted?: number; feedback?: string } {
+  return {
+    ...(was.allowedTools === undefined ? {} : { allowedTools: was.allowedTools }),
+    ...(was.uncounted === undefined ? {} : { uncounted: was.uncounted }),
+    ...(toPending && was.feedback !== undefined ? { feedback: was.feedback } : {}),
+  };
+}
+
+/** Pending tasks downstream of a task that needs input (through pending tasks only). */
+function awaitingInput(graph: TaskGraph, tasks: TaskObservations): Set<string> {
+  const awaiting = new Set<string>();
+  for (const id of graph.order) {
+    if (observationOf(tasks, id).status !== "pending") continue;
+    const deps = graph.byId.get(id)?.dependencies ?? [];
+    if (deps.some((dep) => awaiting.has(dep) || observationOf(tasks, dep).status === "needs_input"))
+      awaiting.add(id);
+  }
+  return awaiting;
 }
 
 function scenarioGraph(scenario: Scenario): TaskGraph {
@@ -1094,8 +1247,13 @@ function runScenario(scenario: Scenario): void {
   world.advance();
   for (let round = 0; ; round++) {
     if (round >= maxSteps) expect.unreachable("the session did not end");
+    world.now += randomInt(world.random, 0, 2_000);
     if (world.ended) {
       while (world.random() < 0.5) world.poke();
+      if (world.random() < 0.7 && world.giveInput()) {
+        world.advance();
+        continue;
+      }
       if (world.manualRetriesLeft > 0 && world.random() < 0.5) {
         world.manualRetry();
         world.advance();
@@ -1116,6 +1274,8 @@ function runScenario(scenario: Scenario): void {
       world.cancel();
     } else if (roll < 0.04 && world.manualRetriesLeft > 0) {
       world.manualRetry();
+    } else if (roll < 0.05) {
+      world.giveInput();
     } else if (roll < 0.06 && world.revisesLeft > 0) {
       world.revise();
     } else if (roll < 0.07 && world.runs.size > 0) {
@@ -1145,7 +1305,8 @@ function runScenario(scenario: Scenario): void {
     scenario.failureRate === 0 &&
     scenario.budgetUsd === undefined &&
     !world.everCancelled &&
-    world.dispatchFailures === 0
+    world.dispatchFailures === 0 &&
+    !graph.order.some((id) => world.state.tasks[id]?.status === "needs_input")
   ) {
     same(allSucceeded, true);
   }

@@ -191,7 +191,15 @@ describe("transition table", () => {
         type: "finished",
         outcome: {
           ...outcome,
-          counts: { pending: 0, running: 0, succeeded: 2, failed: 0, skipped: 0, cancelled: 0 },
+          counts: {
+            pending: 0,
+            running: 0,
+            succeeded: 2,
+            failed: 0,
+            skipped: 0,
+            cancelled: 0,
+            needs_input: 0,
+          },
         },
       },
     ]);

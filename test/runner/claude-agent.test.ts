@@ -114,7 +114,13 @@ describe("runClaudeAgent with the real CLI and a scripted model", () => {
         timeoutMs: CLI_TIMEOUT_MS,
       });
 
-      expect(result).toMatchObject({ ok: true, summary: "refused", deniedTools: ["Bash"] });
+      // Refused and nothing edited: the task needs input (claude-agent-attention.test.ts).
+      expect(result).toMatchObject({
+        ok: false,
+        failure: { kind: "needs_input" },
+        summary: "refused",
+        deniedTools: ["Bash"],
+      });
     },
     CLI_TEST_MS,
   );

@@ -5,8 +5,10 @@ import {
   cancelSession,
   checkRunTarget,
   logWarnings,
+  giveInput,
   retrySession,
   SUMMARY_ACTIONS,
+  TASK_ALLOW_ACTION,
   TASK_RETRY_ACTION,
   type SessionCommand,
 } from "../sessions/index.js";
@@ -44,7 +46,9 @@ export async function handleCheckRun(
   const outcome =
     command.kind === "cancel"
       ? await cancelSession(run)
-      : await retrySession({ ...run, tasks: command.tasks });
+      : command.kind === "retry"
+        ? await retrySession({ ...run, tasks: command.tasks })
+        : await giveInput({ ...run, command });
 
   // The summary check run and the status comment show the result; the log keeps why not.
   logWarnings(context.log, outcome.warnings);
@@ -56,7 +60,7 @@ export async function handleCheckRun(
 function commandOf(
   identifier: string | undefined,
   target: NonNullable<ReturnType<typeof checkRunTarget>>,
-): Extract<SessionCommand, { kind: "retry" | "cancel" }> | null {
+): Exclude<SessionCommand, { kind: "plan_approved" }> | null {
   if (identifier === SUMMARY_ACTIONS.cancel.identifier) return { kind: "cancel" };
   const rerun = identifier === "rerequested";
   if (identifier === SUMMARY_ACTIONS.retryFailed.identifier || (rerun && target.kind === "session")) {
@@ -64,6 +68,9 @@ function commandOf(
   }
   if (target.kind === "task" && (identifier === TASK_RETRY_ACTION.identifier || rerun)) {
     return { kind: "retry", tasks: [target.taskId] };
+  }
+  if (target.kind === "task" && identifier === TASK_ALLOW_ACTION.identifier) {
+    return { kind: "allow", taskId: target.taskId };
   }
   return null;
 }

@@ -6,6 +6,7 @@ import {
   advanceSession,
   cancelSession,
   logWarnings,
+  giveInput,
   retrySession,
   sessionWarnings,
   startSession,
@@ -185,7 +186,16 @@ async function runCommand(args: {
   const outcome: CommandResult =
     command.kind === "retry"
       ? await retrySession({ client, sessionId, tasks: command.target, actor, config, runtime })
-      : await cancelSession({ client, sessionId, actor, config, runtime });
+      : command.kind === "answer"
+        ? await giveInput({
+            client,
+            sessionId,
+            command: { kind: "answer", taskId: command.taskId, text: command.text },
+            actor,
+            config,
+            runtime,
+          })
+        : await cancelSession({ client, sessionId, actor, config, runtime });
   logWarnings(log, outcome.warnings);
   if (!outcome.ok) {
     await talk.react("confused");

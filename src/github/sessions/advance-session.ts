@@ -1,3 +1,4 @@
+import type { SessionEvent } from "../../core/session-machine.js";
 import type { TaskGraph } from "../../core/task-graph.js";
 import { isTransient, type GitHubClient } from "../github-client.js";
 import type { AppConfig } from "./app-config.js";
@@ -32,7 +33,11 @@ export type SessionCommand =
   | { kind: "retry"; tasks: readonly string[] | "failed" }
   | { kind: "cancel" }
   /** A planner session's proposal was made into these sub-issues (task id → issue number). */
-  | { kind: "plan_approved"; created: Record<string, number> };
+  | { kind: "plan_approved"; created: Record<string, number> }
+  /** "Allow & retry": the tools the task's needs-input attempt was refused, allowed for it. */
+  | { kind: "allow"; taskId: string }
+  /** The answer to a needs-input task's question, for its next attempt. */
+  | { kind: "answer"; taskId: string; text: string };
 
 /** A review follow-up on a task's pull request (sessions/revise-task.ts). */
 export interface ReviseCommand {
@@ -60,7 +65,7 @@ export interface AdvanceInput {
 
 export interface AdvanceResult {
   status: SessionStatus;
-  /** Tasks a retry command put back to pending. */
+  /** Tasks a retry command (or an answer, or allowed tools) put back to pending. */
   retried: string[];
   /** What a revise command did: the attempt that will run, or why none will. */
   revise?: { refused: string } | { attempt: number };
@@ -161,10 +166,7 @@ async function advanceOnce(args: {
   if (command?.kind === "plan_approved") {
     // Not the machine's: what approval made is the planner session's own fact, for its comment.
     if (record.planner) record.planner.created = { ...record.planner.created, ...command.created };
-  } else if (command)
-    await pass.apply(
-      command.kind === "cancel" ? { type: "cancel" } : { type: "retry", tasks: command.tasks },
-    );
+  } else if (command) await pass.apply(commandEvent(command, record));
   // Runs are looked at even after the end: one still going that the session will not use is stopped.
   const runs = [...(args.input.runs ?? [])];
   if (args.input.sweep && record.outcome === undefined) {
@@ -282,5 +284,26 @@ function pruneRecord(record: SessionRecord): void {
   }
   for (const [id, facts] of Object.entries(record.runs)) {
     if (Object.keys(facts).length === 0) delete record.runs[id];
+  }
+}
+
+/** The machine event of a command; "Allow & retry" allows what the task's last attempt was refused. */
+function commandEvent(
+  command: Exclude<SessionCommand, { kind: "plan_approved" }>,
+  record: SessionRecord,
+): SessionEvent {
+  switch (command.kind) {
+    case "cancel":
+      return { type: "cancel" };
+    case "retry":
+      return { type: "retry", tasks: command.tasks };
+    case "allow":
+      return {
+        type: "allow_and_retry",
+        id: command.taskId,
+        tools: record.runs[command.taskId]?.refusedTools ?? [],
+      };
+    case "answer":
+      return { type: "answer", id: command.taskId, text: command.text };
   }
 }

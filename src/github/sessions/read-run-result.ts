@@ -1,4 +1,5 @@
 import { parseRunName } from "../../core/dispatch-inputs.js";
+import { attentionInMessage, refusedToolList, type AttemptAttention } from "../../core/task-attention.js";
 import { parseResultBlock, type TaskResult } from "../../core/task-result-block.js";
 import { describeApiError, type GitHubClient, type RepoRef } from "../github-client.js";
 import type { TaskCheckConclusion } from "./session-record.js";
@@ -21,6 +22,12 @@ export interface RunResult {
   durationMs?: number;
   prNumber?: number;
   prUrl?: string;
+  /**
+   * Neither success nor failure: the agent needs input, or the model API's limit stopped it. From
+   * the result block, else from the runner's words in the failure annotation (no PR carries a
+   * block for an attempt that changed nothing).
+   */
+  attention?: AttemptAttention;
 }
 
 export async function readRunResult(args: {
@@ -146,6 +153,8 @@ async function failureResult(args: {
   }
   if (conclusion === "cancelled") return fail("cancelled", `the workflow run was cancelled${link}`);
   if (found?.block.message) {
+    const attention = blockAttention(found.block);
+    if (attention) return { ...fail("failure", found.block.message), attention };
     const kind = found.block.failure_kind ? ` [${found.block.failure_kind}]` : "";
     return fail("failure", `${found.block.message}${kind}`);
   }
@@ -156,6 +165,9 @@ async function failureResult(args: {
   if (annotation?.timedOut) {
     return fail("timed_out", `the task ran longer than its timeout of ${args.timeoutMinutes} minutes${link}`);
   }
+  const attention = annotation ? attentionInMessage(annotation.message) : undefined;
+  if (annotation && attention)
+    return { ...fail("failure", withoutTaskPrefix(annotation.message)), attention };
   if (annotation) return fail("failure", `${annotation.message}${link}`);
   return fail("failure", `the workflow run failed; see its log${link}`);
 }
@@ -216,6 +228,28 @@ export async function failureAnnotation(args: {
       timedOut: false,
     };
   }
+}
+
+/** The result block's needs-input or limited details, when its failure is one of those. */
+function blockAttention(block: TaskResult): AttemptAttention | undefined {
+  if (block.failure_kind === "needs_input") {
+    const question = block.needs_input?.question;
+    return {
+      kind: "needs_input",
+      refusedTools: refusedToolList(block.needs_input?.refused_tools),
+      ...(question === undefined ? {} : { question }),
+    };
+  }
+  if (block.failure_kind === "limited") {
+    const resetsAt = block.limited?.resets_at;
+    return { kind: "limited", ...(resetsAt === undefined ? {} : { resetsAt }) };
+  }
+  return undefined;
+}
+
+/** The Action's annotation starts with "Task <id>: "; the task's own check run needs no prefix. */
+function withoutTaskPrefix(message: string): string {
+  return message.replace(/^Task \S+: /, "");
 }
 
 function firstLines(text: string): string {

@@ -17,7 +17,7 @@ export const SUMMARY_ACTIONS = {
 
 export interface SummaryCheckContent {
   status: "in_progress" | "completed";
-  conclusion?: "success" | "failure" | "cancelled";
+  conclusion?: "success" | "failure" | "cancelled" | "action_required";
   title: string;
   summary: string;
   text: string;

@@ -7,6 +7,7 @@ import {
   type SessionMachine,
 } from "../../core/session-machine.js";
 import { storeSessionState } from "../../core/session-state.js";
+import { limitResumeAt } from "../../core/task-attention.js";
 import type { TaskGraph } from "../../core/task-graph.js";
 import { describeApiError, httpStatus, type GitHubClient } from "../github-client.js";
 import type { AppConfig } from "./app-config.js";
@@ -39,7 +40,7 @@ export class SessionPass {
   private readonly record: SessionRecord;
   /** Attempt outcomes in the order they were recorded (see projectTaskChecks), an unsaved pass's first. */
   readonly finished: Array<{ id: string; entry: TaskView }>;
-  /** Tasks a retry put back to pending. */
+  /** Tasks a retry (or an answer, or allowed tools) put back to pending. */
   retried: string[] = [];
   readonly warnings: string[] = [];
   readonly dispatched: Array<{ taskId: string; attempt: number; runId?: number }> = [];
@@ -139,6 +140,13 @@ export class SessionPass {
       if (outcome.prUrl !== undefined) facts.prUrl = outcome.prUrl;
       if (outcome.turns !== undefined) facts.turns = outcome.turns;
       if (outcome.durationMs !== undefined) facts.durationMs = outcome.durationMs;
+      const { attention } = outcome;
+      if (attention?.kind === "needs_input") {
+        facts.refusedTools = attention.refusedTools;
+        if (attention.question !== undefined) facts.question = attention.question;
+      }
+      // A limit: the reason stays with the run's facts, as the task is pending again.
+      if (attention?.kind === "limited" && outcome.reason !== undefined) facts.note = outcome.reason;
       await this.apply({
         type: "attempt_ended",
         id: key.taskId,
@@ -146,6 +154,10 @@ export class SessionPass {
         succeeded: outcome.succeeded,
         ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
         ...(outcome.costUsd === undefined ? {} : { costUsd: outcome.costUsd }),
+        ...(attention === undefined ? {} : { outcome: attention.kind }),
+        ...(attention?.kind === "limited"
+          ? { resumeAt: limitResumeAt({ now: this.ctx.now.getTime(), resetsAt: attention.resetsAt }) }
+          : {}),
       });
     }
   }
@@ -187,14 +199,15 @@ export class SessionPass {
     let mergesChecked = false;
     for (let round = 0; round < 5; round++) {
       // The machine is pure: look at what an advance would do before doing it.
-      const peek = step(this.machine, this.record, { type: "advance" });
+      const now = this.ctx.now.getTime();
+      const peek = step(this.machine, this.record, { type: "advance", now });
       const waiting = peek.actions.filter((action) => action.type === "waiting");
       if (waiting.length > 0 && !mergesChecked) {
         mergesChecked = true;
         if (await this.observeMerges(waiting)) continue;
       }
       const failedBefore = this.finished.length;
-      await this.apply({ type: "advance" });
+      await this.apply({ type: "advance", now });
       if (this.finished.length === failedBefore) return;
     }
   }
@@ -224,11 +237,17 @@ export class SessionPass {
         return [];
       }
       case "ended":
+      case "needs_input":
+      case "limited":
         this.finished.push({ id: action.id, entry: taskView(this.record, action.id) });
-        await this.askReviewersAgain(action.id, action.succeeded);
+        // A limited or needs-input attempt runs again: its reviewers wait for the one that ends.
+        if (action.type === "ended") await this.askReviewersAgain(action.id, action.succeeded);
         return [];
       case "retried":
         this.retried = action.ids;
+        return [];
+      case "input_given":
+        this.retried = [...this.retried, action.id];
         return [];
       case "finished":
         this.record.endedAt = this.nowIso;
@@ -384,6 +403,7 @@ export class SessionPass {
         grantUsd: this.record.tasks[id]?.grantUsd,
         issue: this.record.issueGraph?.tasks[id]?.number,
         mode: this.record.planner ? "plan" : undefined,
+        allowedTools: this.record.tasks[id]?.allowedTools,
         feedback: this.record.tasks[id]?.feedback,
       }),
       config: this.ctx.config,

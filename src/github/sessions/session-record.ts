@@ -11,7 +11,16 @@ import { tasksFileSchema } from "../../core/tasks-schema.js";
  * Markdown). Large records are gzipped and base64-encoded to stay under the 65,535-character cap.
  */
 
-export const TASK_CHECK_CONCLUSIONS = ["success", "failure", "cancelled", "timed_out", "skipped"] as const;
+export const TASK_CHECK_CONCLUSIONS = [
+  "success",
+  "failure",
+  "cancelled",
+  "timed_out",
+  "skipped",
+  "action_required",
+  /** A limited attempt: neither success nor failure; the task starts again after the reset. */
+  "neutral",
+] as const;
 export type TaskCheckConclusion = (typeof TASK_CHECK_CONCLUSIONS)[number];
 
 /**
@@ -63,6 +72,9 @@ const taskFactsSchema = z.object({
   startedAt: z.string().optional(),
   endedAt: z.string().optional(),
   note: z.string().optional(),
+  /** A needs-input attempt: the tools it was refused and its question (the agent's text). */
+  refusedTools: z.array(z.string()).max(20).optional(),
+  question: z.string().max(2_000).optional(),
   /**
    * The attempt's dispatch is not settled: `uncertain` (a 5xx or no answer; a run may exist) or
    * `unsent` (refused for a rate limit; provably none); `claim` is which dispatch of the attempt it
@@ -108,6 +120,8 @@ export const PER_ATTEMPT_FACTS = [
   "note",
   "dispatch",
   "restack",
+  "refusedTools",
+  "question",
 ] as const satisfies ReadonlyArray<keyof TaskFacts>;
 
 /** A task as the App shows it: the core's state and the App's facts together. */

@@ -12,7 +12,7 @@ export interface SessionStatus {
   sha: string;
   file: string;
   state: "running" | "completed";
-  conclusion?: "success" | "failure" | "cancelled";
+  conclusion?: "success" | "failure" | "cancelled" | "action_required";
   /** One line: the outcome once ended, else the progress. */
   summary: string;
   checkRunUrl?: string;

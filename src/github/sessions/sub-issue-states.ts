@@ -71,6 +71,7 @@ const WORDS: Readonly<Record<TaskView["status"], string>> = {
   failed: "failed",
   skipped: "skipped",
   cancelled: "cancelled",
+  needs_input: "needs input",
 };
 
 export function renderSubIssueState(args: {

@@ -27,6 +27,13 @@ export const TASK_RETRY_ACTION = {
   description: "Run this task again",
 } as const;
 
+/** "Allow & retry" on a task that needs input: allows the tools it was refused and runs it again. */
+export const TASK_ALLOW_ACTION = {
+  label: "Allow & retry",
+  identifier: "allow_retry",
+  description: "Allow the refused tools, run again",
+} as const;
+
 export function taskCheckName(taskId: string): string {
   return `${TASK_CHECK_PREFIX}${taskId}`;
 }
@@ -59,6 +66,11 @@ export function desiredTaskCheck(
       return { attempt, conclusion: "failure" };
     case "skipped":
       return { attempt, conclusion: "skipped" };
+    case "needs_input":
+      return { attempt, conclusion: "action_required" };
+    case "pending":
+      // Waiting out a model API limit: the limited attempt's check run says when it resumes.
+      return entry.resumeAt !== undefined && attempt > 0 ? { attempt, conclusion: "neutral" } : null;
     case "cancelled":
       return entry.startedAt !== undefined ? { attempt, conclusion: "cancelled" } : null;
     default:
@@ -126,9 +138,7 @@ export async function projectTaskChecks(args: {
             summaryUrl: args.summaryUrl,
           }),
         },
-        ...(desired.conclusion === "skipped" || desired.conclusion === "success"
-          ? {}
-          : { actions: [{ ...TASK_RETRY_ACTION }] }),
+        ...checkActions(desired.conclusion, shown),
       });
       writes++;
       taskFacts(record, id).check = {
@@ -149,7 +159,19 @@ const TITLES: Record<TaskCheckConclusion, string> = {
   timed_out: "Timed out",
   cancelled: "Cancelled",
   skipped: "Skipped",
+  action_required: "Needs input",
+  neutral: "Limited",
 };
+
+/** The buttons of a task's check run: Retry on a failure, Allow & retry where tools were refused. */
+function checkActions(
+  conclusion: TaskCheckConclusion,
+  entry: TaskView,
+): { actions?: Array<{ label: string; identifier: string; description: string }> } {
+  if (conclusion === "skipped" || conclusion === "success" || conclusion === "neutral") return {};
+  if (conclusion !== "action_required") return { actions: [{ ...TASK_RETRY_ACTION }] };
+  return (entry.refusedTools ?? []).length > 0 ? { actions: [{ ...TASK_ALLOW_ACTION }] } : {};
+}
 
 function taskCheckTitle(entry: TaskView, conclusion: TaskCheckConclusion): string {
   const parts = [TITLES[conclusion]];
@@ -157,6 +179,8 @@ function taskCheckTitle(entry: TaskView, conclusion: TaskCheckConclusion): strin
   if (entry.costUsd !== undefined) parts.push(formatCost(entry.costUsd));
   if (entry.durationMs !== undefined && conclusion !== "skipped")
     parts.push(formatDuration(entry.durationMs));
+  if (conclusion === "neutral" && entry.resumeAt !== undefined)
+    parts.push(`resumes at ${new Date(entry.resumeAt).toISOString().slice(0, 16).replace("T", " ")} UTC`);
   let title = parts.join(" · ");
   // The title is shown as plain text, not Markdown: one clean line is enough.
   if (conclusion !== "success" && entry.reason) title += `: ${entry.reason}`;
@@ -184,7 +208,15 @@ function taskCheckSummary(args: {
   });
   const heading = task.name === task.id ? `\`${task.id}\`` : `${inert(task.name, 200)} (\`${task.id}\`)`;
   const lines = [heading, ""];
-  if (entry.reason && entry.status !== "succeeded")
+  if (entry.status === "needs_input") lines.push(...needsInputLines(entry, task.id, args.sessionId), "");
+  else if (entry.status === "pending" && entry.resumeAt !== undefined) {
+    const at = new Date(entry.resumeAt).toISOString();
+    lines.push(
+      `**Limited:** the model API answered with a rate or usage limit. The task starts again by itself at ${at}; this attempt does not count as failed.`,
+    );
+    if (entry.note) lines.push("", `**What the API said:** ${inert(entry.note, 1000)}`);
+    lines.push("");
+  } else if (entry.reason && entry.status !== "succeeded")
     lines.push(`**Reason:** ${inert(entry.reason, 2000)}`, "");
   if (entry.attempts > 0) lines.push(`- Attempt: ${entry.attempts} of ${1 + task.retries}`);
   const from =
@@ -209,4 +241,28 @@ function taskCheckSummary(args: {
   const summaryUrl = safeUrl(args.summaryUrl);
   lines.push(`- Session: ${summaryUrl ? `[${args.sessionId}](${summaryUrl})` : `\`${args.sessionId}\``}`);
   return lines.join("\n");
+}
+
+/**
+ * What a task that needs input waits for, and how to give it. The tools and the question are the
+ * agent's text: inert, never a link, mention or command.
+ */
+function needsInputLines(entry: TaskView, taskId: string, sessionId: string): string[] {
+  const lines = ["**This task needs input.** The agent stopped for a person and changed nothing."];
+  const tools = entry.refusedTools ?? [];
+  if (tools.length > 0) {
+    lines.push(
+      "",
+      `**Refused tools:** ${tools.map((tool) => inert(tool, 200)).join(", ")}`,
+      "",
+      "Press **Allow & retry** above to allow them for this task and run it again (anyone with write access).",
+    );
+  }
+  if (entry.question !== undefined) lines.push("", `**Question:** ${inert(entry.question, 2000)}`);
+  else if (tools.length === 0 && entry.reason) lines.push("", `**Reason:** ${inert(entry.reason, 2000)}`);
+  lines.push(
+    "",
+    `To answer, comment \`/orchestrate answer ${taskId} <your answer>\` where the session was started (elsewhere, add \`--session ${sessionId}\`); the answer is added to the next attempt's prompt.`,
+  );
+  return lines;
 }

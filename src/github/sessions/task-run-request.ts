@@ -24,7 +24,9 @@ export function taskRunRequest(args: {
   issue?: number | undefined;
   /** What the run does; absent: a task ("plan" for a planner session's task). */
   mode?: RunMode | undefined;
-  /** A revise's feedback for this attempt (untrusted text, added to the prompt by the Action). */
+  /** Tools a person allowed for this task ("Allow & retry"), added to the task's own. */
+  allowedTools?: readonly string[] | undefined;
+  /** Feedback for this attempt (a revise's, or the answer to the agent's question): the `feedback` input, untrusted text added to the prompt by the Action. */
   feedback?: string | undefined;
 }): TaskRunRequest {
   const { graph, baseBranch } = args;
@@ -53,7 +55,8 @@ export function taskRunRequest(args: {
   if (task.maxTurns !== undefined) request.maxTurns = task.maxTurns;
   const capUsd = attemptCapUsd(task, { grantUsd: args.grantUsd });
   if (capUsd !== undefined) request.maxBudgetUsd = capUsd;
-  if (task.allowedTools !== undefined) request.allowedTools = task.allowedTools;
+  const allowedTools = [...new Set([...(task.allowedTools ?? []), ...(args.allowedTools ?? [])])];
+  if (allowedTools.length > 0) request.allowedTools = allowedTools;
   if (args.issue !== undefined) request.issue = args.issue;
   if (args.mode !== undefined && args.mode !== "task") request.mode = args.mode;
   if (args.feedback !== undefined) request.feedback = args.feedback;
