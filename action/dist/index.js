@@ -46932,7 +46932,18 @@ var taskResultSchema = external_exports.object({
   cost_usd: external_exports.number().min(0).optional(),
   turns: external_exports.number().int().min(0).optional(),
   duration_ms: external_exports.number().min(0).optional(),
-  run_id: external_exports.number().int().optional()
+  run_id: external_exports.number().int().optional(),
+  /**
+   * With `failure_kind: "needs_input"`: what the agent waits for. The tools it was refused and the
+   * question it ended with are the agent's text: shown inert, and the tools are granted only when
+   * a person presses "Allow & retry".
+   */
+  needs_input: external_exports.object({
+    refused_tools: external_exports.array(external_exports.string().max(200)).max(20),
+    question: external_exports.string().max(2e3).optional()
+  }).optional(),
+  /** With `failure_kind: "limited"`: when the model API's limit resets (epoch ms), if it said. */
+  limited: external_exports.object({ resets_at: external_exports.number().optional() }).optional()
 });
 var OPEN = "<!-- orchestrator:result ";
 var CLOSE = " -->";
@@ -47917,12 +47928,12 @@ var serializeBigInts = (text2) => {
   return text2.replace(
     stringsOrLargeNumbers,
     (match, digits, fractional, exponential) => {
-      const isString2 = match[0] === '"';
-      const isNoise = isString2 && noiseValueWithQuotes.test(match);
+      const isString3 = match[0] === '"';
+      const isNoise = isString3 && noiseValueWithQuotes.test(match);
       if (isNoise) return match.substring(0, match.length - 1) + 'n"';
       const hasFractionalOrExponential = fractional || exponential;
       const isLessThanMaxSafeInt = digits && (digits.length < MAX_DIGITS || digits.length === MAX_DIGITS && digits <= MAX_INT);
-      const isStandardValue = isString2 || hasFractionalOrExponential || isLessThanMaxSafeInt;
+      const isStandardValue = isString3 || hasFractionalOrExponential || isLessThanMaxSafeInt;
       if (isStandardValue) return match;
       return '"' + match + 'n"';
     }
@@ -51543,6 +51554,18 @@ async function checkpointAttemptOf(cwd, commit, taskId) {
   const attempt = Number(checkpoints.split(",")[0]?.trim());
   return Number.isInteger(attempt) && attempt >= 1 ? attempt : null;
 }
+async function holdsTaskWork(args) {
+  const { stdout } = await git(
+    [
+      "log",
+      "--no-show-signature",
+      `--format=%(trailers:key=${TASK_TRAILER},valueonly,separator=%x2C)`,
+      `${args.start}..${args.tip}`
+    ],
+    { cwd: args.cwd, okExitCodes: [128] }
+  );
+  return stdout.split("\n").some((line) => line.split(",").some((value) => value.trim() === args.taskId));
+}
 
 // src/runner/merge-dependency.ts
 async function mergeDependency(args) {
@@ -51645,7 +51668,8 @@ async function prepare(options) {
   } : await checkLocalSources({ cwd: lookupDir, branch, sources, options });
   const refOf = (name) => remote ? `refs/remotes/${remote}/${name}` : `refs/heads/${name}`;
   const start = startSha ?? refOf(first);
-  const replaced = await guardExistingBranch({
+  const buildsOnReviewed = options.continueExisting === true && options.taskId !== void 0 && previousSha !== null && await holdsTaskWork({ cwd: lookupDir, tip: previousSha, start, taskId: options.taskId });
+  const replaced = buildsOnReviewed ? [] : await guardExistingBranch({
     cwd: lookupDir,
     branch,
     remote,
@@ -51916,6 +51940,50 @@ function claudeAgentArgs(options) {
   return args;
 }
 
+// src/core/task-attention.ts
+var MAX_QUESTION_CHARS = 2e3;
+var MAX_REFUSED_TOOLS = 20;
+var DEFAULT_LIMIT_BACKOFF_MS = 5 * 6e4;
+var MAX_LIMIT_WAIT_MS = 8 * 24 * 60 * 6e4;
+function finalQuestion(answer) {
+  if (answer === void 0) return void 0;
+  const paragraphs = answer.trim().split(/\n\s*\n/).map((paragraph) => paragraph.trim()).filter((paragraph) => paragraph !== "");
+  const last = paragraphs[paragraphs.length - 1];
+  if (last === void 0) return void 0;
+  const bare = last.replace(/[\s*_`'"”’)\]]+$/u, "");
+  if (!bare.endsWith("?")) return void 0;
+  return last.length > MAX_QUESTION_CHARS ? `${last.slice(0, MAX_QUESTION_CHARS - 1)}\u2026` : last;
+}
+function refusedToolList(tools) {
+  const names = (tools ?? []).map((tool) => tool.trim()).filter((tool) => tool !== "" && tool.length <= 200);
+  return [...new Set(names)].slice(0, MAX_REFUSED_TOOLS);
+}
+function resetTimeInMessage(text2, now) {
+  const epoch = /limit reached\|(\d{9,11})\b/i.exec(text2);
+  if (epoch?.[1] !== void 0) return Number(epoch[1]) * 1e3;
+  const clock = /\bresets (?:at )?(\d{1,2})(?::(\d{2}))?\s*(am|pm)\s*\(UTC\)/i.exec(text2);
+  if (clock?.[1] === void 0 || clock[3] === void 0) return void 0;
+  const hour12 = Number(clock[1]);
+  const minute = clock[2] === void 0 ? 0 : Number(clock[2]);
+  if (hour12 < 1 || hour12 > 12 || minute > 59) return void 0;
+  const hour = hour12 % 12 + (clock[3].toLowerCase() === "pm" ? 12 : 0);
+  const today = new Date(now);
+  let at = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate(), hour, minute);
+  if (at <= now) at += 24 * 60 * 6e4;
+  return at;
+}
+function needsInputMessage(args) {
+  const why = [];
+  if (args.refusedTools.length > 0) why.push(`refused: ${args.refusedTools.join(", ")}`);
+  if (args.question !== void 0) why.push("asked a question");
+  const head = `Claude needs input (${why.join("; ")}) and changed nothing`;
+  return args.question === void 0 ? `${head}.` : `${head}: ${args.question}`;
+}
+function limitedMessageEnd(resetsAt) {
+  const at = resetsAt === void 0 ? "" : ` at ${new Date(resetsAt).toISOString()}`;
+  return `The task waits until the limit resets${at} and starts again; this attempt does not count as failed.`;
+}
+
 // src/runner/claude-agent-api-retries.ts
 var UNREACHABLE_AFTER_TRIES = 5;
 function asApiRetry(message) {
@@ -52019,6 +52087,82 @@ function bypassesProxy(host, env) {
 var nonEmpty = (value) => value === void 0 || value.trim() === "" ? void 0 : value.trim();
 var isSet = (value) => value !== void 0 && value !== "" && value !== "0" && value.toLowerCase() !== "false";
 
+// src/runner/claude-agent-attention.ts
+function attentionOf(args) {
+  const { message, signals } = args;
+  const text2 = (message.result ?? message.errors?.join("; ") ?? "").trim();
+  if (message.is_error) {
+    if (!isLimit(message, text2)) return void 0;
+    const usage = message.api_error === "usage_limit_reached" || USAGE_LIMIT_WORDS.test(text2);
+    const resetsAt = signals?.limitResetsAt ?? resetTimeInMessage(text2, args.now);
+    const what = usage ? "a usage limit" : "a rate limit";
+    return {
+      failure: {
+        kind: "limited",
+        message: `The model API answered with ${what} (${plainLine(text2, 300) || "HTTP 429"}). ${limitedMessageEnd(resetsAt)}`
+      },
+      ...resetsAt === void 0 ? {} : { limitResetsAt: resetsAt }
+    };
+  }
+  if (signals === void 0 || signals.editsMade > 0) return void 0;
+  const refused = refusedToolList(
+    (message.permission_denials ?? []).map((denial) => denial.tool_name).filter(isString)
+  );
+  const question = finalQuestion(message.result ?? void 0);
+  if (refused.length === 0 && question === void 0) return void 0;
+  const shown = question === void 0 ? void 0 : plainLine(question, 300);
+  return {
+    failure: { kind: "needs_input", message: needsInputMessage({ refusedTools: refused, question: shown }) }
+  };
+}
+var USAGE_LIMIT_WORDS = /usage limit|hit your (?:[\w-]+ )?limit|limit reached/i;
+function isLimit(message, text2) {
+  return message.api_error === "usage_limit_reached" || message.api_error_status === 429 || message.api_error_type === "rate_limit_error" || USAGE_LIMIT_WORDS.test(text2);
+}
+var isString = (value) => typeof value === "string";
+
+// src/runner/claude-agent-signals.ts
+var EDIT_TOOLS = /* @__PURE__ */ new Set(["Write", "Edit", "MultiEdit", "NotebookEdit"]);
+var AttentionSignals = class {
+  editIds = /* @__PURE__ */ new Set();
+  signals = { editsMade: 0 };
+  read(message) {
+    if (message.type === "rate_limit_event") this.readLimit(message.rate_limit_info);
+    const inner = asRecord(message.message);
+    if (message.type === "assistant") {
+      const params = asRecord(message.api_error_params);
+      if (params !== void 0) this.readLimit(params.rate_limit_info);
+      for (const block of contentOf(inner)) {
+        if (block.type === "tool_use" && typeof block.id === "string" && EDIT_TOOLS.has(String(block.name)))
+          this.editIds.add(block.id);
+      }
+    }
+    if (message.type === "user") {
+      for (const block of contentOf(inner)) {
+        if (block.type !== "tool_result" || typeof block.tool_use_id !== "string") continue;
+        if (block.is_error === true || !this.editIds.has(block.tool_use_id)) continue;
+        this.editIds.delete(block.tool_use_id);
+        this.signals.editsMade++;
+      }
+    }
+  }
+  readLimit(value) {
+    const info2 = asRecord(value);
+    if (info2 === void 0 || info2.status !== "rejected") return;
+    const resetsAt = info2.resetsAt;
+    if (typeof resetsAt === "number" && Number.isFinite(resetsAt) && resetsAt > 0)
+      this.signals.limitResetsAt = resetsAt * 1e3;
+  }
+};
+function asRecord(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? value : void 0;
+}
+function contentOf(message) {
+  const content = message?.content;
+  if (!Array.isArray(content)) return [];
+  return content.map(asRecord).filter((block) => block !== void 0);
+}
+
 // src/runner/claude-agent-output.ts
 var MAX_RETRIES_KEPT = 50;
 var ClaudeStreamReader = class {
@@ -52026,6 +52170,7 @@ var ClaudeStreamReader = class {
   assistantMessages = 0;
   resultMessage;
   retries = [];
+  attention = new AttentionSignals();
   push(chunk) {
     this.pending += chunk;
     let newline = this.pending.indexOf("\n");
@@ -52050,6 +52195,10 @@ var ClaudeStreamReader = class {
   get retriesInARow() {
     return this.retries;
   }
+  /** What the needs-input and limited rules read besides the result (claude-agent-attention.ts). */
+  get signals() {
+    return this.attention.signals;
+  }
   /** Set once those failures are reason enough to stop the agent (see `modelFaultOf`). */
   get modelFault() {
     return modelFaultOf(this.retries);
@@ -52061,6 +52210,7 @@ var ClaudeStreamReader = class {
     if (retry !== void 0) this.retries = [...this.retries.slice(-(MAX_RETRIES_KEPT - 1)), retry];
     else if (message.type !== "system") this.retries = [];
     if (message.type === "assistant") this.assistantMessages++;
+    this.attention.read(message);
     const result = asClaudeResult(message);
     if (result !== void 0) this.resultMessage = result;
   }
@@ -52083,10 +52233,12 @@ function asClaudeResult(value) {
     ...typeof value.subtype === "string" ? { subtype: value.subtype } : {},
     is_error: value.is_error === true,
     ...typeof value.result === "string" ? { result: value.result } : {},
-    ...Array.isArray(value.errors) ? { errors: value.errors.filter(isString) } : {},
+    ...Array.isArray(value.errors) ? { errors: value.errors.filter(isString2) } : {},
     ...typeof value.total_cost_usd === "number" ? { total_cost_usd: value.total_cost_usd } : {},
     ...typeof value.num_turns === "number" ? { num_turns: value.num_turns } : {},
     ...typeof value.api_error_status === "number" ? { api_error_status: value.api_error_status } : {},
+    ...typeof value.api_error_type === "string" ? { api_error_type: value.api_error_type } : {},
+    ...typeof value.api_error === "string" ? { api_error: value.api_error } : {},
     ...typeof value.terminal_reason === "string" ? { terminal_reason: value.terminal_reason } : {},
     ...Array.isArray(value.permission_denials) ? { permission_denials: value.permission_denials.filter(isObject2) } : {}
   };
@@ -52101,6 +52253,11 @@ function claudeResultFields(message, context = {}) {
     ...message.num_turns === void 0 ? {} : { turns: message.num_turns },
     ...deniedTools.length === 0 ? {} : { deniedTools }
   };
+  const attention = attentionOf({ message, signals: context.signals, now: context.now ?? Date.now() });
+  if (attention !== void 0) {
+    const resetsAt = attention.limitResetsAt === void 0 ? {} : { limitResetsAt: attention.limitResetsAt };
+    return { ok: false, failure: attention.failure, ...shared, ...resetsAt };
+  }
   if (!message.is_error) return { ok: true, ...shared };
   return { ok: false, failure: classifyClaudeError(message, context), ...shared };
 }
@@ -52141,10 +52298,10 @@ function classifyClaudeError(message, context) {
   return { kind: "agent_error", message: `Claude Code reported an error: ${text2 || "no details given"}` };
 }
 function uniqueToolNames(denials) {
-  const names = (denials ?? []).map((denial) => denial.tool_name).filter(isString);
+  const names = (denials ?? []).map((denial) => denial.tool_name).filter(isString2);
   return [...new Set(names)];
 }
-var isString = (value) => typeof value === "string";
+var isString2 = (value) => typeof value === "string";
 var isObject2 = (value) => typeof value === "object" && value !== null;
 
 // src/runner/process-tree.ts
@@ -52430,6 +52587,19 @@ function claudeAgentResult(input2) {
     const seconds = Math.round((input2.timeoutMs ?? 0) / 1e3);
     const retries = reader.retriesInARow;
     const last = retries[retries.length - 1];
+    if (last?.status === 429) {
+      const resetsAt = reader.signals.limitResetsAt;
+      return {
+        ok: false,
+        failure: {
+          kind: "limited",
+          message: `Claude Code was still being rate limited by the model API at ${modelApi.baseUrl} (${retries.length} ${retries.length === 1 ? "try" : "tries"} in a row answered HTTP 429) when the task's time ran out. ${limitedMessageEnd(resetsAt)}`
+        },
+        ...resetsAt === void 0 ? {} : { limitResetsAt: resetsAt },
+        ...turnsSoFar,
+        ...base
+      };
+    }
     const message2 = last === void 0 ? `Claude Code did not finish within ${seconds} s and was stopped (with every process it started). Raise timeout_minutes if the task needs longer.` : `Claude Code did not finish within ${seconds} s because the model API at ${modelApi.baseUrl} kept failing: ${retries.length} ${retries.length === 1 ? "try" : "tries"} in a row, the last with ${describeRetry(last)}. It was stopped (with every process it started) while still retrying; run the task again once the API answers.`;
     return { ok: false, failure: { kind: "timeout", message: message2 }, ...turnsSoFar, ...base };
   }
@@ -52443,7 +52613,7 @@ function claudeAgentResult(input2) {
   }
   const resultMessage = reader.result;
   if (resultMessage !== void 0) {
-    const fields = claudeResultFields(resultMessage, { modelApi: modelApi.baseUrl });
+    const fields = claudeResultFields(resultMessage, { modelApi: modelApi.baseUrl, signals: reader.signals });
     if (fields.ok && outcome2.exitCode !== 0) {
       const message2 = `Claude Code reported success but exited with ${exitDescription(outcome2)}.`;
       return { ...fields, ok: false, failure: { kind: "exit_code", message: message2 }, ...base };
@@ -52620,9 +52790,9 @@ function messageLines(message) {
       if (message.subtype === "api_retry") return [`API retry: ${oneLine(JSON.stringify(message), 200)}`];
       return [];
     case "assistant":
-      return contentOf(message).flatMap(assistantItem);
+      return contentOf2(message).flatMap(assistantItem);
     case "user":
-      return contentOf(message).flatMap(toolResultLines);
+      return contentOf2(message).flatMap(toolResultLines);
     case "result":
       return resultLines(message);
     default:
@@ -52684,7 +52854,7 @@ function resultLines(message) {
   }
   return lines;
 }
-function contentOf(message) {
+function contentOf2(message) {
   const inner = isObject3(message.message) ? message.message.content : void 0;
   return Array.isArray(inner) ? inner.filter(isObject3) : [];
 }
@@ -52976,6 +53146,7 @@ function copyAgentFields(result, agent) {
   if (agent.costUsd !== void 0) result.costUsd = agent.costUsd;
   if (agent.turns !== void 0) result.turns = agent.turns;
   if (agent.deniedTools !== void 0 && agent.deniedTools.length > 0) result.deniedTools = agent.deniedTools;
+  if (agent.limitResetsAt !== void 0) result.limitResetsAt = agent.limitResetsAt;
 }
 
 // action/src/action-failure.ts
@@ -53204,7 +53375,21 @@ function renderSection(content) {
   lines.push(
     `Task \`${task.id}\`, attempt ${result.attempt}, run by the orchestrator (session \`${result.session_id}\`).`
   );
-  if (result.conclusion === "failure") {
+  if (result.failure_kind === "needs_input") {
+    lines.push(
+      "",
+      `> [!IMPORTANT]
+> This attempt needs input: ${inertComments(oneLine2(result.message ?? "the agent stopped for a person"))}
+> Press "Allow & retry" on the task's check run to allow the refused tools, or answer in a comment: \`/orchestrate answer ${result.task_id} --session ${result.session_id} <your answer>\`.`
+    );
+  } else if (result.failure_kind === "limited") {
+    lines.push(
+      "",
+      `> [!NOTE]
+> This attempt hit a model API limit: ${inertComments(oneLine2(result.message ?? "rate or usage limit"))}
+> The task starts again by itself after the reset.`
+    );
+  } else if (result.conclusion === "failure") {
     lines.push(
       "",
       `> [!WARNING]
@@ -53459,8 +53644,23 @@ function taskResult(args) {
     ...run2?.costUsd === void 0 ? {} : { cost_usd: run2.costUsd },
     ...run2?.turns === void 0 ? {} : { turns: run2.turns },
     ...run2?.agentDurationMs === void 0 ? {} : { duration_ms: run2.agentDurationMs },
-    ...args.runId === void 0 ? {} : { run_id: args.runId }
+    ...args.runId === void 0 ? {} : { run_id: args.runId },
+    ...attentionFields(failure2, run2)
   };
+}
+function attentionFields(failure2, run2) {
+  if (failure2?.kind === "needs_input") {
+    const question = finalQuestion(run2?.summary);
+    return {
+      needs_input: {
+        refused_tools: refusedToolList(run2?.deniedTools),
+        ...question === void 0 ? {} : { question }
+      }
+    };
+  }
+  if (failure2?.kind === "limited")
+    return { limited: run2?.limitResetsAt === void 0 ? {} : { resets_at: run2.limitResetsAt } };
+  return {};
 }
 
 // action/src/publish-pull-request.ts

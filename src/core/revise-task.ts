@@ -1,6 +1,6 @@
 import { isBudgetReached } from "./attempt-budget.js";
 import { formatCost } from "./format.js";
-import { observationOf, spentUsd, type TaskObservations } from "./reconcile.js";
+import { countedAttempts, observationOf, spentUsd, type TaskObservations } from "./reconcile.js";
 import { descendants, type TaskGraph } from "./task-graph.js";
 
 /**
@@ -43,13 +43,17 @@ export function reviseRefusal(check: ReviseCheck): string | null {
       return `task "${id}" was skipped and has no work to revise`;
     case "cancelled":
       return `task "${id}" was cancelled; use retry to run it again`;
+    case "needs_input":
+      return `task "${id}" needs input: answer it (\`/orchestrate answer ${id} <text>\`, \`orchestrator run --answer ${id} "text"\`) instead`;
     default:
       break;
   }
   if (observed.merged === true)
     return `task "${id}"'s work was merged already; ask for the change in a new task`;
-  if (observed.attempts >= 1 + task.retries) {
-    const used = observed.attempts === 1 ? "its 1 attempt" : `all its ${observed.attempts} attempts`;
+  // Attempts that hit a limit or needed input do not count (reconcile.ts, countedAttempts).
+  const counted = countedAttempts(observed);
+  if (counted >= 1 + task.retries) {
+    const used = counted === 1 ? "its 1 attempt" : `all its ${counted} attempts`;
     return (
       `task "${id}" has used ${used} (retries: ${task.retries}); ` +
       `a revise is another attempt: raise the task's \`retries\` to revise it`
@@ -60,10 +64,22 @@ export function reviseRefusal(check: ReviseCheck): string | null {
     return `the session budget of ${formatCost(budget)} was reached (${formatCost(spentUsd(tasks))} spent)`;
   if (check.cancelling) return "the session is being cancelled";
   // A dependent still running builds on the work about to change: it would end on the old work
-  // after the restack of the new one had been decided.
+  // after the restack of the new one had been decided. One due to run again (a failed one with
+  // retries left, one waiting out a limit or for input) would start on the old work while this
+  // task runs: a retry waits for no dependency.
   for (const below of descendants(graph, id)) {
-    if (observationOf(tasks, below).status === "running")
+    const observed = observationOf(tasks, below);
+    if (observed.status === "running")
       return `task "${below}" is running on this task's work; revise once it has ended`;
+    const dependent = graph.byId.get(below);
+    const dueAgain =
+      observed.status === "needs_input" ||
+      (observed.status === "pending" && observed.attempts > 0) ||
+      (observed.status === "failed" &&
+        dependent !== undefined &&
+        countedAttempts(observed) < 1 + dependent.retries);
+    if (dueAgain)
+      return `task "${below}" ran on this task's work and is due to run again; revise once it has ended`;
   }
   return null;
 }

@@ -1,5 +1,5 @@
 import { CHECKPOINT_TRAILER, TASK_TRAILER } from "./commit-task-work.js";
-import { gitValue } from "./git.js";
+import { git, gitValue } from "./git.js";
 
 /**
  * When an attempt goes on from the task's existing branch instead of starting afresh from its
@@ -66,4 +66,28 @@ export async function checkpointAttemptOf(
   if (!tasks.split(",").some((value) => value.trim() === taskId)) return null;
   const attempt = Number(checkpoints.split(",")[0]?.trim());
   return Number.isInteger(attempt) && attempt >= 1 ? attempt : null;
+}
+
+/**
+ * Whether a follow-up may build on `tip` although commits on it are not this task's: the branch
+ * holds this task's own work (a commit with its `Orchestrator-Task` trailer since `start`) and
+ * someone added to it, e.g. a reviewer's "Commit suggestion" on the pull request. Building on top
+ * drops nothing. A branch without any of the task's work is someone else's and stays refused.
+ */
+export async function holdsTaskWork(args: {
+  cwd: string;
+  tip: string;
+  start: string;
+  taskId: string;
+}): Promise<boolean> {
+  const { stdout } = await git(
+    [
+      "log",
+      "--no-show-signature",
+      `--format=%(trailers:key=${TASK_TRAILER},valueonly,separator=%x2C)`,
+      `${args.start}..${args.tip}`,
+    ],
+    { cwd: args.cwd, okExitCodes: [128] },
+  );
+  return stdout.split("\n").some((line) => line.split(",").some((value) => value.trim() === args.taskId));
 }

@@ -4,7 +4,7 @@ import type { BaseStrategy } from "../core/tasks-schema.js";
 import { allSettledOrThrow } from "./all-settled-or-throw.js";
 import { branchIsStartFailure, guardExistingBranch, type ReplacedTip } from "./branch-ownership.js";
 import { ORCHESTRATOR_DIR } from "./commit-task-work.js";
-import { branchToContinue, type ContinuedBranch } from "./continue-task-branch.js";
+import { branchToContinue, holdsTaskWork, type ContinuedBranch } from "./continue-task-branch.js";
 import { GitError, git, gitValue, redactCredentials, resolveCommits } from "./git.js";
 import { mergeDependency } from "./merge-dependency.js";
 import { prefetchBranchContents } from "./partial-clone.js";
@@ -145,25 +145,33 @@ async function prepare(options: PrepareTaskBranchOptions): Promise<PreparedTaskB
   // A local branch starts at the commit just resolved, so the checkout and the lookup agree even
   // if the branch moves meanwhile; a remote one at the tip just fetched.
   const start = startSha ?? refOf(first);
-  const replaced = await guardExistingBranch({
-    cwd: lookupDir,
-    branch,
-    remote,
-    remoteEnv: options.remoteEnv,
-    taskId: options.taskId,
-    knownAttemptCommits: options.knownAttemptCommits,
-    resetExisting: options.resetExisting,
-    startRefs: [start, ...others.map(refOf)],
-    startPoint: remote ? `${remote}/${first}` : first,
-    remoteTip: remote ? previousSha : null,
-    // In the Action the checkout may have the branch too (checked out, or left by a step before).
-    localTip: remote
-      ? ((await resolveCommits([`refs/heads/${branch}`], { cwd: lookupDir }))[0] ?? null)
-      : previousSha,
-    ...(remote
-      ? { deepen: () => unshallowSources({ cwd: lookupDir, remote, sources, env: options.remoteEnv }) }
-      : {}),
-  });
+  // A follow-up builds on the task's pull request as it is, with what reviewers committed to it.
+  const buildsOnReviewed =
+    options.continueExisting === true &&
+    options.taskId !== undefined &&
+    previousSha !== null &&
+    (await holdsTaskWork({ cwd: lookupDir, tip: previousSha, start, taskId: options.taskId }));
+  const replaced = buildsOnReviewed
+    ? []
+    : await guardExistingBranch({
+        cwd: lookupDir,
+        branch,
+        remote,
+        remoteEnv: options.remoteEnv,
+        taskId: options.taskId,
+        knownAttemptCommits: options.knownAttemptCommits,
+        resetExisting: options.resetExisting,
+        startRefs: [start, ...others.map(refOf)],
+        startPoint: remote ? `${remote}/${first}` : first,
+        remoteTip: remote ? previousSha : null,
+        // In the Action the checkout may have the branch too (checked out, or left by a step before).
+        localTip: remote
+          ? ((await resolveCommits([`refs/heads/${branch}`], { cwd: lookupDir }))[0] ?? null)
+          : previousSha,
+        ...(remote
+          ? { deepen: () => unshallowSources({ cwd: lookupDir, remote, sources, env: options.remoteEnv }) }
+          : {}),
+      });
 
   // Checked like a reset first: a branch holding others' commits is refused, not built on (and one
   // that `resetExisting` replaced starts from the base).

@@ -98,7 +98,8 @@ describe("parseCommand", () => {
     expect(parseCommand("/orchestrate REVISE")).toEqual({ ok: true, command: { kind: "revise", text: "" } });
     expect(parseCommand("/orchestrate revised")).toEqual({
       ok: false,
-      error: 'unknown command "revised". Commands: start, status, retry, cancel, revise, help.',
+      error:
+        'unknown command "revised". Commands: start, status, retry, cancel, revise, answer, plan, approve, help.',
     });
   });
 });

@@ -258,3 +258,28 @@ describe("revise", () => {
     );
   });
 });
+
+describe("revise beside the other task states", () => {
+  const check = (tasks: Record<string, TaskObservation>, id = "a") =>
+    reviseRefusal({ graph: chain(), tasks, id, budgetUsd: undefined, cancelling: false });
+
+  it("is refused while a dependent that failed on the task's work is due to run again", () => {
+    const tasks = { a: done(), b: { status: "failed" as const, attempts: 1, reason: "tests failed" } };
+    expect(check(tasks)).toBe(
+      'task "b" ran on this task\'s work and is due to run again; revise once it has ended',
+    );
+    // Once the dependent's retries are used up, it no longer starts on the old work: the revise goes ahead.
+    expect(check({ ...tasks, b: { status: "failed", attempts: 2, reason: "tests failed" } })).toBeNull();
+  });
+
+  it("points a task that needs input to an answer", () => {
+    expect(check({ a: { status: "needs_input", attempts: 1, reason: "asked a question" } })).toContain(
+      "needs input: answer it",
+    );
+  });
+
+  it("counts only the attempts that count: one that hit a limit leaves a retry for the revise", () => {
+    expect(check({ a: done(2) })).toContain("has used all its 2 attempts");
+    expect(check({ a: done(2, { uncounted: 1 }) })).toBeNull();
+  });
+});

@@ -73,7 +73,9 @@ describe("needs input", () => {
       { type: "input_given", id: "a", how: "answer" },
     ]);
     const started = step(machine, answered.state, { type: "advance" });
-    expect(started.actions).toEqual([{ type: "start", id: "a", attempt: 2, retry: true }]);
+    expect(started.actions).toEqual([
+      { type: "start", id: "a", attempt: 2, retry: true, feedback: "Use SQLite." },
+    ]);
     // The answer stays with the running attempt (the adapter sends it as `feedback`), then goes.
     expect(started.state.tasks.a?.feedback).toBe("Use SQLite.");
     const done = step(machine, started.state, {

@@ -656,9 +656,14 @@ class World {
     const result = this.apply(event);
     equal(result.state, this.state, JSON.stringify(event));
     if (event.type === "run_seen" && result.actions.length > 0) {
-      // Only a still-active run of a task the record cancelled is stopped.
+      // Only a still-active run of a task the record cancelled, or skipped after it ran (a limited
+      // task the budget then skipped), is stopped.
       const task = observationOf(this.state.tasks, event.id);
-      same(task.status, "cancelled");
+      same(
+        task.status === "cancelled" || (task.status === "skipped" && task.attempts > 0),
+        true,
+        task.status,
+      );
       same(task.attempts, event.attempt);
       equal(result.actions, [{ type: "stop", id: event.id, attempt: event.attempt }]);
       seen.stopsOfSeenRuns++;
@@ -781,12 +786,21 @@ class World {
       (was.status === "succeeded" || was.status === "failed") &&
       was.merged !== true &&
       task !== undefined &&
-      was.attempts < 1 + task.retries &&
+      was.attempts - (was.uncounted ?? 0) < 1 + task.retries &&
       !isBudgetReached(spentUsd(before.tasks), this.machine.limits.budgetUsd) &&
       !(before.cancelRequested === true && before.outcome === undefined) &&
-      ![...descendants(this.graph, id)].some(
-        (below) => observationOf(before.tasks, below).status === "running",
-      );
+      ![...descendants(this.graph, id)].some((below) => {
+        const observed = observationOf(before.tasks, below);
+        const dependent = this.graph.byId.get(below);
+        return (
+          observed.status === "running" ||
+          observed.status === "needs_input" ||
+          (observed.status === "pending" && observed.attempts > 0) ||
+          (observed.status === "failed" &&
+            dependent !== undefined &&
+            observed.attempts - (observed.uncounted ?? 0) < 1 + dependent.retries)
+        );
+      });
     const refusal = reviseRefusal({
       graph: this.graph,
       tasks: before.tasks,
@@ -806,6 +820,7 @@ class World {
     equal(result.state.tasks[id], {
       status: "pending",
       attempts: was.attempts,
+      ...carried(was, false),
       feedback,
       ...(was.costUsd === undefined ? {} : { costUsd: was.costUsd }),
     });
@@ -1133,7 +1148,9 @@ function checkDecision(
   }
   if (!cancelling) {
     for (const failed of finalFailures) {
-      for (const below of descendants(graph, failed)) {
+      // Not through a dependent that succeeded: after a revise of `failed` failed for good, what
+      // already succeeded on its earlier work stands, and so may what builds on that.
+      for (const below of unfinishedDownstream(graph, tasks, failed)) {
         if (observationOf(tasks, below).status === "pending") {
           must(skipped.has(below), `${below} not skipped after ${failed} failed for good`);
         }
@@ -1209,6 +1226,19 @@ function carried(
     ...(was.uncounted === undefined ? {} : { uncounted: was.uncounted }),
     ...(toPending && was.feedback !== undefined ? { feedback: was.feedback } : {}),
   };
+}
+
+/** Tasks downstream of `id` through tasks that have not succeeded. */
+function unfinishedDownstream(graph: TaskGraph, tasks: TaskObservations, id: string): Set<string> {
+  const reached = new Set<string>();
+  for (const below of graph.order) {
+    const deps = graph.byId.get(below)?.dependencies ?? [];
+    const reachable = deps.some(
+      (dep) => dep === id || (reached.has(dep) && observationOf(tasks, dep).status !== "succeeded"),
+    );
+    if (reachable) reached.add(below);
+  }
+  return reached;
 }
 
 /** Pending tasks downstream of a task that needs input (through pending tasks only). */

@@ -136,9 +136,9 @@ describe("continueExisting, locally", () => {
     );
   });
 
-  it("refuses a branch holding a user's commit on top of the task's work, and leaves it as it was", async () => {
+  it("builds on a reviewer's commit on top of the task's work (a suggestion committed on the PR)", async () => {
     const repo = await makeRepo();
-    await runLocally({ repo, id: "a", attempt: 1, agentSource: writer("work.txt", "first") });
+    const first = await runLocally({ repo, id: "a", attempt: 1, agentSource: writer("work.txt", "first") });
     const userCommit = await commitFiles({
       cwd: repo,
       branch: "orchestrator/a",
@@ -155,8 +155,32 @@ describe("continueExisting, locally", () => {
       extra: { continueExisting: true },
     });
 
+    expect(result.failure).toBeUndefined();
+    expect(result.baseSha).toBe(userCommit);
+    expect(await contains(repo, result.commitSha as string, userCommit)).toBe(true);
+    expect(await contains(repo, result.commitSha as string, first.result.commitSha as string)).toBe(true);
+  });
+
+  it("refuses a branch of the same name holding none of the task's work, and leaves it as it was", async () => {
+    const repo = await makeRepo();
+    const userCommit = await commitFiles({
+      cwd: repo,
+      branch: "orchestrator/a",
+      files: { "mine.txt": "someone else's\n" },
+      message: "Unrelated work",
+    });
+    await gitIn(repo, ["checkout", "--quiet", "main"]);
+
+    const { result } = await runLocally({
+      repo,
+      id: "a",
+      attempt: 2,
+      agentSource: writer("work.txt", "second"),
+      extra: { continueExisting: true },
+    });
+
     expect(result.failure).toMatchObject({ stage: "prepare", kind: "branch_not_ours" });
-    expect(result.failure?.message).toContain(`${userCommit.slice(0, 12)} A fix by hand`);
+    expect(result.failure?.message).toContain(`${userCommit.slice(0, 12)} Unrelated work`);
     expect(result.agentDurationMs).toBeUndefined();
     expect(await revParse(repo, "orchestrator/a")).toBe(userCommit);
   });
@@ -218,7 +242,7 @@ describe("continueExisting, in the Action (shallow checkout of origin)", () => {
     expect(existsSync(join(second.checkout, "later.txt"))).toBe(false);
   });
 
-  it("refuses a remote branch holding a user's commit, and the remote keeps it", async () => {
+  it("builds on a reviewer's commit pushed on top of the task's work, and keeps it", async () => {
     const { remote, seed } = await makeRepoWithRemote();
     const first = await runInAction({
       remote,
@@ -244,7 +268,9 @@ describe("continueExisting, in the Action (shallow checkout of origin)", () => {
       extra: { continueExisting: true },
     });
 
-    expect(second.result.failure).toMatchObject({ stage: "prepare", kind: "branch_not_ours" });
-    expect(await revParse(remote, "orchestrator/a")).toBe(userCommit);
+    expect(second.result.failure).toBeUndefined();
+    const tip = await revParse(remote, "orchestrator/a");
+    expect(tip).toBe(second.result.commitSha);
+    expect(await contains(remote, tip as string, userCommit)).toBe(true);
   });
 });

@@ -156,7 +156,9 @@ async function failureResult(args: {
     const attention = blockAttention(found.block);
     if (attention) return { ...fail("failure", found.block.message), attention };
     const kind = found.block.failure_kind ? ` [${found.block.failure_kind}]` : "";
-    return fail("failure", `${found.block.message}${kind}`);
+    // The Action stopped the agent before the job's limit and kept a checkpoint: a timeout all the same.
+    const check = found.block.failure_kind === "timed_out" ? "timed_out" : "failure";
+    return fail(check, `${found.block.message}${kind}`);
   }
   if (conclusion !== "failure") {
     return fail("failure", `the workflow run ended as "${conclusion}"${link}`);

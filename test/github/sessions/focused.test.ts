@@ -89,6 +89,34 @@ describe("reading a finished run", () => {
     });
   });
 
+  it("shows an attempt the Action stopped at its deadline, with a checkpoint, as timed out", async () => {
+    const block = `<!-- orchestrator:result ${JSON.stringify({ version: 1, session_id: key.sessionId, task_id: "api", attempt: key.attempt, conclusion: "failure", failure_kind: "timed_out", message: "Timed out: the work so far is kept as checkpoint 0123456789ab", branch: "orchestrator/api", run_id: run.id })} -->`;
+    nock(API)
+      .get("/repos/acme/widgets/pulls")
+      .query(true)
+      .reply(200, [
+        {
+          number: 4,
+          html_url: "https://github.com/acme/widgets/pull/4",
+          head: { ref: "orchestrator/api" },
+          body: `Draft.\n\n${block}`,
+        },
+      ]);
+    const result = await readRunResult({
+      client: client(),
+      repo,
+      run: { ...run, conclusion: "failure" },
+      key,
+      branch: "orchestrator/api",
+      allowNoChanges: false,
+      timeoutMinutes: 30,
+    });
+    expect(result).toMatchObject({
+      checkConclusion: "timed_out",
+      reason: expect.stringContaining("checkpoint 0123456789ab"),
+    });
+  });
+
   it("uses the PR result block of this very attempt (an older attempt's PR does not count)", async () => {
     const block = (attempt: number, cost: number) =>
       `<!-- orchestrator:result ${JSON.stringify({ version: 1, session_id: key.sessionId, task_id: "api", attempt, conclusion: "success", branch: "orchestrator/api", cost_usd: cost, turns: 7, run_id: run.id })} -->`;
