@@ -212,10 +212,11 @@ describe("a planner: /orchestrate plan, then approve", () => {
   });
 
   it("on a task workflow older than the `mode` input, the planner fails saying to update the workflow", async () => {
-    const oldWorkflow = TASK_WORKFLOW.replace(/\n {6}mode:\n(?: {8}[^\n]*\n)+/, "\n").replace(
-      /\n {10}mode: \$\{\{ inputs\.mode \}\}/,
-      "",
-    );
+    const oldWorkflow = TASK_WORKFLOW.replace(/\n {6}mode:\n(?: {8}[^\n]*\n)+/, "\n")
+      .replace(/\n {10}mode: \$\{\{ inputs\.mode \}\}/, "")
+      .replaceAll("${{ inputs.mode == 'restack' && ' restack' || '' }}", "")
+      .replace(/\n {8}if: inputs\.mode != 'restack'\n/, "\n")
+      .replaceAll("inputs.mode != 'restack' && ", "");
     expect(oldWorkflow).not.toMatch(/inputs\.mode\b|^ {6}mode:/m);
     const h = (harness = await ServerHarness.create({
       tasks: { tasks: [{ id: "unused", prompt: "x" }] },
