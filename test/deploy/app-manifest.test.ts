@@ -27,6 +27,7 @@ describe("app.yml, the App's manifest", () => {
       workflow_run: "actions",
       workflow_job: "actions",
       pull_request: "pull_requests",
+      pull_request_review: "pull_requests",
       // GitHub: "at least read-level access for the Issues repository permissions".
       sub_issues: "issues",
       issue_dependencies: "issues",

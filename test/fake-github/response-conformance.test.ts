@@ -8,6 +8,7 @@ import { handleRequest, type RequestPipeline } from "../support/fake-github/hand
 import { openApiIndex } from "../support/fake-github/openapi-index.js";
 import { allRoutes } from "../support/fake-github/routes/all-routes.js";
 import { enableStacks } from "../support/fake-github/routes/stacks.js";
+import { addReview } from "../support/fake-github/routes/reviews.js";
 import { validateSchema } from "../support/fake-github/schema-validator.js";
 import { FULL_NAME, OWNER, quietLog, REPO, startFixture, type FakeFixture } from "./fixture.js";
 
@@ -108,6 +109,18 @@ async function tour(f: FakeFixture): Promise<number> {
   await octokit.pulls.list({ ...repo, head: `${OWNER}:task-a`, state: "all" });
   await octokit.pulls.get({ ...repo, pull_number: pull.data.number });
   await octokit.pulls.update({ ...repo, pull_number: pull.data.number, body: "updated" });
+  const review = addReview(fake.state, {
+    repo: FULL_NAME,
+    pullNumber: pull.data.number,
+    user: "reviewer",
+    body: "Changes, please.",
+    comments: [
+      { path: "x.txt", line: 1, body: "Here." },
+      { path: "old.txt", line: null, body: "Outdated." },
+    ],
+  });
+  await octokit.pulls.listCommentsForReview({ ...repo, pull_number: pull.data.number, review_id: review.id });
+  await octokit.pulls.requestReviewers({ ...repo, pull_number: pull.data.number, reviewers: ["reviewer"] });
   const issue = fake.state.addIssue({ repo: FULL_NAME, title: "Orchestrate", user: "alice" });
   const comment = await octokit.issues.createComment({ ...repo, issue_number: issue.number, body: "ack" });
   await octokit.issues.updateComment({ ...repo, comment_id: comment.data.id, body: "done" });
