@@ -263,6 +263,9 @@ export class SessionInPlace {
   }
 }
 
+/** The feedback of a revise asked without words (`/orchestrate revise` alone). */
+export const REVISE_WITHOUT_TEXT = "Revise the earlier work: look at it again and improve it.";
+
 /** Events that still apply once the session has ended. */
 const AFTER_THE_END: ReadonlySet<SessionEvent["type"]> = new Set([
   "retry",
@@ -464,8 +467,8 @@ const TRANSITIONS: Transitions = {
     const previous = observationOf(state.tasks, event.id);
     // The attempt count is kept: the next start is attempt n+1, on the task's existing branch.
     const next: TaskObservation = { status: "pending", attempts: previous.attempts };
-    const feedback = boundedFeedback(event.feedback);
-    if (feedback !== "") next.feedback = feedback;
+    // Always some feedback: it is what marks the attempt as a revise (its success restacks).
+    next.feedback = boundedFeedback(event.feedback) || REVISE_WITHOUT_TEXT;
     session.set(event.id, next, previous);
     // A failed task's skipped or cancelled dependents may run after all, as after a retry.
     for (const downstream of descendants(graph, event.id)) {
@@ -523,7 +526,9 @@ function endAttempt(
     succeeded: result.succeeded,
     willRetry,
   });
-  if (!result.succeeded) return;
+  // Only a revised attempt (it carried feedback) changes work dependents already built on; a
+  // first success learnt late (a record saved stale, then healed) changes nothing under them.
+  if (!result.succeeded || previous.feedback === undefined) return;
   for (const restack of dependentsToRestack(machine.graph, state.tasks, result.id))
     actions.push({ type: "restack", id: restack.id, onto: restack.onto, why: "revised" });
 }

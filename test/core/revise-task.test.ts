@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { boundedFeedback, MAX_FEEDBACK_CHARS, reviseRefusal } from "../../src/core/revise-task.js";
 import type { TaskObservation } from "../../src/core/reconcile.js";
-import { step, stepAll, type SessionMachine } from "../../src/core/session-machine.js";
+import { REVISE_WITHOUT_TEXT, step, stepAll, type SessionMachine } from "../../src/core/session-machine.js";
 import type { SessionState } from "../../src/core/session-state.js";
 import { graphFromTasks, type TaskGraph } from "../../src/core/task-graph.js";
 import { graphOf, makeTask } from "../support/random-dag.js";
@@ -243,7 +243,7 @@ describe("revise", () => {
     expect(after.tasks.a).toMatchObject({ status: "running", grantUsd: 0.5 });
   });
 
-  it("cuts long feedback with a note, and drops empty feedback", () => {
+  it("cuts long feedback with a note, and asks a wordless revise to revise", () => {
     const long = "x".repeat(MAX_FEEDBACK_CHARS + 10);
     expect(boundedFeedback(long)).toBe(
       `${"x".repeat(MAX_FEEDBACK_CHARS)}\n\n[feedback cut at ${MAX_FEEDBACK_CHARS} characters]`,
@@ -251,10 +251,7 @@ describe("revise", () => {
     const graph = chain();
     const state: SessionState = { tasks: { a: done(), b: done(), c: done(), m: done(), x: done() } };
     expect(step(machineOf(graph), state, { type: "revise", id: "a", feedback: "   " }).state.tasks.a).toEqual(
-      {
-        status: "pending",
-        attempts: 1,
-      },
+      { status: "pending", attempts: 1, feedback: REVISE_WITHOUT_TEXT },
     );
   });
 });
@@ -281,5 +278,19 @@ describe("revise beside the other task states", () => {
   it("counts only the attempts that count: one that hit a limit leaves a retry for the revise", () => {
     expect(check({ a: done(2) })).toContain("has used all its 2 attempts");
     expect(check({ a: done(2, { uncounted: 1 }) })).toBeNull();
+  });
+});
+
+describe("restacks follow a revise only", () => {
+  it("a first success learnt late (a stale record healed) restacks nothing under it", () => {
+    const graph = chain();
+    const state: SessionState = { tasks: { a: { status: "running", attempts: 1 }, b: done() } };
+    const ended = step(machineOf(graph), state, {
+      type: "attempt_ended",
+      id: "a",
+      attempt: 1,
+      succeeded: true,
+    });
+    expect(ended.actions.filter((action) => action.type === "restack")).toEqual([]);
   });
 });

@@ -505,7 +505,9 @@ class World {
 
   /** The `ended` action of a recorded report, checked against an independent reading of the rules. */
   checkEnded(result: Step, id: string, attempt: number, succeeded: boolean): void {
-    const restacks = succeeded ? expectedRestacks(this.graph, this.state, id) : [];
+    // Only a revised attempt (it carried feedback) restacks: `this.state` is still the state before.
+    const revised = observationOf(this.state.tasks, id).feedback !== undefined;
+    const restacks = succeeded && revised ? expectedRestacks(this.graph, this.state, id) : [];
     seen.restacks += restacks.length;
     const task = this.graph.byId.get(id);
     const after = observationOf(result.state.tasks, id);
