@@ -132,8 +132,15 @@ describe("a planner: /orchestrate plan, then approve", () => {
     // The proposal comment now names the issues made from it.
     expect(replies[0]).toContain(`| \` cli \` #${cli.number} |`);
 
+    // Done and closed meanwhile: its links are not read again, and not made again.
+    cli.state = "closed";
     await h.deliver(server, h.comment({ body: "/orchestrate approve", issueNumber: goal }));
     expect(issuesCreated(h)).toBe(3);
+    expect(
+      h.fake.requests.filter(
+        (r) => r.route === "POST /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by",
+      ),
+    ).toHaveLength(2);
     expect(appComments(h, goal).at(-1)).toContain(
       `#${parser.number}, #${cli.number}, #${docs.number} already existed`,
     );

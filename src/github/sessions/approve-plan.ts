@@ -101,7 +101,9 @@ export async function approvePlan(args: {
     created.push(issue.number);
   }
   const blockedBy = new Map(subIssues.map((sub) => [sub.id, sub.blockedBy]));
-  const links = missingLinks({ proposal, issues, blockedBy });
+  // A closed sub-issue is done: its links were not read (only open ones' are) and matter no more.
+  const closed = new Set(snapshot.subIssues.filter((sub) => sub.state === "closed").map((sub) => sub.number));
+  const links = missingLinks({ proposal, issues, blockedBy }).filter((link) => !closed.has(link.issue));
   for (const link of links) {
     try {
       await client.request("POST /repos/{owner}/{repo}/issues/{issue_number}/dependencies/blocked_by", {
