@@ -328,7 +328,7 @@ const TRANSITIONS: Transitions = {
       const previous = observationOf(state.tasks, start.id);
       const next: TaskObservation = { status: "running", attempts: start.attempt };
       if (grantUsd !== undefined) next.grantUsd = grantUsd;
-      if (previous.feedback !== undefined) next.feedback = previous.feedback;
+      // `set` carries the feedback over to the running attempt.
       session.set(start.id, next, previous);
       actions.push({
         type: "start",
@@ -360,7 +360,6 @@ const TRANSITIONS: Transitions = {
       const status: TaskStatus = cancelling ? "cancelled" : "running";
       const next: TaskObservation = { status, attempts: event.attempt };
       if (cancelling) next.reason = "the session was cancelled";
-      else if (previous.feedback !== undefined) next.feedback = previous.feedback;
       session.set(event.id, next, previous);
       actions.push({ type: "forget", id: event.id });
       if (cancelling && event.active) actions.push({ type: "stop", id: event.id, attempt: event.attempt });
@@ -592,7 +591,6 @@ function inputGiven(
 function backToPending(session: SessionInPlace, id: string, costUsd: number): void {
   const previous = observationOf(session.state.tasks, id);
   const next: TaskObservation = { status: "pending", attempts: Math.max(0, previous.attempts - 1) };
-  // A revised attempt that starts again still has its feedback to address.
-  if (previous.feedback !== undefined) next.feedback = previous.feedback;
+  // A revised attempt that starts again still has its feedback to address (`set` keeps it).
   session.set(id, next, previous, costUsd);
 }
