@@ -81,7 +81,7 @@ export function parseCommand(comment: string): ParsedCommand | null {
       // Free text, not options: the rest of the line as written, and the lines after it.
       return { ok: true, command: { kind: "revise", text: reviseText(rest, lines.slice(at + 1)) } };
     case "answer":
-      return parseAnswer(comment, line);
+      return parseAnswer(rest, lines.slice(at + 1));
     case "help":
       return { ok: true, command: { kind: "help" } };
     default:
@@ -93,7 +93,11 @@ export function parseCommand(comment: string): ParsedCommand | null {
 }
 
 function reviseText(rest: string, after: readonly string[]): string {
-  const first = rest.trim().replace(/^revise\b/i, "");
+  return freeText(rest.trim().replace(/^revise\b/i, ""), after);
+}
+
+/** A command's free text: the rest of its line as written, and every line after it. */
+function freeText(first: string, after: readonly string[]): string {
   return [first, ...after].join("\n").trim();
 }
 
@@ -166,24 +170,18 @@ function parseApprove(args: string[]): ParsedCommand {
  * `/orchestrate answer <task> [--session ID] <text>`: the text is the rest of the command's line
  * and every line after it, as written (not split into words).
  */
-function parseAnswer(comment: string, line: string): ParsedCommand {
-  const afterVerb = line
-    .slice(COMMAND_KEYWORD.length)
-    .trim()
-    .replace(/^answer\b/i, "")
-    .trim();
-  const match = /^(\S+)(?:\s+(?:--|[\u2013\u2014])session(?:=|\s+)(\S+))?\s*([\s\S]*)$/i.exec(afterVerb);
+function parseAnswer(rest: string, after: readonly string[]): ParsedCommand {
+  const text = freeText(rest.trim().replace(/^answer\b/i, ""), after);
+  const match = /^(\S+)(?:\s+(?:--|[\u2013\u2014])session(?:=|\s+)(\S+))?\s*([\s\S]*)$/i.exec(text);
   const taskId = match?.[1];
-  const lines = comment.split(/\r?\n/);
-  const after = lines.slice(lines.findIndex((text) => text.trim() === line) + 1).join("\n");
-  const text = [match?.[3] ?? "", after].join("\n").trim();
-  if (taskId === undefined || taskId.startsWith("-") || text === "") {
+  const answer = (match?.[3] ?? "").trim();
+  if (taskId === undefined || taskId.startsWith("-") || answer === "") {
     return {
       ok: false,
       error: "answer needs a task id and the answer, e.g. `/orchestrate answer api Use SQLite`",
     };
   }
-  const command: OrchestrateCommand = { kind: "answer", taskId, text };
+  const command: OrchestrateCommand = { kind: "answer", taskId, text: answer };
   if (match?.[2] !== undefined) command.sessionId = match[2];
   return { ok: true, command };
 }
